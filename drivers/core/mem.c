@@ -1,0 +1,181 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Sparse, page-granular physical memory and the big-endian entry accessors.
+ *
+ * Pages hang off a fixed-depth radix tree indexed by page frame number:
+ * no hashing, no rehash pauses, and the same layout for the same accesses,
+ * which keeps replays deterministic.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <zpci/arch.h>
+#include <zpci/mem.h>
+
+#define RADIX_BITS	10
+#define RADIX_LEVELS	4
+#define RADIX_FANOUT	(1u << RADIX_BITS)
+#define SPARSE_MAX_SIZE	(1ULL << (RADIX_BITS * RADIX_LEVELS + ZPCI_PAGE_SHIFT))
+
+struct radix_node {
+	void *slot[RADIX_FANOUT];
+};
+
+struct zpci_sparse_mem {
+	u64 size;
+	u64 pages;
+	struct radix_node *root;
+};
+
+static unsigned int radix_index(u64 pfn, int level)
+{
+	return (pfn >> (RADIX_BITS * (RADIX_LEVELS - 1 - level))) & (RADIX_FANOUT - 1);
+}
+
+/* The page holding @pfn; with @alloc, created (zeroed) when missing. */
+static u8 *sparse_page(struct zpci_sparse_mem *sm, u64 pfn, bool alloc)
+{
+	void **slot = (void **)&sm->root;
+	int level;
+
+	for (level = 0; level < RADIX_LEVELS; level++) {
+		if (!*slot) {
+			if (!alloc)
+				return NULL;
+			*slot = calloc(1, sizeof(struct radix_node));
+			if (!*slot)
+				return NULL;
+		}
+		slot = &((struct radix_node *)*slot)->slot[radix_index(pfn, level)];
+	}
+	if (!*slot && alloc) {
+		*slot = calloc(1, ZPCI_PAGE_SIZE);
+		if (*slot)
+			sm->pages++;
+	}
+	return *slot;
+}
+
+static int sparse_read(void *priv, phys_addr_t addr, void *buf, size_t len)
+{
+	struct zpci_sparse_mem *sm = priv;
+	u8 *out = buf;
+
+	if (!zpci_range_inside(addr, len, sm->size))
+		return -EFAULT;
+	while (len) {
+		u64 off = addr & ~ZPCI_PAGE_MASK;
+		size_t chunk = ZPCI_PAGE_SIZE - off < len ? ZPCI_PAGE_SIZE - off : len;
+		const u8 *page = sparse_page(sm, addr >> ZPCI_PAGE_SHIFT, false);
+
+		if (page)
+			memcpy(out, page + off, chunk);
+		else
+			memset(out, 0, chunk);
+		out += chunk;
+		addr += chunk;
+		len -= chunk;
+	}
+	return 0;
+}
+
+static int sparse_write(void *priv, phys_addr_t addr, const void *buf, size_t len)
+{
+	struct zpci_sparse_mem *sm = priv;
+	const u8 *in = buf;
+
+	if (!zpci_range_inside(addr, len, sm->size))
+		return -EFAULT;
+	while (len) {
+		u64 off = addr & ~ZPCI_PAGE_MASK;
+		size_t chunk = ZPCI_PAGE_SIZE - off < len ? ZPCI_PAGE_SIZE - off : len;
+		u8 *page = sparse_page(sm, addr >> ZPCI_PAGE_SHIFT, true);
+
+		if (!page)
+			return -ENOMEM;
+		memcpy(page + off, in, chunk);
+		in += chunk;
+		addr += chunk;
+		len -= chunk;
+	}
+	return 0;
+}
+
+static const struct zpci_mem_ops sparse_mem_ops = {
+	.read = sparse_read,
+	.write = sparse_write,
+};
+
+struct zpci_sparse_mem *zpci_sparse_mem_create(u64 size)
+{
+	struct zpci_sparse_mem *sm;
+
+	if (!size || !zpci_is_aligned(size, ZPCI_PAGE_SIZE) || size > SPARSE_MAX_SIZE)
+		return NULL;
+	sm = calloc(1, sizeof(*sm));
+	if (sm)
+		sm->size = size;
+	return sm;
+}
+
+static void radix_free(void *node, int level)
+{
+	unsigned int i;
+
+	if (!node)
+		return;
+	if (level < RADIX_LEVELS)
+		for (i = 0; i < RADIX_FANOUT; i++)
+			radix_free(((struct radix_node *)node)->slot[i], level + 1);
+	free(node);
+}
+
+void zpci_sparse_mem_destroy(struct zpci_sparse_mem *sm)
+{
+	if (!sm)
+		return;
+	radix_free(sm->root, 0);
+	free(sm);
+}
+
+struct zpci_mem zpci_sparse_mem_view(struct zpci_sparse_mem *sm)
+{
+	struct zpci_mem m = { .ops = &sparse_mem_ops, .priv = sm };
+
+	return m;
+}
+
+u64 zpci_sparse_mem_size(const struct zpci_sparse_mem *sm)
+{
+	return sm->size;
+}
+
+u64 zpci_sparse_mem_pages(const struct zpci_sparse_mem *sm)
+{
+	return sm->pages;
+}
+
+int zpci_mem_read64(const struct zpci_mem *m, phys_addr_t addr, u64 *val)
+{
+	u8 b[8];
+	u64 v = 0;
+	int i, rc;
+
+	rc = zpci_mem_read(m, addr, b, sizeof(b));
+	if (rc)
+		return rc;
+	for (i = 0; i < 8; i++)
+		v = (v << 8) | b[i];
+	*val = v;
+	return 0;
+}
+
+int zpci_mem_write64(const struct zpci_mem *m, phys_addr_t addr, u64 val)
+{
+	u8 b[8];
+	int i;
+
+	for (i = 7; i >= 0; i--, val >>= 8)
+		b[i] = val & 0xff;
+	return zpci_mem_write(m, addr, b, sizeof(b));
+}

@@ -1,0 +1,189 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Reference translator.
+ *
+ * Checks, in the order the function applies them: translation enabled,
+ * aperture, IOTA format, span of the top table; then for each level the
+ * offset/length the parent region entry allows, the entry fetch, the
+ * invalid bit, the table-type bits and frame control; protection bits
+ * accumulate down the path and are checked against writes at the end.
+ */
+#include <string.h>
+
+#include <zpci/xlate.h>
+
+static const struct zpci_level_desc zpci_levels[ZPCI_NR_LEVELS] = {
+	[ZPCI_LEVEL_RFX] = {
+		.name = "RFX", .table = "region-first",
+		.shift = ZPCI_RFX_SHIFT, .index_bits = ZPCI_TABLE_BITS,
+		.invalid_bit = ZPCI_TABLE_INVALID,
+		.typed = true, .table_type = ZPCI_TABLE_TYPE_RFX, .region = true,
+		.origin_mask = ZPCI_RTE_ADDR_MASK,
+	},
+	[ZPCI_LEVEL_RSX] = {
+		.name = "RSX", .table = "region-second",
+		.shift = ZPCI_RSX_SHIFT, .index_bits = ZPCI_TABLE_BITS,
+		.invalid_bit = ZPCI_TABLE_INVALID,
+		.typed = true, .table_type = ZPCI_TABLE_TYPE_RSX, .region = true,
+		.origin_mask = ZPCI_RTE_ADDR_MASK,
+	},
+	[ZPCI_LEVEL_RTX] = {
+		.name = "RTX", .table = "region-third",
+		.shift = ZPCI_RTX_SHIFT, .index_bits = ZPCI_TABLE_BITS,
+		.invalid_bit = ZPCI_TABLE_INVALID,
+		.typed = true, .table_type = ZPCI_TABLE_TYPE_RTX, .region = true,
+		.origin_mask = ZPCI_RTE_ADDR_MASK,
+		.frame_size = ZPCI_RT_FRAME_SIZE,
+	},
+	[ZPCI_LEVEL_SX] = {
+		.name = "SX", .table = "segment",
+		.shift = ZPCI_SX_SHIFT, .index_bits = ZPCI_TABLE_BITS,
+		.invalid_bit = ZPCI_TABLE_INVALID,
+		.typed = true, .table_type = ZPCI_TABLE_TYPE_SX,
+		.origin_mask = ZPCI_STE_ADDR_MASK,
+		.frame_size = ZPCI_SEG_FRAME_SIZE,
+	},
+	[ZPCI_LEVEL_PX] = {
+		.name = "PX", .table = "page",
+		.shift = ZPCI_PX_SHIFT, .index_bits = ZPCI_PT_BITS,
+		.invalid_bit = ZPCI_PTE_INVALID,
+		.origin_mask = ZPCI_PTE_ADDR_MASK,
+		.frame_size = ZPCI_PAGE_SIZE, .leaf = true,
+	},
+};
+
+static const struct {
+	const char *name;
+	enum zpci_pec pec;
+} zpci_faults[ZPCI_NR_FAULTS] = {
+	[ZPCI_FAULT_NONE]		= { "none",		ZPCI_PEC_NONE },
+	[ZPCI_FAULT_NO_IOTA]		= { "no-iota",		ZPCI_PEC_INVALID_AS },
+	[ZPCI_FAULT_APERTURE]		= { "aperture",		ZPCI_PEC_OUT_OF_RANGE },
+	[ZPCI_FAULT_TABLE_SPAN]		= { "table-span",	ZPCI_PEC_OUT_OF_RANGE },
+	[ZPCI_FAULT_IOTA_FORMAT]	= { "iota-format",	ZPCI_PEC_INVALID_FORMAT },
+	[ZPCI_FAULT_FRAME_CONTROL]	= { "frame-control",	ZPCI_PEC_INVALID_FORMAT },
+	[ZPCI_FAULT_TABLE_LENGTH]	= { "table-length",	ZPCI_PEC_INVALID_LENGTH },
+	/* Assumption: an unfetchable entry is reported as an invalid one. */
+	[ZPCI_FAULT_TABLE_ADDR]		= { "table-address",	ZPCI_PEC_INVALID_ENTRY },
+	[ZPCI_FAULT_INVALID_ENTRY]	= { "invalid-entry",	ZPCI_PEC_INVALID_ENTRY },
+	[ZPCI_FAULT_TABLE_TYPE]		= { "table-type",	ZPCI_PEC_TABLE_TYPE },
+	[ZPCI_FAULT_PROTECTION]		= { "protection",	ZPCI_PEC_TRANSLATION_PROT },
+};
+
+const struct zpci_level_desc *zpci_level_info(enum zpci_level level)
+{
+	return (unsigned int)level < ZPCI_NR_LEVELS ? &zpci_levels[level] : NULL;
+}
+
+const char *zpci_fault_name(enum zpci_fault fault)
+{
+	return (unsigned int)fault < ZPCI_NR_FAULTS ? zpci_faults[fault].name : "unknown";
+}
+
+enum zpci_pec zpci_fault_pec(enum zpci_fault fault)
+{
+	return (unsigned int)fault < ZPCI_NR_FAULTS ? zpci_faults[fault].pec : ZPCI_PEC_SYSTEM_ERROR;
+}
+
+static enum zpci_fault xlate_fail(struct zpci_xlate *x, enum zpci_fault fault)
+{
+	x->fault = fault;
+	x->pec = zpci_fault_pec(fault);
+	return fault;
+}
+
+/* The level of the table the IOTA designates, or false for a reserved DT. */
+static bool iota_top_level(u64 iota, enum zpci_level *level)
+{
+	switch (zpci_iota_dt(iota)) {
+	case ZPCI_IOTA_DT_RF:
+		*level = ZPCI_LEVEL_RFX;
+		return true;
+	case ZPCI_IOTA_DT_RS:
+		*level = ZPCI_LEVEL_RSX;
+		return true;
+	case ZPCI_IOTA_DT_RT:
+		*level = ZPCI_LEVEL_RTX;
+		return true;
+	case ZPCI_IOTA_DT_ST:
+		*level = ZPCI_LEVEL_SX;
+		return true;
+	}
+	return false;
+}
+
+static bool iova_in_span(dma_addr_t iova, const struct zpci_level_desc *top)
+{
+	unsigned int span_bits = top->shift + top->index_bits;
+
+	return span_bits >= 64 || (iova >> span_bits) == 0;
+}
+
+enum zpci_fault zpci_translate(const struct zpci_mem *mem,
+			       const struct zpci_dma_space *space,
+			       dma_addr_t iova, enum zpci_dma_dir dir,
+			       struct zpci_xlate *x)
+{
+	unsigned int toff = 0, tlen = ZPCI_TABLE_LEN_FULL;
+	const struct zpci_level_desc *d;
+	enum zpci_level level;
+	phys_addr_t table;
+	u64 entry;
+
+	memset(x, 0, sizeof(*x));
+	if (!zpci_iota_enabled(space->iota))
+		return xlate_fail(x, ZPCI_FAULT_NO_IOTA);
+	if (iova < space->pba || iova > space->pal)
+		return xlate_fail(x, ZPCI_FAULT_APERTURE);
+	if (!iota_top_level(space->iota, &level) ||
+	    zpci_iota_fs(space->iota) > ZPCI_IOTA_FS_2G)
+		return xlate_fail(x, ZPCI_FAULT_IOTA_FORMAT);
+	if (!iova_in_span(iova, zpci_level_info(level)))
+		return xlate_fail(x, ZPCI_FAULT_TABLE_SPAN);
+
+	table = zpci_iota_origin(space->iota);
+	for (;; level++) {
+		struct zpci_walk_step *step = &x->steps[x->nr_steps];
+		unsigned int quarter;
+
+		d = zpci_level_info(level);
+		step->level = level;
+		step->index = (iova >> d->shift) & ((1ULL << d->index_bits) - 1);
+		step->entry_addr = table + step->index * ZPCI_ENTRY_SIZE;
+		x->nr_steps++;
+
+		quarter = step->index >> (d->index_bits - ZPCI_TABLE_QUARTER_BITS);
+		if (quarter < toff || quarter > tlen)
+			return xlate_fail(x, ZPCI_FAULT_TABLE_LENGTH);
+		if (zpci_mem_read64(mem, step->entry_addr, &entry))
+			return xlate_fail(x, ZPCI_FAULT_TABLE_ADDR);
+		step->entry = entry;
+		if (entry & d->invalid_bit)
+			return xlate_fail(x, ZPCI_FAULT_INVALID_ENTRY);
+		if (d->typed && (entry & ZPCI_TABLE_TYPE_MASK) != d->table_type)
+			return xlate_fail(x, ZPCI_FAULT_TABLE_TYPE);
+		if (entry & ZPCI_TABLE_PROTECTED)
+			x->readonly = true;
+		if (d->leaf)
+			break;
+		if (d->frame_size && (entry & ZPCI_TABLE_FC)) {
+			if (!space->large_frames)
+				return xlate_fail(x, ZPCI_FAULT_FRAME_CONTROL);
+			break;
+		}
+		if (d->region) {
+			toff = zpci_rte_offset(entry);
+			tlen = zpci_rte_length(entry);
+		} else {
+			toff = 0;
+			tlen = ZPCI_TABLE_LEN_FULL;
+		}
+		table = entry & d->origin_mask;
+	}
+
+	x->frame_size = d->frame_size;
+	x->addr = zpci_align_down(entry, d->frame_size) | (iova & (d->frame_size - 1));
+	if (dir == ZPCI_DMA_WRITE && x->readonly)
+		return xlate_fail(x, ZPCI_FAULT_PROTECTION);
+	return ZPCI_FAULT_NONE;
+}

@@ -1,0 +1,62 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Guest layout: where each guest-physical range lives in host-physical
+ * memory.  The pinned and nested designs translate through it; the
+ * isolation checker asks it whether a host page belongs to the guest.
+ *
+ * A layout is a set of extents that together cover [0, guest_size) in
+ * guest-physical space exactly once, and never overlap in host space.
+ */
+#ifndef ZPCI_LAYOUT_H
+#define ZPCI_LAYOUT_H
+
+#include <zpci/mem.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct zpci_extent {
+	phys_addr_t gpa;
+	phys_addr_t hpa;
+	u64 len;
+};
+
+struct zpci_layout {
+	u64 guest_size;
+	size_t nr_extents;
+	struct zpci_extent *by_gpa;	/* sorted by gpa */
+	struct zpci_extent *by_hpa;	/* the same extents, sorted by hpa */
+};
+
+/* Guest memory at host [host_base, host_base + guest_size). */
+int zpci_layout_init_contiguous(struct zpci_layout *l, u64 guest_size,
+				phys_addr_t host_base);
+/*
+ * Guest memory cut into @chunk-sized pieces placed in a seeded random
+ * order in host [host_base, host_base + guest_size): a fragmented host.
+ */
+int zpci_layout_init_scattered(struct zpci_layout *l, u64 guest_size, u64 chunk,
+			       phys_addr_t host_base, u64 seed);
+void zpci_layout_destroy(struct zpci_layout *l);
+
+/* 0 and *hpa set, or -EFAULT when @gpa is not guest memory. */
+int zpci_layout_gpa_to_hpa(const struct zpci_layout *l, phys_addr_t gpa,
+			   phys_addr_t *hpa);
+/* 0 and *gpa set, or -EFAULT when the guest does not own @hpa. */
+int zpci_layout_hpa_to_gpa(const struct zpci_layout *l, phys_addr_t hpa,
+			   phys_addr_t *gpa);
+
+/* Guest-physical memory, read and written through a layout into host memory. */
+struct zpci_guest_view {
+	const struct zpci_layout *layout;
+	struct zpci_mem host;
+};
+
+struct zpci_mem zpci_guest_view_mem(struct zpci_guest_view *gv);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* ZPCI_LAYOUT_H */

@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Set up, build and run every test: the normal build, then the same tests
+# under AddressSanitizer + UndefinedBehaviorSanitizer.  This is README
+# command (2) and exactly what CI runs.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+bash scripts/setup.sh
+for preset in default asan; do
+	echo "== $preset: configure, build, test" >&2
+	cmake --preset "$preset" >/dev/null
+	cmake --build --preset "$preset"
+	ctest --preset "$preset" --parallel "$(nproc)"
+done

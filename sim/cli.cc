@@ -1,0 +1,103 @@
+// SPDX-License-Identifier: MIT
+#include "cli.h"
+
+#include <algorithm>
+#include <ostream>
+
+#include "version.h"
+
+namespace zpcisim {
+
+namespace {
+
+int cmd_help(const Args &args, CommandIo &io);
+int cmd_version(const Args &args, CommandIo &io);
+
+const std::vector<Command> kCommands = {
+	{ "walk", "translate IOVAs through a table image, entry by entry", cmd_walk },
+	{ "help", "show help for zpcisim or one of its commands", cmd_help },
+	{ "version", "print the zpcisim version", cmd_version },
+};
+
+const Command *find_command(const std::string &name)
+{
+	auto it = std::find_if(kCommands.begin(), kCommands.end(),
+			       [&](const Command &c) { return name == c.name; });
+	return it == kCommands.end() ? nullptr : &*it;
+}
+
+void print_overview(std::ostream &out)
+{
+	out << "usage: zpcisim <command> [<args>]\n\n"
+	    << "A cycle-level simulator of the s390 zPCI DMA translation path.\n\n"
+	    << "commands:\n";
+	for (const Command &c : kCommands) {
+		std::string name = c.name;
+		name.resize(std::max<size_t>(name.size(), 10), ' ');
+		out << "   " << name << c.summary << '\n';
+	}
+	out << "\nSee 'zpcisim help <command>' for one command's options.\n";
+}
+
+int cmd_help(const Args &args, CommandIo &io)
+{
+	if (args.empty() || args[0] == "--help" || args[0] == "-h") {
+		print_overview(io.out);
+		return kExitOk;
+	}
+	if (args.size() > 1) {
+		io.err << "zpcisim help: takes one command name\n";
+		return kExitUsage;
+	}
+	const Command *c = find_command(args[0]);
+	if (!c) {
+		io.err << "zpcisim help: '" << args[0] << "' is not a zpcisim command\n";
+		return kExitUsage;
+	}
+	return c->run({ "--help" }, io);
+}
+
+int cmd_version(const Args &args, CommandIo &io)
+{
+	if (!args.empty() && args[0] != "--help" && args[0] != "-h") {
+		io.err << "zpcisim version: takes no arguments\n";
+		return kExitUsage;
+	}
+	io.out << "zpcisim " << kVersion << '\n';
+	return kExitOk;
+}
+
+}  // namespace
+
+const std::vector<Command> &commands()
+{
+	return kCommands;
+}
+
+int run_cli(const Args &args, std::ostream &out, std::ostream &err)
+{
+	CommandIo io{ out, err };
+	int rc;
+
+	if (args.empty() || args[0] == "--help" || args[0] == "-h") {
+		print_overview(args.empty() ? err : out);
+		return args.empty() ? kExitUsage : kExitOk;
+	}
+	if (args[0] == "--version")
+		return cmd_version({}, io);
+	const Command *c = find_command(args[0]);
+	if (!c) {
+		err << "zpcisim: '" << args[0]
+		    << "' is not a zpcisim command; see 'zpcisim help'\n";
+		return kExitUsage;
+	}
+	rc = c->run(Args(args.begin() + 1, args.end()), io);
+	out.flush();
+	if (!out) {
+		err << "zpcisim " << c->name << ": cannot write standard output\n";
+		rc = kExitFailure;
+	}
+	return rc < 0 ? kExitFailure : std::min(rc, 255);
+}
+
+}  // namespace zpcisim

@@ -1,0 +1,34 @@
+// SPDX-License-Identifier: MIT
+// Option parsing shared by every command: Boost.Program_options with the
+// house rules (leftovers rejected, "--help" handled, errors on one line).
+#pragma once
+
+#include <boost/program_options.hpp>
+#include <optional>
+#include <string>
+
+#include "cli.h"
+
+namespace zpcisim {
+
+namespace po = boost::program_options;
+
+struct CommandSpec {
+	const char *name;
+	const char *usage;		// "walk IMAGE [IOVA[:read|write]]..."
+	const char *description;	// a paragraph for --help
+};
+
+// Parse @args against @opts/@pos into @vm.  On --help prints help and
+// returns kExitOk; on a bad command line prints one line and returns
+// kExitUsage; returns nullopt when the command should go on.
+std::optional<int> parse_options(const CommandSpec &spec, const Args &args,
+				 po::options_description &opts,
+				 const po::positional_options_description &pos,
+				 po::variables_map &vm, CommandIo &io);
+
+// "zpcisim NAME: MESSAGE" on stderr; returns @code.
+int command_error(const CommandSpec &spec, CommandIo &io, const std::string &message,
+		  int code = kExitFailure);
+
+}  // namespace zpcisim

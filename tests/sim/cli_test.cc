@@ -1,0 +1,110 @@
+// SPDX-License-Identifier: MIT
+// The zpcisim command line, run in-process.
+#include <gtest/gtest.h>
+
+#include <sstream>
+#include <string>
+
+#include "cli.h"
+
+namespace zpcisim {
+namespace {
+
+struct CliRun {
+	int rc;
+	std::string out, err;
+};
+
+CliRun run(const Args &args)
+{
+	std::ostringstream out, err;
+	int rc = run_cli(args, out, err);
+	return { rc, out.str(), err.str() };
+}
+
+const std::string kDemo = ZPCISIM_SOURCE_DIR "/traces/samples/demo.zimg";
+
+TEST(CliWalk, DemoImageShowsEachOutcome)
+{
+	CliRun r = run({ "walk", kDemo });
+	ASSERT_EQ(r.rc, 0) << r.err;
+	EXPECT_EQ(r.err, "");
+	EXPECT_NE(r.out.find("iota: 0x0000000000010804 (region-third table at 0x10000)"),
+		  std::string::npos);
+	EXPECT_NE(r.out.find("result: 0x200abc\n"), std::string::npos);
+	EXPECT_NE(r.out.find("result: 0x201000 (read-only)"), std::string::npos);
+	EXPECT_NE(r.out.find("result: fault protection, error event 0x4"), std::string::npos);
+	EXPECT_NE(r.out.find("result: fault table-type, error event 0x9"), std::string::npos);
+	EXPECT_NE(r.out.find("result: fault aperture, error event 0x2"), std::string::npos);
+	EXPECT_NE(r.out.find("probes: 9\ntranslated: 3\nfaulted: 6\n"), std::string::npos);
+}
+
+TEST(CliWalk, IovasOnTheCommandLineReplaceTheProbes)
+{
+	CliRun r = run({ "walk", kDemo, "0x100000010:write", "0x100001000" });
+	ASSERT_EQ(r.rc, 0) << r.err;
+	EXPECT_NE(r.out.find("probe 1: 0x100000010 write\n"), std::string::npos);
+	EXPECT_NE(r.out.find("result: 0x200010\n"), std::string::npos);
+	EXPECT_NE(r.out.find("probes: 2\ntranslated: 2\n"), std::string::npos);
+}
+
+TEST(CliWalk, BadArgumentsAreOneLineUsageErrors)
+{
+	CliRun r = run({ "walk", kDemo, "0x1000:exec" });
+	EXPECT_EQ(r.rc, 2);
+	EXPECT_EQ(r.err, "zpcisim walk: '0x1000:exec' is not IOVA[:read|write]\n");
+	EXPECT_EQ(r.out, "");
+
+	r = run({ "walk" });
+	EXPECT_EQ(r.rc, 2);
+	EXPECT_NE(r.err.find("zpcisim walk: the option '--image' is required"), std::string::npos);
+
+	r = run({ "walk", kDemo, "--bogus" });
+	EXPECT_EQ(r.rc, 2);
+	EXPECT_NE(r.err.find("unrecognised option '--bogus'"), std::string::npos);
+}
+
+TEST(CliWalk, MissingImageFailsWithItsName)
+{
+	CliRun r = run({ "walk", "/nonexistent.zimg" });
+	EXPECT_EQ(r.rc, 1);
+	EXPECT_EQ(r.err, "zpcisim walk: /nonexistent.zimg: cannot open: No such file or directory\n");
+	EXPECT_EQ(r.out, "");
+}
+
+TEST(Cli, HelpCommandAndHelpFlagSayTheSame)
+{
+	CliRun a = run({ "help", "walk" }), b = run({ "walk", "--help" });
+	EXPECT_EQ(a.rc, 0);
+	EXPECT_EQ(a.out, b.out);
+	EXPECT_NE(a.out.find("usage: zpcisim walk IMAGE"), std::string::npos);
+}
+
+TEST(Cli, OverviewListsEveryCommand)
+{
+	CliRun r = run({ "help" });
+	EXPECT_EQ(r.rc, 0);
+	for (const Command &c : commands())
+		EXPECT_NE(r.out.find(c.name), std::string::npos) << c.name;
+	CliRun none = run({});
+	EXPECT_EQ(none.rc, 2);
+	EXPECT_EQ(none.err, r.out);
+}
+
+TEST(Cli, UnknownCommandIsAUsageError)
+{
+	CliRun r = run({ "replya" });
+	EXPECT_EQ(r.rc, 2);
+	EXPECT_EQ(r.err, "zpcisim: 'replya' is not a zpcisim command; see 'zpcisim help'\n");
+}
+
+TEST(Cli, FailedStdoutIsAnError)
+{
+	std::ostringstream out, err;
+	out.setstate(std::ios::badbit);
+	EXPECT_EQ(run_cli({ "walk", kDemo }, out, err), 1);
+	EXPECT_NE(err.str().find("cannot write standard output"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace zpcisim
