@@ -1,0 +1,71 @@
+// SPDX-License-Identifier: MIT
+#include "memory/memory.h"
+
+#include <stdexcept>
+
+namespace zpcisim {
+
+Memory::Memory(sc_core::sc_module_name name, zpci_mem backing, const MemoryParams &params)
+	: sc_module(name), socket("socket"), backing_(backing), params_(params),
+	  cycle_(params.clock_ns, sc_core::SC_NS), port_free_(sc_core::SC_ZERO_TIME)
+{
+	if (params_.clock_ns <= 0 || params_.bytes_per_cycle == 0)
+		throw std::invalid_argument(std::string(this->name()) +
+					    ": clock_ns and bytes_per_cycle must be positive");
+	socket.register_b_transport(this, &Memory::b_transport);
+}
+
+sc_core::sc_time Memory::schedule(const sc_core::sc_time &arrival, unsigned int len)
+{
+	uint64_t transfer = (len + params_.bytes_per_cycle - 1) / params_.bytes_per_cycle;
+	sc_core::sc_time start = arrival + params_.latency_cycles * cycle_;
+
+	// The port moves one transfer at a time; a later one waits its turn.
+	if (start < port_free_)
+		start = port_free_;
+	port_free_ = start + static_cast<double>(transfer) * cycle_;
+	stats_.busy_cycles += transfer;
+	return port_free_ - arrival;
+}
+
+void Memory::b_transport(tlm::tlm_generic_payload &trans, sc_core::sc_time &delay)
+{
+	const uint64_t addr = trans.get_address();
+	const unsigned int len = trans.get_data_length();
+	int rc;
+
+	if (trans.get_byte_enable_ptr() || trans.get_streaming_width() < len) {
+		stats_.errors++;
+		trans.set_response_status(tlm::TLM_BYTE_ENABLE_ERROR_RESPONSE);
+		return;
+	}
+	switch (trans.get_command()) {
+	case tlm::TLM_READ_COMMAND:
+		rc = zpci_mem_read(&backing_, addr, trans.get_data_ptr(), len);
+		break;
+	case tlm::TLM_WRITE_COMMAND:
+		rc = zpci_mem_write(&backing_, addr, trans.get_data_ptr(), len);
+		break;
+	default:
+		stats_.errors++;
+		trans.set_response_status(tlm::TLM_COMMAND_ERROR_RESPONSE);
+		return;
+	}
+	if (rc) {
+		stats_.errors++;
+		trans.set_response_status(rc == -EFAULT ? tlm::TLM_ADDRESS_ERROR_RESPONSE
+							: tlm::TLM_GENERIC_ERROR_RESPONSE);
+		return;
+	}
+	if (trans.is_read()) {
+		stats_.reads++;
+		stats_.bytes_read += len;
+	} else {
+		stats_.writes++;
+		stats_.bytes_written += len;
+	}
+	delay += schedule(sc_core::sc_time_stamp() + delay, len);
+	trans.set_response_status(tlm::TLM_OK_RESPONSE);
+}
+
+}  // namespace zpcisim

@@ -1,0 +1,61 @@
+// SPDX-License-Identifier: MIT
+// Memory: the physical memory block of the DMA path, as a TLM-2.0 target.
+//
+// Models: one port serving table reads and DMA data in arrival order, a
+// fixed access latency and a bandwidth limit (bytes per cycle); data lives
+// in the C memory image (struct zpci_mem) shared with the driver code, so
+// what the guest driver writes is what the walker reads.
+// Does not model: banks, refresh, caches, byte enables, DMI.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include <systemc>
+#include <tlm>
+#include <tlm_utils/simple_target_socket.h>
+
+#include <zpci/mem.h>
+
+namespace zpcisim {
+
+struct MemoryParams {
+	// Clock period of the DMA path in ns.  Assumption: 1 GHz.
+	double clock_ns = 1.0;
+	// Cycles from request to first data.  Assumption, to calibrate.
+	unsigned int latency_cycles = 100;
+	// Bytes transferred per cycle once data flows.  Assumption, to calibrate.
+	unsigned int bytes_per_cycle = 16;
+};
+
+struct MemoryStats {
+	uint64_t reads = 0;
+	uint64_t writes = 0;
+	uint64_t bytes_read = 0;
+	uint64_t bytes_written = 0;
+	uint64_t errors = 0;		// accesses outside memory, or unsupported commands
+	uint64_t busy_cycles = 0;	// cycles the port spent transferring data
+};
+
+class Memory : public sc_core::sc_module {
+public:
+	tlm_utils::simple_target_socket<Memory> socket;
+
+	Memory(sc_core::sc_module_name name, zpci_mem backing, const MemoryParams &params = {});
+
+	const MemoryParams &params() const { return params_; }
+	const MemoryStats &stats() const { return stats_; }
+
+private:
+	void b_transport(tlm::tlm_generic_payload &trans, sc_core::sc_time &delay);
+	// Delay for a @len-byte access arriving at @arrival: queueing + latency + transfer.
+	sc_core::sc_time schedule(const sc_core::sc_time &arrival, unsigned int len);
+
+	zpci_mem backing_;
+	MemoryParams params_;
+	MemoryStats stats_;
+	sc_core::sc_time cycle_;
+	sc_core::sc_time port_free_;	// when the port finishes its last transfer
+};
+
+}  // namespace zpcisim

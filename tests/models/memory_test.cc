@@ -1,0 +1,140 @@
+// SPDX-License-Identifier: MIT
+// The Memory block through its TLM socket, against the C memory it wraps.
+#include <gtest/gtest.h>
+
+#include <memory>
+#include <vector>
+
+#include <tlm_utils/simple_initiator_socket.h>
+
+#include "memory/memory.h"
+#include "support/systemc_fixture.h"
+#include "support/table_builder.h"
+
+namespace zpcisim::test {
+namespace {
+
+struct Initiator : sc_core::sc_module {
+	tlm_utils::simple_initiator_socket<Initiator> socket{ "socket" };
+	explicit Initiator(sc_core::sc_module_name n) : sc_module(n) {}
+
+	tlm::tlm_response_status access(tlm::tlm_command cmd, uint64_t addr, uint8_t *data,
+					unsigned int len, sc_core::sc_time &delay)
+	{
+		tlm::tlm_generic_payload t;
+		t.set_command(cmd);
+		t.set_address(addr);
+		t.set_data_ptr(data);
+		t.set_data_length(len);
+		t.set_streaming_width(len);
+		t.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
+		socket->b_transport(t, delay);
+		return t.get_response_status();
+	}
+};
+
+class MemoryBlock : public SystemCTest {
+protected:
+	explicit MemoryBlock(MemoryParams p = {})
+		: backing_(1 << 20), mem_("mem", backing_.view(), p), cpu_("cpu")
+	{
+		cpu_.socket.bind(mem_.socket);
+	}
+
+	SparseMem backing_;
+	Memory mem_;
+	Initiator cpu_;
+};
+
+TEST_F(MemoryBlock, ReadSeesWhatTheCSideWrote)
+{
+	zpci_mem m = backing_.view();
+	ASSERT_EQ(zpci_mem_write64(&m, 0x2000, 0x1122334455667788ULL), 0);
+	uint8_t buf[8];
+	sc_core::sc_time d = sc_core::SC_ZERO_TIME;
+	ASSERT_EQ(cpu_.access(tlm::TLM_READ_COMMAND, 0x2000, buf, 8, d), tlm::TLM_OK_RESPONSE);
+	EXPECT_EQ(buf[0], 0x11);
+	EXPECT_EQ(buf[7], 0x88);
+	EXPECT_EQ(mem_.stats().reads, 1u);
+	EXPECT_EQ(mem_.stats().bytes_read, 8u);
+}
+
+TEST_F(MemoryBlock, WriteIsVisibleToTheCSide)
+{
+	std::vector<uint8_t> data(300, 0x5a);
+	sc_core::sc_time d = sc_core::SC_ZERO_TIME;
+	ASSERT_EQ(cpu_.access(tlm::TLM_WRITE_COMMAND, 0xff0, data.data(), data.size(), d),
+		  tlm::TLM_OK_RESPONSE);
+	zpci_mem m = backing_.view();
+	std::vector<uint8_t> back(data.size());
+	ASSERT_EQ(zpci_mem_read(&m, 0xff0, back.data(), back.size()), 0);
+	EXPECT_EQ(back, data);
+	EXPECT_EQ(mem_.stats().writes, 1u);
+	EXPECT_EQ(mem_.stats().bytes_written, 300u);
+}
+
+// Defaults: 1 ns cycle, 100 cycles latency, 16 bytes per cycle.
+TEST_F(MemoryBlock, DelayIsLatencyPlusTransfer)
+{
+	uint8_t buf[64];
+	sc_core::sc_time d = sc_core::SC_ZERO_TIME;
+	cpu_.access(tlm::TLM_READ_COMMAND, 0, buf, 64, d);
+	EXPECT_EQ(d, sc_core::sc_time(104, sc_core::SC_NS));
+	sc_core::sc_time d8(10, sc_core::SC_NS);
+	cpu_.access(tlm::TLM_READ_COMMAND, 0, buf, 8, d8);	// arrives long after: no queueing
+	EXPECT_EQ(d8, sc_core::sc_time(10 + 101, sc_core::SC_NS));
+}
+
+// Two transfers arriving together share the port: the second waits.
+TEST_F(MemoryBlock, BandwidthSerialisesConcurrentTransfers)
+{
+	std::vector<uint8_t> buf(1600);
+	sc_core::sc_time a = sc_core::SC_ZERO_TIME, b = sc_core::SC_ZERO_TIME;
+	cpu_.access(tlm::TLM_READ_COMMAND, 0, buf.data(), 1600, a);
+	cpu_.access(tlm::TLM_READ_COMMAND, 0, buf.data(), 1600, b);
+	EXPECT_EQ(a, sc_core::sc_time(200, sc_core::SC_NS));
+	EXPECT_EQ(b, sc_core::sc_time(300, sc_core::SC_NS));
+	EXPECT_EQ(mem_.stats().busy_cycles, 200u);
+}
+
+TEST_F(MemoryBlock, OutsideMemoryIsAnAddressErrorResponse)
+{
+	uint8_t buf[16] = {};
+	sc_core::sc_time d = sc_core::SC_ZERO_TIME;
+	EXPECT_EQ(cpu_.access(tlm::TLM_READ_COMMAND, (1 << 20) - 8, buf, 16, d),
+		  tlm::TLM_ADDRESS_ERROR_RESPONSE);
+	EXPECT_EQ(cpu_.access(tlm::TLM_WRITE_COMMAND, UINT64_MAX - 7, buf, 16, d),
+		  tlm::TLM_ADDRESS_ERROR_RESPONSE);
+	EXPECT_EQ(cpu_.access(tlm::TLM_IGNORE_COMMAND, 0, buf, 16, d),
+		  tlm::TLM_COMMAND_ERROR_RESPONSE);
+	EXPECT_EQ(mem_.stats().errors, 3u);
+	EXPECT_EQ(mem_.stats().reads + mem_.stats().writes, 0u);
+}
+
+TEST_F(MemoryBlock, ByteEnablesAreRejected)
+{
+	uint8_t buf[8] = {}, be[8] = { 0xff };
+	tlm::tlm_generic_payload t;
+	t.set_command(tlm::TLM_READ_COMMAND);
+	t.set_data_ptr(buf);
+	t.set_data_length(8);
+	t.set_streaming_width(8);
+	t.set_byte_enable_ptr(be);
+	t.set_byte_enable_length(8);
+	sc_core::sc_time d = sc_core::SC_ZERO_TIME;
+	cpu_.socket->b_transport(t, d);
+	EXPECT_EQ(t.get_response_status(), tlm::TLM_BYTE_ENABLE_ERROR_RESPONSE);
+}
+
+class MemoryParamsCheck : public SystemCTest {};
+
+TEST_F(MemoryParamsCheck, ZeroBandwidthIsRejected)
+{
+	SparseMem backing(1 << 20);
+	MemoryParams p;
+	p.bytes_per_cycle = 0;
+	EXPECT_THROW(Memory("mem", backing.view(), p), std::invalid_argument);
+}
+
+}  // namespace
+}  // namespace zpcisim::test
