@@ -115,26 +115,29 @@ static const struct zpci_extent *extent_find(const struct zpci_extent *v, size_t
 	return NULL;
 }
 
-int zpci_layout_gpa_to_hpa(const struct zpci_layout *l, phys_addr_t gpa,
-			   phys_addr_t *hpa)
+/* Map @addr through the extent holding it, from one side to the other. */
+static int layout_map(const struct zpci_layout *l, phys_addr_t addr, bool from_hpa,
+		      phys_addr_t *out)
 {
-	const struct zpci_extent *e = extent_find(l->by_gpa, l->nr_extents, gpa, false);
+	const struct zpci_extent *e =
+		extent_find(from_hpa ? l->by_hpa : l->by_gpa, l->nr_extents, addr, from_hpa);
 
 	if (!e)
 		return -EFAULT;
-	*hpa = e->hpa + (gpa - e->gpa);
+	*out = from_hpa ? e->gpa + (addr - e->hpa) : e->hpa + (addr - e->gpa);
 	return 0;
+}
+
+int zpci_layout_gpa_to_hpa(const struct zpci_layout *l, phys_addr_t gpa,
+			   phys_addr_t *hpa)
+{
+	return layout_map(l, gpa, false, hpa);
 }
 
 int zpci_layout_hpa_to_gpa(const struct zpci_layout *l, phys_addr_t hpa,
 			   phys_addr_t *gpa)
 {
-	const struct zpci_extent *e = extent_find(l->by_hpa, l->nr_extents, hpa, true);
-
-	if (!e)
-		return -EFAULT;
-	*gpa = e->gpa + (hpa - e->hpa);
-	return 0;
+	return layout_map(l, hpa, true, gpa);
 }
 
 /*
