@@ -1,0 +1,171 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Guest DMA translation-table management.
+ */
+#include <string.h>
+
+#include <zpci/dma_table.h>
+
+static int table_alloc(struct zpci_dma_table *t, u64 size, u64 invalid, phys_addr_t *pa)
+{
+	u64 off;
+	int rc;
+
+	rc = zpci_frame_alloc(t->pool, size, pa);
+	if (rc)
+		return rc;
+	for (off = 0; off < size; off += ZPCI_ENTRY_SIZE) {
+		rc = zpci_mem_write64(&t->mem, *pa + off, invalid);
+		if (rc) {
+			zpci_frame_free(t->pool, *pa, size);
+			return rc;
+		}
+	}
+	return 0;
+}
+
+/*
+ * The next-level table behind the entry at @entry_addr; with @alloc, a new
+ * one (of @size, filled with @invalid) is linked in when the entry is
+ * invalid.  -ENOENT when it is missing and @alloc is false.
+ */
+static int next_table(struct zpci_dma_table *t, phys_addr_t entry_addr, bool alloc,
+		      bool to_page_table, phys_addr_t *next)
+{
+	u64 entry, size = to_page_table ? ZPCI_PT_SIZE : ZPCI_TABLE_SIZE;
+	int rc;
+
+	rc = zpci_mem_read64(&t->mem, entry_addr, &entry);
+	if (rc)
+		return rc;
+	if (!zpci_rste_invalid(entry)) {
+		*next = to_page_table ? zpci_ste_origin(entry) : zpci_rte_origin(entry);
+		return 0;
+	}
+	if (!alloc)
+		return -ENOENT;
+	rc = table_alloc(t, size, to_page_table ? ZPCI_PTE_INVALID : ZPCI_TABLE_INVALID, next);
+	if (rc)
+		return rc;
+	entry = to_page_table ? zpci_mk_ste(*next) : zpci_mk_rte(*next, ZPCI_TABLE_TYPE_RTX);
+	rc = zpci_mem_write64(&t->mem, entry_addr, entry);
+	if (rc) {
+		zpci_frame_free(t->pool, *next, size);
+		return rc;
+	}
+	if (to_page_table)
+		t->nr_page_tables++;
+	else
+		t->nr_seg_tables++;
+	return 0;
+}
+
+/* Address of the page-table entry for @iova. */
+static int pte_addr(struct zpci_dma_table *t, dma_addr_t iova, bool alloc, phys_addr_t *pte)
+{
+	phys_addr_t sto, pto;
+	int rc;
+
+	rc = next_table(t, t->rtto + zpci_rtx(iova) * ZPCI_ENTRY_SIZE, alloc, false, &sto);
+	if (rc)
+		return rc;
+	rc = next_table(t, sto + zpci_sx(iova) * ZPCI_ENTRY_SIZE, alloc, true, &pto);
+	if (rc)
+		return rc;
+	*pte = pto + zpci_px(iova) * ZPCI_ENTRY_SIZE;
+	return 0;
+}
+
+static bool range_in_table(dma_addr_t iova, u64 npages)
+{
+	return npages && npages <= (ZPCI_TABLE_SIZE_RT >> ZPCI_PAGE_SHIFT) &&
+	       zpci_is_aligned(iova, ZPCI_PAGE_SIZE) &&
+	       zpci_range_inside(iova, npages << ZPCI_PAGE_SHIFT, ZPCI_TABLE_SIZE_RT);
+}
+
+int zpci_dma_table_init(struct zpci_dma_table *t, struct zpci_mem mem,
+			struct zpci_frame_pool *pool)
+{
+	memset(t, 0, sizeof(*t));
+	t->mem = mem;
+	t->pool = pool;
+	return table_alloc(t, ZPCI_TABLE_SIZE, ZPCI_TABLE_INVALID, &t->rtto);
+}
+
+u64 zpci_dma_table_iota(const struct zpci_dma_table *t)
+{
+	return zpci_mk_iota(t->rtto, ZPCI_IOTA_DT_RT);
+}
+
+int zpci_dma_table_unmap(struct zpci_dma_table *t, dma_addr_t iova, u64 npages)
+{
+	phys_addr_t pte;
+	u64 i;
+	int rc;
+
+	if (!range_in_table(iova, npages))
+		return -EINVAL;
+	for (i = 0; i < npages; i++, iova += ZPCI_PAGE_SIZE) {
+		rc = pte_addr(t, iova, false, &pte);
+		if (!rc)
+			rc = zpci_mem_write64(&t->mem, pte, ZPCI_PTE_INVALID);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+int zpci_dma_table_map(struct zpci_dma_table *t, dma_addr_t iova, phys_addr_t pa,
+		       u64 npages, bool readonly)
+{
+	phys_addr_t pte;
+	u64 i;
+	int rc = 0;
+
+	if (!range_in_table(iova, npages) || !zpci_is_aligned(pa, ZPCI_PAGE_SIZE))
+		return -EINVAL;
+	for (i = 0; i < npages; i++) {
+		dma_addr_t page = iova + (i << ZPCI_PAGE_SHIFT);
+
+		rc = pte_addr(t, page, true, &pte);
+		if (!rc)
+			rc = zpci_mem_write64(&t->mem, pte,
+					      zpci_mk_pte(pa + (i << ZPCI_PAGE_SHIFT), readonly));
+		if (rc)
+			goto undo;
+	}
+	return 0;
+
+undo:
+	/* Pages [0, i) are mapped; take them back, newest first. */
+	while (i--)
+		zpci_dma_table_unmap(t, iova + (i << ZPCI_PAGE_SHIFT), 1);
+	return rc;
+}
+
+static void free_page_tables(struct zpci_dma_table *t, phys_addr_t sto)
+{
+	u64 sx, ste;
+
+	for (sx = 0; sx < ZPCI_TABLE_ENTRIES; sx++) {
+		if (zpci_mem_read64(&t->mem, sto + sx * ZPCI_ENTRY_SIZE, &ste) ||
+		    zpci_rste_invalid(ste))
+			continue;
+		zpci_frame_free(t->pool, zpci_ste_origin(ste), ZPCI_PT_SIZE);
+	}
+}
+
+void zpci_dma_table_destroy(struct zpci_dma_table *t)
+{
+	u64 rtx, rte;
+
+	for (rtx = 0; rtx < ZPCI_TABLE_ENTRIES; rtx++) {
+		if (zpci_mem_read64(&t->mem, t->rtto + rtx * ZPCI_ENTRY_SIZE, &rte) ||
+		    zpci_rste_invalid(rte))
+			continue;
+		free_page_tables(t, zpci_rte_origin(rte));
+		zpci_frame_free(t->pool, zpci_rte_origin(rte), ZPCI_TABLE_SIZE);
+	}
+	zpci_frame_free(t->pool, t->rtto, ZPCI_TABLE_SIZE);
+	memset(t, 0, sizeof(*t));
+}

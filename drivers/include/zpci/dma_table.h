@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The guest's DMA translation table for one function: a region-third table
+ * (4 TiB of IOVA) with segment and page tables allocated on demand from the
+ * guest's table pool, written through the guest-memory interface so that a
+ * hypervisor or the hardware model reads exactly what the guest wrote.
+ *
+ * Entries change one at a time, as on the real machine: a concurrent reader
+ * sees each page go valid or invalid individually.  Tables are freed only
+ * when the whole table is destroyed (on detach), as Linux does.
+ */
+#ifndef ZPCI_DMA_TABLE_H
+#define ZPCI_DMA_TABLE_H
+
+#include <zpci/frame_pool.h>
+#include <zpci/mem.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct zpci_dma_table {
+	struct zpci_mem mem;		/* guest-physical memory */
+	struct zpci_frame_pool *pool;
+	phys_addr_t rtto;
+	u64 nr_seg_tables;
+	u64 nr_page_tables;
+};
+
+int zpci_dma_table_init(struct zpci_dma_table *t, struct zpci_mem mem,
+			struct zpci_frame_pool *pool);
+/* Free every table; the IOTA must have been deregistered first. */
+void zpci_dma_table_destroy(struct zpci_dma_table *t);
+
+/* The IOTA that designates this table for register-IOAT. */
+u64 zpci_dma_table_iota(const struct zpci_dma_table *t);
+
+/*
+ * Map @npages pages at @iova to frames from @pa, read-only for the device
+ * when @readonly (DMA_TO_DEVICE).  On failure nothing of this call stays
+ * mapped.  -EINVAL for a range beyond the table, -ENOMEM without table
+ * memory, -EFAULT when table memory cannot be written.
+ */
+int zpci_dma_table_map(struct zpci_dma_table *t, dma_addr_t iova, phys_addr_t pa,
+		       u64 npages, bool readonly);
+/* Invalidate @npages pages at @iova.  -ENOENT if a page was never mapped. */
+int zpci_dma_table_unmap(struct zpci_dma_table *t, dma_addr_t iova, u64 npages);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* ZPCI_DMA_TABLE_H */
