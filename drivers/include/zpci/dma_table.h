@@ -43,7 +43,10 @@ u64 zpci_dma_table_iota(const struct zpci_dma_table *t);
  */
 int zpci_dma_table_map(struct zpci_dma_table *t, dma_addr_t iova, phys_addr_t pa,
 		       u64 npages, bool readonly);
-/* Invalidate @npages pages at @iova.  -ENOENT if a page was never mapped. */
+/*
+ * Invalidate @npages pages at @iova.  -ENOENT when a page has no page table
+ * (it was never mapped: a caller bug); the pages before it stay invalidated.
+ */
 int zpci_dma_table_unmap(struct zpci_dma_table *t, dma_addr_t iova, u64 npages);
 
 #ifdef __cplusplus
