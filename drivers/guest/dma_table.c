@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include <zpci/dma_table.h>
+#include <zpci/xlate.h>
 
 static int table_alloc(struct zpci_dma_table *t, u64 size, u64 invalid, phys_addr_t *pa)
 {
@@ -24,36 +25,43 @@ static int table_alloc(struct zpci_dma_table *t, u64 size, u64 invalid, phys_add
 	return 0;
 }
 
-/*
- * The next-level table behind the entry at @entry_addr; with @alloc, a new
- * one (of @size, filled with @invalid) is linked in when the entry is
- * invalid.  -ENOENT when it is missing and @alloc is false.
- */
-static int next_table(struct zpci_dma_table *t, phys_addr_t entry_addr, bool alloc,
-		      bool to_page_table, phys_addr_t *next)
+static u64 table_bytes(const struct zpci_level_desc *d)
 {
-	u64 entry, size = to_page_table ? ZPCI_PT_SIZE : ZPCI_TABLE_SIZE;
+	return (1ULL << d->index_bits) * ZPCI_ENTRY_SIZE;
+}
+
+/*
+ * The table below the @level entry at @entry_addr; with @alloc, a new one
+ * (every entry invalid) is linked in when the entry is invalid.  -ENOENT
+ * when it is missing and @alloc is false.
+ */
+static int next_table(struct zpci_dma_table *t, enum zpci_level level,
+		      phys_addr_t entry_addr, bool alloc, phys_addr_t *next)
+{
+	const struct zpci_level_desc *d = zpci_level_info(level);
+	const struct zpci_level_desc *child = zpci_level_info(level + 1);
+	u64 entry;
 	int rc;
 
 	rc = zpci_mem_read64(&t->mem, entry_addr, &entry);
 	if (rc)
 		return rc;
-	if (!zpci_rste_invalid(entry)) {
-		*next = to_page_table ? zpci_ste_origin(entry) : zpci_rte_origin(entry);
+	if (!(entry & d->invalid_bit)) {
+		*next = entry & d->origin_mask;
 		return 0;
 	}
 	if (!alloc)
 		return -ENOENT;
-	rc = table_alloc(t, size, to_page_table ? ZPCI_PTE_INVALID : ZPCI_TABLE_INVALID, next);
+	rc = table_alloc(t, table_bytes(child), child->invalid_bit, next);
 	if (rc)
 		return rc;
-	entry = to_page_table ? zpci_mk_ste(*next) : zpci_mk_rte(*next, ZPCI_TABLE_TYPE_RTX);
+	entry = level == ZPCI_LEVEL_SX ? zpci_mk_ste(*next) : zpci_mk_rte(*next, d->table_type);
 	rc = zpci_mem_write64(&t->mem, entry_addr, entry);
 	if (rc) {
-		zpci_frame_free(t->pool, *next, size);
+		zpci_frame_free(t->pool, *next, table_bytes(child));
 		return rc;
 	}
-	if (to_page_table)
+	if (level == ZPCI_LEVEL_SX)
 		t->nr_page_tables++;
 	else
 		t->nr_seg_tables++;
@@ -66,10 +74,11 @@ static int pte_addr(struct zpci_dma_table *t, dma_addr_t iova, bool alloc, phys_
 	phys_addr_t sto, pto;
 	int rc;
 
-	rc = next_table(t, t->rtto + zpci_rtx(iova) * ZPCI_ENTRY_SIZE, alloc, false, &sto);
+	rc = next_table(t, ZPCI_LEVEL_RTX, t->rtto + zpci_rtx(iova) * ZPCI_ENTRY_SIZE,
+			alloc, &sto);
 	if (rc)
 		return rc;
-	rc = next_table(t, sto + zpci_sx(iova) * ZPCI_ENTRY_SIZE, alloc, true, &pto);
+	rc = next_table(t, ZPCI_LEVEL_SX, sto + zpci_sx(iova) * ZPCI_ENTRY_SIZE, alloc, &pto);
 	if (rc)
 		return rc;
 	*pte = pto + zpci_px(iova) * ZPCI_ENTRY_SIZE;
@@ -143,29 +152,23 @@ undo:
 	return rc;
 }
 
-static void free_page_tables(struct zpci_dma_table *t, phys_addr_t sto)
+/* Free the @level table at @table and every table below it. */
+static void free_table(struct zpci_dma_table *t, enum zpci_level level, phys_addr_t table)
 {
-	u64 sx, ste;
+	const struct zpci_level_desc *d = zpci_level_info(level);
+	u64 i, entry;
 
-	for (sx = 0; sx < ZPCI_TABLE_ENTRIES; sx++) {
-		if (zpci_mem_read64(&t->mem, sto + sx * ZPCI_ENTRY_SIZE, &ste) ||
-		    zpci_rste_invalid(ste))
+	for (i = 0; !d->leaf && i < (1ULL << d->index_bits); i++) {
+		if (zpci_mem_read64(&t->mem, table + i * ZPCI_ENTRY_SIZE, &entry) ||
+		    (entry & d->invalid_bit))
 			continue;
-		zpci_frame_free(t->pool, zpci_ste_origin(ste), ZPCI_PT_SIZE);
+		free_table(t, level + 1, entry & d->origin_mask);
 	}
+	zpci_frame_free(t->pool, table, table_bytes(d));
 }
 
 void zpci_dma_table_destroy(struct zpci_dma_table *t)
 {
-	u64 rtx, rte;
-
-	for (rtx = 0; rtx < ZPCI_TABLE_ENTRIES; rtx++) {
-		if (zpci_mem_read64(&t->mem, t->rtto + rtx * ZPCI_ENTRY_SIZE, &rte) ||
-		    zpci_rste_invalid(rte))
-			continue;
-		free_page_tables(t, zpci_rte_origin(rte));
-		zpci_frame_free(t->pool, zpci_rte_origin(rte), ZPCI_TABLE_SIZE);
-	}
-	zpci_frame_free(t->pool, t->rtto, ZPCI_TABLE_SIZE);
+	free_table(t, ZPCI_LEVEL_RTX, t->rtto);
 	memset(t, 0, sizeof(*t));
 }
