@@ -44,6 +44,12 @@ static u64 search(struct zpci_iova_bitmap *a, u64 from, u64 npages)
 					a->start >> ZPCI_PAGE_SHIFT, a->boundary_pages);
 }
 
+void zpci_iova_bitmap_reclaim(struct zpci_iova_bitmap *a)
+{
+	zpci_bitmap_andnot(a->map, a->lazy, a->pages);
+	memset(a->lazy, 0, ZPCI_BITS_TO_LONGS(a->pages) * sizeof(unsigned long));
+}
+
 /* The lazy wrap: flush everything, then every lazily freed page is free. */
 static int reclaim_lazy(struct zpci_iova_bitmap *a)
 {
@@ -52,8 +58,7 @@ static int reclaim_lazy(struct zpci_iova_bitmap *a)
 	if (rc)
 		return rc;
 	a->stats.global_flushes++;
-	zpci_bitmap_andnot(a->map, a->lazy, a->pages);
-	memset(a->lazy, 0, ZPCI_BITS_TO_LONGS(a->pages) * sizeof(unsigned long));
+	zpci_iova_bitmap_reclaim(a);
 	return 0;
 }
 

@@ -97,6 +97,19 @@ extern "C" {
 #define ZPCI_CC_BUSY		2	/* retry after a short delay */
 #define ZPCI_CC_NOT_OP		3	/* handle unknown, or function not usable */
 
+/* MPCIFC operation controls */
+#define ZPCI_MOD_FC_REG_INT		2
+#define ZPCI_MOD_FC_DEREG_INT		3
+#define ZPCI_MOD_FC_REG_IOAT		4
+#define ZPCI_MOD_FC_DEREG_IOAT		5
+#define ZPCI_MOD_FC_REREG_IOAT		6
+#define ZPCI_MOD_FC_RESET_ERROR		7
+#define ZPCI_MOD_FC_SET_MEASURE		8
+#define ZPCI_MOD_FC_RESET_BLOCK		9
+
+/* Function handles: CLP Set PCI Function returns the enabled handle. */
+#define ZPCI_FH_ENABLED			0x80000000U
+
 /* RPCIT status with cc 1 */
 #define ZPCI_RPCIT_ST_WALK_FAILED	8	/* hypervisor's walk of the guest table failed */
 #define ZPCI_RPCIT_ST_INSUFF_RES	16	/* cannot pin/map more: flush globally, retry */

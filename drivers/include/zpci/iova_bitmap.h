@@ -57,6 +57,8 @@ void zpci_iova_bitmap_destroy(struct zpci_iova_bitmap *a);
 int zpci_iova_bitmap_alloc(struct zpci_iova_bitmap *a, u64 npages, dma_addr_t *iova);
 /* -EINVAL for a range that is not allocated (a driver bug, nothing changes). */
 int zpci_iova_bitmap_free(struct zpci_iova_bitmap *a, dma_addr_t iova, u64 npages);
+/* The caller issued a global flush: every lazily freed page is free again. */
+void zpci_iova_bitmap_reclaim(struct zpci_iova_bitmap *a);
 
 #ifdef __cplusplus
 }

@@ -21,6 +21,14 @@ typedef int64_t s64;
 typedef u64 dma_addr_t;		/* an IOVA, as the device sees it */
 typedef u64 phys_addr_t;	/* a (guest- or host-) physical address */
 
+/* The DMA API's directions, with the kernel's names and values. */
+enum dma_data_direction {
+	DMA_BIDIRECTIONAL = 0,
+	DMA_TO_DEVICE = 1,	/* device reads: mapped read-only */
+	DMA_FROM_DEVICE = 2,
+	DMA_NONE = 3,
+};
+
 #ifdef __cplusplus
 #define zpci_static_assert(expr, msg) static_assert(expr, msg)
 #else

@@ -1,0 +1,123 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Flush queues (Linux 6.7+ lazy invalidation behaviour).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <zpci/flush_queue.h>
+
+int zpci_fq_init(struct zpci_flush_queue *fq, const struct zpci_fq_cfg *cfg,
+		 const struct zpci_fq_ops *ops, void *priv)
+{
+	u32 i;
+
+	memset(fq, 0, sizeof(*fq));
+	if (!cfg->nr_queues || !cfg->entries || !cfg->timeout_ns)
+		return -EINVAL;
+	fq->ring = calloc(cfg->nr_queues, sizeof(*fq->ring));
+	if (!fq->ring)
+		return -ENOMEM;
+	fq->cfg = *cfg;
+	for (i = 0; i < cfg->nr_queues; i++) {
+		fq->ring[i].e = calloc(cfg->entries, sizeof(*fq->ring[i].e));
+		if (!fq->ring[i].e) {
+			zpci_fq_destroy(fq);
+			return -ENOMEM;
+		}
+	}
+	fq->ops = ops;
+	fq->priv = priv;
+	return 0;
+}
+
+void zpci_fq_destroy(struct zpci_flush_queue *fq)
+{
+	u32 i;
+
+	for (i = 0; fq->ring && i < fq->cfg.nr_queues; i++)
+		free(fq->ring[i].e);
+	free(fq->ring);
+	memset(fq, 0, sizeof(*fq));
+}
+
+/* Give back the oldest entries of @r that a finished flush has covered. */
+static void ring_release(struct zpci_flush_queue *fq, struct zpci_fq_ring *r)
+{
+	while (r->count && r->e[r->head].gen < fq->finish_gen) {
+		struct zpci_fq_entry *e = &r->e[r->head];
+
+		fq->ops->release(fq->priv, e->iova, e->npages);
+		fq->stats.released++;
+		r->head = (r->head + 1) % fq->cfg.entries;
+		r->count--;
+	}
+}
+
+static void flush_all(struct zpci_flush_queue *fq)
+{
+	fq->start_gen++;
+	if (fq->ops->flush(fq->priv))
+		fq->stats.flush_errors++;
+	fq->finish_gen++;
+}
+
+static void flush_and_release_all(struct zpci_flush_queue *fq)
+{
+	u32 i;
+
+	flush_all(fq);
+	for (i = 0; i < fq->cfg.nr_queues; i++)
+		ring_release(fq, &fq->ring[i]);
+}
+
+void zpci_fq_advance(struct zpci_flush_queue *fq, u64 now_ns)
+{
+	if (!fq->timer_armed || now_ns < fq->deadline_ns)
+		return;
+	fq->timer_armed = false;
+	fq->stats.timeout_flushes++;
+	flush_and_release_all(fq);
+}
+
+void zpci_fq_queue(struct zpci_flush_queue *fq, u32 cpu, dma_addr_t iova, u64 npages,
+		   u64 now_ns)
+{
+	struct zpci_fq_ring *r = &fq->ring[cpu % fq->cfg.nr_queues];
+	struct zpci_fq_entry *e;
+
+	zpci_fq_advance(fq, now_ns);
+	ring_release(fq, r);
+	if (r->count == fq->cfg.entries) {
+		fq->stats.full_flushes++;
+		flush_all(fq);
+		ring_release(fq, r);
+	}
+	e = &r->e[(r->head + r->count) % fq->cfg.entries];
+	e->iova = iova;
+	e->npages = npages;
+	e->gen = fq->start_gen;
+	r->count++;
+	fq->stats.queued++;
+	if (!fq->timer_armed) {
+		fq->timer_armed = true;
+		fq->deadline_ns = now_ns + fq->cfg.timeout_ns;
+	}
+}
+
+void zpci_fq_drain(struct zpci_flush_queue *fq)
+{
+	if (zpci_fq_pending(fq))
+		flush_and_release_all(fq);
+	fq->timer_armed = false;
+}
+
+u64 zpci_fq_pending(const struct zpci_flush_queue *fq)
+{
+	u64 n = 0;
+	u32 i;
+
+	for (i = 0; i < fq->cfg.nr_queues; i++)
+		n += fq->ring[i].count;
+	return n;
+}

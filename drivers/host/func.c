@@ -1,0 +1,331 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The functional zPCI function.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <zpci/func.h>
+
+static const struct zpci_insn_result insn_ok = { ZPCI_CC_OK, 0 };
+static const struct zpci_insn_result insn_not_op = { ZPCI_CC_NOT_OP, 0 };
+/* MPCIFC refusals: the status values are not modelled. */
+static const struct zpci_insn_result insn_refused = { ZPCI_CC_STATUS, 0 };
+
+static int grow(void **v, size_t *cap, size_t nr, size_t elem)
+{
+	size_t ncap;
+	void *nv;
+
+	if (nr < *cap)
+		return 0;
+	ncap = *cap ? 2 * *cap : 64;
+	nv = realloc(*v, ncap * elem);
+	if (!nv)
+		return -ENOMEM;
+	*v = nv;
+	*cap = ncap;
+	return 0;
+}
+
+int zpci_func_init(struct zpci_func *f, const struct zpci_func_cfg *cfg, struct zpci_mem mem)
+{
+	memset(f, 0, sizeof(*f));
+	if (cfg->fh & ZPCI_FH_ENABLED || cfg->edma < cfg->sdma)
+		return -EINVAL;
+	f->cfg = *cfg;
+	f->mem = mem;
+	f->fh = cfg->fh;
+	return zpci_ftlb_init(&f->tlb);
+}
+
+void zpci_func_destroy(struct zpci_func *f)
+{
+	zpci_ftlb_destroy(&f->tlb);
+	free(f->log);
+	free(f->events);
+	memset(f, 0, sizeof(*f));
+}
+
+static bool handle_ok(const struct zpci_func *f, u32 fh)
+{
+	return f->enabled && fh == f->fh;
+}
+
+static void raise_error(struct zpci_func *f, enum zpci_pec pec, dma_addr_t faddr, bool write)
+{
+	struct zpci_error_event ev = {
+		.pec = pec, .fid = f->cfg.fid, .fh = f->fh, .faddr = faddr, .write = write,
+	};
+
+	f->error = true;
+	f->blocked = true;
+	f->stats.error_events++;
+	/* Losing an event to memory exhaustion must not lose the error state. */
+	if (!grow((void **)&f->events, &f->cap_events, f->nr_events, sizeof(ev)))
+		f->events[f->nr_events++] = ev;
+}
+
+/* CLP */
+
+static int func_clp_query_fn(void *priv, u32 fid, struct zpci_clp_fn *fn)
+{
+	struct zpci_func *f = priv;
+
+	if (fid != f->cfg.fid)
+		return -ENODEV;
+	fn->fid = fid;
+	fn->fh = f->cfg.fh;
+	fn->pfgid = f->cfg.pfgid;
+	fn->sdma = f->cfg.sdma;
+	fn->edma = f->cfg.edma;
+	return 0;
+}
+
+static int func_clp_query_group(void *priv, u8 pfgid, struct zpci_clp_group *grp)
+{
+	struct zpci_func *f = priv;
+
+	if (pfgid != f->cfg.pfgid)
+		return -ENODEV;
+	grp->pfgid = pfgid;
+	grp->refresh = f->cfg.refresh;
+	return 0;
+}
+
+static void reset_dma_state(struct zpci_func *f)
+{
+	memset(&f->space, 0, sizeof(f->space));
+	f->stats.iotlb_flushed += zpci_ftlb_flush_all(&f->tlb);
+	f->error = false;
+	f->blocked = false;
+}
+
+static int func_clp_set_fn(void *priv, u32 fh, bool enable, u32 *new_fh)
+{
+	struct zpci_func *f = priv;
+
+	if (fh != f->fh || enable == f->enabled)
+		return -EIO;
+	reset_dma_state(f);
+	f->enabled = enable;
+	f->fh = enable ? f->cfg.fh | ZPCI_FH_ENABLED : f->cfg.fh;
+	*new_fh = f->fh;
+	return 0;
+}
+
+/* MPCIFC / STPCIFC */
+
+static struct zpci_insn_result func_mpcifc(void *priv, u32 fh, u8 oc, const struct zpci_fib *fib)
+{
+	struct zpci_func *f = priv;
+	bool registered;
+
+	if (!handle_ok(f, fh))
+		return insn_not_op;
+	registered = zpci_iota_enabled(f->space.iota);
+	switch (oc) {
+	case ZPCI_MOD_FC_REG_IOAT:
+	case ZPCI_MOD_FC_REREG_IOAT:
+		if (registered != (oc == ZPCI_MOD_FC_REREG_IOAT) || fib->pal < fib->pba ||
+		    !zpci_iota_enabled(fib->iota))
+			return insn_refused;
+		f->stats.iotlb_flushed += zpci_ftlb_flush_all(&f->tlb);
+		f->space.iota = fib->iota;
+		f->space.pba = fib->pba;
+		f->space.pal = fib->pal;
+		return insn_ok;
+	case ZPCI_MOD_FC_DEREG_IOAT:
+		if (!registered)
+			return insn_refused;
+		f->stats.iotlb_flushed += zpci_ftlb_flush_all(&f->tlb);
+		memset(&f->space, 0, sizeof(f->space));
+		return insn_ok;
+	case ZPCI_MOD_FC_RESET_ERROR:
+		if (!f->error)
+			return insn_refused;
+		f->error = false;
+		return insn_ok;
+	case ZPCI_MOD_FC_RESET_BLOCK:
+		if (f->error || !f->blocked)
+			return insn_refused;
+		f->blocked = false;
+		return insn_ok;
+	default:
+		return insn_refused;
+	}
+}
+
+static struct zpci_insn_result func_stpcifc(void *priv, u32 fh, struct zpci_fib *fib)
+{
+	struct zpci_func *f = priv;
+
+	if (fh != f->fh)
+		return insn_not_op;
+	memset(fib, 0, sizeof(*fib));
+	fib->pba = f->space.pba;
+	fib->pal = f->space.pal;
+	fib->iota = f->space.iota;
+	fib->enabled = f->enabled;
+	fib->blocked = f->blocked;
+	fib->error = f->error;
+	fib->dma_read_bytes = f->stats.dma_read_bytes;
+	fib->dma_write_bytes = f->stats.dma_write_bytes;
+	return insn_ok;
+}
+
+/* RPCIT */
+
+static struct zpci_insn_result rpcit_outcome(struct zpci_func *f, u32 fh)
+{
+	struct zpci_insn_result r = insn_ok;
+
+	if (!handle_ok(f, fh))
+		return insn_not_op;
+	if (f->error) {
+		r.cc = ZPCI_CC_STATUS;
+		r.status = ZPCI_RPCIT_ST_FUNC_IN_ERR;
+	} else if (f->faults.rpcit_busy) {
+		f->faults.rpcit_busy--;
+		r.cc = ZPCI_CC_BUSY;
+	} else if (f->faults.rpcit_insuff) {
+		if (f->faults.rpcit_insuff > 0)
+			f->faults.rpcit_insuff--;
+		r.cc = ZPCI_CC_STATUS;
+		r.status = ZPCI_RPCIT_ST_INSUFF_RES;
+	}
+	return r;
+}
+
+static struct zpci_insn_result func_rpcit(void *priv, u32 fh, dma_addr_t iova, u64 len)
+{
+	struct zpci_func *f = priv;
+	struct zpci_insn_result r = rpcit_outcome(f, fh);
+	struct zpci_rpcit_rec rec = { .fh = fh, .iova = iova, .len = len, .result = r };
+
+	f->stats.rpcits++;
+	if (!grow((void **)&f->log, &f->cap_log, f->nr_log, sizeof(rec)))
+		f->log[f->nr_log++] = rec;
+	if (r.cc == ZPCI_CC_OK)
+		f->stats.iotlb_flushed += zpci_ftlb_flush(&f->tlb, iova, len);
+	return r;
+}
+
+static const struct zpci_hw_ops func_hw_ops = {
+	.clp_query_fn = func_clp_query_fn,
+	.clp_query_group = func_clp_query_group,
+	.clp_set_fn = func_clp_set_fn,
+	.mpcifc = func_mpcifc,
+	.stpcifc = func_stpcifc,
+	.rpcit = func_rpcit,
+};
+
+struct zpci_hw zpci_func_hw(struct zpci_func *f)
+{
+	struct zpci_hw hw = { .ops = &func_hw_ops, .priv = f };
+
+	return hw;
+}
+
+/* Device DMA */
+
+/* A hit is stale when a walk of the current tables would not give it. */
+static bool hit_is_stale(const struct zpci_func *f, dma_addr_t iova, enum zpci_dma_dir dir,
+			 const struct zpci_xlate *cached)
+{
+	struct zpci_xlate now;
+
+	zpci_translate(&f->mem, &f->space, iova, dir, &now);
+	return now.fault != ZPCI_FAULT_NONE || now.addr != cached->addr;
+}
+
+/*
+ * The lookup both translate and peek do.  Returns true on an IOTLB hit
+ * (filled in @out); a write through a cached read-only translation is
+ * not a hit: it re-walks.
+ */
+static bool lookup(const struct zpci_func *f, dma_addr_t iova, enum zpci_dma_dir dir,
+		   struct zpci_func_xlate *out)
+{
+	const struct zpci_ftlb_entry *e;
+
+	memset(out, 0, sizeof(*out));
+	if (!f->enabled || f->blocked) {
+		out->blocked = true;
+		return false;
+	}
+	e = zpci_ftlb_lookup(&f->tlb, iova);
+	if (!e || (e->readonly && dir == ZPCI_DMA_WRITE)) {
+		zpci_translate(&f->mem, &f->space, iova, dir, &out->x);
+		return false;
+	}
+	out->hit = true;
+	out->x.addr = e->frame | (iova & ~ZPCI_PAGE_MASK);
+	out->x.frame_size = ZPCI_PAGE_SIZE;
+	out->x.readonly = e->readonly;
+	out->stale = hit_is_stale(f, iova, dir, &out->x);
+	return true;
+}
+
+void zpci_func_peek(const struct zpci_func *f, dma_addr_t iova, enum zpci_dma_dir dir,
+		    struct zpci_func_xlate *out)
+{
+	lookup(f, iova, dir, out);
+}
+
+void zpci_func_translate(struct zpci_func *f, dma_addr_t iova, enum zpci_dma_dir dir,
+			 struct zpci_func_xlate *out)
+{
+	if (lookup(f, iova, dir, out)) {
+		f->stats.iotlb_hits++;
+		f->stats.stale_hits += out->stale;
+		return;
+	}
+	if (out->blocked) {
+		f->stats.blocked_dmas++;
+		return;
+	}
+	f->stats.iotlb_misses++;
+	if (out->x.fault != ZPCI_FAULT_NONE) {
+		raise_error(f, out->x.pec, iova, dir == ZPCI_DMA_WRITE);
+		return;
+	}
+	/* Cache the 4 KiB page, whatever frame size the tables used. */
+	zpci_ftlb_insert(&f->tlb, iova, zpci_align_down(out->x.addr, ZPCI_PAGE_SIZE),
+			 out->x.readonly);
+}
+
+int zpci_func_dma(struct zpci_func *f, dma_addr_t iova, void *buf, u64 len,
+		  enum zpci_dma_dir dir)
+{
+	u8 *p = buf;
+
+	while (len) {
+		u64 chunk = ZPCI_PAGE_SIZE - (iova & ~ZPCI_PAGE_MASK);
+		struct zpci_func_xlate t;
+		int rc;
+
+		if (chunk > len)
+			chunk = len;
+		zpci_func_translate(f, iova, dir, &t);
+		if (t.blocked || t.x.fault != ZPCI_FAULT_NONE)
+			return -EIO;
+		if (dir == ZPCI_DMA_WRITE)
+			rc = zpci_mem_write(&f->mem, t.x.addr, p, chunk);
+		else
+			rc = zpci_mem_read(&f->mem, t.x.addr, p, chunk);
+		if (rc) {
+			/* The translated frame is outside memory: a system error. */
+			raise_error(f, ZPCI_PEC_SYSTEM_ERROR, iova, dir == ZPCI_DMA_WRITE);
+			return -EIO;
+		}
+		if (dir == ZPCI_DMA_WRITE)
+			f->stats.dma_write_bytes += chunk;
+		else
+			f->stats.dma_read_bytes += chunk;
+		p += chunk;
+		iova += chunk;
+		len -= chunk;
+	}
+	return 0;
+}

@@ -1,0 +1,132 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The guest's zPCI DMA layer for one function: what the Linux s390 guest
+ * does between a device driver's DMA API calls and the hardware — IOVA
+ * allocation, table updates, and the RPCITs each flush policy issues.
+ *
+ * Policies:
+ *   ZPCI_FLUSH_LAZY   Linux <= 6.6 default: unmap invalidates entries but
+ *                     issues no RPCIT; IOVAs are reused only after the
+ *                     allocator wraps, behind one global flush.
+ *   ZPCI_FLUSH_STRICT s390_iommu_strict=1 / iommu.strict=1: RPCIT on every
+ *                     unmap; IOVAs reusable at once.
+ *   ZPCI_FLUSH_QUEUE  Linux 6.7+ default: unmapped ranges wait in flush
+ *                     queues until a global flush (queue full or timeout).
+ * With the refresh bit (a shadowing hypervisor), every map also issues an
+ * RPCIT for the new range ("sync map").  RPCIT busy is retried; "insufficient
+ * resources" on a sync-map RPCIT is answered with one global flush (lazy:
+ * which also returns the lazily freed IOVAs) that covers the range too; in
+ * strict mode it is an error, as in Linux <= 6.6.
+ *
+ * Errors are negative errnos; a failed map leaves nothing mapped and its
+ * IOVA freed the policy's way.  A failed unmap keeps its IOVA allocated for
+ * good (the device may still hold the translation), as Linux does.
+ */
+#ifndef ZPCI_DMA_H
+#define ZPCI_DMA_H
+
+#include <zpci/dma_table.h>
+#include <zpci/flush_queue.h>
+#include <zpci/hw.h>
+#include <zpci/iova_bitmap.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+enum zpci_flush_policy {
+	ZPCI_FLUSH_LAZY,
+	ZPCI_FLUSH_STRICT,
+	ZPCI_FLUSH_QUEUE,
+};
+
+struct zpci_dma_cfg {
+	u32 fid;
+	enum zpci_flush_policy policy;
+	u64 guest_mem_size;	/* the default aperture cap */
+	u64 aperture_cap;	/* bytes; 0: guest_mem_size */
+	u64 seg_boundary;	/* no mapping crosses a multiple of it; 0: none */
+	u64 max_seg_size;	/* map_sg merges elements up to this */
+	struct zpci_fq_cfg fq;	/* ZPCI_FLUSH_QUEUE only */
+	u32 busy_retries;	/* Linux retries busy forever; the simulator stops here */
+};
+
+/* Defaults as Linux sets them for a PCI device. */
+#define ZPCI_DMA_SEG_BOUNDARY_DEFAULT	(1ULL << 32)
+#define ZPCI_DMA_MAX_SEG_SIZE_DEFAULT	(64ULL << 10)
+#define ZPCI_DMA_BUSY_RETRIES_DEFAULT	1000
+
+/* A cfg with every default for @fid, @policy and @guest_mem_size. */
+struct zpci_dma_cfg zpci_dma_default_cfg(u32 fid, enum zpci_flush_policy policy,
+					 u64 guest_mem_size);
+
+/* Per-function statistics, named as the kernel names them. */
+struct zpci_dma_stats {
+	u64 mapped_pages;
+	u64 unmapped_pages;
+	u64 global_rpcits;
+	u64 sync_map_rpcits;
+	u64 sync_rpcits;
+	u64 allocated_pages;	/* coherent memory currently mapped */
+	u64 busy_retries;
+	u64 insufficient_resources;	/* RPCITs answered cc 1 status 16 */
+	u64 map_errors;
+	u64 unmap_errors;
+};
+
+struct zpci_dma_dev {
+	struct zpci_hw hw;
+	struct zpci_mem mem;
+	struct zpci_dma_cfg cfg;
+	u32 fh;
+	bool refresh;
+	dma_addr_t start_dma, end_dma;	/* the aperture, end inclusive */
+	struct zpci_dma_table table;
+	struct zpci_iova_bitmap iova;
+	struct zpci_flush_queue fq;
+	struct zpci_dma_stats stats;
+	u64 now_ns;
+	u32 cpu;
+};
+
+/* A scatter-gather element: what the driver passes and what map_sg fills. */
+struct zpci_sg {
+	phys_addr_t pa;
+	u32 length;
+	dma_addr_t dma_address;	/* set for the first nents map_sg returns */
+	u32 dma_length;		/* 0: not the start of a DMA segment */
+};
+
+/*
+ * Query, enable, build the table, size the aperture, register the IOAT.
+ * Tables come from @pool, in guest memory @mem.
+ */
+int zpci_dma_attach(struct zpci_dma_dev *dev, struct zpci_hw hw, struct zpci_mem mem,
+		    struct zpci_frame_pool *pool, const struct zpci_dma_cfg *cfg);
+/* Flush what is queued, deregister, free every table, disable. */
+void zpci_dma_detach(struct zpci_dma_dev *dev);
+
+/* The caller's clock and CPU, for flush-queue timeouts and per-CPU queues. */
+void zpci_dma_set_time(struct zpci_dma_dev *dev, u64 now_ns);
+void zpci_dma_set_cpu(struct zpci_dma_dev *dev, u32 cpu);
+
+int zpci_dma_map_page(struct zpci_dma_dev *dev, phys_addr_t pa, u64 size,
+		      enum dma_data_direction dir, dma_addr_t *handle);
+int zpci_dma_unmap_page(struct zpci_dma_dev *dev, dma_addr_t handle, u64 size,
+			enum dma_data_direction dir);
+/* Returns the number of DMA segments (>= 1) or -errno with nothing mapped. */
+int zpci_dma_map_sg(struct zpci_dma_dev *dev, struct zpci_sg *sg, int nents,
+		    enum dma_data_direction dir);
+/* Unmaps every element with a dma_length; returns the first error, if any. */
+int zpci_dma_unmap_sg(struct zpci_dma_dev *dev, struct zpci_sg *sg, int nents,
+		      enum dma_data_direction dir);
+/* Map @size bytes of memory the caller allocated at @pa, both directions. */
+int zpci_dma_alloc_coherent(struct zpci_dma_dev *dev, phys_addr_t pa, u64 size,
+			    dma_addr_t *handle);
+int zpci_dma_free_coherent(struct zpci_dma_dev *dev, u64 size, dma_addr_t handle);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* ZPCI_DMA_H */

@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Flush-tracking IOTLB: the functional stand-in for the function's
+ * translation cache.  It keeps every translation the device used until an
+ * RPCIT drops it — the most a real IOTLB could ever hold — so a test or a
+ * replay sees the whole window in which a stale translation may be used.
+ */
+#ifndef ZPCI_FTLB_H
+#define ZPCI_FTLB_H
+
+#include <zpci/arch.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct zpci_ftlb_entry {
+	dma_addr_t page;	/* IOVA >> PAGE_SHIFT, plus one; 0: empty slot */
+	phys_addr_t frame;	/* 4 KiB frame the page translated to */
+	bool readonly;
+};
+
+struct zpci_ftlb {
+	struct zpci_ftlb_entry *slot;
+	u64 mask;		/* capacity - 1, capacity a power of two */
+	u64 used;
+};
+
+int zpci_ftlb_init(struct zpci_ftlb *tlb);
+void zpci_ftlb_destroy(struct zpci_ftlb *tlb);
+
+/* The cached translation of @iova's page, or NULL. */
+const struct zpci_ftlb_entry *zpci_ftlb_lookup(const struct zpci_ftlb *tlb, dma_addr_t iova);
+int zpci_ftlb_insert(struct zpci_ftlb *tlb, dma_addr_t iova, phys_addr_t frame, bool readonly);
+/* Drop every page of [iova, iova + len); returns how many were cached. */
+u64 zpci_ftlb_flush(struct zpci_ftlb *tlb, dma_addr_t iova, u64 len);
+u64 zpci_ftlb_flush_all(struct zpci_ftlb *tlb);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* ZPCI_FTLB_H */

@@ -1,0 +1,120 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The functional zPCI function: what the hardware does, without timing.
+ * It answers the instructions of zpci/hw.h (CLP, MPCIFC, STPCIFC, RPCIT),
+ * translates device DMA through a flush-tracking IOTLB and, on a miss, the
+ * reference translator, and enters the error state with an error event on a
+ * translation fault.  The bare design runs on it directly; the cycle-level
+ * models are checked against it.
+ *
+ * Models: one function; enable/disable; IOAT registration; RPCIT flushing
+ * exactly its range; the error state (DMA blocked until reset) and the
+ * error-event queue; DMA byte counters; injected RPCIT outcomes.
+ * Does not model: interrupts, load/store to BARs, timing, IOTLB capacity
+ * (it never evicts: the worst case for stale translations).
+ */
+#ifndef ZPCI_FUNC_H
+#define ZPCI_FUNC_H
+
+#include <zpci/ftlb.h>
+#include <zpci/hw.h>
+#include <zpci/xlate.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct zpci_func_cfg {
+	u32 fid;
+	u32 fh;			/* handle while disabled */
+	u8 pfgid;
+	dma_addr_t sdma, edma;	/* DMA address range CLP reports */
+	bool refresh;		/* the group's refresh bit */
+};
+
+/* Injected RPCIT outcomes, consumed one RPCIT at a time, busy first. */
+struct zpci_func_faults {
+	u32 rpcit_busy;		/* the next N RPCITs answer cc 2 */
+	long rpcit_insuff;	/* the next N answer cc 1 status 16; -1: all */
+};
+
+struct zpci_rpcit_rec {
+	u32 fh;
+	dma_addr_t iova;
+	u64 len;
+	struct zpci_insn_result result;
+};
+
+struct zpci_error_event {
+	enum zpci_pec pec;
+	u32 fid;
+	u32 fh;
+	dma_addr_t faddr;	/* failing DMA address */
+	bool write;
+};
+
+struct zpci_func_stats {
+	u64 rpcits;
+	u64 iotlb_hits;
+	u64 iotlb_misses;
+	u64 iotlb_flushed;	/* cached translations dropped by RPCIT */
+	u64 stale_hits;		/* hits whose table entry no longer says the same */
+	u64 dma_read_bytes;
+	u64 dma_write_bytes;
+	u64 blocked_dmas;	/* DMA refused in the error state */
+	u64 error_events;
+};
+
+struct zpci_func {
+	struct zpci_func_cfg cfg;
+	struct zpci_mem mem;	/* what the function's DMA and walks reach */
+	u32 fh;
+	bool enabled, error, blocked;
+	struct zpci_dma_space space;	/* iota 0: none registered */
+	struct zpci_ftlb tlb;
+	struct zpci_func_faults faults;
+	struct zpci_func_stats stats;
+	struct zpci_rpcit_rec *log;	/* every RPCIT, in order */
+	size_t nr_log, cap_log;
+	struct zpci_error_event *events;
+	size_t nr_events, cap_events;
+};
+
+int zpci_func_init(struct zpci_func *f, const struct zpci_func_cfg *cfg, struct zpci_mem mem);
+void zpci_func_destroy(struct zpci_func *f);
+
+/* The hw ops bound to @f. */
+struct zpci_hw zpci_func_hw(struct zpci_func *f);
+
+/* How one page of device DMA was translated. */
+struct zpci_func_xlate {
+	struct zpci_xlate x;	/* the translation used (the cached one on a hit) */
+	bool hit;		/* came from the IOTLB */
+	bool stale;		/* a hit the current tables would not give */
+	bool blocked;		/* refused: function in the error state */
+};
+
+/*
+ * Translate @iova as the device's DMA would: IOTLB, else a walk that fills
+ * it.  A fault puts the function in the error state and queues an event.
+ */
+void zpci_func_translate(struct zpci_func *f, dma_addr_t iova, enum zpci_dma_dir dir,
+			 struct zpci_func_xlate *out);
+/*
+ * What zpci_func_translate() would give, changing nothing: no IOTLB fill,
+ * no error state, no counters.  For checkers.
+ */
+void zpci_func_peek(const struct zpci_func *f, dma_addr_t iova, enum zpci_dma_dir dir,
+		    struct zpci_func_xlate *out);
+/*
+ * Device DMA of @len bytes at @iova to/from @buf, page by page.  0, or
+ * -EIO at the first page that faults or is blocked (earlier pages moved).
+ */
+int zpci_func_dma(struct zpci_func *f, dma_addr_t iova, void *buf, u64 len,
+		  enum zpci_dma_dir dir);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* ZPCI_FUNC_H */
