@@ -247,22 +247,21 @@ static bool hit_is_stale(const struct zpci_func *f, dma_addr_t iova, enum zpci_d
 static bool lookup(const struct zpci_func *f, dma_addr_t iova, enum zpci_dma_dir dir,
 		   struct zpci_func_xlate *out)
 {
-	const struct zpci_ftlb_entry *e;
+	struct zpci_ftlb_entry e;
 
 	memset(out, 0, sizeof(*out));
 	if (!f->enabled || f->blocked) {
 		out->blocked = true;
 		return false;
 	}
-	e = zpci_ftlb_lookup(&f->tlb, iova);
-	if (!e || (e->readonly && dir == ZPCI_DMA_WRITE)) {
+	if (!zpci_ftlb_lookup(&f->tlb, iova, &e) || (e.readonly && dir == ZPCI_DMA_WRITE)) {
 		zpci_translate(&f->mem, &f->space, iova, dir, &out->x);
 		return false;
 	}
 	out->hit = true;
-	out->x.addr = e->frame | (iova & ~ZPCI_PAGE_MASK);
+	out->x.addr = e.frame | (iova & ~ZPCI_PAGE_MASK);
 	out->x.frame_size = ZPCI_PAGE_SIZE;
-	out->x.readonly = e->readonly;
+	out->x.readonly = e.readonly;
 	out->stale = hit_is_stale(f, iova, dir, &out->x);
 	return true;
 }

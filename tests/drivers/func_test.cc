@@ -37,18 +37,19 @@ TEST(Ftlb, MatchesAMapUnderInsertsAndRangeFlushes)
 			}
 			ASSERT_EQ(dropped, want) << "op " << op;
 		}
-		ASSERT_EQ(tlb.used, model.size());
+		ASSERT_EQ(zpci_ftlb_used(&tlb), model.size());
 	}
 	for (uint64_t page = 0; page < 20000; page++) {
-		const zpci_ftlb_entry *e = zpci_ftlb_lookup(&tlb, page << 12);
+		zpci_ftlb_entry e;
+		bool hit = zpci_ftlb_lookup(&tlb, page << 12, &e);
 		auto it = model.find(page);
-		ASSERT_EQ(e != nullptr, it != model.end()) << page;
-		if (e) {
-			EXPECT_EQ(e->frame, it->second);
+		ASSERT_EQ(hit, it != model.end()) << page;
+		if (hit) {
+			EXPECT_EQ(e.frame, it->second);
 		}
 	}
 	EXPECT_EQ(zpci_ftlb_flush_all(&tlb), model.size());
-	EXPECT_EQ(tlb.used, 0u);
+	EXPECT_EQ(zpci_ftlb_used(&tlb), 0u);
 	zpci_ftlb_destroy(&tlb);
 }
 
@@ -59,7 +60,8 @@ TEST(Ftlb, RangeReachingTheTopOfTheAddressSpace)
 	ASSERT_EQ(zpci_ftlb_insert(&tlb, UINT64_MAX & ZPCI_PAGE_MASK, 0x5000, true), 0);
 	ASSERT_EQ(zpci_ftlb_insert(&tlb, 0, 0x6000, false), 0);
 	EXPECT_EQ(zpci_ftlb_flush(&tlb, UINT64_MAX - 0xfff, UINT64_MAX), 1u);
-	EXPECT_NE(zpci_ftlb_lookup(&tlb, 0), nullptr);
+	zpci_ftlb_entry e;
+	EXPECT_TRUE(zpci_ftlb_lookup(&tlb, 0, &e));
 	zpci_ftlb_destroy(&tlb);
 }
 

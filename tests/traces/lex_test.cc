@@ -3,6 +3,7 @@
 
 #include <cstdio>
 #include <string>
+#include <vector>
 
 #include <ztrace/lex.h>
 
@@ -44,62 +45,97 @@ TEST(ParseU64, RejectsWhatIsNotANumber)
 		EXPECT_TRUE(bad(s)) << "'" << s << "'";
 }
 
-struct Lines {
-	explicit Lines(const std::string &text)
-		: f(fmemopen(const_cast<char *>(text.data()), text.size(), "r"))
+// Reads @text line by line with the shared reader, as every text format does.
+class Lines {
+public:
+	Lines(const std::string &text, size_t max_line)
+		: text_(text), f_(fmemopen(text_.data(), text_.size(), "r"))
 	{
+		EXPECT_EQ(ztrace_lines_init(&lr_, f_, max_line), 0);
 	}
-	~Lines() { fclose(f); }
-	FILE *f;
+	~Lines()
+	{
+		ztrace_lines_destroy(&lr_);
+		fclose(f_);
+	}
+
+	// Token count, 0 for a blank line, -1 at the end, or -EINVAL.
+	int next(std::vector<std::string> *tokens = nullptr)
+	{
+		char *line, *tok[ZTRACE_TOKENS_MAX];
+		size_t len;
+		int rc = ztrace_lines_next(&lr_, &pos_, &line, &len, &diag_);
+		if (rc <= 0)
+			return rc == 0 ? -1 : rc;
+		int n = ztrace_split(line, tok, &pos_, &diag_);
+		if (tokens && n >= 0)
+			tokens->assign(tok, tok + n);
+		return n;
+	}
+
+	std::string error() const { return diag_.msg; }
+	unsigned long line() const { return pos_.line; }
+
+private:
+	std::string text_;	// fmemopen reads it in place
+	FILE *f_;
+	ztrace_lines lr_{};
+	ztrace_pos pos_{ "f", 0 };
+	ztrace_diag diag_{};
 };
 
-TEST(NextLine, StripsCommentsAndSplitsTokens)
+TEST(Lines, StripsCommentsAndSplitsTokens)
 {
-	std::string text = "  a  b\tc # d e\n\n# only comment\nlast";
-	Lines in(text);
-	ztrace_pos pos{ "t", 0 };
-	ztrace_diag diag;
-	char buf[64], *tok[ZTRACE_TOKENS_MAX];
-
-	ASSERT_EQ(ztrace_next_line(in.f, &pos, buf, sizeof(buf), tok, &diag), 3);
-	EXPECT_STREQ(tok[0], "a");
-	EXPECT_STREQ(tok[2], "c");
-	EXPECT_EQ(ztrace_next_line(in.f, &pos, buf, sizeof(buf), tok, &diag), 0);
-	EXPECT_EQ(ztrace_next_line(in.f, &pos, buf, sizeof(buf), tok, &diag), 0);
-	ASSERT_EQ(ztrace_next_line(in.f, &pos, buf, sizeof(buf), tok, &diag), 1);
-	EXPECT_STREQ(tok[0], "last");
-	EXPECT_EQ(pos.line, 4u);
-	EXPECT_EQ(ztrace_next_line(in.f, &pos, buf, sizeof(buf), tok, &diag), -1);
+	Lines in("  a  b\tc # d e\r\n\n# only comment\nlast", 64);
+	std::vector<std::string> t;
+	ASSERT_EQ(in.next(&t), 3);
+	EXPECT_EQ(t, (std::vector<std::string>{ "a", "b", "c" }));
+	EXPECT_EQ(in.next(), 0);
+	EXPECT_EQ(in.next(), 0);
+	ASSERT_EQ(in.next(&t), 1);
+	EXPECT_EQ(t[0], "last");
+	EXPECT_EQ(in.line(), 4u);
+	EXPECT_EQ(in.next(), -1);
 }
 
-TEST(NextLine, LongLineIsAnErrorWithItsPosition)
+TEST(Lines, LongLineIsAnErrorWithItsPosition)
 {
-	std::string text = "ok\n" + std::string(100, 'x') + "\n";
-	Lines in(text);
-	ztrace_pos pos{ "f.zimg", 0 };
-	ztrace_diag diag;
-	char buf[32], *tok[ZTRACE_TOKENS_MAX];
-
-	EXPECT_EQ(ztrace_next_line(in.f, &pos, buf, sizeof(buf), tok, &diag), 1);
-	EXPECT_EQ(ztrace_next_line(in.f, &pos, buf, sizeof(buf), tok, &diag), -EINVAL);
-	EXPECT_STREQ(diag.msg, "f.zimg:2: line longer than 31 bytes");
+	Lines in("ok\n" + std::string(100, 'x') + "\n", 31);
+	EXPECT_EQ(in.next(), 1);
+	EXPECT_EQ(in.next(), -EINVAL);
+	EXPECT_EQ(in.error(), "f:2: line longer than 31 bytes");
 }
 
-TEST(NextLine, TooManyTokensAndNulBytesAreErrors)
+TEST(Lines, TooManyTokensAndNulBytesAreErrors)
 {
 	std::string many;
 	for (int i = 0; i <= ZTRACE_TOKENS_MAX; i++)
 		many += "t ";
-	std::string text = many + "\n" + std::string("a\0b\n", 4);
-	Lines in(text);
-	ztrace_pos pos{ "f", 0 };
-	ztrace_diag diag;
-	char buf[256], *tok[ZTRACE_TOKENS_MAX];
+	{
+		Lines in(many + "\n", 256);
+		EXPECT_EQ(in.next(), -EINVAL);
+		EXPECT_EQ(in.error(), "f:1: too many fields (at most 16)");
+	}
+	Lines in("ok\n" + std::string("a\0b\n", 4), 256);
+	EXPECT_EQ(in.next(), 1);
+	EXPECT_EQ(in.next(), -EINVAL);
+	EXPECT_EQ(in.error(), "f:2: NUL byte in line");
+}
 
-	EXPECT_EQ(ztrace_next_line(in.f, &pos, buf, sizeof(buf), tok, &diag), -EINVAL);
-	EXPECT_STREQ(diag.msg, "f:1: too many fields (at most 16)");
-	EXPECT_EQ(ztrace_next_line(in.f, &pos, buf, sizeof(buf), tok, &diag), -EINVAL);
-	EXPECT_STREQ(diag.msg, "f:2: NUL byte in line");
+// Lines that straddle the reader's internal refills come out whole.
+TEST(Lines, LinesAcrossBufferRefillsStayWhole)
+{
+	std::string text;
+	for (int i = 0; i < 20000; i++)
+		text += std::to_string(i) + " " + std::string(i % 37, 'y') + "\n";
+	Lines in(text, 4096);
+	std::vector<std::string> t;
+	for (int i = 0; i < 20000; i++) {
+		ASSERT_GE(in.next(&t), 1) << i;
+		ASSERT_EQ(t[0], std::to_string(i));
+		ASSERT_EQ(t.size(), i % 37 ? 2u : 1u);
+	}
+	EXPECT_EQ(in.next(), -1);
 }
 
 }  // namespace

@@ -301,17 +301,22 @@ int ztrace_image_read(FILE *f, const char *name, struct ztrace_image *img,
 		      struct ztrace_diag *diag)
 {
 	struct image_reader r = { .img = img, .pos = { .file = name }, .diag = diag };
-	char buf[ZTRACE_LINE_MAX], *tok[ZTRACE_TOKENS_MAX];
-	int n, rc = 0;
+	char *line, *tok[ZTRACE_TOKENS_MAX];
+	struct ztrace_lines lr;
+	size_t len;
+	int rc;
 
 	memset(img, 0, sizeof(*img));
-	while ((n = ztrace_next_line(f, &r.pos, buf, sizeof(buf), tok, diag)) != -1) {
+	if (ztrace_lines_init(&lr, f, ZTRACE_LINE_MAX))
+		return ztrace_error(diag, &r.pos, "out of memory");
+	while ((rc = ztrace_lines_next(&lr, &r.pos, &line, &len, diag)) == 1) {
+		int n = ztrace_split(line, tok, &r.pos, diag);
+
 		rc = n < 0 ? n : n ? dispatch(&r, n, tok) : 0;
 		if (rc)
 			break;
 	}
-	if (!rc && ferror(f))
-		rc = ztrace_error(diag, &r.pos, "read error");
+	ztrace_lines_destroy(&lr);
 	if (!rc)
 		rc = check_complete(&r);
 	if (rc)

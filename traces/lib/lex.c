@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include <stdarg.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <ztrace/lex.h>
@@ -22,52 +23,105 @@ int ztrace_error(struct ztrace_diag *diag, const struct ztrace_pos *pos,
 	return -EINVAL;
 }
 
-static int split_tokens(char *s, char **tok, struct ztrace_diag *diag,
-			const struct ztrace_pos *pos)
+int ztrace_split(char *s, char **tok, const struct ztrace_pos *pos,
+		 struct ztrace_diag *diag)
 {
+	char *hash = strchr(s, '#');
 	int n = 0;
 
+	if (hash)
+		*hash = '\0';
 	for (;;) {
-		s += strspn(s, " \t\r\n");
+		s += strspn(s, " \t\r");
 		if (!*s)
 			return n;
 		if (n == ZTRACE_TOKENS_MAX)
 			return ztrace_error(diag, pos, "too many fields (at most %d)",
 					    ZTRACE_TOKENS_MAX);
 		tok[n++] = s;
-		s += strcspn(s, " \t\r\n");
+		s += strcspn(s, " \t\r");
 		if (*s)
 			*s++ = '\0';
 	}
 }
 
-int ztrace_next_line(FILE *f, struct ztrace_pos *pos, char *buf, size_t bufsz,
-		     char **tok, struct ztrace_diag *diag)
+bool ztrace_split_kv(char *tok, char **key, char **value)
 {
-	bool nul = false;
-	size_t len = 0;
-	char *hash;
-	int c;
+	char *eq = strchr(tok, '=');
 
-	/* By hand rather than fgets(), which cannot see a NUL inside a line. */
-	while ((c = getc(f)) != EOF && c != '\n') {
-		if (len < bufsz - 1)
-			buf[len] = (char)c;
-		nul |= c == '\0';
-		len++;
+	if (!eq)
+		return false;
+	*eq = '\0';
+	*key = tok;
+	*value = eq + 1;
+	return true;
+}
+
+int ztrace_lines_init(struct ztrace_lines *lr, FILE *f, size_t max_line)
+{
+	memset(lr, 0, sizeof(*lr));
+	lr->cap = 2 * max_line + 2 > 65536 ? 2 * max_line + 2 : 65536;
+	lr->buf = malloc(lr->cap);
+	if (!lr->buf)
+		return -ENOMEM;
+	lr->f = f;
+	lr->max_line = max_line;
+	return 0;
+}
+
+void ztrace_lines_destroy(struct ztrace_lines *lr)
+{
+	free(lr->buf);
+	memset(lr, 0, sizeof(*lr));
+}
+
+/* Move the unread part to the front and read more after it. */
+static int lines_refill(struct ztrace_lines *lr)
+{
+	size_t n;
+
+	memmove(lr->buf, lr->buf + lr->head, lr->tail - lr->head);
+	lr->tail -= lr->head;
+	lr->head = 0;
+	n = fread(lr->buf + lr->tail, 1, lr->cap - 1 - lr->tail, lr->f);
+	lr->tail += n;
+	if (n == 0) {
+		if (ferror(lr->f))
+			return -EIO;
+		lr->eof = true;
 	}
-	if (c == EOF && len == 0)
-		return -1;
+	return 0;
+}
+
+int ztrace_lines_next(struct ztrace_lines *lr, struct ztrace_pos *pos, char **line,
+		      size_t *len, struct ztrace_diag *diag)
+{
+	char *start, *nl;
+	size_t n;
+
+	for (;;) {
+		start = lr->buf + lr->head;
+		nl = memchr(start, '\n', lr->tail - lr->head);
+		if (nl || lr->eof || lr->tail - lr->head > lr->max_line)
+			break;
+		if (lines_refill(lr)) {
+			pos->line++;
+			return ztrace_error(diag, pos, "read error: %s", strerror(errno));
+		}
+	}
+	n = nl ? (size_t)(nl - start) : lr->tail - lr->head;
+	if (!nl && n == 0)
+		return 0;
 	pos->line++;
-	if (len > bufsz - 1)
-		return ztrace_error(diag, pos, "line longer than %zu bytes", bufsz - 1);
-	if (nul)
+	if (n > lr->max_line)
+		return ztrace_error(diag, pos, "line longer than %zu bytes", lr->max_line);
+	if (memchr(start, '\0', n))
 		return ztrace_error(diag, pos, "NUL byte in line");
-	buf[len] = '\0';
-	hash = strchr(buf, '#');
-	if (hash)
-		*hash = '\0';
-	return split_tokens(buf, tok, diag, pos);
+	start[n] = '\0';
+	lr->head += n + (nl ? 1 : 0);
+	*line = start;
+	*len = n;
+	return 1;
 }
 
 static int digit_value(char c)

@@ -9,28 +9,31 @@
 #define ZPCI_FTLB_H
 
 #include <zpci/arch.h>
+#include <zpci/u64map.h>
 
 #ifdef __cplusplus
 extern "C" {
 #endif
 
 struct zpci_ftlb_entry {
-	dma_addr_t page;	/* IOVA >> PAGE_SHIFT, plus one; 0: empty slot */
 	phys_addr_t frame;	/* 4 KiB frame the page translated to */
 	bool readonly;
 };
 
 struct zpci_ftlb {
-	struct zpci_ftlb_entry *slot;
-	u64 mask;		/* capacity - 1, capacity a power of two */
-	u64 used;
+	struct zpci_u64map map;	/* IOVA page number -> frame | readonly */
 };
+
+static inline u64 zpci_ftlb_used(const struct zpci_ftlb *tlb)
+{
+	return tlb->map.nr;
+}
 
 int zpci_ftlb_init(struct zpci_ftlb *tlb);
 void zpci_ftlb_destroy(struct zpci_ftlb *tlb);
 
-/* The cached translation of @iova's page, or NULL. */
-const struct zpci_ftlb_entry *zpci_ftlb_lookup(const struct zpci_ftlb *tlb, dma_addr_t iova);
+/* The cached translation of @iova's page; false when there is none. */
+bool zpci_ftlb_lookup(const struct zpci_ftlb *tlb, dma_addr_t iova, struct zpci_ftlb_entry *e);
 int zpci_ftlb_insert(struct zpci_ftlb *tlb, dma_addr_t iova, phys_addr_t frame, bool readonly);
 /* Drop every page of [iova, iova + len); returns how many were cached. */
 u64 zpci_ftlb_flush(struct zpci_ftlb *tlb, dma_addr_t iova, u64 len);

@@ -33,13 +33,37 @@ int ztrace_error(struct ztrace_diag *diag, const struct ztrace_pos *pos,
 		 const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 /*
- * Read the next line of @f into @buf, strip its comment ('#' to the end)
- * and split it at white space into at most ZTRACE_TOKENS_MAX tokens.
- * Returns the token count (0 for a blank line), -1 at end of file, or
- * -EINVAL with @diag filled (line too long, too many tokens, NUL byte).
+ * A buffered line reader: lines of up to @max_line bytes, read in large
+ * chunks, returned in place (NUL-terminated, without the newline).
  */
-int ztrace_next_line(FILE *f, struct ztrace_pos *pos, char *buf, size_t bufsz,
-		     char **tok, struct ztrace_diag *diag);
+struct ztrace_lines {
+	FILE *f;
+	char *buf;
+	size_t cap, head, tail;
+	size_t max_line;
+	bool eof;
+};
+
+int ztrace_lines_init(struct ztrace_lines *lr, FILE *f, size_t max_line);
+void ztrace_lines_destroy(struct ztrace_lines *lr);
+/*
+ * The next line in *line (length *len), counted in @pos.  1 for a line,
+ * 0 at end of file, -EINVAL with @diag filled (line too long, NUL byte,
+ * read error).
+ */
+int ztrace_lines_next(struct ztrace_lines *lr, struct ztrace_pos *pos, char **line,
+		      size_t *len, struct ztrace_diag *diag);
+
+/*
+ * Strip the comment ('#' to the end) of @line and split it at white space
+ * into at most ZTRACE_TOKENS_MAX tokens.  Returns the count (0: blank) or
+ * -EINVAL with @diag filled.
+ */
+int ztrace_split(char *line, char **tok, const struct ztrace_pos *pos,
+		 struct ztrace_diag *diag);
+
+/* Split "key=value" in place; false when there is no '='. */
+bool ztrace_split_kv(char *tok, char **key, char **value);
 
 /*
  * Parse an unsigned number: decimal or 0x-hex, '_' allowed between digits,

@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * A map from u64 keys to u64 values: open addressing with linear probing,
+ * deletion by backward shift (no tombstones), doubling at half load.
+ * Iteration order depends only on the operations done, never on
+ * addresses, so whatever walks it stays deterministic.
+ */
+#ifndef ZPCI_U64MAP_H
+#define ZPCI_U64MAP_H
+
+#include <zpci/types.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct zpci_u64map_slot {
+	u64 key;
+	u64 val;
+	bool used;
+};
+
+struct zpci_u64map {
+	struct zpci_u64map_slot *slot;
+	u64 mask;		/* capacity - 1 */
+	u64 nr;
+};
+
+int zpci_u64map_init(struct zpci_u64map *m);
+void zpci_u64map_destroy(struct zpci_u64map *m);
+
+/* The value stored for @key, or NULL. */
+u64 *zpci_u64map_find(const struct zpci_u64map *m, u64 key);
+/* Insert or overwrite.  0 or -ENOMEM. */
+int zpci_u64map_put(struct zpci_u64map *m, u64 key, u64 val);
+/* true if @key was there. */
+bool zpci_u64map_remove(struct zpci_u64map *m, u64 key);
+/* Remove every key in [lo, hi]; returns how many. */
+u64 zpci_u64map_remove_range(struct zpci_u64map *m, u64 lo, u64 hi);
+void zpci_u64map_clear(struct zpci_u64map *m);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* ZPCI_U64MAP_H */

@@ -1,0 +1,148 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Traces: what a guest did, streamed record by record in either encoding
+ * (traces/FORMAT.md).  Readers and writers use constant memory whatever the
+ * trace length; writers write to a temporary file and rename it into place
+ * on success, so a failed run leaves no half-written trace behind.
+ */
+#ifndef ZTRACE_TRACE_H
+#define ZTRACE_TRACE_H
+
+#include <stdio.h>
+
+#include <zpci/xlate.h>
+#include <ztrace/lex.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define ZTRACE_VERSION		1
+#define ZTRACE_MAX_FNS		16
+#define ZTRACE_MAX_SG		4096	/* elements in one map-sg */
+#define ZTRACE_TEXT_LINE_MAX	(64 * 1024)
+#define ZTRACE_BIN_MAGIC	"ZPCITRB1"
+
+enum ztrace_encoding {
+	ZTRACE_TEXT,
+	ZTRACE_BINARY,
+};
+
+struct ztrace_fn {
+	u32 fid;
+	u32 fh;
+	u8 pfgid;
+	dma_addr_t sdma;
+	dma_addr_t edma;
+	bool refresh;
+};
+
+struct ztrace_header {
+	u64 guest_mem;
+	u32 cpus;
+	bool rpcit_log;		/* every RPCIT the guest issued is recorded */
+	u32 nr_fns;
+	struct ztrace_fn fn[ZTRACE_MAX_FNS];
+};
+
+enum ztrace_kind {
+	ZTRACE_ATTACH,
+	ZTRACE_DETACH,
+	ZTRACE_MAP,
+	ZTRACE_UNMAP,
+	ZTRACE_MAP_SG,
+	ZTRACE_UNMAP_SG,
+	ZTRACE_ALLOC,
+	ZTRACE_FREE,
+	ZTRACE_DMA,
+	ZTRACE_DMA_IOVA,
+	ZTRACE_RPCIT,
+	ZTRACE_NR_KINDS,
+};
+
+/* Optional keys present in a record */
+#define ZTRACE_HAS_IOVA		0x1
+#define ZTRACE_HAS_CPU		0x2
+#define ZTRACE_HAS_SEG		0x4
+
+struct ztrace_sg {
+	phys_addr_t pa;
+	u64 len;
+};
+
+struct ztrace_rec {
+	enum ztrace_kind kind;
+	u8 flags;		/* ZTRACE_HAS_* */
+	u64 time;		/* ns */
+	u32 fn;
+	u64 id;
+	phys_addr_t pa;
+	u64 len;
+	u64 off;		/* dma: offset into the mapping */
+	dma_addr_t iova;	/* dma-iova, rpcit; map/alloc: the recorded handle */
+	enum dma_data_direction dir;
+	enum zpci_dma_dir access;
+	u32 cpu;
+	u32 seg;
+	u32 nr_sg;
+	const struct ztrace_sg *sg;	/* owned by whoever filled the record */
+};
+
+const char *ztrace_kind_name(enum ztrace_kind kind);
+
+/* Reading */
+
+struct ztrace_reader;
+
+/* Open @path, either encoding (told apart by the binary magic). */
+int ztrace_open(const char *path, struct ztrace_reader **r, struct ztrace_diag *diag);
+/* Read from @f (named @name), e.g. an in-memory stream; @f stays the caller's. */
+int ztrace_open_stream(FILE *f, const char *name, struct ztrace_reader **r,
+		       struct ztrace_diag *diag);
+const struct ztrace_header *ztrace_reader_header(const struct ztrace_reader *r);
+enum ztrace_encoding ztrace_reader_encoding(const struct ztrace_reader *r);
+/* 1 and *rec filled (valid until the next call), 0 at the end, -EINVAL. */
+int ztrace_next(struct ztrace_reader *r, struct ztrace_rec *rec, struct ztrace_diag *diag);
+/* Records read so far, and a "file:line" / "file: record N" position. */
+u64 ztrace_reader_records(const struct ztrace_reader *r);
+void ztrace_reader_where(const struct ztrace_reader *r, char *buf, size_t len);
+/* Bytes read so far (for progress). */
+u64 ztrace_reader_bytes(const struct ztrace_reader *r);
+void ztrace_close(struct ztrace_reader *r);
+
+/* Writing */
+
+struct ztrace_writer;
+
+int ztrace_create(const char *path, enum ztrace_encoding enc, const struct ztrace_header *h,
+		  struct ztrace_writer **w, struct ztrace_diag *diag);
+int ztrace_write(struct ztrace_writer *w, const struct ztrace_rec *rec, struct ztrace_diag *diag);
+/* Finish and rename into place.  Frees @w in any case. */
+int ztrace_commit(struct ztrace_writer *w, struct ztrace_diag *diag);
+/* Give up: remove the temporary file.  Frees @w. */
+void ztrace_abort(struct ztrace_writer *w);
+
+/* The encoding a path's extension asks for: .ztb binary, else text. */
+enum ztrace_encoding ztrace_encoding_for(const char *path);
+
+/* Text form of one record, NUL-terminated; returns its length, or -ENOSPC. */
+int ztrace_format(const struct ztrace_rec *rec, char *buf, size_t len);
+/* Text form of the header (every line, newline-terminated). */
+int ztrace_format_header(const struct ztrace_header *h, char *buf, size_t len);
+
+/* Meaning: IDs, offsets, addresses, functions (see FORMAT.md "Errors") */
+
+struct ztrace_checker;
+
+struct ztrace_checker *ztrace_checker_create(const struct ztrace_header *h);
+void ztrace_checker_destroy(struct ztrace_checker *c);
+/* 0, or -EINVAL with @diag saying what is wrong (no position: the caller adds it). */
+int ztrace_check(struct ztrace_checker *c, const struct ztrace_rec *rec, struct ztrace_diag *diag);
+/* At the end of the trace: live mappings left behind are reported. */
+int ztrace_check_end(struct ztrace_checker *c, struct ztrace_diag *diag);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* ZTRACE_TRACE_H */
