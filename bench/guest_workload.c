@@ -10,8 +10,6 @@
  * maps and unmaps in equal measure once warm, 1 us of guest time per
  * operation (drives flush-queue timeouts), two CPUs taking turns.
  */
-#define _POSIX_C_SOURCE 200809L
-
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

@@ -19,7 +19,7 @@ extern "C" {
 
 #define ZTRACE_VERSION		1
 #define ZTRACE_MAX_FNS		16
-#define ZTRACE_MAX_SG		4096	/* elements in one map-sg */
+#define ZTRACE_MAX_SG		1024	/* elements in one map-sg: fits a text line */
 #define ZTRACE_TEXT_LINE_MAX	(64 * 1024)
 #define ZTRACE_BIN_MAGIC	"ZPCITRB1"
 
@@ -63,7 +63,6 @@ enum ztrace_kind {
 /* Optional keys present in a record */
 #define ZTRACE_HAS_IOVA		0x1
 #define ZTRACE_HAS_CPU		0x2
-#define ZTRACE_HAS_SEG		0x4
 
 struct ztrace_sg {
 	phys_addr_t pa;
@@ -78,12 +77,11 @@ struct ztrace_rec {
 	u64 id;
 	phys_addr_t pa;
 	u64 len;
-	u64 off;		/* dma: offset into the mapping */
+	u64 off;		/* dma: offset into the mapping (map-sg: through its elements) */
 	dma_addr_t iova;	/* dma-iova, rpcit; map/alloc: the recorded handle */
 	enum dma_data_direction dir;
 	enum zpci_dma_dir access;
 	u32 cpu;
-	u32 seg;
 	u32 nr_sg;
 	const struct ztrace_sg *sg;	/* owned by whoever filled the record */
 };
@@ -136,10 +134,13 @@ struct ztrace_checker;
 
 struct ztrace_checker *ztrace_checker_create(const struct ztrace_header *h);
 void ztrace_checker_destroy(struct ztrace_checker *c);
-/* 0, or -EINVAL with @diag saying what is wrong (no position: the caller adds it). */
-int ztrace_check(struct ztrace_checker *c, const struct ztrace_rec *rec, struct ztrace_diag *diag);
-/* At the end of the trace: live mappings left behind are reported. */
-int ztrace_check_end(struct ztrace_checker *c, struct ztrace_diag *diag);
+/*
+ * 0, or -EINVAL with @diag saying what is wrong, prefixed with @where
+ * (the reader's position).  A trace may end with live mappings (a capture
+ * cut short); it may not detach a function that still has some.
+ */
+int ztrace_check(struct ztrace_checker *c, const struct ztrace_rec *rec, const char *where,
+		 struct ztrace_diag *diag);
 
 #ifdef __cplusplus
 }

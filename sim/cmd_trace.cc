@@ -1,0 +1,398 @@
+// SPDX-License-Identifier: MIT
+// zpcisim trace: gen, convert, validate, stats, head.
+#include <algorithm>
+#include <array>
+#include <cinttypes>
+#include <map>
+#include <ostream>
+
+#include <zpci/u64map.h>
+#include <ztrace/gen.h>
+
+#include "format.h"
+#include "options.h"
+#include "trace_io.h"
+
+namespace zpcisim {
+
+namespace {
+
+using TraceFn = int (*)(const Args &args, CommandIo &io);
+
+struct TraceCommand {
+	const char *name;
+	const char *summary;
+	TraceFn run;
+};
+
+int trace_gen(const Args &args, CommandIo &io);
+int trace_convert(const Args &args, CommandIo &io);
+int trace_validate(const Args &args, CommandIo &io);
+int trace_stats(const Args &args, CommandIo &io);
+int trace_head(const Args &args, CommandIo &io);
+
+const TraceCommand kTraceCommands[] = {
+	{ "gen", "write a synthetic workload trace", trace_gen },
+	{ "convert", "convert between the text (.ztr) and binary (.ztb) encodings", trace_convert },
+	{ "validate", "check a trace's syntax and meaning", trace_validate },
+	{ "stats", "count records and measure footprint and reuse", trace_stats },
+	{ "head", "print the header and first records as text", trace_head },
+};
+
+// The reader's position, as readers and checkers put it in diagnostics.
+std::string where(const ztrace_reader *r)
+{
+	char buf[512];
+	ztrace_reader_where(r, buf, sizeof(buf));
+	return buf;
+}
+
+const CommandSpec kGenSpec = {
+	"trace gen",
+	"trace gen WORKLOAD OUT [--records N] [--seed S] [--guest-memory SIZE] [--refresh]",
+	"Write a seeded synthetic trace of WORKLOAD to OUT (.ztb: binary, else text).\n"
+	"The same workload, records, seed and memory give the same bytes.  Workloads:",
+};
+
+int trace_gen(const Args &args, CommandIo &io)
+{
+	po::options_description opts("options");
+	po::positional_options_description pos;
+	po::variables_map vm;
+	std::string workload, out, mem = "4G";
+	uint64_t records = 100000, seed = 1;
+	bool refresh = false;
+
+	opts.add_options()
+		("workload", po::value(&workload)->required(), "workload to generate")
+		("out", po::value(&out)->required(), "output trace")
+		("records", po::value(&records), "records before the final drain (default 100000)")
+		("seed", po::value(&seed), "random seed (default 1)")
+		("guest-memory", po::value(&mem), "guest memory size (default 4G)")
+		("refresh", po::bool_switch(&refresh), "set the functions' refresh bit");
+	pos.add("workload", 1).add("out", 1);
+	std::string desc = kGenSpec.description;
+	for (size_t i = 0; i < ztrace_gen_count(); i++)
+		desc += std::string("\n  ") + ztrace_gen_get(i)->name + ": " + ztrace_gen_get(i)->imitates;
+	CommandSpec spec = kGenSpec;
+	spec.description = desc.c_str();
+	if (auto rc = parse_options(spec, args, opts, pos, vm, io))
+		return *rc;
+
+	ztrace_gen_cfg cfg{ records, seed, 0, refresh };
+	if (ztrace_parse_u64(mem.c_str(), &cfg.guest_mem))
+		return command_error(spec, io, "--guest-memory '" + mem + "' is not a size", kExitUsage);
+	ztrace_diag diag;
+	if (ztrace_generate(workload.c_str(), &cfg, out.c_str(), ztrace_encoding_for(out.c_str()),
+			    &diag))
+		return command_error(spec, io, diag.msg, kExitUsage);
+	io.out << "wrote: " << out << '\n';
+	return kExitOk;
+}
+
+const CommandSpec kConvertSpec = {
+	"trace convert", "trace convert IN OUT",
+	"Convert IN to OUT; the encoding follows OUT's extension (.ztb binary, else text).\n"
+	"Every record is checked on the way; OUT appears only if all of IN converted.",
+};
+
+int trace_convert(const Args &args, CommandIo &io)
+{
+	po::options_description opts("options");
+	po::positional_options_description pos;
+	po::variables_map vm;
+	std::string in, out, err;
+
+	opts.add_options()
+		("in", po::value(&in)->required(), "input trace")
+		("out", po::value(&out)->required(), "output trace");
+	pos.add("in", 1).add("out", 1);
+	if (auto rc = parse_options(kConvertSpec, args, opts, pos, vm, io))
+		return *rc;
+
+	Reader r = open_trace(in, &err);
+	if (!r)
+		return command_error(kConvertSpec, io, err, kExitUsage);
+	ztrace_writer *raw;
+	ztrace_diag diag;
+	if (ztrace_create(out.c_str(), ztrace_encoding_for(out.c_str()),
+			  ztrace_reader_header(r.get()), &raw, &diag))
+		return command_error(kConvertSpec, io, diag.msg);
+	Writer w(raw);
+	ztrace_rec rec;
+	int rc;
+	while ((rc = ztrace_next(r.get(), &rec, &diag)) == 1)
+		if (ztrace_write(w.get(), &rec, &diag))
+			return command_error(kConvertSpec, io, diag.msg);
+	if (rc < 0)
+		return command_error(kConvertSpec, io, diag.msg, kExitUsage);
+	if (!commit_trace(w, &err))
+		return command_error(kConvertSpec, io, err);
+	io.out << "records: " << ztrace_reader_records(r.get()) << '\n' << "wrote: " << out << '\n';
+	return kExitOk;
+}
+
+const CommandSpec kValidateSpec = {
+	"trace validate", "trace validate TRACE",
+	"Read every record of TRACE and check its meaning: IDs live between map and\n"
+	"unmap, device accesses inside live mappings, addresses inside guest memory,\n"
+	"functions attached before use.  Exit 0 if valid, 2 at the first problem.",
+};
+
+int trace_validate(const Args &args, CommandIo &io)
+{
+	po::options_description opts("options");
+	po::positional_options_description pos;
+	po::variables_map vm;
+	std::string path, err;
+
+	opts.add_options()("trace", po::value(&path)->required(), "trace to check");
+	pos.add("trace", 1);
+	if (auto rc = parse_options(kValidateSpec, args, opts, pos, vm, io))
+		return *rc;
+
+	Reader r = open_trace(path, &err);
+	if (!r)
+		return command_error(kValidateSpec, io, err, kExitUsage);
+	std::unique_ptr<ztrace_checker, void (*)(ztrace_checker *)> c(
+		ztrace_checker_create(ztrace_reader_header(r.get())), ztrace_checker_destroy);
+	if (!c)
+		return command_error(kValidateSpec, io, "out of memory");
+	ztrace_rec rec;
+	ztrace_diag diag;
+	int rc;
+	while ((rc = ztrace_next(r.get(), &rec, &diag)) == 1)
+		if (ztrace_check(c.get(), &rec, where(r.get()).c_str(), &diag))
+			return command_error(kValidateSpec, io, diag.msg, kExitUsage);
+	if (rc < 0)
+		return command_error(kValidateSpec, io, diag.msg, kExitUsage);
+	io.out << "records: " << ztrace_reader_records(r.get()) << "\nvalid: yes\n";
+	return kExitOk;
+}
+
+// Reuse intervals in records, in power-of-two buckets.
+struct ReuseHistogram {
+	std::array<uint64_t, 65> bucket{};
+
+	void add(uint64_t interval)
+	{
+		int b = 0;
+		while (b < 64 && (1ULL << b) <= interval)
+			b++;
+		bucket[b]++;
+	}
+};
+
+struct TraceStats {
+	std::array<uint64_t, ZTRACE_NR_KINDS> kinds{};
+	uint64_t dma_bytes[2] = {};
+	uint64_t mapped_bytes = 0, live_bytes = 0, peak_live_bytes = 0;
+	uint64_t live = 0, peak_live = 0;
+	uint64_t iova_pages = 0;
+	ReuseHistogram reuse;
+};
+
+// Bytes of each live ID, and the last record that touched each IOVA page.
+struct StatsState {
+	zpci_u64map live_len{};
+	zpci_u64map last_use{};
+
+	StatsState()
+	{
+		if (zpci_u64map_init(&live_len) || zpci_u64map_init(&last_use))
+			throw std::bad_alloc();
+	}
+	~StatsState()
+	{
+		zpci_u64map_destroy(&live_len);
+		zpci_u64map_destroy(&last_use);
+	}
+};
+
+uint64_t sg_bytes(const ztrace_rec &rec)
+{
+	uint64_t n = 0;
+	for (uint32_t i = 0; i < rec.nr_sg; i++)
+		n += rec.sg[i].len;
+	return n;
+}
+
+void touch_iova(TraceStats &st, StatsState &ss, uint64_t iova, uint64_t len, uint64_t now)
+{
+	if (!len)
+		return;
+	for (uint64_t p = iova >> ZPCI_PAGE_SHIFT; p <= (iova + len - 1) >> ZPCI_PAGE_SHIFT; p++) {
+		uint64_t *last = zpci_u64map_find(&ss.last_use, p);
+		if (last)
+			st.reuse.add(now - *last);
+		else
+			st.iova_pages++;
+		if (zpci_u64map_put(&ss.last_use, p, now))
+			throw std::bad_alloc();
+	}
+}
+
+void account(TraceStats &st, StatsState &ss, const ztrace_rec &rec, uint64_t n)
+{
+	uint64_t key = (uint64_t)rec.fn << 56 ^ rec.id;
+
+	st.kinds[rec.kind]++;
+	switch (rec.kind) {
+	case ZTRACE_MAP:
+	case ZTRACE_ALLOC:
+	case ZTRACE_MAP_SG: {
+		uint64_t len = rec.kind == ZTRACE_MAP_SG ? sg_bytes(rec) : rec.len;
+		st.mapped_bytes += len;
+		st.live_bytes += len;
+		st.live++;
+		st.peak_live = std::max(st.peak_live, st.live);
+		st.peak_live_bytes = std::max(st.peak_live_bytes, st.live_bytes);
+		if (zpci_u64map_put(&ss.live_len, key, len))
+			throw std::bad_alloc();
+		if (rec.flags & ZTRACE_HAS_IOVA)
+			touch_iova(st, ss, rec.iova, len, n);
+		break;
+	}
+	case ZTRACE_UNMAP:
+	case ZTRACE_UNMAP_SG:
+	case ZTRACE_FREE: {
+		uint64_t *len = zpci_u64map_find(&ss.live_len, key);
+		if (len) {
+			st.live_bytes -= *len;
+			st.live--;
+			zpci_u64map_remove(&ss.live_len, key);
+		}
+		break;
+	}
+	case ZTRACE_DMA:
+		st.dma_bytes[rec.access] += rec.len;
+		break;
+	case ZTRACE_DMA_IOVA:
+		st.dma_bytes[rec.access] += rec.len;
+		touch_iova(st, ss, rec.iova, rec.len, n);
+		break;
+	default:
+		break;
+	}
+}
+
+const CommandSpec kStatsSpec = {
+	"trace stats", "trace stats TRACE",
+	"Count TRACE's records by kind and measure it: bytes mapped and moved, peak\n"
+	"live mappings, and, where the trace records IOVAs (map iova=, dma-iova), the\n"
+	"IOVA footprint in pages and the reuse interval of IOVA pages in records\n"
+	"(power-of-two buckets).",
+};
+
+int trace_stats(const Args &args, CommandIo &io)
+{
+	po::options_description opts("options");
+	po::positional_options_description pos;
+	po::variables_map vm;
+	std::string path, err;
+
+	opts.add_options()("trace", po::value(&path)->required(), "trace to measure");
+	pos.add("trace", 1);
+	if (auto rc = parse_options(kStatsSpec, args, opts, pos, vm, io))
+		return *rc;
+
+	Reader r = open_trace(path, &err);
+	if (!r)
+		return command_error(kStatsSpec, io, err, kExitUsage);
+	TraceStats st;
+	StatsState ss;
+	ztrace_rec rec;
+	ztrace_diag diag;
+	int rc;
+	while ((rc = ztrace_next(r.get(), &rec, &diag)) == 1)
+		account(st, ss, rec, ztrace_reader_records(r.get()));
+	if (rc < 0)
+		return command_error(kStatsSpec, io, diag.msg, kExitUsage);
+
+	const ztrace_header *h = ztrace_reader_header(r.get());
+	io.out << "trace: " << path << '\n'
+	       << "encoding: " << (ztrace_reader_encoding(r.get()) == ZTRACE_BINARY ? "binary" : "text")
+	       << '\n'
+	       << "functions: " << h->nr_fns << '\n'
+	       << "guest_memory_bytes: " << h->guest_mem << '\n'
+	       << "records: " << ztrace_reader_records(r.get()) << '\n';
+	for (int k = 0; k < ZTRACE_NR_KINDS; k++)
+		io.out << "records_" << ztrace_kind_name(static_cast<ztrace_kind>(k)) << ": "
+		       << st.kinds[k] << '\n';
+	io.out << "mapped_bytes: " << st.mapped_bytes << '\n'
+	       << "peak_live_mappings: " << st.peak_live << '\n'
+	       << "peak_live_bytes: " << st.peak_live_bytes << '\n'
+	       << "dma_read_bytes: " << st.dma_bytes[ZPCI_DMA_READ] << '\n'
+	       << "dma_write_bytes: " << st.dma_bytes[ZPCI_DMA_WRITE] << '\n'
+	       << "iova_footprint_pages: " << st.iova_pages << '\n';
+	for (int b = 0; b < 65; b++)
+		if (st.reuse.bucket[b])
+			io.out << "iova_reuse_records_lt_2^" << b << ": " << st.reuse.bucket[b] << '\n';
+	return kExitOk;
+}
+
+const CommandSpec kHeadSpec = {
+	"trace head", "trace head TRACE [-n N]",
+	"Print TRACE's header and its first N records (default 20) in the text encoding.",
+};
+
+int trace_head(const Args &args, CommandIo &io)
+{
+	po::options_description opts("options");
+	po::positional_options_description pos;
+	po::variables_map vm;
+	std::string path, err;
+	uint64_t n = 20;
+
+	opts.add_options()
+		("trace", po::value(&path)->required(), "trace to print")
+		("lines,n", po::value(&n), "records to print (default 20)");
+	pos.add("trace", 1);
+	if (auto rc = parse_options(kHeadSpec, args, opts, pos, vm, io))
+		return *rc;
+
+	Reader r = open_trace(path, &err);
+	if (!r)
+		return command_error(kHeadSpec, io, err, kExitUsage);
+	std::string text(ZTRACE_TEXT_LINE_MAX, '\0');
+	if (ztrace_format_header(ztrace_reader_header(r.get()), text.data(), text.size()) < 0)
+		return command_error(kHeadSpec, io, "header too long");
+	io.out << text.c_str();
+	ztrace_rec rec;
+	ztrace_diag diag;
+	int rc = 1;
+	for (uint64_t i = 0; i < n && (rc = ztrace_next(r.get(), &rec, &diag)) == 1; i++) {
+		ztrace_format(&rec, text.data(), text.size());
+		io.out << text.c_str() << '\n';
+	}
+	if (rc < 0)
+		return command_error(kHeadSpec, io, diag.msg, kExitUsage);
+	return kExitOk;
+}
+
+void print_trace_overview(std::ostream &out)
+{
+	out << "usage: zpcisim trace <command> [<args>]\n\ncommands:\n";
+	for (const TraceCommand &c : kTraceCommands) {
+		std::string name = c.name;
+		name.resize(10, ' ');
+		out << "   " << name << c.summary << '\n';
+	}
+}
+
+}  // namespace
+
+int cmd_trace(const Args &args, CommandIo &io)
+{
+	if (args.empty() || args[0] == "--help" || args[0] == "-h") {
+		print_trace_overview(args.empty() ? io.err : io.out);
+		return args.empty() ? kExitUsage : kExitOk;
+	}
+	for (const TraceCommand &c : kTraceCommands)
+		if (args[0] == c.name)
+			return c.run(Args(args.begin() + 1, args.end()), io);
+	io.err << "zpcisim trace: '" << args[0] << "' is not a trace command; see 'zpcisim trace --help'\n";
+	return kExitUsage;
+}
+
+}  // namespace zpcisim

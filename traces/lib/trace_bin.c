@@ -1,0 +1,170 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Binary records: a kind/flags byte and LEB128 varints (FORMAT.md).
+ */
+#include <string.h>
+
+#include "trace_internal.h"
+
+#define VARINT_MAX	10
+
+static u8 *put_varint(u8 *p, u64 v)
+{
+	while (v >= 0x80) {
+		*p++ = (u8)(v | 0x80);
+		v >>= 7;
+	}
+	*p++ = (u8)v;
+	return p;
+}
+
+size_t ztrace_bin_encode(const struct ztrace_rec *rec, u64 prev_time, u8 *buf)
+{
+	const struct ztrace_kind_desc *d = &ztrace_kinds[rec->kind];
+	u8 *p = buf;
+	u32 i;
+	int a;
+
+	*p++ = (u8)(rec->kind | rec->flags << 4);
+	p = put_varint(p, rec->time - prev_time);
+	p = put_varint(p, rec->fn);
+	for (a = 0; a < d->nr_args; a++) {
+		switch (d->args[a]) {
+		case ARG_DIR:
+			*p++ = (u8)rec->dir;
+			break;
+		case ARG_ACCESS:
+			*p++ = (u8)rec->access;
+			break;
+		case ARG_SG:
+			p = put_varint(p, rec->nr_sg);
+			for (i = 0; i < rec->nr_sg; i++) {
+				p = put_varint(p, rec->sg[i].pa);
+				p = put_varint(p, rec->sg[i].len);
+			}
+			break;
+		default:
+			p = put_varint(p, *ztrace_arg_slot((struct ztrace_rec *)rec, d->args[a]));
+		}
+	}
+	if (rec->flags & ZTRACE_HAS_IOVA)
+		p = put_varint(p, rec->iova);
+	if (rec->flags & ZTRACE_HAS_CPU)
+		p = put_varint(p, rec->cpu);
+	return p - buf;
+}
+
+struct decoder {
+	const u8 *p, *end;
+	const char *what;	/* the first problem met */
+};
+
+static u64 get_varint(struct decoder *dc, u64 max)
+{
+	u64 v = 0;
+	int shift;
+
+	for (shift = 0; shift < 7 * VARINT_MAX; shift += 7) {
+		u8 b;
+
+		if (dc->p == dc->end) {
+			dc->what = dc->what ? dc->what : "truncated record";
+			return 0;
+		}
+		b = *dc->p++;
+		if (shift == 63 && b > 1) {
+			dc->what = dc->what ? dc->what : "number does not fit in 64 bits";
+			return 0;
+		}
+		v |= (u64)(b & 0x7f) << shift;
+		if (!(b & 0x80))
+			break;
+	}
+	if (v > max)
+		dc->what = dc->what ? dc->what : "value out of range";
+	return v;
+}
+
+static u8 get_byte(struct decoder *dc, u8 max, const char *what)
+{
+	u8 b;
+
+	if (dc->p == dc->end) {
+		dc->what = dc->what ? dc->what : "truncated record";
+		return 0;
+	}
+	b = *dc->p++;
+	if (b > max)
+		dc->what = dc->what ? dc->what : what;
+	return b;
+}
+
+static void decode_sg(struct decoder *dc, struct ztrace_rec *rec, struct ztrace_sg *sg)
+{
+	u32 i;
+
+	rec->nr_sg = get_varint(dc, ZTRACE_MAX_SG);
+	if (!rec->nr_sg)
+		dc->what = dc->what ? dc->what : "empty scatter-gather list";
+	for (i = 0; !dc->what && i < rec->nr_sg; i++) {
+		sg[i].pa = get_varint(dc, UINT64_MAX);
+		sg[i].len = get_varint(dc, UINT64_MAX);
+	}
+	rec->sg = sg;
+}
+
+long ztrace_bin_decode(const struct ztrace_header *h, const u8 *buf, const u8 *end,
+		       u64 prev_time, struct ztrace_rec *rec, struct ztrace_sg *sg,
+		       const char **what)
+{
+	struct decoder dc = { .p = buf, .end = end };
+	const struct ztrace_kind_desc *d;
+	u64 delta;
+	int a;
+	u8 b;
+
+	memset(rec, 0, sizeof(*rec));
+	if (buf == end)
+		return 0;
+	b = *dc.p++;
+	if ((b & 0xf) >= ZTRACE_NR_KINDS) {
+		*what = "unknown record kind";
+		return -EINVAL;
+	}
+	rec->kind = b & 0xf;
+	rec->flags = b >> 4;
+	d = &ztrace_kinds[rec->kind];
+	if (rec->flags & ~d->keys) {
+		*what = "key flags not allowed for this kind";
+		return -EINVAL;
+	}
+	delta = get_varint(&dc, UINT64_MAX - prev_time);
+	rec->time = prev_time + delta;
+	rec->fn = get_varint(&dc, UINT32_MAX);
+	if (!dc.what && rec->fn >= h->nr_fns)
+		dc.what = "function not in the header";
+	for (a = 0; a < d->nr_args && !dc.what; a++) {
+		switch (d->args[a]) {
+		case ARG_DIR:
+			rec->dir = get_byte(&dc, DMA_NONE, "bad direction");
+			break;
+		case ARG_ACCESS:
+			rec->access = get_byte(&dc, ZPCI_DMA_WRITE, "bad access");
+			break;
+		case ARG_SG:
+			decode_sg(&dc, rec, sg);
+			break;
+		default:
+			*ztrace_arg_slot(rec, d->args[a]) = get_varint(&dc, UINT64_MAX);
+		}
+	}
+	if (rec->flags & ZTRACE_HAS_IOVA)
+		rec->iova = get_varint(&dc, UINT64_MAX);
+	if (rec->flags & ZTRACE_HAS_CPU)
+		rec->cpu = get_varint(&dc, UINT32_MAX);
+	if (dc.what) {
+		*what = dc.what;
+		return -EINVAL;
+	}
+	return dc.p - buf;
+}

@@ -1,0 +1,422 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Record kinds, header and text records.
+ */
+#include <inttypes.h>
+#include <stdarg.h>
+#include <string.h>
+
+#include "trace_internal.h"
+
+const struct ztrace_kind_desc ztrace_kinds[ZTRACE_NR_KINDS] = {
+	[ZTRACE_ATTACH]		= { "attach", 0, { 0 }, 0 },
+	[ZTRACE_DETACH]		= { "detach", 0, { 0 }, 0 },
+	[ZTRACE_MAP]		= { "map", 4, { ARG_ID, ARG_PA, ARG_LEN, ARG_DIR },
+				    ZTRACE_HAS_IOVA | ZTRACE_HAS_CPU },
+	[ZTRACE_UNMAP]		= { "unmap", 1, { ARG_ID }, ZTRACE_HAS_CPU },
+	[ZTRACE_MAP_SG]		= { "map-sg", 3, { ARG_ID, ARG_DIR, ARG_SG }, ZTRACE_HAS_CPU },
+	[ZTRACE_UNMAP_SG]	= { "unmap-sg", 1, { ARG_ID }, ZTRACE_HAS_CPU },
+	[ZTRACE_ALLOC]		= { "alloc", 3, { ARG_ID, ARG_PA, ARG_LEN },
+				    ZTRACE_HAS_IOVA | ZTRACE_HAS_CPU },
+	[ZTRACE_FREE]		= { "free", 1, { ARG_ID }, ZTRACE_HAS_CPU },
+	[ZTRACE_DMA]		= { "dma", 4, { ARG_ID, ARG_OFF, ARG_LEN, ARG_ACCESS }, 0 },
+	[ZTRACE_DMA_IOVA]	= { "dma-iova", 3, { ARG_IOVA, ARG_LEN, ARG_ACCESS }, 0 },
+	[ZTRACE_RPCIT]		= { "rpcit", 2, { ARG_IOVA, ARG_LEN }, 0 },
+};
+
+static const char *const dir_names[] = {
+	[DMA_BIDIRECTIONAL] = "bidirectional",
+	[DMA_TO_DEVICE] = "to-device",
+	[DMA_FROM_DEVICE] = "from-device",
+	[DMA_NONE] = "none",
+};
+
+static const char *const access_names[] = {
+	[ZPCI_DMA_READ] = "read",
+	[ZPCI_DMA_WRITE] = "write",
+};
+
+static const char *const key_names[] = { "iova", "cpu" };
+#define NR_KEYS	ZPCI_ARRAY_SIZE(key_names)
+
+const char *ztrace_kind_name(enum ztrace_kind kind)
+{
+	return (unsigned int)kind < ZTRACE_NR_KINDS ? ztrace_kinds[kind].name : "unknown";
+}
+
+u64 *ztrace_arg_slot(struct ztrace_rec *rec, enum ztrace_arg a)
+{
+	switch (a) {
+	case ARG_ID:
+		return &rec->id;
+	case ARG_PA:
+		return &rec->pa;
+	case ARG_LEN:
+		return &rec->len;
+	case ARG_OFF:
+		return &rec->off;
+	case ARG_IOVA:
+		return &rec->iova;
+	default:
+		return NULL;
+	}
+}
+
+/* Header */
+
+struct header_key {
+	const char *name;
+	u64 max;
+	bool required;
+};
+
+/* Parse key=value tokens [first, n) against @keys into @vals. */
+static int parse_keys(int n, char **tok, int first, const struct header_key *keys, int nr_keys,
+		      u64 *vals, const struct ztrace_pos *pos, struct ztrace_diag *diag)
+{
+	bool seen[8] = { false };
+	int i, k;
+
+	for (i = first; i < n; i++) {
+		char *key, *val;
+
+		if (!ztrace_split_kv(tok[i], &key, &val))
+			return ztrace_error(diag, pos, "'%s' is not KEY=VALUE", tok[i]);
+		for (k = 0; k < nr_keys && strcmp(key, keys[k].name); k++)
+			;
+		if (k == nr_keys)
+			return ztrace_error(diag, pos, "unknown key '%s' for '%s'", key, tok[0]);
+		if (ztrace_parse_u64(val, &vals[k]) || vals[k] > keys[k].max)
+			return ztrace_error(diag, pos, "%s=%s is not a number up to %" PRIu64,
+					    key, val, keys[k].max);
+		seen[k] = true;
+	}
+	for (k = 0; k < nr_keys; k++)
+		if (keys[k].required && !seen[k])
+			return ztrace_error(diag, pos, "'%s' needs %s=", tok[0], keys[k].name);
+	return 0;
+}
+
+static int header_guest(struct ztrace_header *h, int n, char **tok,
+			const struct ztrace_pos *pos, struct ztrace_diag *diag)
+{
+	static const struct header_key keys[] = {
+		{ "memory", 1ULL << 52, true },
+		{ "cpus", 4096, false },
+		{ "rpcit-log", 1, false },
+	};
+	u64 v[3] = { 0, 1, 0 };
+	int rc = parse_keys(n, tok, 1, keys, 3, v, pos, diag);
+
+	if (rc)
+		return rc;
+	if (!v[0] || v[0] % ZPCI_PAGE_SIZE)
+		return ztrace_error(diag, pos, "guest memory %" PRIu64 " is not a multiple of 4K", v[0]);
+	if (!v[1])
+		return ztrace_error(diag, pos, "guest cpus must be at least 1");
+	h->guest_mem = v[0];
+	h->cpus = v[1];
+	h->rpcit_log = v[2];
+	return 0;
+}
+
+static int header_function(struct ztrace_header *h, int n, char **tok,
+			   const struct ztrace_pos *pos, struct ztrace_diag *diag)
+{
+	static const struct header_key keys[] = {
+		{ "fid", UINT32_MAX, true },
+		{ "fh", UINT32_MAX, true },
+		{ "pfgid", 255, false },
+		{ "sdma", UINT64_MAX, true },
+		{ "edma", UINT64_MAX, true },
+		{ "refresh", 1, false },
+	};
+	u64 v[6] = { 0 }, nr;
+	struct ztrace_fn *fn;
+	int rc;
+
+	if (n < 2 || ztrace_parse_u64(tok[1], &nr))
+		return ztrace_error(diag, pos, "'function' needs its number first");
+	if (nr != h->nr_fns)
+		return ztrace_error(diag, pos, "function %s out of order, expected %u",
+				    tok[1], h->nr_fns);
+	if (h->nr_fns == ZTRACE_MAX_FNS)
+		return ztrace_error(diag, pos, "more than %d functions", ZTRACE_MAX_FNS);
+	rc = parse_keys(n, tok, 2, keys, 6, v, pos, diag);
+	if (rc)
+		return rc;
+	if (v[4] < v[3])
+		return ztrace_error(diag, pos, "function %s: edma below sdma", tok[1]);
+	fn = &h->fn[h->nr_fns++];
+	fn->fid = v[0];
+	fn->fh = v[1];
+	fn->pfgid = v[2];
+	fn->sdma = v[3];
+	fn->edma = v[4];
+	fn->refresh = v[5];
+	return 0;
+}
+
+int ztrace_header_line(struct ztrace_header *h, bool *seen_guest, int n, char **tok,
+		       const struct ztrace_pos *pos, struct ztrace_diag *diag)
+{
+	int rc;
+
+	if (!strcmp(tok[0], "guest")) {
+		if (*seen_guest)
+			return ztrace_error(diag, pos, "'guest' given twice");
+		*seen_guest = true;
+		rc = header_guest(h, n, tok, pos, diag);
+	} else if (!strcmp(tok[0], "function")) {
+		rc = header_function(h, n, tok, pos, diag);
+	} else {
+		return 0;
+	}
+	return rc ? rc : 1;
+}
+
+int ztrace_header_finish(const struct ztrace_header *h, bool seen_guest,
+			 const struct ztrace_pos *pos, struct ztrace_diag *diag)
+{
+	if (!seen_guest)
+		return ztrace_error(diag, pos, "header has no 'guest' line");
+	if (!h->nr_fns)
+		return ztrace_error(diag, pos, "header has no 'function' line");
+	return 0;
+}
+
+int ztrace_format_header(const struct ztrace_header *h, char *buf, size_t len)
+{
+	size_t used;
+	u32 i;
+	int n;
+
+	n = snprintf(buf, len, "zpci-trace %d\nguest memory=%#" PRIx64 " cpus=%u rpcit-log=%d\n",
+		     ZTRACE_VERSION, h->guest_mem, h->cpus, h->rpcit_log);
+	for (i = 0; n >= 0 && (size_t)n < len && i < h->nr_fns; i++) {
+		const struct ztrace_fn *f = &h->fn[i];
+
+		used = n;
+		n = snprintf(buf + used, len - used,
+			     "function %u fid=%#x fh=%#x pfgid=%u sdma=%#" PRIx64 " edma=%#" PRIx64
+			     " refresh=%d\n", i, f->fid, f->fh, f->pfgid, f->sdma, f->edma, f->refresh);
+		n = n < 0 ? n : (int)(used + n);
+	}
+	return n < 0 || (size_t)n >= len ? -ENOSPC : n;
+}
+
+/* Text records */
+
+static int parse_enum(const char *tok, const char *const *names, int nr, int *out)
+{
+	int i;
+
+	for (i = 0; i < nr; i++)
+		if (!strcmp(tok, names[i])) {
+			*out = i;
+			return 0;
+		}
+	return -EINVAL;
+}
+
+static int parse_sg(char *tok, struct ztrace_rec *rec, struct ztrace_sg *sg,
+		    const struct ztrace_pos *pos, struct ztrace_diag *diag)
+{
+	char *elem, *save = NULL;
+
+	rec->nr_sg = 0;
+	for (elem = strtok_r(tok, ",", &save); elem; elem = strtok_r(NULL, ",", &save)) {
+		char *colon = strchr(elem, ':');
+
+		if (rec->nr_sg == ZTRACE_MAX_SG)
+			return ztrace_error(diag, pos, "more than %d scatter-gather elements",
+					    ZTRACE_MAX_SG);
+		if (!colon)
+			return ztrace_error(diag, pos, "scatter-gather element '%s' is not PA:LEN", elem);
+		*colon = '\0';
+		if (ztrace_parse_u64(elem, &sg[rec->nr_sg].pa) ||
+		    ztrace_parse_u64(colon + 1, &sg[rec->nr_sg].len))
+			return ztrace_error(diag, pos, "scatter-gather element '%s:%s' is not PA:LEN",
+					    elem, colon + 1);
+		rec->nr_sg++;
+	}
+	if (!rec->nr_sg)
+		return ztrace_error(diag, pos, "empty scatter-gather list");
+	rec->sg = sg;
+	return 0;
+}
+
+static int parse_arg(const struct ztrace_kind_desc *d, enum ztrace_arg a, char *tok,
+		     struct ztrace_rec *rec, struct ztrace_sg *sg,
+		     const struct ztrace_pos *pos, struct ztrace_diag *diag)
+{
+	static const char *const arg_names[] = { "ID", "PA", "LEN", "OFF", "IOVA" };
+	int v;
+
+	switch (a) {
+	case ARG_DIR:
+		if (parse_enum(tok, dir_names, 4, &v))
+			return ztrace_error(diag, pos, "direction '%s', expected bidirectional, "
+					    "to-device, from-device or none", tok);
+		rec->dir = v;
+		return 0;
+	case ARG_ACCESS:
+		if (parse_enum(tok, access_names, 2, &v))
+			return ztrace_error(diag, pos, "access '%s', expected read or write", tok);
+		rec->access = v;
+		return 0;
+	case ARG_SG:
+		return parse_sg(tok, rec, sg, pos, diag);
+	default:
+		if (ztrace_parse_u64(tok, ztrace_arg_slot(rec, a)))
+			return ztrace_error(diag, pos, "%s: %s '%s' is not a number", d->name,
+					    arg_names[a], tok);
+		return 0;
+	}
+}
+
+static int parse_key(const struct ztrace_kind_desc *d, char *tok, struct ztrace_rec *rec,
+		     const struct ztrace_pos *pos, struct ztrace_diag *diag)
+{
+	char *key, *val;
+	u64 v;
+	int k;
+
+	if (!ztrace_split_kv(tok, &key, &val))
+		return ztrace_error(diag, pos, "%s: unexpected '%s' after its arguments", d->name, tok);
+	for (k = 0; k < (int)NR_KEYS && strcmp(key, key_names[k]); k++)
+		;
+	if (k == (int)NR_KEYS || !(d->keys & (1 << k)))
+		return ztrace_error(diag, pos, "%s: unknown key '%s'", d->name, key);
+	if (ztrace_parse_u64(val, &v) || (k && v > UINT32_MAX))
+		return ztrace_error(diag, pos, "%s: %s=%s is not a number", d->name, key, val);
+	rec->flags |= 1 << k;
+	if (k == 0)
+		rec->iova = v;
+	else
+		rec->cpu = v;
+	return 0;
+}
+
+int ztrace_text_parse(const struct ztrace_header *h, int n, char **tok, struct ztrace_rec *rec,
+		      struct ztrace_sg *sg, const struct ztrace_pos *pos,
+		      struct ztrace_diag *diag)
+{
+	const struct ztrace_kind_desc *d = NULL;
+	u64 fn;
+	int i, rc;
+
+	memset(rec, 0, sizeof(*rec));
+	if (n < 3)
+		return ztrace_error(diag, pos, "record needs TIME FN KIND, found %d field%s", n,
+				    n == 1 ? "" : "s");
+	if (ztrace_parse_u64(tok[0], &rec->time))
+		return ztrace_error(diag, pos, "time '%s' is not a number", tok[0]);
+	if (ztrace_parse_u64(tok[1], &fn) || fn >= h->nr_fns)
+		return ztrace_error(diag, pos, "function '%s' is not one of the header's 0-%u",
+				    tok[1], h->nr_fns - 1);
+	rec->fn = fn;
+	for (i = 0; i < ZTRACE_NR_KINDS; i++)
+		if (!strcmp(tok[2], ztrace_kinds[i].name))
+			d = &ztrace_kinds[i];
+	if (!d)
+		return ztrace_error(diag, pos, "unknown record '%s', expected one of attach, detach, "
+				    "map, unmap, map-sg, unmap-sg, alloc, free, dma, dma-iova, rpcit",
+				    tok[2]);
+	rec->kind = d - ztrace_kinds;
+	if (n - 3 < d->nr_args)
+		return ztrace_error(diag, pos, "%s takes %d argument%s, found %d", d->name,
+				    d->nr_args, d->nr_args == 1 ? "" : "s", n - 3);
+	for (i = 0; i < d->nr_args; i++) {
+		rc = parse_arg(d, d->args[i], tok[3 + i], rec, sg, pos, diag);
+		if (rc)
+			return rc;
+	}
+	for (i = 3 + d->nr_args; i < n; i++) {
+		rc = parse_key(d, tok[i], rec, pos, diag);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+int ztrace_rec_valid(const struct ztrace_header *h, const struct ztrace_rec *rec,
+		     struct ztrace_diag *diag)
+{
+	const struct ztrace_pos none = { "record", 0 };
+
+	if ((unsigned int)rec->kind >= ZTRACE_NR_KINDS)
+		return ztrace_error(diag, &none, "unknown kind %d", rec->kind);
+	if (rec->fn >= h->nr_fns)
+		return ztrace_error(diag, &none, "function %u not in the header", rec->fn);
+	if (rec->flags & ~ztrace_kinds[rec->kind].keys)
+		return ztrace_error(diag, &none, "%s: keys not allowed for it", ztrace_kind_name(rec->kind));
+	if (rec->kind == ZTRACE_MAP_SG && (!rec->nr_sg || rec->nr_sg > ZTRACE_MAX_SG))
+		return ztrace_error(diag, &none, "map-sg with %u elements", rec->nr_sg);
+	if ((unsigned int)rec->dir > DMA_NONE || (unsigned int)rec->access > ZPCI_DMA_WRITE)
+		return ztrace_error(diag, &none, "bad direction or access");
+	return 0;
+}
+
+/* Append printf output at *used; false when it does not fit. */
+static bool append(char *buf, size_t len, size_t *used, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static bool append(char *buf, size_t len, size_t *used, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(buf + *used, len - *used, fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= len - *used)
+		return false;
+	*used += n;
+	return true;
+}
+
+static bool format_arg(const struct ztrace_rec *rec, enum ztrace_arg a, char *buf, size_t len,
+		       size_t *used)
+{
+	u32 i;
+	bool ok;
+
+	switch (a) {
+	case ARG_DIR:
+		return append(buf, len, used, " %s", dir_names[rec->dir]);
+	case ARG_ACCESS:
+		return append(buf, len, used, " %s", access_names[rec->access]);
+	case ARG_SG:
+		ok = true;
+		for (i = 0; ok && i < rec->nr_sg; i++)
+			ok = append(buf, len, used, "%s%#" PRIx64 ":%" PRIu64, i ? "," : " ",
+				    rec->sg[i].pa, rec->sg[i].len);
+		return ok;
+	case ARG_ID:
+	case ARG_LEN:
+	case ARG_OFF:
+		return append(buf, len, used, " %" PRIu64,
+			      *ztrace_arg_slot((struct ztrace_rec *)rec, a));
+	default:
+		return append(buf, len, used, " %#" PRIx64,
+			      *ztrace_arg_slot((struct ztrace_rec *)rec, a));
+	}
+}
+
+int ztrace_format(const struct ztrace_rec *rec, char *buf, size_t len)
+{
+	const struct ztrace_kind_desc *d = &ztrace_kinds[rec->kind];
+	size_t used = 0;
+	bool ok;
+	int i;
+
+	ok = append(buf, len, &used, "%" PRIu64 " %u %s", rec->time, rec->fn, d->name);
+	for (i = 0; ok && i < d->nr_args; i++)
+		ok = format_arg(rec, d->args[i], buf, len, &used);
+	if (ok && (rec->flags & ZTRACE_HAS_IOVA))
+		ok = append(buf, len, &used, " iova=%#" PRIx64, rec->iova);
+	if (ok && (rec->flags & ZTRACE_HAS_CPU))
+		ok = append(buf, len, &used, " cpu=%u", rec->cpu);
+	return ok ? (int)used : -ENOSPC;
+}

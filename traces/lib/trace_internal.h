@@ -1,0 +1,59 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Inside the trace library: the one table of record kinds that the text
+ * and binary codecs both follow, and the codecs' entry points.
+ */
+#ifndef ZTRACE_TRACE_INTERNAL_H
+#define ZTRACE_TRACE_INTERNAL_H
+
+#include <ztrace/trace.h>
+
+enum ztrace_arg {
+	ARG_ID,
+	ARG_PA,
+	ARG_LEN,
+	ARG_OFF,
+	ARG_IOVA,
+	ARG_DIR,
+	ARG_ACCESS,
+	ARG_SG,
+};
+
+#define ZTRACE_MAX_ARGS	4
+
+struct ztrace_kind_desc {
+	const char *name;
+	u8 nr_args;
+	u8 args[ZTRACE_MAX_ARGS];
+	u8 keys;		/* ZTRACE_HAS_* allowed */
+};
+
+extern const struct ztrace_kind_desc ztrace_kinds[ZTRACE_NR_KINDS];
+
+/* The u64 field of @rec that numeric argument @a lives in. */
+u64 *ztrace_arg_slot(struct ztrace_rec *rec, enum ztrace_arg a);
+
+/* Header lines: 1 consumed, 0 not a header line, -EINVAL. */
+int ztrace_header_line(struct ztrace_header *h, bool *seen_guest, int n, char **tok,
+		       const struct ztrace_pos *pos, struct ztrace_diag *diag);
+int ztrace_header_finish(const struct ztrace_header *h, bool seen_guest,
+			 const struct ztrace_pos *pos, struct ztrace_diag *diag);
+
+/* Text record: parse @n tokens into @rec (sg elements into @sg). */
+int ztrace_text_parse(const struct ztrace_header *h, int n, char **tok, struct ztrace_rec *rec,
+		      struct ztrace_sg *sg, const struct ztrace_pos *pos,
+		      struct ztrace_diag *diag);
+
+/* Checks both encodings apply to a record before writing it. */
+int ztrace_rec_valid(const struct ztrace_header *h, const struct ztrace_rec *rec,
+		     struct ztrace_diag *diag);
+
+/* Binary record: encode into @buf (at least ZTRACE_BIN_REC_MAX bytes). */
+#define ZTRACE_BIN_REC_MAX	(32 * 1024)
+size_t ztrace_bin_encode(const struct ztrace_rec *rec, u64 prev_time, u8 *buf);
+/* Decode from [buf, end): bytes used, 0 if truncated, -EINVAL with @what set. */
+long ztrace_bin_decode(const struct ztrace_header *h, const u8 *buf, const u8 *end,
+		       u64 prev_time, struct ztrace_rec *rec, struct ztrace_sg *sg,
+		       const char **what);
+
+#endif /* ZTRACE_TRACE_INTERNAL_H */

@@ -1,0 +1,472 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Streaming trace readers and writers, both encodings.
+ */
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "trace_internal.h"
+
+#define BIN_BUF		(256 * 1024)
+#define OUT_BUF		(256 * 1024)
+
+struct ztrace_reader {
+	enum ztrace_encoding enc;
+	FILE *f;
+	bool own_f;
+	struct ztrace_pos pos;		/* text: line numbers */
+	struct ztrace_header h;
+	u64 records;
+	u64 last_time;
+	u64 bytes;
+	struct ztrace_sg *sg;
+	/* text */
+	struct ztrace_lines lines;
+	bool has_pending;
+	struct ztrace_rec pending;
+	/* binary */
+	u8 *bin;
+	size_t head, tail;
+	u64 offset;			/* file offset of bin[head] */
+	bool eof;
+};
+
+const struct ztrace_header *ztrace_reader_header(const struct ztrace_reader *r)
+{
+	return &r->h;
+}
+
+enum ztrace_encoding ztrace_reader_encoding(const struct ztrace_reader *r)
+{
+	return r->enc;
+}
+
+u64 ztrace_reader_records(const struct ztrace_reader *r)
+{
+	return r->records;
+}
+
+u64 ztrace_reader_bytes(const struct ztrace_reader *r)
+{
+	return r->enc == ZTRACE_BINARY ? r->offset : r->bytes;
+}
+
+void ztrace_reader_where(const struct ztrace_reader *r, char *buf, size_t len)
+{
+	if (r->enc == ZTRACE_TEXT)
+		snprintf(buf, len, "%s:%lu", r->pos.file, r->pos.line);
+	else
+		snprintf(buf, len, "%s: record %" PRIu64 " (byte offset %" PRIu64 ")", r->pos.file,
+			 r->records + 1, r->offset);
+}
+
+/* Binary-reader diagnostics carry the record number and byte offset. */
+static int bin_error(struct ztrace_reader *r, struct ztrace_diag *diag, const char *what)
+{
+	char where[256];
+	struct ztrace_pos pos = { where, 0 };
+
+	ztrace_reader_where(r, where, sizeof(where));
+	return ztrace_error(diag, &pos, "%s", what);
+}
+
+/* Text */
+
+/* Parse lines until the first record, which is kept as pending. */
+static int text_open(struct ztrace_reader *r, struct ztrace_diag *diag)
+{
+	char *line, *tok[ZTRACE_TOKENS_MAX];
+	bool seen_header = false, seen_guest = false;
+	size_t len;
+	int rc, n;
+
+	if (ztrace_lines_init(&r->lines, r->f, ZTRACE_TEXT_LINE_MAX))
+		return ztrace_error(diag, &r->pos, "out of memory");
+	while ((rc = ztrace_lines_next(&r->lines, &r->pos, &line, &len, diag)) == 1) {
+		r->bytes += len + 1;
+		n = ztrace_split(line, tok, &r->pos, diag);
+		if (n <= 0) {
+			if (n < 0)
+				return n;
+			continue;
+		}
+		if (!seen_header) {
+			u64 v;
+
+			if (strcmp(tok[0], "zpci-trace") || n != 2 || ztrace_parse_u64(tok[1], &v))
+				return ztrace_error(diag, &r->pos, "expected 'zpci-trace %d' first",
+						    ZTRACE_VERSION);
+			if (v != ZTRACE_VERSION)
+				return ztrace_error(diag, &r->pos, "trace version %" PRIu64
+						    ", this reader knows %d", v, ZTRACE_VERSION);
+			seen_header = true;
+			continue;
+		}
+		rc = ztrace_header_line(&r->h, &seen_guest, n, tok, &r->pos, diag);
+		if (rc < 0)
+			return rc;
+		if (rc)
+			continue;
+		rc = ztrace_header_finish(&r->h, seen_guest, &r->pos, diag);
+		if (!rc)
+			rc = ztrace_text_parse(&r->h, n, tok, &r->pending, r->sg, &r->pos, diag);
+		r->has_pending = !rc;
+		return rc;
+	}
+	if (rc < 0)
+		return rc;
+	if (!seen_header)
+		return ztrace_error(diag, &r->pos, "empty file, expected 'zpci-trace %d'",
+				    ZTRACE_VERSION);
+	return ztrace_header_finish(&r->h, seen_guest, &r->pos, diag);
+}
+
+static int text_next(struct ztrace_reader *r, struct ztrace_rec *rec, struct ztrace_diag *diag)
+{
+	char *line, *tok[ZTRACE_TOKENS_MAX];
+	size_t len;
+	int rc, n;
+
+	if (r->has_pending) {
+		r->has_pending = false;
+		*rec = r->pending;
+		return 1;
+	}
+	while ((rc = ztrace_lines_next(&r->lines, &r->pos, &line, &len, diag)) == 1) {
+		r->bytes += len + 1;
+		n = ztrace_split(line, tok, &r->pos, diag);
+		if (n < 0)
+			return n;
+		if (n == 0)
+			continue;
+		rc = ztrace_text_parse(&r->h, n, tok, rec, r->sg, &r->pos, diag);
+		return rc ? rc : 1;
+	}
+	return rc;
+}
+
+/* Binary */
+
+/* Keep at least one whole record's worth of bytes buffered, or all that is left. */
+static int bin_fill(struct ztrace_reader *r)
+{
+	size_t n;
+
+	if (r->eof || r->tail - r->head >= ZTRACE_BIN_REC_MAX)
+		return 0;
+	memmove(r->bin, r->bin + r->head, r->tail - r->head);
+	r->tail -= r->head;
+	r->head = 0;
+	while (!r->eof && r->tail < BIN_BUF) {
+		n = fread(r->bin + r->tail, 1, BIN_BUF - r->tail, r->f);
+		r->tail += n;
+		if (n == 0) {
+			if (ferror(r->f))
+				return -EIO;
+			r->eof = true;
+		}
+	}
+	return 0;
+}
+
+static int bin_header(struct ztrace_reader *r, char *text, struct ztrace_diag *diag)
+{
+	char *line, *save = NULL, *tok[ZTRACE_TOKENS_MAX];
+	struct ztrace_pos pos = { r->pos.file, 0 };
+	bool seen_guest = false;
+	int n, rc;
+
+	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		pos.line++;
+		n = ztrace_split(line, tok, &pos, diag);
+		if (n < 0)
+			return n;
+		if (n == 0 || (pos.line == 1 && !strcmp(tok[0], "zpci-trace")))
+			continue;
+		rc = ztrace_header_line(&r->h, &seen_guest, n, tok, &pos, diag);
+		if (rc < 0)
+			return rc;
+		if (!rc)
+			return ztrace_error(diag, &pos, "binary header: unexpected '%s'", tok[0]);
+	}
+	return ztrace_header_finish(&r->h, seen_guest, &pos, diag);
+}
+
+static int bin_open(struct ztrace_reader *r, struct ztrace_diag *diag)
+{
+	u32 hdr_len;
+	char *text;
+	int rc;
+
+	r->bin = malloc(BIN_BUF);
+	if (!r->bin)
+		return ztrace_error(diag, &r->pos, "out of memory");
+	if (bin_fill(r))
+		return ztrace_error(diag, &r->pos, "read error");
+	if (r->tail < 12)
+		return ztrace_error(diag, &r->pos, "binary trace shorter than its header");
+	hdr_len = r->bin[8] | r->bin[9] << 8 | r->bin[10] << 16 | (u32)r->bin[11] << 24;
+	if (hdr_len > 64 * 1024 || r->tail < 12 + (size_t)hdr_len)
+		return ztrace_error(diag, &r->pos, "binary header length %u is wrong", hdr_len);
+	text = malloc(hdr_len + 1);
+	if (!text)
+		return ztrace_error(diag, &r->pos, "out of memory");
+	memcpy(text, r->bin + 12, hdr_len);
+	text[hdr_len] = '\0';
+	rc = memchr(text, '\0', hdr_len) ? ztrace_error(diag, &r->pos, "NUL byte in binary header")
+					 : bin_header(r, text, diag);
+	free(text);
+	r->head = 12 + hdr_len;
+	r->offset = r->head;
+	return rc;
+}
+
+static int bin_next(struct ztrace_reader *r, struct ztrace_rec *rec, struct ztrace_diag *diag)
+{
+	const char *what = NULL;
+	long n;
+
+	if (bin_fill(r))
+		return bin_error(r, diag, "read error");
+	n = ztrace_bin_decode(&r->h, r->bin + r->head, r->bin + r->tail, r->last_time, rec,
+			      r->sg, &what);
+	if (n < 0)
+		return bin_error(r, diag, what);
+	r->head += n;
+	r->offset += n;
+	return n ? 1 : 0;
+}
+
+/* Open and close */
+
+static int reader_open(struct ztrace_reader *r, struct ztrace_diag *diag)
+{
+	char magic[8];
+	size_t n;
+
+	r->sg = calloc(ZTRACE_MAX_SG, sizeof(*r->sg));
+	if (!r->sg)
+		return ztrace_error(diag, &r->pos, "out of memory");
+	/* Peek at the first bytes: the binary magic, or text. */
+	n = fread(magic, 1, sizeof(magic), r->f);
+	r->enc = n == sizeof(magic) && !memcmp(magic, ZTRACE_BIN_MAGIC, 8) ? ZTRACE_BINARY
+									   : ZTRACE_TEXT;
+	if (fseek(r->f, 0, SEEK_SET))
+		return ztrace_error(diag, &r->pos, "input must be a seekable file");
+	return r->enc == ZTRACE_BINARY ? bin_open(r, diag) : text_open(r, diag);
+}
+
+int ztrace_open_stream(FILE *f, const char *name, struct ztrace_reader **out,
+		       struct ztrace_diag *diag)
+{
+	struct ztrace_reader *r = calloc(1, sizeof(*r));
+	int rc;
+
+	if (!r) {
+		struct ztrace_pos pos = { name, 0 };
+
+		return ztrace_error(diag, &pos, "out of memory");
+	}
+	r->f = f;
+	r->pos.file = name;
+	rc = reader_open(r, diag);
+	if (rc) {
+		ztrace_close(r);
+		return rc;
+	}
+	*out = r;
+	return 0;
+}
+
+int ztrace_open(const char *path, struct ztrace_reader **out, struct ztrace_diag *diag)
+{
+	struct ztrace_pos pos = { path, 0 };
+	FILE *f = fopen(path, "rb");
+	int rc;
+
+	if (!f)
+		return ztrace_error(diag, &pos, "cannot open: %s", strerror(errno));
+	rc = ztrace_open_stream(f, path, out, diag);
+	if (rc) {
+		fclose(f);
+		return rc;
+	}
+	(*out)->own_f = true;
+	return 0;
+}
+
+int ztrace_next(struct ztrace_reader *r, struct ztrace_rec *rec, struct ztrace_diag *diag)
+{
+	int rc = r->enc == ZTRACE_BINARY ? bin_next(r, rec, diag) : text_next(r, rec, diag);
+
+	if (rc != 1)
+		return rc;
+	if (rec->time < r->last_time) {
+		struct ztrace_pos pos = r->pos;
+
+		if (r->enc == ZTRACE_BINARY)
+			return bin_error(r, diag, "time goes backwards");
+		return ztrace_error(diag, &pos, "time %" PRIu64 " is before the previous record's %"
+				    PRIu64, rec->time, r->last_time);
+	}
+	r->last_time = rec->time;
+	r->records++;
+	return 1;
+}
+
+void ztrace_close(struct ztrace_reader *r)
+{
+	if (!r)
+		return;
+	ztrace_lines_destroy(&r->lines);
+	if (r->own_f)
+		fclose(r->f);
+	free(r->bin);
+	free(r->sg);
+	free(r);
+}
+
+/* Writing */
+
+struct ztrace_writer {
+	enum ztrace_encoding enc;
+	FILE *f;
+	char *path, *tmp;
+	struct ztrace_header h;
+	u64 last_time;
+	u8 *buf;
+	size_t used;
+	bool failed;
+};
+
+enum ztrace_encoding ztrace_encoding_for(const char *path)
+{
+	size_t n = strlen(path);
+
+	return n >= 4 && !strcmp(path + n - 4, ".ztb") ? ZTRACE_BINARY : ZTRACE_TEXT;
+}
+
+static int writer_flush(struct ztrace_writer *w)
+{
+	if (w->used && fwrite(w->buf, 1, w->used, w->f) != w->used)
+		w->failed = true;
+	w->used = 0;
+	return w->failed ? -EIO : 0;
+}
+
+static void writer_free(struct ztrace_writer *w)
+{
+	free(w->buf);
+	free(w->path);
+	free(w->tmp);
+	free(w);
+}
+
+static int writer_header(struct ztrace_writer *w)
+{
+	char text[4096];
+	int n = ztrace_format_header(&w->h, text, sizeof(text));
+
+	if (n < 0)
+		return n;
+	if (w->enc == ZTRACE_BINARY) {
+		memcpy(w->buf, ZTRACE_BIN_MAGIC, 8);
+		w->buf[8] = n & 0xff;
+		w->buf[9] = (n >> 8) & 0xff;
+		w->buf[10] = (n >> 16) & 0xff;
+		w->buf[11] = (n >> 24) & 0xff;
+		w->used = 12;
+	}
+	memcpy(w->buf + w->used, text, n);
+	w->used += n;
+	return 0;
+}
+
+int ztrace_create(const char *path, enum ztrace_encoding enc, const struct ztrace_header *h,
+		  struct ztrace_writer **out, struct ztrace_diag *diag)
+{
+	struct ztrace_pos pos = { path, 0 };
+	struct ztrace_writer *w = calloc(1, sizeof(*w));
+	int fd;
+
+	if (!w || !(w->buf = malloc(OUT_BUF)) || !(w->path = strdup(path)) ||
+	    !(w->tmp = malloc(strlen(path) + 16))) {
+		if (w)
+			writer_free(w);
+		return ztrace_error(diag, &pos, "out of memory");
+	}
+	if (!h->nr_fns || h->nr_fns > ZTRACE_MAX_FNS || !h->guest_mem) {
+		writer_free(w);
+		return ztrace_error(diag, &pos, "header needs guest memory and 1-%d functions",
+				    ZTRACE_MAX_FNS);
+	}
+	/* Written beside the target and renamed into place on commit. */
+	sprintf(w->tmp, "%s.tmp-XXXXXX", path);
+	fd = mkstemp(w->tmp);
+	if (fd < 0 || !(w->f = fdopen(fd, "wb"))) {
+		int err = errno;
+
+		if (fd >= 0) {
+			close(fd);
+			unlink(w->tmp);
+		}
+		writer_free(w);
+		return ztrace_error(diag, &pos, "cannot create: %s", strerror(err));
+	}
+	w->enc = enc;
+	w->h = *h;
+	writer_header(w);
+	*out = w;
+	return 0;
+}
+
+int ztrace_write(struct ztrace_writer *w, const struct ztrace_rec *rec, struct ztrace_diag *diag)
+{
+	struct ztrace_pos pos = { w->path, 0 };
+	int rc = ztrace_rec_valid(&w->h, rec, diag);
+
+	if (rc)
+		return rc;
+	if (rec->time < w->last_time)
+		return ztrace_error(diag, &pos, "record time %" PRIu64 " goes backwards", rec->time);
+	if (OUT_BUF - w->used < ZTRACE_BIN_REC_MAX + ZTRACE_TEXT_LINE_MAX && writer_flush(w))
+		return ztrace_error(diag, &pos, "write error: %s", strerror(errno));
+	if (w->enc == ZTRACE_BINARY) {
+		w->used += ztrace_bin_encode(rec, w->last_time, w->buf + w->used);
+	} else {
+		int n = ztrace_format(rec, (char *)w->buf + w->used, ZTRACE_TEXT_LINE_MAX);
+
+		if (n < 0)
+			return ztrace_error(diag, &pos, "record too long for a text line");
+		w->used += n;
+		w->buf[w->used++] = '\n';
+	}
+	w->last_time = rec->time;
+	return 0;
+}
+
+int ztrace_commit(struct ztrace_writer *w, struct ztrace_diag *diag)
+{
+	struct ztrace_pos pos = { w->path, 0 };
+	int rc = writer_flush(w);
+
+	if (fclose(w->f))
+		rc = -EIO;
+	if (!rc && rename(w->tmp, w->path))
+		rc = -errno;
+	if (rc) {
+		unlink(w->tmp);
+		ztrace_error(diag, &pos, "cannot write: %s", strerror(-rc));
+	}
+	writer_free(w);
+	return rc;
+}
+
+void ztrace_abort(struct ztrace_writer *w)
+{
+	fclose(w->f);
+	unlink(w->tmp);
+	writer_free(w);
+}
