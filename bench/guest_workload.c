@@ -94,10 +94,9 @@ static int run(const struct run_spec *spec, bool refresh, u64 ops, u64 seed)
 	int rc;
 
 	if (!sm || zpci_frame_pool_init(&pool, POOL_BASE, POOL_SIZE) ||
-	    zpci_func_init(&func, &fcfg, zpci_sparse_mem_view(sm)))
+	    zpci_func_init(&func, &fcfg, zpci_sparse_mem_view(sm), GUEST_MEM))
 		return -ENOMEM;
-	if (spec->policy == ZPCI_FLUSH_QUEUE)
-		cfg.fq = spec->fq;
+	cfg.fq = spec->fq;
 	rc = zpci_dma_attach(&dev, zpci_func_hw(&func), zpci_sparse_mem_view(sm), &pool, &cfg);
 	if (rc)
 		return rc;

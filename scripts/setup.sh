@@ -10,6 +10,7 @@ packages=(
 	libboost-program-options-dev
 	libgtest-dev libgmock-dev
 	libzmq3-dev cppzmq-dev
+	nlohmann-json3-dev
 )
 
 missing=()

@@ -162,8 +162,9 @@ int trace_validate(const Args &args, CommandIo &io)
 	ztrace_diag diag;
 	int rc;
 	while ((rc = ztrace_next(r.get(), &rec, &diag)) == 1)
-		if (ztrace_check(c.get(), &rec, where(r.get()).c_str(), &diag))
-			return command_error(kValidateSpec, io, diag.msg, kExitUsage);
+		if (ztrace_check(c.get(), &rec, &diag))
+			return command_error(kValidateSpec, io, where(r.get()) + ": " + diag.msg,
+					     kExitUsage);
 	if (rc < 0)
 		return command_error(kValidateSpec, io, diag.msg, kExitUsage);
 	io.out << "records: " << ztrace_reader_records(r.get()) << "\nvalid: yes\n";

@@ -21,10 +21,19 @@ struct radix_node {
 	void *slot[RADIX_FANOUT];
 };
 
+/* Walks and table updates touch few pages, over and over: cache them. */
+#define PAGE_CACHE	256
+
+struct page_cache_entry {
+	u64 pfn;		/* plus one; 0: empty */
+	u8 *page;
+};
+
 struct zpci_sparse_mem {
 	u64 size;
 	u64 pages;
 	struct radix_node *root;
+	struct page_cache_entry cache[PAGE_CACHE];
 };
 
 static unsigned int radix_index(u64 pfn, int level)
@@ -35,9 +44,12 @@ static unsigned int radix_index(u64 pfn, int level)
 /* The page holding @pfn; with @alloc, created (zeroed) when missing. */
 static u8 *sparse_page(struct zpci_sparse_mem *sm, u64 pfn, bool alloc)
 {
+	struct page_cache_entry *c = &sm->cache[pfn % PAGE_CACHE];
 	void **slot = (void **)&sm->root;
 	int level;
 
+	if (c->pfn == pfn + 1)
+		return c->page;
 	for (level = 0; level < RADIX_LEVELS; level++) {
 		if (!*slot) {
 			if (!alloc)
@@ -52,6 +64,11 @@ static u8 *sparse_page(struct zpci_sparse_mem *sm, u64 pfn, bool alloc)
 		*slot = calloc(1, ZPCI_PAGE_SIZE);
 		if (*slot)
 			sm->pages++;
+	}
+	/* Only pages that exist are cached: a later write must allocate. */
+	if (*slot) {
+		c->pfn = pfn + 1;
+		c->page = *slot;
 	}
 	return *slot;
 }

@@ -15,11 +15,7 @@ struct zpci_dma_cfg zpci_dma_default_cfg(u32 fid, enum zpci_flush_policy policy,
 		.guest_mem_size = guest_mem_size,
 		.seg_boundary = ZPCI_DMA_SEG_BOUNDARY_DEFAULT,
 		.max_seg_size = ZPCI_DMA_MAX_SEG_SIZE_DEFAULT,
-		.fq = {
-			.nr_queues = 1,
-			.entries = ZPCI_FQ_PERCPU_ENTRIES,
-			.timeout_ns = ZPCI_FQ_PERCPU_TIMEOUT_NS,
-		},
+		.cpus = 1,
 		.busy_retries = ZPCI_DMA_BUSY_RETRIES_DEFAULT,
 	};
 
@@ -89,6 +85,20 @@ static int init_iova(struct zpci_dma_dev *dev)
 	return zpci_iova_bitmap_init(&dev->iova, &icfg);
 }
 
+static int init_fq(struct zpci_dma_dev *dev)
+{
+	struct zpci_fq_cfg fq = dev->cfg.fq;
+
+	if (!fq.nr_queues && !fq.entries && !fq.timeout_ns) {
+		if (dev->refresh)
+			fq = (struct zpci_fq_cfg){ 1, ZPCI_FQ_SINGLE_ENTRIES, ZPCI_FQ_SINGLE_TIMEOUT_NS };
+		else
+			fq = (struct zpci_fq_cfg){ dev->cfg.cpus, ZPCI_FQ_PERCPU_ENTRIES,
+						   ZPCI_FQ_PERCPU_TIMEOUT_NS };
+	}
+	return zpci_fq_init(&dev->fq, &fq, &dma_fq_ops, dev);
+}
+
 static int register_ioat(struct zpci_dma_dev *dev, u8 oc)
 {
 	struct zpci_fib fib = {
@@ -129,7 +139,7 @@ int zpci_dma_attach(struct zpci_dma_dev *dev, struct zpci_hw hw, struct zpci_mem
 	if (rc)
 		goto out_table;
 	if (cfg->policy == ZPCI_FLUSH_QUEUE) {
-		rc = zpci_fq_init(&dev->fq, &cfg->fq, &dma_fq_ops, dev);
+		rc = init_fq(dev);
 		if (rc)
 			goto out_iova;
 	}

@@ -28,13 +28,28 @@ static int grow(void **v, size_t *cap, size_t nr, size_t elem)
 	return 0;
 }
 
-int zpci_func_init(struct zpci_func *f, const struct zpci_func_cfg *cfg, struct zpci_mem mem)
+#define FNV_OFFSET	0xcbf29ce484222325ULL
+#define FNV_PRIME	0x100000001b3ULL
+
+static u64 fnv_fold(u64 digest, u64 v)
+{
+	int i;
+
+	for (i = 0; i < 8; i++, v >>= 8)
+		digest = (digest ^ (v & 0xff)) * FNV_PRIME;
+	return digest;
+}
+
+int zpci_func_init(struct zpci_func *f, const struct zpci_func_cfg *cfg, struct zpci_mem mem,
+		   u64 mem_size)
 {
 	memset(f, 0, sizeof(*f));
+	f->stats.digest = FNV_OFFSET;
 	if (cfg->fh & ZPCI_FH_ENABLED || cfg->edma < cfg->sdma)
 		return -EINVAL;
 	f->cfg = *cfg;
 	f->mem = mem;
+	f->mem_size = mem_size;
 	f->fh = cfg->fh;
 	return zpci_ftlb_init(&f->tlb);
 }
@@ -278,6 +293,7 @@ void zpci_func_translate(struct zpci_func *f, dma_addr_t iova, enum zpci_dma_dir
 	if (lookup(f, iova, dir, out)) {
 		f->stats.iotlb_hits++;
 		f->stats.stale_hits += out->stale;
+		f->stats.digest = fnv_fold(f->stats.digest, out->x.addr);
 		return;
 	}
 	if (out->blocked) {
@@ -289,6 +305,7 @@ void zpci_func_translate(struct zpci_func *f, dma_addr_t iova, enum zpci_dma_dir
 		raise_error(f, out->x.pec, iova, dir == ZPCI_DMA_WRITE);
 		return;
 	}
+	f->stats.digest = fnv_fold(f->stats.digest, out->x.addr);
 	/* Cache the 4 KiB page, whatever frame size the tables used. */
 	zpci_ftlb_insert(&f->tlb, iova, zpci_align_down(out->x.addr, ZPCI_PAGE_SIZE),
 			 out->x.readonly);
@@ -309,7 +326,9 @@ int zpci_func_dma(struct zpci_func *f, dma_addr_t iova, void *buf, u64 len,
 		zpci_func_translate(f, iova, dir, &t);
 		if (t.blocked || t.x.fault != ZPCI_FAULT_NONE)
 			return -EIO;
-		if (dir == ZPCI_DMA_WRITE)
+		if (!p)
+			rc = zpci_range_inside(t.x.addr, chunk, f->mem_size) ? 0 : -EFAULT;
+		else if (dir == ZPCI_DMA_WRITE)
 			rc = zpci_mem_write(&f->mem, t.x.addr, p, chunk);
 		else
 			rc = zpci_mem_read(&f->mem, t.x.addr, p, chunk);
@@ -322,7 +341,8 @@ int zpci_func_dma(struct zpci_func *f, dma_addr_t iova, void *buf, u64 len,
 			f->stats.dma_write_bytes += chunk;
 		else
 			f->stats.dma_read_bytes += chunk;
-		p += chunk;
+		if (p)
+			p += chunk;
 		iova += chunk;
 		len -= chunk;
 	}

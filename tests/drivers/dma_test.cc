@@ -38,7 +38,7 @@ protected:
 		m_ = std::make_unique<BareMachine>(mc);
 		zpci_dma_cfg cfg = zpci_dma_default_cfg(BareMachine::kFid, policy, 1ULL << 30);
 		cfg.aperture_cap = aperture_pages * kPage;
-		cfg.fq.entries = 2;
+		cfg.fq = { 1, 2, ZPCI_FQ_PERCPU_TIMEOUT_NS };
 		ASSERT_EQ(m_->attach(&dev_, cfg), 0);
 		attached_ = true;
 	}
@@ -133,7 +133,7 @@ TEST_F(GuestDma, AttachFailuresLeaveTheFunctionAsTheyFoundIt)
 	EXPECT_EQ(m.attach(&dev, cfg), -ENOMEM);
 	EXPECT_FALSE(m.func().enabled);
 	EXPECT_EQ(m.pool().bytes_in_use, 0u);
-	cfg.fq.entries = 0;
+	cfg.fq = { 1, 0, 1 };	// a queue of no entries
 	cfg.policy = ZPCI_FLUSH_QUEUE;
 	EXPECT_EQ(m.attach(&dev, cfg), -EINVAL);
 	EXPECT_FALSE(m.func().enabled);
@@ -206,6 +206,26 @@ TEST_F(GuestDma, FlushQueueFlushesWhenFullAndOnTimeout)
 	EXPECT_EQ(dev_.fq.stats.full_flushes, 1u);
 	EXPECT_EQ(dev_.fq.stats.timeout_flushes, 1u);
 	EXPECT_EQ(dev_.stats.global_rpcits, 2u);
+}
+
+// Left to choose, the guest takes Linux's shapes: per-CPU queues on bare
+// metal, one large queue when the refresh bit says it is shadowed.
+TEST_F(GuestDma, FlushQueueShapeFollowsTheRefreshBit)
+{
+	for (bool refresh : { false, true }) {
+		BareMachineCfg mc;
+		mc.refresh = refresh;
+		BareMachine m(mc);
+		zpci_dma_cfg cfg = zpci_dma_default_cfg(BareMachine::kFid, ZPCI_FLUSH_QUEUE, 1 << 30);
+		cfg.cpus = 4;
+		zpci_dma_dev dev;
+		ASSERT_EQ(m.attach(&dev, cfg), 0);
+		EXPECT_EQ(dev.fq.cfg.nr_queues, refresh ? 1u : 4u);
+		EXPECT_EQ(dev.fq.cfg.entries, refresh ? ZPCI_FQ_SINGLE_ENTRIES : ZPCI_FQ_PERCPU_ENTRIES);
+		EXPECT_EQ(dev.fq.cfg.timeout_ns,
+			  refresh ? ZPCI_FQ_SINGLE_TIMEOUT_NS : ZPCI_FQ_PERCPU_TIMEOUT_NS);
+		zpci_dma_detach(&dev);
+	}
 }
 
 // Queued IOVAs are not reusable: a small aperture runs dry until a flush.
@@ -424,7 +444,7 @@ protected:
 		zpci_dma_cfg cfg =
 			zpci_dma_default_cfg(BareMachine::kFid, std::get<0>(GetParam()), 1ULL << 30);
 		cfg.aperture_cap = kPages * kPage;
-		cfg.fq.entries = 16;
+		cfg.fq = { 2, 16, ZPCI_FQ_PERCPU_TIMEOUT_NS };
 		ASSERT_EQ(m_->attach(&dev_, cfg), 0);
 	}
 

@@ -72,7 +72,7 @@ protected:
 	Func() : mem_(64 << 20), tb_(mem_.view(), 0x10000)
 	{
 		zpci_func_cfg cfg{ 0x10, 0x100, 1, kSdma, kSdma + (1ULL << 30) - 1, false };
-		EXPECT_EQ(zpci_func_init(&f_, &cfg, mem_.view()), 0);
+		EXPECT_EQ(zpci_func_init(&f_, &cfg, mem_.view(), 64 << 20), 0);
 		hw_ = zpci_func_hw(&f_);
 	}
 	~Func() override { zpci_func_destroy(&f_); }

@@ -84,7 +84,6 @@ struct check {
 	struct ztrace_checker *c;
 	const struct ztrace_rec *rec;
 	struct zpci_u64map *live;
-	const char *where;
 	struct ztrace_diag *diag;
 };
 
@@ -93,14 +92,14 @@ static int check_fail(const struct check *k, const char *fmt, ...)
 
 static int check_fail(const struct check *k, const char *fmt, ...)
 {
-	struct ztrace_pos pos = { k->where, 0 };
-	char msg[384];
+	int n = snprintf(k->diag->msg, sizeof(k->diag->msg), "%s: ",
+			 ztrace_kind_name(k->rec->kind));
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	vsnprintf(k->diag->msg + n, sizeof(k->diag->msg) - n, fmt, ap);
 	va_end(ap);
-	return ztrace_error(k->diag, &pos, "%s: %s", ztrace_kind_name(k->rec->kind), msg);
+	return -EINVAL;
 }
 
 static int check_new_id(struct check *k, enum live_kind kind)
@@ -157,10 +156,10 @@ static int check_dma(struct check *k)
 	return 0;
 }
 
-int ztrace_check(struct ztrace_checker *c, const struct ztrace_rec *rec, const char *where,
+int ztrace_check(struct ztrace_checker *c, const struct ztrace_rec *rec,
 		 struct ztrace_diag *diag)
 {
-	struct check k = { c, rec, &c->live[rec->fn], where, diag };
+	struct check k = { c, rec, &c->live[rec->fn], diag };
 	bool *attached = &c->attached[rec->fn];
 
 	if (rec->kind == ZTRACE_ATTACH) {

@@ -5,6 +5,7 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "trace_internal.h"
@@ -341,6 +342,15 @@ struct ztrace_writer {
 	bool failed;
 };
 
+/* mkstemp makes 0600 files; an output file gets the usual mode. */
+static mode_t current_umask(void)
+{
+	mode_t m = umask(0);
+
+	umask(m);
+	return m;
+}
+
 enum ztrace_encoding ztrace_encoding_for(const char *path)
 {
 	size_t n = strlen(path);
@@ -405,6 +415,8 @@ int ztrace_create(const char *path, enum ztrace_encoding enc, const struct ztrac
 	/* Written beside the target and renamed into place on commit. */
 	sprintf(w->tmp, "%s.tmp-XXXXXX", path);
 	fd = mkstemp(w->tmp);
+	if (fd >= 0)
+		fchmod(fd, 0666 & ~current_umask());
 	if (fd < 0 || !(w->f = fdopen(fd, "wb"))) {
 		int err = errno;
 

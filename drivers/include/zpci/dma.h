@@ -47,7 +47,13 @@ struct zpci_dma_cfg {
 	u64 aperture_cap;	/* bytes; 0: guest_mem_size */
 	u64 seg_boundary;	/* no mapping crosses a multiple of it; 0: none */
 	u64 max_seg_size;	/* map_sg merges elements up to this */
-	struct zpci_fq_cfg fq;	/* ZPCI_FLUSH_QUEUE only */
+	u32 cpus;		/* guest CPUs: one flush queue each */
+	/*
+	 * ZPCI_FLUSH_QUEUE only.  All zero: chosen as Linux does, one large
+	 * queue if the refresh bit says a hypervisor shadows the tables,
+	 * else per-CPU queues.
+	 */
+	struct zpci_fq_cfg fq;
 	u32 busy_retries;	/* Linux retries busy forever; the simulator stops here */
 };
 

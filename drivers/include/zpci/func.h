@@ -63,11 +63,13 @@ struct zpci_func_stats {
 	u64 dma_write_bytes;
 	u64 blocked_dmas;	/* DMA refused in the error state */
 	u64 error_events;
+	u64 digest;		/* FNV-1a of every translated address, in order */
 };
 
 struct zpci_func {
 	struct zpci_func_cfg cfg;
 	struct zpci_mem mem;	/* what the function's DMA and walks reach */
+	u64 mem_size;
 	u32 fh;
 	bool enabled, error, blocked;
 	struct zpci_dma_space space;	/* iota 0: none registered */
@@ -80,7 +82,8 @@ struct zpci_func {
 	size_t nr_events, cap_events;
 };
 
-int zpci_func_init(struct zpci_func *f, const struct zpci_func_cfg *cfg, struct zpci_mem mem);
+int zpci_func_init(struct zpci_func *f, const struct zpci_func_cfg *cfg, struct zpci_mem mem,
+		   u64 mem_size);
 void zpci_func_destroy(struct zpci_func *f);
 
 /* The hw ops bound to @f. */
@@ -109,6 +112,7 @@ void zpci_func_peek(const struct zpci_func *f, dma_addr_t iova, enum zpci_dma_di
 /*
  * Device DMA of @len bytes at @iova to/from @buf, page by page.  0, or
  * -EIO at the first page that faults or is blocked (earlier pages moved).
+ * With @buf NULL the access is translated and counted but moves no data.
  */
 int zpci_func_dma(struct zpci_func *f, dma_addr_t iova, void *buf, u64 len,
 		  enum zpci_dma_dir dir);

@@ -135,11 +135,11 @@ struct ztrace_checker;
 struct ztrace_checker *ztrace_checker_create(const struct ztrace_header *h);
 void ztrace_checker_destroy(struct ztrace_checker *c);
 /*
- * 0, or -EINVAL with @diag saying what is wrong, prefixed with @where
- * (the reader's position).  A trace may end with live mappings (a capture
- * cut short); it may not detach a function that still has some.
+ * 0, or -EINVAL with @diag saying what is wrong, without a position: the
+ * caller puts the reader's in front.  A trace may end with live mappings
+ * (a capture cut short); it may not detach a function that still has some.
  */
-int ztrace_check(struct ztrace_checker *c, const struct ztrace_rec *rec, const char *where,
+int ztrace_check(struct ztrace_checker *c, const struct ztrace_rec *rec,
 		 struct ztrace_diag *diag);
 
 #ifdef __cplusplus

@@ -1,0 +1,413 @@
+// SPDX-License-Identifier: MIT
+#include "replay.h"
+
+#include <algorithm>
+#include <cstring>
+#include <deque>
+#include <stdexcept>
+
+#include "format.h"
+
+namespace zpcisim {
+
+namespace {
+
+// The guest layer's tables live in the top of guest memory (the trace
+// generators leave it alone).
+constexpr uint64_t kPoolSize = 64ULL << 20;
+
+const char *const kPolicyNames[] = { "lazy", "strict", "flush-queue" };
+
+// FNV-1a step: the digest of every translated address, in order.
+uint64_t fold(uint64_t digest, uint64_t v)
+{
+	for (int i = 0; i < 8; i++, v >>= 8)
+		digest = (digest ^ (v & 0xff)) * 0x100000001b3ULL;
+	return digest;
+}
+
+std::string rpcit_text(uint64_t iova, uint64_t len)
+{
+	return "rpcit " + hex(iova) + " +" + hex(len);
+}
+
+}  // namespace
+
+const std::vector<std::string> &replay_designs()
+{
+	static const std::vector<std::string> designs = { "bare" };
+	return designs;
+}
+
+bool parse_policy(const std::string &name, zpci_flush_policy *policy)
+{
+	for (int i = 0; i < 3; i++)
+		if (name == kPolicyNames[i]) {
+			*policy = static_cast<zpci_flush_policy>(i);
+			return true;
+		}
+	return false;
+}
+
+const char *policy_name(zpci_flush_policy policy)
+{
+	return kPolicyNames[policy];
+}
+
+// Bare metal: guest memory is the machine's memory, the guest's table is
+// the hardware's.
+struct Replay::Machine {
+	zpci_sparse_mem *mem;
+	zpci_frame_pool pool{};
+
+	explicit Machine(uint64_t guest_mem) : mem(zpci_sparse_mem_create(guest_mem))
+	{
+		if (!mem || guest_mem <= kPoolSize ||
+		    zpci_frame_pool_init(&pool, guest_mem - kPoolSize, kPoolSize))
+			throw std::runtime_error("cannot build guest memory of " + bytes(guest_mem));
+	}
+	~Machine()
+	{
+		zpci_frame_pool_destroy(&pool);
+		zpci_sparse_mem_destroy(mem);
+	}
+	zpci_mem view() { return zpci_sparse_mem_view(mem); }
+};
+
+struct Replay::Mapping {
+	bool failed = false;
+	ztrace_kind kind = ZTRACE_MAP;
+	uint64_t handle = 0;
+	uint64_t len = 0;
+	dma_data_direction dir = DMA_BIDIRECTIONAL;
+	std::vector<zpci_sg> sg;		// map-sg: what the guest layer filled
+	std::vector<uint64_t> elem_iova;	// map-sg: each element's IOVA
+};
+
+struct Replay::Function {
+	uint32_t index = 0;
+	zpci_func func{};
+	zpci_dma_dev dev{};
+	bool attached = false;
+	FunctionStats final_stats;
+	std::unordered_map<uint64_t, Mapping> maps;
+	std::deque<zpci_rpcit_rec> unmatched;	// issued, not yet seen in the trace
+};
+
+Replay::Replay(const ztrace_header &h, const ReplayOptions &opts)
+	: header_(h), opts_(opts), checker_(ztrace_checker_create(&h), ztrace_checker_destroy),
+	  machine_(std::make_unique<Machine>(h.guest_mem))
+{
+	if (!checker_)
+		throw std::bad_alloc();
+	if (std::find(replay_designs().begin(), replay_designs().end(), opts.design) ==
+	    replay_designs().end())
+		throw std::invalid_argument("unknown design '" + opts.design + "'");
+	stats_.rpcit.recorded = h.rpcit_log;
+	for (uint32_t i = 0; i < h.nr_fns; i++) {
+		auto f = std::make_unique<Function>();
+		const ztrace_fn &t = h.fn[i];
+		zpci_func_cfg fc{ t.fid, t.fh, t.pfgid, t.sdma, t.edma, t.refresh };
+
+		f->index = i;
+		if (zpci_func_init(&f->func, &fc, machine_->view(), h.guest_mem))
+			throw std::runtime_error("function " + std::to_string(i) + ": bad header values");
+		fns_.push_back(std::move(f));
+	}
+}
+
+Replay::~Replay()
+{
+	for (auto &f : fns_) {
+		if (f->attached)
+			zpci_dma_detach(&f->dev);
+		zpci_func_destroy(&f->func);
+	}
+}
+
+uint32_t Replay::functions() const
+{
+	return fns_.size();
+}
+
+// Every field of zpci_dma_stats is a u64 counter: add them as an array.
+static void add_dma_stats(zpci_dma_stats *sum, const zpci_dma_stats &more)
+{
+	static_assert(sizeof(zpci_dma_stats) % sizeof(uint64_t) == 0, "u64 counters only");
+	uint64_t *a = reinterpret_cast<uint64_t *>(sum);
+	const uint64_t *b = reinterpret_cast<const uint64_t *>(&more);
+
+	for (size_t i = 0; i < sizeof(more) / sizeof(uint64_t); i++)
+		a[i] += b[i];
+}
+
+FunctionStats Replay::function_stats(uint32_t fn) const
+{
+	const Function &f = *fns_[fn];
+	FunctionStats s = f.final_stats;
+
+	if (f.attached)
+		add_dma_stats(&s.dma, f.dev.stats);
+	s.func = f.func.stats;
+	return s;
+}
+
+void Replay::detach(Function &f)
+{
+	zpci_dma_detach(&f.dev);
+	add_dma_stats(&f.final_stats.dma, f.dev.stats);
+	f.attached = false;
+}
+
+void Replay::mismatch(CheckResult &c, const std::string &what)
+{
+	if (!c.mismatched++)
+		c.first = what;
+}
+
+bool Replay::attach(Function &f, std::string *err)
+{
+	zpci_dma_cfg cfg = zpci_dma_default_cfg(header_.fn[f.index].fid, opts_.policy,
+						header_.guest_mem);
+	cfg.cpus = header_.cpus;
+	int rc = zpci_dma_attach(&f.dev, zpci_func_hw(&f.func), machine_->view(), &machine_->pool,
+				 &cfg);
+	if (rc) {
+		*err = "attach failed: " + std::string(strerror(-rc));
+		return false;
+	}
+	f.attached = true;
+	return true;
+}
+
+std::string Replay::where() const
+{
+	char buf[512];
+
+	if (!pos_)
+		return "record " + std::to_string(stats_.records);
+	ztrace_reader_where(pos_, buf, sizeof(buf));
+	return buf;
+}
+
+void Replay::map(Function &f, const ztrace_rec &rec)
+{
+	Mapping m;
+	dma_addr_t h = 0;
+	int rc;
+
+	m.kind = rec.kind;
+	m.len = rec.len;
+	m.dir = rec.kind == ZTRACE_ALLOC ? DMA_BIDIRECTIONAL : rec.dir;
+	if (rec.kind == ZTRACE_ALLOC)
+		rc = zpci_dma_alloc_coherent(&f.dev, rec.pa, rec.len, &h);
+	else
+		rc = zpci_dma_map_page(&f.dev, rec.pa, rec.len, rec.dir, &h);
+	m.failed = rc != 0;
+	m.handle = h;
+	stats_.map_failures += m.failed;
+	if (!m.failed && (rec.flags & ZTRACE_HAS_IOVA)) {
+		stats_.iova.recorded = true;
+		if (h == rec.iova)
+			stats_.iova.matched++;
+		else
+			mismatch(stats_.iova, where() + ": the trace recorded IOVA " + hex(rec.iova) +
+					      ", the replayed guest returned " + hex(h));
+	}
+	f.maps[rec.id] = std::move(m);
+}
+
+void Replay::map_sg(Function &f, const ztrace_rec &rec)
+{
+	Mapping m;
+
+	m.kind = ZTRACE_MAP_SG;
+	m.dir = rec.dir;
+	m.sg.resize(rec.nr_sg);
+	for (uint32_t i = 0; i < rec.nr_sg; i++) {
+		m.sg[i].pa = rec.sg[i].pa;
+		m.sg[i].length = rec.sg[i].len;
+		m.len += rec.sg[i].len;
+	}
+	int count = zpci_dma_map_sg(&f.dev, m.sg.data(), rec.nr_sg, rec.dir);
+	m.failed = count < 0;
+	stats_.map_failures += m.failed;
+	// Each element's IOVA: segments take whole elements, in order.
+	for (int seg = 0, e = 0; seg < count; seg++) {
+		uint64_t pos = 0;
+		while (pos < m.sg[seg].dma_length && e < (int)rec.nr_sg) {
+			m.elem_iova.push_back(m.sg[seg].dma_address + pos);
+			pos += rec.sg[e++].len;
+		}
+	}
+	f.maps[rec.id] = std::move(m);
+}
+
+void Replay::unmap(Function &f, const ztrace_rec &rec)
+{
+	auto it = f.maps.find(rec.id);
+	Mapping &m = it->second;
+
+	if (m.failed)
+		stats_.skipped++;
+	else if (rec.kind == ZTRACE_UNMAP_SG)
+		zpci_dma_unmap_sg(&f.dev, m.sg.data(), m.sg.size(), m.dir);
+	else if (rec.kind == ZTRACE_FREE)
+		zpci_dma_free_coherent(&f.dev, m.len, m.handle);
+	else
+		zpci_dma_unmap_page(&f.dev, m.handle, m.len, m.dir);
+	f.maps.erase(it);
+}
+
+void Replay::device(Function &f, uint64_t iova, uint64_t len, zpci_dma_dir dir)
+{
+	if (zpci_func_dma(&f.func, iova, nullptr, len, dir))
+		stats_.dma_faults++;
+	stats_.dma_bytes += len;
+}
+
+void Replay::access(Function &f, const ztrace_rec &rec)
+{
+	stats_.dma_accesses++;
+	if (rec.kind == ZTRACE_DMA_IOVA) {
+		device(f, rec.iova, rec.len, rec.access);
+		return;
+	}
+	const Mapping &m = f.maps.at(rec.id);
+	if (m.failed) {
+		stats_.skipped++;
+		return;
+	}
+	if (m.kind != ZTRACE_MAP_SG) {
+		device(f, m.handle + rec.off, rec.len, rec.access);
+		return;
+	}
+	// Through the elements, each piece at its element's IOVA.
+	uint64_t off = rec.off, left = rec.len;
+	for (size_t e = 0; e < m.elem_iova.size() && left; e++) {
+		uint64_t elen = m.sg[e].length;
+		if (off >= elen) {
+			off -= elen;
+			continue;
+		}
+		uint64_t n = std::min(left, elen - off);
+		device(f, m.elem_iova[e] + off, n, rec.access);
+		left -= n;
+		off = 0;
+	}
+}
+
+// Move what the function logged into the queue of RPCITs to match.
+void Replay::collect_rpcits(Function &f)
+{
+	if (header_.rpcit_log)
+		f.unmatched.insert(f.unmatched.end(), f.func.log, f.func.log + f.func.nr_log);
+	f.func.nr_log = 0;	// the log never grows with trace length
+}
+
+void Replay::check_rpcit(Function &f, const ztrace_rec &rec)
+{
+	if (f.unmatched.empty()) {
+		mismatch(stats_.rpcit, where() + ": the trace recorded " + rpcit_text(rec.iova, rec.len) +
+					       ", the replayed guest issued none");
+		return;
+	}
+	const zpci_rpcit_rec &got = f.unmatched.front();
+	if (got.iova == rec.iova && got.len == rec.len)
+		stats_.rpcit.matched++;
+	else
+		mismatch(stats_.rpcit, where() + ": the trace recorded " + rpcit_text(rec.iova, rec.len) +
+					       ", the replayed guest issued " +
+					       rpcit_text(got.iova, got.len));
+	f.unmatched.pop_front();
+}
+
+// The trace records each RPCIT right after the call that issued it.
+void Replay::check_none_pending(Function &f)
+{
+	if (f.unmatched.empty())
+		return;
+	const zpci_rpcit_rec &got = f.unmatched.front();
+	mismatch(stats_.rpcit, where() + ": the replayed guest issued " + rpcit_text(got.iova, got.len) +
+				       " that the trace does not record");
+	f.unmatched.clear();
+}
+
+bool Replay::step(const ztrace_rec &rec, const ztrace_reader *pos, std::string *err)
+{
+	Function &f = *fns_[rec.fn];
+	ztrace_diag diag;
+
+	pos_ = pos;
+	if (ztrace_check(checker_.get(), &rec, &diag)) {
+		*err = where() + ": " + diag.msg;
+		return false;
+	}
+	stats_.records++;
+	stats_.by_kind[rec.kind]++;
+	if (rec.kind == ZTRACE_RPCIT) {
+		if (header_.rpcit_log)
+			check_rpcit(f, rec);
+		return true;
+	}
+	if (header_.rpcit_log)
+		check_none_pending(f);
+	if (f.attached) {
+		zpci_dma_set_time(&f.dev, rec.time);
+		if (rec.flags & ZTRACE_HAS_CPU)
+			zpci_dma_set_cpu(&f.dev, rec.cpu);
+	}
+	switch (rec.kind) {
+	case ZTRACE_ATTACH:
+		if (!attach(f, err))
+			return false;
+		zpci_dma_set_time(&f.dev, rec.time);
+		break;
+	case ZTRACE_DETACH:
+		detach(f);
+		break;
+	case ZTRACE_MAP:
+	case ZTRACE_ALLOC:
+		map(f, rec);
+		break;
+	case ZTRACE_MAP_SG:
+		map_sg(f, rec);
+		break;
+	case ZTRACE_UNMAP:
+	case ZTRACE_UNMAP_SG:
+	case ZTRACE_FREE:
+		unmap(f, rec);
+		break;
+	case ZTRACE_DMA:
+	case ZTRACE_DMA_IOVA:
+		access(f, rec);
+		break;
+	default:
+		break;
+	}
+	collect_rpcits(f);
+	return true;
+}
+
+void Replay::finish()
+{
+	for (auto &f : fns_) {
+		if (f->attached)
+			detach(*f);
+		pos_ = nullptr;
+		collect_rpcits(*f);
+		if (header_.rpcit_log)
+			check_none_pending(*f);
+	}
+}
+
+uint64_t Replay::digest() const
+{
+	uint64_t d = 0xcbf29ce484222325ULL;
+
+	for (const auto &f : fns_)
+		d = fold(d, f->func.stats.digest);
+	return d;
+}
+
+}  // namespace zpcisim

@@ -1,0 +1,106 @@
+// SPDX-License-Identifier: MIT
+// The replay engine: feeds a trace's records to the guest DMA layer of each
+// function and its device accesses to the simulated function, checks the
+// RPCITs and IOVAs the trace recorded, and keeps the counts the summary
+// and the stats file report.  Memory grows with live mappings and the
+// IOTLB, never with trace length.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include <zpci/dma.h>
+#include <zpci/func.h>
+#include <ztrace/trace.h>
+
+namespace zpcisim {
+
+struct ReplayOptions {
+	std::string design = "bare";
+	zpci_flush_policy policy = ZPCI_FLUSH_LAZY;
+};
+
+// The designs replay knows today.
+const std::vector<std::string> &replay_designs();
+// "lazy" -> ZPCI_FLUSH_LAZY; false for an unknown name.
+bool parse_policy(const std::string &name, zpci_flush_policy *policy);
+const char *policy_name(zpci_flush_policy policy);
+
+// A check of replayed behaviour against what the trace recorded.
+struct CheckResult {
+	bool recorded = false;	// the trace had something to check
+	uint64_t matched = 0;
+	uint64_t mismatched = 0;
+	std::string first;	// where and what of the first mismatch
+};
+
+struct ReplayStats {
+	uint64_t records = 0;
+	uint64_t by_kind[ZTRACE_NR_KINDS] = {};
+	uint64_t map_failures = 0;	// map/alloc/map-sg the guest layer refused
+	uint64_t skipped = 0;		// records about a mapping that failed
+	uint64_t dma_accesses = 0;
+	uint64_t dma_bytes = 0;
+	uint64_t dma_faults = 0;	// accesses the function refused
+	CheckResult rpcit;
+	CheckResult iova;
+};
+
+// Per function: the simulated function and the guest layer driving it.
+struct FunctionStats {
+	zpci_dma_stats dma{};
+	zpci_func_stats func{};
+};
+
+class Replay {
+public:
+	Replay(const ztrace_header &h, const ReplayOptions &opts);
+	~Replay();
+	Replay(const Replay &) = delete;
+	Replay &operator=(const Replay &) = delete;
+
+	// Check and apply one record, read by @pos (which names its place in
+	// messages; may be null).  false with @err set when the record makes
+	// no sense (the trace is bad input).
+	bool step(const ztrace_rec &rec, const ztrace_reader *pos, std::string *err);
+	// Detach what is still attached and close the checks.
+	void finish();
+
+	const ReplayStats &stats() const { return stats_; }
+	FunctionStats function_stats(uint32_t fn) const;
+	uint32_t functions() const;
+	bool checks_passed() const { return !stats_.rpcit.mismatched && !stats_.iova.mismatched; }
+	// FNV-1a over every function's translation digest: equal for equal behaviour.
+	uint64_t digest() const;
+
+private:
+	struct Function;
+	struct Mapping;
+
+	bool attach(Function &f, std::string *err);
+	void detach(Function &f);
+	void map(Function &f, const ztrace_rec &rec);
+	void map_sg(Function &f, const ztrace_rec &rec);
+	void unmap(Function &f, const ztrace_rec &rec);
+	void access(Function &f, const ztrace_rec &rec);
+	void device(Function &f, uint64_t iova, uint64_t len, zpci_dma_dir dir);
+	void collect_rpcits(Function &f);
+	void check_rpcit(Function &f, const ztrace_rec &rec);
+	void check_none_pending(Function &f);
+	std::string where() const;
+	void mismatch(CheckResult &c, const std::string &what);
+
+	ztrace_header header_;
+	ReplayOptions opts_;
+	std::unique_ptr<ztrace_checker, void (*)(ztrace_checker *)> checker_;
+	struct Machine;
+	std::unique_ptr<Machine> machine_;
+	std::vector<std::unique_ptr<Function>> fns_;
+	ReplayStats stats_;
+	const ztrace_reader *pos_ = nullptr;	// the record being applied
+};
+
+}  // namespace zpcisim

@@ -1,0 +1,160 @@
+// SPDX-License-Identifier: MIT
+// zpcisim replay and zpcisim trace, run in-process as a user would.
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <string>
+
+#include "cli.h"
+
+namespace zpcisim {
+namespace {
+
+struct CliRun {
+	int rc;
+	std::string out, err;
+};
+
+CliRun run(const Args &args)
+{
+	std::ostringstream out, err;
+	int rc = run_cli(args, out, err);
+	return { rc, out.str(), err.str() };
+}
+
+std::string slurp(const std::string &path)
+{
+	std::ifstream in(path, std::ios::binary);
+	std::stringstream ss;
+	ss << in.rdbuf();
+	return ss.str();
+}
+
+const std::string kSamples = ZPCISIM_SOURCE_DIR "/traces/samples/";
+const std::string kGolden = ZPCISIM_SOURCE_DIR "/tests/golden/";
+
+class TempDir {
+public:
+	TempDir()
+	{
+		char tmpl[] = "/tmp/zpcisim-cli-XXXXXX";
+		path_ = mkdtemp(tmpl);
+	}
+	~TempDir() { std::system(("rm -rf " + path_).c_str()); }
+	std::string file(const std::string &name) const { return path_ + "/" + name; }
+
+private:
+	std::string path_;
+};
+
+// The summary of each bundled sample, word for word.  A change here is a
+// change in behaviour: regenerate the golden file only after explaining it.
+class ReplayGolden : public ::testing::TestWithParam<const char *> {};
+
+TEST_P(ReplayGolden, SummaryMatches)
+{
+	std::string sample = GetParam();
+	CliRun r = run({ "replay", kSamples + sample });
+	std::string golden = slurp(kGolden + "replay-" + sample.substr(0, sample.find('.')) + ".txt");
+	ASSERT_EQ(r.rc, 0) << r.err;
+	// The first line names the trace's path, which differs by where it runs.
+	auto body = [](const std::string &s) { return s.substr(s.find('\n')); };
+	ASSERT_FALSE(golden.empty());
+	EXPECT_EQ(body(r.out), body(golden));
+}
+
+INSTANTIATE_TEST_SUITE_P(Samples, ReplayGolden,
+			 ::testing::Values("net-small.ztr", "storage-small.ztb", "rpcit-log.ztr"));
+
+TEST(Replay, RecordedRpcitsCheckAgainstTheReplayedGuest)
+{
+	CliRun lazy = run({ "replay", kSamples + "rpcit-log.ztr", "--policy", "lazy" });
+	EXPECT_EQ(lazy.rc, 0);
+	EXPECT_NE(lazy.out.find("rpcit_check: ok, 5 matched\n"), std::string::npos);
+	EXPECT_NE(lazy.out.find("iova_check: ok, 4 matched\n"), std::string::npos);
+
+	// Strict issues an RPCIT on unmap that the recorded lazy guest did not.
+	CliRun strict = run({ "replay", kSamples + "rpcit-log.ztr", "--policy", "strict" });
+	EXPECT_EQ(strict.rc, 1);
+	EXPECT_NE(strict.out.find("rpcit-log.ztr:20: the replayed guest issued rpcit 0x100000000 "
+				  "+0x2000 that the trace does not record"),
+		  std::string::npos)
+		<< strict.out;
+	EXPECT_NE(strict.out.find("result: check failed\n"), std::string::npos);
+}
+
+// Same trace, same options: byte-identical stats; the digest does not
+// depend on the policy, only on which guest pages the device reached.
+TEST(Replay, StatsAreDeterministicAndTheDigestPolicyIndependent)
+{
+	TempDir d;
+	std::string a = d.file("a.json"), b = d.file("b.json"), c = d.file("c.json");
+	ASSERT_EQ(run({ "replay", kSamples + "storage-small.ztb", "--stats-json", a }).rc, 0);
+	ASSERT_EQ(run({ "replay", kSamples + "storage-small.ztb", "--stats-json", b }).rc, 0);
+	ASSERT_EQ(run({ "replay", kSamples + "storage-small.ztb", "--policy", "flush-queue",
+			"--stats-json", c })
+			  .rc,
+		  0);
+	EXPECT_EQ(slurp(a), slurp(b));
+	auto ja = nlohmann::json::parse(slurp(a)), jc = nlohmann::json::parse(slurp(c));
+	EXPECT_EQ(ja["schema"], "zpcisim.replay.v1");
+	EXPECT_EQ(ja["translation_digest"], jc["translation_digest"]);
+	EXPECT_EQ(ja["functions"][0]["mapped_pages"], jc["functions"][0]["mapped_pages"]);
+	EXPECT_NE(ja["functions"][0]["rpcits"], jc["functions"][0]["rpcits"]);
+}
+
+TEST(Replay, BadInputIsExitTwoWithPositionAndNoStatsFile)
+{
+	TempDir d;
+	std::ofstream(d.file("bad.ztr")) << "zpci-trace 1\nguest memory=1G\n"
+					    "function 0 fid=1 fh=1 sdma=0x100000000 edma=0x1ffffffff\n"
+					    "0 0 attach\n5 0 unmap 3\n";
+	CliRun r = run({ "replay", d.file("bad.ztr"), "--stats-json", d.file("s.json") });
+	EXPECT_EQ(r.rc, 2);
+	EXPECT_EQ(r.err, "zpcisim replay: " + d.file("bad.ztr") + ":5: unmap: ID 3 is not live\n");
+	EXPECT_EQ(r.out, "");
+	EXPECT_FALSE(std::ifstream(d.file("s.json")).good());
+
+	EXPECT_EQ(run({ "replay", kSamples + "net-small.ztr", "--policy", "eager" }).rc, 2);
+	EXPECT_EQ(run({ "replay", kSamples + "net-small.ztr", "--design", "nested" }).err,
+		  "zpcisim replay: --design 'nested' is not available; designs: bare\n");
+	EXPECT_EQ(run({ "replay", d.file("missing.ztr") }).rc, 2);
+}
+
+TEST(TraceCli, GenValidateStatsConvertHead)
+{
+	TempDir d;
+	CliRun g = run({ "trace", "gen", "coherent", d.file("c.ztb"), "--records", "2000" });
+	ASSERT_EQ(g.rc, 0) << g.err;
+	CliRun v = run({ "trace", "validate", d.file("c.ztb") });
+	EXPECT_EQ(v.rc, 0);
+	EXPECT_NE(v.out.find("valid: yes"), std::string::npos);
+	CliRun s = run({ "trace", "stats", d.file("c.ztb") });
+	EXPECT_NE(s.out.find("records_alloc: "), std::string::npos);
+	EXPECT_NE(s.out.find("encoding: binary"), std::string::npos);
+	ASSERT_EQ(run({ "trace", "convert", d.file("c.ztb"), d.file("c.ztr") }).rc, 0);
+	CliRun h = run({ "trace", "head", d.file("c.ztr"), "-n", "2" });
+	EXPECT_EQ(h.out.substr(0, 13), "zpci-trace 1\n");
+	EXPECT_NE(h.out.find("0 0 attach\n"), std::string::npos);
+	EXPECT_EQ(run({ "trace", "gen", "nope", d.file("x.ztr") }).rc, 2);
+	EXPECT_EQ(run({ "trace", "frobnicate" }).rc, 2);
+	EXPECT_EQ(run({ "help", "trace" }).out, run({ "trace", "--help" }).out);
+}
+
+TEST(TraceCli, ValidateNamesTheFirstProblem)
+{
+	TempDir d;
+	std::ofstream(d.file("v.ztr")) << "zpci-trace 1\nguest memory=1G\n"
+					  "function 0 fid=1 fh=1 sdma=0 edma=0xffffffff\n"
+					  "0 0 attach\n1 0 map 1 0x1000 100 to-device\n"
+					  "2 0 dma 1 50 51 read\n";
+	CliRun v = run({ "trace", "validate", d.file("v.ztr") });
+	EXPECT_EQ(v.rc, 2);
+	EXPECT_EQ(v.err, "zpcisim trace validate: " + d.file("v.ztr") +
+				 ":6: dma: [50, +51) is outside ID 1 of 100 bytes\n");
+}
+
+}  // namespace
+}  // namespace zpcisim

@@ -1,0 +1,356 @@
+// SPDX-License-Identifier: MIT
+// The trace format: both encodings, round trips, generators, and a corpus
+// of malformed input, each with its one-line error.
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include <ztrace/gen.h>
+#include <ztrace/trace.h>
+
+namespace {
+
+class TempDir {
+public:
+	TempDir()
+	{
+		char tmpl[] = "/tmp/zpcisim-test-XXXXXX";
+		path_ = mkdtemp(tmpl);
+	}
+	~TempDir() { std::system(("rm -rf " + path_).c_str()); }
+	std::string file(const std::string &name) const { return path_ + "/" + name; }
+
+private:
+	std::string path_;
+};
+
+std::string slurp(const std::string &path)
+{
+	std::ifstream in(path, std::ios::binary);
+	std::stringstream ss;
+	ss << in.rdbuf();
+	return ss.str();
+}
+
+void spit(const std::string &path, const std::string &content)
+{
+	std::ofstream(path, std::ios::binary) << content;
+}
+
+// Read every record of @path into text lines; "" and @err on failure.
+std::vector<std::string> read_all(const std::string &path, std::string *err)
+{
+	std::vector<std::string> lines;
+	ztrace_reader *r;
+	ztrace_diag diag;
+	char buf[ZTRACE_TEXT_LINE_MAX];
+
+	if (ztrace_open(path.c_str(), &r, &diag)) {
+		*err = diag.msg;
+		return lines;
+	}
+	ztrace_rec rec;
+	int rc;
+	while ((rc = ztrace_next(r, &rec, &diag)) == 1) {
+		ztrace_format(&rec, buf, sizeof(buf));
+		lines.push_back(buf);
+	}
+	if (rc < 0)
+		*err = diag.msg;
+	ztrace_close(r);
+	return lines;
+}
+
+// Copy @in to @out record by record; the error message or "".
+std::string convert(const std::string &in, const std::string &out)
+{
+	ztrace_reader *r;
+	ztrace_writer *w;
+	ztrace_diag diag;
+	ztrace_rec rec;
+	int rc;
+
+	if (ztrace_open(in.c_str(), &r, &diag))
+		return diag.msg;
+	if (ztrace_create(out.c_str(), ztrace_encoding_for(out.c_str()), ztrace_reader_header(r), &w,
+			  &diag)) {
+		ztrace_close(r);
+		return diag.msg;
+	}
+	while ((rc = ztrace_next(r, &rec, &diag)) == 1)
+		if (ztrace_write(w, &rec, &diag))
+			break;
+	ztrace_close(r);
+	if (rc != 0) {
+		ztrace_abort(w);
+		return diag.msg;
+	}
+	return ztrace_commit(w, &diag) ? diag.msg : "";
+}
+
+const std::string kHeader =
+	"zpci-trace 1\n"
+	"guest memory=1G\n"
+	"function 0 fid=0x10 fh=0x100 sdma=0x100000000 edma=0x1ffffffffffffff\n";
+
+const std::string kEveryKind =
+	"0 0 attach\n"
+	"10 0 map 1 0x200040 1500 from-device iova=0x100000040 cpu=1\n"
+	"20 0 dma 1 0 1500 write\n"
+	"30 0 map-sg 2 to-device 0x300000:4096,0x305000:100\n"
+	"40 0 dma 2 4000 196 read\n"
+	"50 0 alloc 3 0x400000 16384\n"
+	"60 0 dma-iova 0x100002000 8 write\n"
+	"70 0 rpcit 0x100000000 0x1000\n"
+	"80 0 unmap 1 cpu=0\n"
+	"90 0 unmap-sg 2\n"
+	"100 0 free 3\n"
+	"110 0 detach\n";
+
+TEST(TraceFormat, TextToBinaryAndBackIsLossless)
+{
+	TempDir d;
+	spit(d.file("a.ztr"), kHeader + kEveryKind);
+	ASSERT_EQ(convert(d.file("a.ztr"), d.file("a.ztb")), "");
+	ASSERT_EQ(convert(d.file("a.ztb"), d.file("b.ztr")), "");
+	ASSERT_EQ(convert(d.file("b.ztr"), d.file("b.ztb")), "");
+	EXPECT_EQ(slurp(d.file("a.ztb")), slurp(d.file("b.ztb")));
+	std::string e1, e2;
+	std::vector<std::string> a = read_all(d.file("a.ztr"), &e1), b = read_all(d.file("b.ztb"), &e2);
+	ASSERT_EQ(e1, "");
+	ASSERT_EQ(e2, "");
+	EXPECT_EQ(a, b);
+	ASSERT_EQ(a.size(), 12u);
+	EXPECT_EQ(a[1], "10 0 map 1 0x200040 1500 from-device iova=0x100000040 cpu=1");
+	EXPECT_EQ(a[3], "30 0 map-sg 2 to-device 0x300000:4096,0x305000:100");
+	EXPECT_EQ(slurp(d.file("a.ztb")).substr(0, 8), "ZPCITRB1");
+}
+
+// The bundled samples and every generator convert both ways unchanged.
+TEST(TraceFormat, SamplesAndGeneratedTracesRoundTrip)
+{
+	TempDir d;
+	std::vector<std::string> traces;
+	for (const char *s : { "net-small.ztr", "storage-small.ztb", "rpcit-log.ztr" })
+		traces.push_back(ZPCISIM_SOURCE_DIR "/traces/samples/" + std::string(s));
+	for (size_t i = 0; i < ztrace_gen_count(); i++) {
+		ztrace_gen_cfg cfg{ 3000, 7, ZTRACE_GEN_DEFAULT_MEM, i % 2 == 1 };
+		std::string out = d.file(std::string(ztrace_gen_get(i)->name) + ".ztr");
+		ztrace_diag diag;
+		ASSERT_EQ(ztrace_generate(ztrace_gen_get(i)->name, &cfg, out.c_str(), ZTRACE_TEXT, &diag), 0)
+			<< diag.msg;
+		traces.push_back(out);
+	}
+	for (const std::string &t : traces) {
+		std::string e0, e1;
+		std::vector<std::string> orig = read_all(t, &e0);
+		ASSERT_EQ(e0, "") << t;
+		ASSERT_EQ(convert(t, d.file("x.ztb")), "") << t;
+		ASSERT_EQ(convert(d.file("x.ztb"), d.file("x.ztr")), "") << t;
+		EXPECT_EQ(read_all(d.file("x.ztr"), &e1), orig) << t;
+		EXPECT_GT(orig.size(), 10u) << t;
+	}
+}
+
+TEST(TraceGen, SameSeedSameBytesOtherSeedOtherBytes)
+{
+	TempDir d;
+	ztrace_diag diag;
+	ztrace_gen_cfg cfg{ 5000, 42, ZTRACE_GEN_DEFAULT_MEM, false };
+	ASSERT_EQ(ztrace_generate("mixed", &cfg, d.file("a.ztb").c_str(), ZTRACE_BINARY, &diag), 0);
+	ASSERT_EQ(ztrace_generate("mixed", &cfg, d.file("b.ztb").c_str(), ZTRACE_BINARY, &diag), 0);
+	cfg.seed = 43;
+	ASSERT_EQ(ztrace_generate("mixed", &cfg, d.file("c.ztb").c_str(), ZTRACE_BINARY, &diag), 0);
+	EXPECT_EQ(slurp(d.file("a.ztb")), slurp(d.file("b.ztb")));
+	EXPECT_NE(slurp(d.file("a.ztb")), slurp(d.file("c.ztb")));
+	EXPECT_EQ(ztrace_generate("nope", &cfg, d.file("d.ztb").c_str(), ZTRACE_BINARY, &diag), -EINVAL);
+	EXPECT_STREQ(diag.msg, (d.file("d.ztb") + ": unknown workload 'nope'").c_str());
+}
+
+// Generated traces are valid: every record passes the meaning checker.
+TEST(TraceGen, EveryWorkloadIsValid)
+{
+	TempDir d;
+	for (size_t i = 0; i < ztrace_gen_count(); i++) {
+		ztrace_gen_cfg cfg{ 20000, 3, 1ULL << 30, false };
+		std::string out = d.file("w.ztb");
+		ztrace_diag diag;
+		ASSERT_EQ(ztrace_generate(ztrace_gen_get(i)->name, &cfg, out.c_str(), ZTRACE_BINARY, &diag), 0);
+		ztrace_reader *r;
+		ASSERT_EQ(ztrace_open(out.c_str(), &r, &diag), 0);
+		ztrace_checker *c = ztrace_checker_create(ztrace_reader_header(r));
+		ztrace_rec rec;
+		int rc;
+		while ((rc = ztrace_next(r, &rec, &diag)) == 1)
+			ASSERT_EQ(ztrace_check(c, &rec, &diag), 0) << ztrace_gen_get(i)->name << ": " << diag.msg;
+		EXPECT_EQ(rc, 0);
+		EXPECT_GE(ztrace_reader_records(r), 20000u);
+		ztrace_checker_destroy(c);
+		ztrace_close(r);
+	}
+}
+
+// One bad line after a good header: the error names file:line and the problem.
+TEST(TraceFormat, EveryMalformedRecordClassHasItsError)
+{
+	const struct {
+		const char *line, *want;
+	} cases[] = {
+		{ "0 0 mpa 1 0x1000 10 to-device",
+		  "unknown record 'mpa', expected one of attach, detach, map, unmap, map-sg, unmap-sg, "
+		  "alloc, free, dma, dma-iova, rpcit" },
+		{ "0 0", "record needs TIME FN KIND, found 2 fields" },
+		{ "x 0 attach", "time 'x' is not a number" },
+		{ "0 3 attach", "function '3' is not one of the header's 0-0" },
+		{ "0 0 map 1 0x1000 10", "map takes 4 arguments, found 3" },
+		{ "0 0 map one 0x1000 10 to-device", "map: ID 'one' is not a number" },
+		{ "0 0 map 1 0x1000 10 sideways",
+		  "direction 'sideways', expected bidirectional, to-device, from-device or none" },
+		{ "0 0 dma 1 0 10 execute", "access 'execute', expected read or write" },
+		{ "0 0 map 1 0x1000 10 to-device seg=1", "map: unknown key 'seg'" },
+		{ "0 0 unmap 1 iova=5", "unmap: unknown key 'iova'" },
+		{ "0 0 map 1 0x1000 10 to-device cpu=x", "map: cpu=x is not a number" },
+		{ "0 0 map 1 0x1000 10 to-device extra", "map: unexpected 'extra' after its arguments" },
+		{ "0 0 map-sg 1 to-device 0x1000", "scatter-gather element '0x1000' is not PA:LEN" },
+		{ "0 0 map-sg 1 to-device 0x1000:zz", "scatter-gather element '0x1000:zz' is not PA:LEN" },
+		{ "0 0 map-sg 1 to-device ,", "empty scatter-gather list" },
+		{ "0 0 rpcit 0x1000", "rpcit takes 2 arguments, found 1" },
+		{ "99999999999999999999 0 attach", "time '99999999999999999999' is not a number" },
+	};
+	TempDir d;
+	for (const auto &c : cases) {
+		spit(d.file("bad.ztr"), kHeader + "0 0 attach\n" + c.line + "\n");
+		std::string err;
+		read_all(d.file("bad.ztr"), &err);
+		EXPECT_EQ(err, d.file("bad.ztr") + ":5: " + c.want) << c.line;
+	}
+}
+
+TEST(TraceFormat, BadHeadersAndTimeTravelAreErrors)
+{
+	const struct {
+		std::string text, want;
+	} cases[] = {
+		{ "", ": empty file, expected 'zpci-trace 1'" },
+		{ "zpci-trace 2\n", ":1: trace version 2, this reader knows 1" },
+		{ "zpci-trace 1\n0 0 attach\n", ":2: header has no 'guest' line" },
+		{ "zpci-trace 1\nguest memory=1G\n0 0 attach\n", ":3: header has no 'function' line" },
+		{ "zpci-trace 1\nguest memory=1000\n", ":2: guest memory 1000 is not a multiple of 4K" },
+		{ "zpci-trace 1\nguest cpus=2\n", ":2: 'guest' needs memory=" },
+		{ "zpci-trace 1\nguest memory=1G colour=red\n", ":2: unknown key 'colour' for 'guest'" },
+		{ "zpci-trace 1\nguest memory=1G\nfunction 1 fid=1 fh=1 sdma=0 edma=1\n",
+		  ":3: function 1 out of order, expected 0" },
+		{ "zpci-trace 1\nguest memory=1G\nfunction 0 fid=1 fh=1 sdma=5 edma=1\n",
+		  ":3: function 0: edma below sdma" },
+		{ "zpci-trace 1\nguest memory=1G\nfunction 0 fid=1 fh=1 sdma=0 edma=1 refresh=2\n",
+		  ":3: refresh=2 is not a number up to 1" },
+		{ kHeader + "10 0 attach\n5 0 detach\n",
+		  ":5: time 5 is before the previous record's 10" },
+	};
+	TempDir d;
+	for (const auto &c : cases) {
+		spit(d.file("h.ztr"), c.text);
+		std::string err;
+		read_all(d.file("h.ztr"), &err);
+		EXPECT_EQ(err, d.file("h.ztr") + c.want) << c.text;
+	}
+}
+
+// Binary damage: a truncated record, an unknown kind, an overlong number.
+TEST(TraceFormat, DamagedBinaryNamesRecordAndOffset)
+{
+	TempDir d;
+	spit(d.file("a.ztr"), kHeader + kEveryKind);
+	ASSERT_EQ(convert(d.file("a.ztr"), d.file("a.ztb")), "");
+	std::string good = slurp(d.file("a.ztb"));
+	size_t records_at = 12 + (good[8] & 0xff) + ((good[9] & 0xff) << 8);
+
+	spit(d.file("t.ztb"), good.substr(0, good.size() - 1));
+	std::string err;
+	read_all(d.file("t.ztb"), &err);
+	EXPECT_NE(err.find(": record 12 (byte offset"), std::string::npos) << err;
+	EXPECT_NE(err.find("truncated record"), std::string::npos) << err;
+
+	std::string bad = good;
+	bad[records_at] = 0x0f;	// kind 15
+	spit(d.file("k.ztb"), bad);
+	read_all(d.file("k.ztb"), &err);
+	EXPECT_EQ(err, d.file("k.ztb") + ": record 1 (byte offset " + std::to_string(records_at) +
+			       "): unknown record kind");
+
+	bad = good.substr(0, records_at) + std::string("\x00", 1) + std::string(11, '\xff') + "\x01";
+	spit(d.file("v.ztb"), bad);
+	read_all(d.file("v.ztb"), &err);
+	EXPECT_NE(err.find("number does not fit in 64 bits"), std::string::npos) << err;
+}
+
+TEST(TraceWriter, FailedWriteLeavesNoFile)
+{
+	TempDir d;
+	ztrace_header h{};
+	h.guest_mem = 1 << 30;
+	h.cpus = 1;
+	h.nr_fns = 1;
+	ztrace_writer *w;
+	ztrace_diag diag;
+	ASSERT_EQ(ztrace_create(d.file("out.ztr").c_str(), ZTRACE_TEXT, &h, &w, &diag), 0);
+	ztrace_rec rec{};
+	rec.time = 10;
+	ASSERT_EQ(ztrace_write(w, &rec, &diag), 0);
+	rec.time = 5;
+	EXPECT_EQ(ztrace_write(w, &rec, &diag), -EINVAL);
+	rec.fn = 3;
+	rec.time = 20;
+	EXPECT_EQ(ztrace_write(w, &rec, &diag), -EINVAL);
+	ztrace_abort(w);
+	EXPECT_EQ(std::system(("ls " + d.file("") + " | grep -q .").c_str()) == 0, false)
+		<< "the aborted writer left a file behind";
+}
+
+// Meaning: what the checker refuses, with the record kind first.
+TEST(TraceChecker, RefusesWhatMakesNoSense)
+{
+	const struct {
+		const char *records, *want;
+	} cases[] = {
+		{ "0 0 map 1 0x1000 10 to-device\n", "map: function 0 is not attached" },
+		{ "0 0 attach\n0 0 attach\n", "attach: function 0 is already attached" },
+		{ "0 0 attach\n0 0 map 1 0x1000 10 to-device\n0 0 map 1 0x2000 10 to-device\n",
+		  "map: ID 1 is already live" },
+		{ "0 0 attach\n0 0 unmap 7\n", "unmap: ID 7 is not live" },
+		{ "0 0 attach\n0 0 map 1 0x1000 10 to-device\n0 0 unmap-sg 1\n",
+		  "unmap-sg: ID 1 was made by map" },
+		{ "0 0 attach\n0 0 map 1 0x3ffff000 0x2000 to-device\n",
+		  "map: [0x3ffff000, +8192) is not inside guest memory" },
+		{ "0 0 attach\n0 0 map-sg 1 to-device 0x1000:10,0x40000000:1\n",
+		  "map-sg: element 1 [0x40000000, +1) is not inside guest memory" },
+		{ "0 0 attach\n0 0 map 1 0x1000 10 to-device\n0 0 dma 1 5 6 read\n",
+		  "dma: [5, +6) is outside ID 1 of 10 bytes" },
+		{ "0 0 attach\n0 0 dma 9 0 1 read\n", "dma: ID 9 is not live" },
+		{ "0 0 attach\n0 0 map 1 0x1000 10 to-device\n0 0 detach\n",
+		  "detach: function 0 still has 1 live mappings" },
+		{ "0 0 attach\n0 0 dma-iova 0x1000 0 read\n", "dma-iova: zero length" },
+	};
+	TempDir d;
+	for (const auto &c : cases) {
+		spit(d.file("m.ztr"), kHeader + c.records);
+		ztrace_reader *r;
+		ztrace_diag diag;
+		ASSERT_EQ(ztrace_open(d.file("m.ztr").c_str(), &r, &diag), 0) << diag.msg;
+		ztrace_checker *k = ztrace_checker_create(ztrace_reader_header(r));
+		ztrace_rec rec;
+		std::string err;
+		while (err.empty() && ztrace_next(r, &rec, &diag) == 1)
+			if (ztrace_check(k, &rec, &diag))
+				err = diag.msg;
+		EXPECT_EQ(err, c.want) << c.records;
+		ztrace_checker_destroy(k);
+		ztrace_close(r);
+	}
+}
+
+}  // namespace
