@@ -193,20 +193,30 @@ struct TraceStats {
 	ReuseHistogram reuse;
 };
 
-// Bytes of each live ID, and the last record that touched each IOVA page.
+// Bytes of each live ID per function, and the last record that touched
+// each IOVA page.  Stats do not check meaning (that is validate's job): a
+// record about an unknown ID just does not count.
 struct StatsState {
-	zpci_u64map live_len{};
+	zpci_u64map live_len[ZTRACE_MAX_FNS]{};
 	zpci_u64map last_use{};
+	bool out_of_memory = false;
 
 	StatsState()
 	{
-		if (zpci_u64map_init(&live_len) || zpci_u64map_init(&last_use))
-			throw std::bad_alloc();
+		out_of_memory = zpci_u64map_init(&last_use) != 0;
+		for (auto &m : live_len)
+			out_of_memory |= zpci_u64map_init(&m) != 0;
 	}
 	~StatsState()
 	{
-		zpci_u64map_destroy(&live_len);
+		for (auto &m : live_len)
+			zpci_u64map_destroy(&m);
 		zpci_u64map_destroy(&last_use);
+	}
+	void put(zpci_u64map *m, uint64_t key, uint64_t val)
+	{
+		if (zpci_u64map_put(m, key, val) == -ENOMEM)
+			out_of_memory = true;
 	}
 };
 
@@ -228,14 +238,13 @@ void touch_iova(TraceStats &st, StatsState &ss, uint64_t iova, uint64_t len, uin
 			st.reuse.add(now - *last);
 		else
 			st.iova_pages++;
-		if (zpci_u64map_put(&ss.last_use, p, now))
-			throw std::bad_alloc();
+		ss.put(&ss.last_use, p, now);
 	}
 }
 
 void account(TraceStats &st, StatsState &ss, const ztrace_rec &rec, uint64_t n)
 {
-	uint64_t key = (uint64_t)rec.fn << 56 ^ rec.id;
+	zpci_u64map *live = &ss.live_len[rec.fn];
 
 	st.kinds[rec.kind]++;
 	switch (rec.kind) {
@@ -248,8 +257,7 @@ void account(TraceStats &st, StatsState &ss, const ztrace_rec &rec, uint64_t n)
 		st.live++;
 		st.peak_live = std::max(st.peak_live, st.live);
 		st.peak_live_bytes = std::max(st.peak_live_bytes, st.live_bytes);
-		if (zpci_u64map_put(&ss.live_len, key, len))
-			throw std::bad_alloc();
+		ss.put(live, rec.id, len);
 		if (rec.flags & ZTRACE_HAS_IOVA)
 			touch_iova(st, ss, rec.iova, len, n);
 		break;
@@ -257,11 +265,11 @@ void account(TraceStats &st, StatsState &ss, const ztrace_rec &rec, uint64_t n)
 	case ZTRACE_UNMAP:
 	case ZTRACE_UNMAP_SG:
 	case ZTRACE_FREE: {
-		uint64_t *len = zpci_u64map_find(&ss.live_len, key);
+		uint64_t *len = zpci_u64map_find(live, rec.id);
 		if (len) {
 			st.live_bytes -= *len;
 			st.live--;
-			zpci_u64map_remove(&ss.live_len, key);
+			zpci_u64map_remove(live, rec.id);
 		}
 		break;
 	}
@@ -305,10 +313,12 @@ int trace_stats(const Args &args, CommandIo &io)
 	ztrace_rec rec;
 	ztrace_diag diag;
 	int rc;
-	while ((rc = ztrace_next(r.get(), &rec, &diag)) == 1)
+	while ((rc = ztrace_next(r.get(), &rec, &diag)) == 1 && !ss.out_of_memory)
 		account(st, ss, rec, ztrace_reader_records(r.get()));
 	if (rc < 0)
 		return command_error(kStatsSpec, io, diag.msg, kExitUsage);
+	if (ss.out_of_memory)
+		return command_error(kStatsSpec, io, "out of memory");
 
 	const ztrace_header *h = ztrace_reader_header(r.get());
 	io.out << "trace: " << path << '\n'

@@ -118,9 +118,44 @@ static int sparse_write(void *priv, phys_addr_t addr, const void *buf, size_t le
 	return 0;
 }
 
+static int sparse_read64(void *priv, phys_addr_t addr, u64 *val)
+{
+	struct zpci_sparse_mem *sm = priv;
+	const u8 *page;
+	u64 v;
+
+	if (!zpci_range_inside(addr, 8, sm->size))
+		return -EFAULT;
+	page = sparse_page(sm, addr >> ZPCI_PAGE_SHIFT, false);
+	if (!page) {
+		*val = 0;
+		return 0;
+	}
+	memcpy(&v, page + (addr & ~ZPCI_PAGE_MASK), 8);
+	*val = be64_to_cpu(v);
+	return 0;
+}
+
+static int sparse_write64(void *priv, phys_addr_t addr, u64 val)
+{
+	struct zpci_sparse_mem *sm = priv;
+	u8 *page;
+	u64 v = cpu_to_be64(val);
+
+	if (!zpci_range_inside(addr, 8, sm->size))
+		return -EFAULT;
+	page = sparse_page(sm, addr >> ZPCI_PAGE_SHIFT, true);
+	if (!page)
+		return -ENOMEM;
+	memcpy(page + (addr & ~ZPCI_PAGE_MASK), &v, 8);
+	return 0;
+}
+
 static const struct zpci_mem_ops sparse_mem_ops = {
 	.read = sparse_read,
 	.write = sparse_write,
+	.read64 = sparse_read64,
+	.write64 = sparse_write64,
 };
 
 struct zpci_sparse_mem *zpci_sparse_mem_create(u64 size)
@@ -174,25 +209,22 @@ u64 zpci_sparse_mem_pages(const struct zpci_sparse_mem *sm)
 
 int zpci_mem_read64(const struct zpci_mem *m, phys_addr_t addr, u64 *val)
 {
-	u8 b[8];
-	u64 v = 0;
-	int i, rc;
+	u64 v;
+	int rc;
 
-	rc = zpci_mem_read(m, addr, b, sizeof(b));
-	if (rc)
-		return rc;
-	for (i = 0; i < 8; i++)
-		v = (v << 8) | b[i];
-	*val = v;
-	return 0;
+	if (m->ops->read64 && zpci_is_aligned(addr, 8))
+		return m->ops->read64(m->priv, addr, val);
+	rc = zpci_mem_read(m, addr, &v, sizeof(v));
+	if (!rc)
+		*val = be64_to_cpu(v);
+	return rc;
 }
 
 int zpci_mem_write64(const struct zpci_mem *m, phys_addr_t addr, u64 val)
 {
-	u8 b[8];
-	int i;
+	u64 v = cpu_to_be64(val);
 
-	for (i = 7; i >= 0; i--, val >>= 8)
-		b[i] = val & 0xff;
-	return zpci_mem_write(m, addr, b, sizeof(b));
+	if (m->ops->write64 && zpci_is_aligned(addr, 8))
+		return m->ops->write64(m->priv, addr, val);
+	return zpci_mem_write(m, addr, &v, sizeof(v));
 }

@@ -8,8 +8,6 @@
  * invalid bit, the table-type bits and frame control; protection bits
  * accumulate down the path and are checked against writes at the end.
  */
-#include <string.h>
-
 #include <zpci/xlate.h>
 
 static const struct zpci_level_desc zpci_levels[ZPCI_NR_LEVELS] = {
@@ -130,7 +128,13 @@ enum zpci_fault zpci_translate(const struct zpci_mem *mem,
 	phys_addr_t table;
 	u64 entry;
 
-	memset(x, 0, sizeof(*x));
+	/* Not a memset: the walk steps are written as they are taken. */
+	x->fault = ZPCI_FAULT_NONE;
+	x->pec = ZPCI_PEC_NONE;
+	x->addr = 0;
+	x->frame_size = 0;
+	x->readonly = false;
+	x->nr_steps = 0;
 	if (!zpci_iota_enabled(space->iota))
 		return xlate_fail(x, ZPCI_FAULT_NO_IOTA);
 	if (iova < space->pba || iova > space->pal)
@@ -150,6 +154,7 @@ enum zpci_fault zpci_translate(const struct zpci_mem *mem,
 		step->level = level;
 		step->index = (iova >> d->shift) & ((1ULL << d->index_bits) - 1);
 		step->entry_addr = table + step->index * ZPCI_ENTRY_SIZE;
+		step->entry = 0;
 		x->nr_steps++;
 
 		quarter = step->index >> (d->index_bits - ZPCI_TABLE_QUARTER_BITS);

@@ -106,49 +106,77 @@ u64 zpci_dma_table_iota(const struct zpci_dma_table *t)
 	return zpci_mk_iota(t->rtto, ZPCI_IOTA_DT_RT);
 }
 
-int zpci_dma_table_unmap(struct zpci_dma_table *t, dma_addr_t iova, u64 npages)
+/*
+ * Write @npages page-table entries from @iova: @entry_of gives each one.
+ * The page table is looked up once per run of pages that share it.
+ * Returns the number of entries written in *done.
+ */
+static int write_ptes(struct zpci_dma_table *t, dma_addr_t iova, u64 npages, bool alloc,
+		      u64 (*entry_of)(u64 i, const void *ctx), const void *ctx, u64 *done)
 {
-	phys_addr_t pte;
+	phys_addr_t pte = 0;
 	u64 i;
 	int rc;
 
+	for (i = 0; i < npages; i++, iova += ZPCI_PAGE_SIZE) {
+		if (i == 0 || zpci_px(iova) == 0) {
+			rc = pte_addr(t, iova, alloc, &pte);
+			if (rc)
+				goto out;
+		} else {
+			pte += ZPCI_ENTRY_SIZE;
+		}
+		rc = zpci_mem_write64(&t->mem, pte, entry_of(i, ctx));
+		if (rc)
+			goto out;
+	}
+	rc = 0;
+out:
+	*done = i;
+	return rc;
+}
+
+static u64 invalid_entry(u64 i, const void *ctx)
+{
+	(void)i;
+	(void)ctx;
+	return ZPCI_PTE_INVALID;
+}
+
+struct map_ctx {
+	phys_addr_t pa;
+	bool readonly;
+};
+
+static u64 mapped_entry(u64 i, const void *ctx)
+{
+	const struct map_ctx *m = ctx;
+
+	return zpci_mk_pte(m->pa + (i << ZPCI_PAGE_SHIFT), m->readonly);
+}
+
+int zpci_dma_table_unmap(struct zpci_dma_table *t, dma_addr_t iova, u64 npages)
+{
+	u64 done;
+
 	if (!range_in_table(iova, npages))
 		return -EINVAL;
-	for (i = 0; i < npages; i++, iova += ZPCI_PAGE_SIZE) {
-		rc = pte_addr(t, iova, false, &pte);
-		if (!rc)
-			rc = zpci_mem_write64(&t->mem, pte, ZPCI_PTE_INVALID);
-		if (rc)
-			return rc;
-	}
-	return 0;
+	return write_ptes(t, iova, npages, false, invalid_entry, NULL, &done);
 }
 
 int zpci_dma_table_map(struct zpci_dma_table *t, dma_addr_t iova, phys_addr_t pa,
 		       u64 npages, bool readonly)
 {
-	phys_addr_t pte;
-	u64 i;
-	int rc = 0;
+	struct map_ctx ctx = { pa, readonly };
+	u64 done;
+	int rc;
 
 	if (!range_in_table(iova, npages) || !zpci_is_aligned(pa, ZPCI_PAGE_SIZE))
 		return -EINVAL;
-	for (i = 0; i < npages; i++) {
-		dma_addr_t page = iova + (i << ZPCI_PAGE_SHIFT);
-
-		rc = pte_addr(t, page, true, &pte);
-		if (!rc)
-			rc = zpci_mem_write64(&t->mem, pte,
-					      zpci_mk_pte(pa + (i << ZPCI_PAGE_SHIFT), readonly));
-		if (rc)
-			goto undo;
-	}
-	return 0;
-
-undo:
-	/* Pages [0, i) are mapped; take them back, newest first. */
-	while (i--)
-		zpci_dma_table_unmap(t, iova + (i << ZPCI_PAGE_SHIFT), 1);
+	rc = write_ptes(t, iova, npages, true, mapped_entry, &ctx, &done);
+	/* Pages [0, done) are mapped; take them back. */
+	if (rc && done)
+		zpci_dma_table_unmap(t, iova, done);
 	return rc;
 }
 

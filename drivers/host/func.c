@@ -264,9 +264,12 @@ static bool lookup(const struct zpci_func *f, dma_addr_t iova, enum zpci_dma_dir
 {
 	struct zpci_ftlb_entry e;
 
-	memset(out, 0, sizeof(*out));
-	if (!f->enabled || f->blocked) {
-		out->blocked = true;
+	out->hit = false;
+	out->stale = false;
+	out->blocked = !f->enabled || f->blocked;
+	if (out->blocked) {
+		out->x.fault = ZPCI_FAULT_NONE;
+		out->x.nr_steps = 0;
 		return false;
 	}
 	if (!zpci_ftlb_lookup(&f->tlb, iova, &e) || (e.readonly && dir == ZPCI_DMA_WRITE)) {
@@ -274,6 +277,9 @@ static bool lookup(const struct zpci_func *f, dma_addr_t iova, enum zpci_dma_dir
 		return false;
 	}
 	out->hit = true;
+	out->x.fault = ZPCI_FAULT_NONE;
+	out->x.pec = ZPCI_PEC_NONE;
+	out->x.nr_steps = 0;
 	out->x.addr = e.frame | (iova & ~ZPCI_PAGE_MASK);
 	out->x.frame_size = ZPCI_PAGE_SIZE;
 	out->x.readonly = e.readonly;

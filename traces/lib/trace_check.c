@@ -108,6 +108,8 @@ static int check_new_id(struct check *k, enum live_kind kind)
 	u64 len = rec->len;
 	u32 i;
 
+	if (rec->id == ZPCI_U64MAP_EMPTY)
+		return check_fail(k, "ID %" PRIu64 " is reserved", rec->id);
 	if (zpci_u64map_find(k->live, rec->id))
 		return check_fail(k, "ID %" PRIu64 " is already live", rec->id);
 	if (kind == LIVE_SG) {

@@ -37,6 +37,21 @@ enum dma_data_direction {
 
 #define ZPCI_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
+/* s390 is big-endian; the simulator's memory images are too. */
+static inline u64 cpu_to_be64(u64 v)
+{
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	return __builtin_bswap64(v);
+#else
+	return v;
+#endif
+}
+
+static inline u64 be64_to_cpu(u64 v)
+{
+	return cpu_to_be64(v);
+}
+
 static inline bool zpci_is_aligned(u64 x, u64 align)
 {
 	return (x & (align - 1)) == 0;

@@ -2,8 +2,12 @@
 /*
  * A map from u64 keys to u64 values: open addressing with linear probing,
  * deletion by backward shift (no tombstones), doubling at half load.
+ * Keys 16 apart share a hashed group and sit in neighbouring slots, so
+ * runs of nearby keys (pages of one mapping) stay in a few cache lines.
  * Iteration order depends only on the operations done, never on
  * addresses, so whatever walks it stays deterministic.
+ *
+ * ZPCI_U64MAP_EMPTY marks free slots and cannot be a key.
  */
 #ifndef ZPCI_U64MAP_H
 #define ZPCI_U64MAP_H
@@ -14,10 +18,11 @@
 extern "C" {
 #endif
 
+#define ZPCI_U64MAP_EMPTY	UINT64_MAX
+
 struct zpci_u64map_slot {
 	u64 key;
 	u64 val;
-	bool used;
 };
 
 struct zpci_u64map {
@@ -31,7 +36,7 @@ void zpci_u64map_destroy(struct zpci_u64map *m);
 
 /* The value stored for @key, or NULL. */
 u64 *zpci_u64map_find(const struct zpci_u64map *m, u64 key);
-/* Insert or overwrite.  0 or -ENOMEM. */
+/* Insert or overwrite.  0, -ENOMEM, or -EINVAL for ZPCI_U64MAP_EMPTY. */
 int zpci_u64map_put(struct zpci_u64map *m, u64 key, u64 val);
 /* true if @key was there. */
 bool zpci_u64map_remove(struct zpci_u64map *m, u64 key);

@@ -1,0 +1,118 @@
+// SPDX-License-Identifier: MIT
+// replay_throughput: functional replay speed on generated traces.
+//
+//   replay_throughput [RECORDS [DIR]]     (default 10^7 records, DIR ".")
+//
+// For each workload it generates a binary trace of RECORDS records in DIR
+// (kept and reused if present), then times, in the same run: reading the
+// trace alone (the baseline: the cost of the trace format) and replaying it
+// on the bare design with the lazy policy.  Prints records/s for both, their
+// ratio, translations/s, and the process's peak RSS after each workload, so
+// that RSS growth with trace length shows.
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+#include <sys/resource.h>
+#include <sys/stat.h>
+
+#include <ztrace/gen.h>
+
+#include "replay.h"
+#include "trace_io.h"
+
+using namespace zpcisim;
+
+namespace {
+
+double seconds_since(std::chrono::steady_clock::time_point t0)
+{
+	return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+
+long peak_rss_kib()
+{
+	struct rusage ru;
+	getrusage(RUSAGE_SELF, &ru);
+	return ru.ru_maxrss;
+}
+
+bool ensure_trace(const std::string &workload, uint64_t records, const std::string &path)
+{
+	struct stat st;
+	if (stat(path.c_str(), &st) == 0)
+		return true;
+	ztrace_gen_cfg cfg{ records, 1, ZTRACE_GEN_DEFAULT_MEM, false };
+	ztrace_diag diag;
+	if (ztrace_generate(workload.c_str(), &cfg, path.c_str(), ZTRACE_BINARY, &diag)) {
+		fprintf(stderr, "replay_throughput: %s\n", diag.msg);
+		return false;
+	}
+	return true;
+}
+
+// Records per second of reading @path without replaying it.
+double read_only(const std::string &path, uint64_t *records)
+{
+	std::string err;
+	Reader r = open_trace(path, &err);
+	ztrace_rec rec;
+	ztrace_diag diag;
+	auto t0 = std::chrono::steady_clock::now();
+	while (ztrace_next(r.get(), &rec, &diag) == 1)
+		;
+	*records = ztrace_reader_records(r.get());
+	return *records / seconds_since(t0);
+}
+
+// Records per second of replaying @path; translations in *xlates.
+double replay(const std::string &path, uint64_t *xlates)
+{
+	std::string err;
+	Reader r = open_trace(path, &err);
+	Replay rp(*ztrace_reader_header(r.get()), ReplayOptions{});
+	ztrace_rec rec;
+	ztrace_diag diag;
+	auto t0 = std::chrono::steady_clock::now();
+	while (ztrace_next(r.get(), &rec, &diag) == 1)
+		if (!rp.step(rec, r.get(), &err)) {
+			fprintf(stderr, "replay_throughput: %s\n", err.c_str());
+			exit(1);
+		}
+	rp.finish();
+	double t = seconds_since(t0);
+	*xlates = 0;
+	for (uint32_t i = 0; i < rp.functions(); i++) {
+		FunctionStats s = rp.function_stats(i);
+		*xlates += s.func.iotlb_hits + s.func.iotlb_misses;
+	}
+	return rp.stats().records / t;
+}
+
+}  // namespace
+
+int main(int argc, char **argv)
+{
+	uint64_t records = argc > 1 ? strtoull(argv[1], nullptr, 0) : 10000000;
+	std::string dir = argc > 2 ? argv[2] : ".";
+
+	if (argc > 3 || !records) {
+		fprintf(stderr, "usage: replay_throughput [RECORDS [DIR]]\n");
+		return 2;
+	}
+	printf("%-9s %10s %12s %12s %6s %12s %10s\n", "workload", "records", "read_rec/s",
+	       "replay_rec/s", "ratio", "xlate/s", "peak_rss");
+	for (const char *w : { "net", "storage", "coherent", "mixed", "churn" }) {
+		std::string path = dir + "/bench-" + w + "-" + std::to_string(records) + ".ztb";
+		uint64_t n, xlates;
+		if (!ensure_trace(w, records, path))
+			return 1;
+		double base = read_only(path, &n);
+		double rate = replay(path, &xlates);
+		printf("%-9s %10llu %12.0f %12.0f %6.3f %12.0f %7ld MiB\n", w,
+		       static_cast<unsigned long long>(n), base, rate, rate / base,
+		       xlates * rate / n, peak_rss_kib() / 1024);
+		fflush(stdout);
+	}
+	return 0;
+}

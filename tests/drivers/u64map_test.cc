@@ -1,0 +1,122 @@
+// SPDX-License-Identifier: MIT
+// The u64 hash map against std::map, with dense runs of keys (as IOVA
+// pages are) and range removals of every size.
+#include <gtest/gtest.h>
+
+#include <map>
+
+#include <zpci/prng.h>
+#include <zpci/u64map.h>
+
+namespace {
+
+class U64Map : public ::testing::Test {
+protected:
+	U64Map() { EXPECT_EQ(zpci_u64map_init(&m_), 0); }
+	~U64Map() override { zpci_u64map_destroy(&m_); }
+
+	void check_all()
+	{
+		ASSERT_EQ(m_.nr, model_.size());
+		for (const auto &[k, v] : model_) {
+			const uint64_t *got = zpci_u64map_find(&m_, k);
+			ASSERT_NE(got, nullptr) << k;
+			ASSERT_EQ(*got, v) << k;
+		}
+	}
+
+	zpci_u64map m_{};
+	std::map<uint64_t, uint64_t> model_;
+};
+
+TEST_F(U64Map, DenseRunsAndRangeRemovalsMatchAModel)
+{
+	zpci_prng r;
+	zpci_prng_seed(&r, 11);
+	for (int op = 0; op < 4000; op++) {
+		uint64_t base = zpci_prng_below(&r, 1 << 20);
+		switch (zpci_prng_below(&r, 4)) {
+		case 0:
+		case 1:	// a dense run, as the pages of one mapping
+			for (uint64_t k = base; k < base + 1 + zpci_prng_below(&r, 64); k++) {
+				ASSERT_EQ(zpci_u64map_put(&m_, k, k * 3), 0);
+				model_[k] = k * 3;
+			}
+			break;
+		case 2: {	// a range removal, small or sweeping
+			uint64_t len = zpci_prng_below(&r, 4) ? zpci_prng_below(&r, 100)
+							      : zpci_prng_below(&r, 1 << 20);
+			uint64_t n = 0;
+			for (auto it = model_.lower_bound(base); it != model_.end() && it->first <= base + len;) {
+				it = model_.erase(it);
+				n++;
+			}
+			ASSERT_EQ(zpci_u64map_remove_range(&m_, base, base + len), n);
+			break;
+		}
+		default: {	// scattered keys, far apart
+			uint64_t k = zpci_prng_next(&r) >> 1;
+			ASSERT_EQ(zpci_u64map_put(&m_, k, op), 0);
+			model_[k] = op;
+		}
+		}
+		if (op % 97 == 0) {
+			ASSERT_NO_FATAL_FAILURE(check_all());
+		}
+	}
+	check_all();
+}
+
+// Keys that share a hash group and wrap the table end must all stay findable
+// through every kind of removal.
+TEST_F(U64Map, CollidingKeysSurviveRemovalsAroundThem)
+{
+	for (uint64_t k = 0; k < 5000; k++) {
+		ASSERT_EQ(zpci_u64map_put(&m_, k << 20, k), 0);
+		model_[k << 20] = k;
+	}
+	for (uint64_t k = 0; k < 5000; k += 3) {
+		EXPECT_TRUE(zpci_u64map_remove(&m_, k << 20));
+		model_.erase(k << 20);
+	}
+	ASSERT_NO_FATAL_FAILURE(check_all());
+	uint64_t n = 0;
+	for (auto it = model_.lower_bound(1000ULL << 20); it != model_.end() && it->first <= (4000ULL << 20);) {
+		it = model_.erase(it);
+		n++;
+	}
+	EXPECT_EQ(zpci_u64map_remove_range(&m_, 1000ULL << 20, 4000ULL << 20), n);
+	check_all();
+}
+
+// A wide range that removes about half of a well-filled table: the
+// survivors are re-placed, and every one must stay findable.
+TEST_F(U64Map, WideRemovalKeepsEverySurvivorFindable)
+{
+	zpci_prng r;
+	zpci_prng_seed(&r, 5);
+	for (int round = 0; round < 4; round++) {
+		for (int i = 0; i < 30000; i++) {
+			uint64_t k = zpci_prng_next(&r) >> 1;
+			ASSERT_EQ(zpci_u64map_put(&m_, k, i), 0);
+			model_[k] = i;
+		}
+		uint64_t lo = zpci_prng_next(&r) >> 2, hi = lo + (1ULL << 61), n = 0;
+		for (auto it = model_.lower_bound(lo); it != model_.end() && it->first <= hi;) {
+			it = model_.erase(it);
+			n++;
+		}
+		ASSERT_EQ(zpci_u64map_remove_range(&m_, lo, hi), n);
+		ASSERT_NO_FATAL_FAILURE(check_all());
+	}
+}
+
+TEST_F(U64Map, TheEmptyMarkerIsNotAKey)
+{
+	EXPECT_EQ(zpci_u64map_put(&m_, ZPCI_U64MAP_EMPTY, 1), -EINVAL);
+	EXPECT_EQ(zpci_u64map_find(&m_, ZPCI_U64MAP_EMPTY), nullptr);
+	EXPECT_EQ(zpci_u64map_put(&m_, ZPCI_U64MAP_EMPTY - 1, 1), 0);
+	EXPECT_EQ(zpci_u64map_remove_range(&m_, 0, ZPCI_U64MAP_EMPTY), 1u);
+}
+
+}  // namespace
