@@ -8,6 +8,7 @@
 #include <string>
 
 #include "cli.h"
+#include "support/bad_records.h"
 
 namespace zpcisim {
 namespace {
@@ -141,6 +142,26 @@ TEST(TraceCli, GenValidateStatsConvertHead)
 	EXPECT_EQ(run({ "trace", "gen", "nope", d.file("x.ztr") }).rc, 2);
 	EXPECT_EQ(run({ "trace", "frobnicate" }).rc, 2);
 	EXPECT_EQ(run({ "help", "trace" }).out, run({ "trace", "--help" }).out);
+}
+
+// Every malformed record class: exit 2 and one line naming file:line, from
+// both commands that read traces.
+TEST(TraceCli, EveryMalformedRecordIsExitTwoWithItsPosition)
+{
+	TempDir d;
+	for (const auto &c : test::bad_records()) {
+		std::ofstream(d.file("bad.ztr")) << test::kCorpusHeader << c.line << "\n";
+		for (const char *cmd : { "validate", "replay" }) {
+			Args args = cmd == std::string("replay") ? Args{ "replay", d.file("bad.ztr") }
+							      : Args{ "trace", "validate", d.file("bad.ztr") };
+			CliRun r = run(args);
+			std::string prefix = cmd == std::string("replay") ? "zpcisim replay: "
+									 : "zpcisim trace validate: ";
+			EXPECT_EQ(r.rc, 2) << cmd << ": " << c.line;
+			EXPECT_EQ(r.err, prefix + d.file("bad.ztr") + ":5: " + c.error + "\n") << cmd;
+			EXPECT_EQ(r.out, "") << cmd;
+		}
+	}
 }
 
 TEST(TraceCli, ValidateNamesTheFirstProblem)

@@ -12,6 +12,8 @@
 #include <ztrace/gen.h>
 #include <ztrace/trace.h>
 
+#include "support/bad_records.h"
+
 namespace {
 
 class TempDir {
@@ -197,36 +199,12 @@ TEST(TraceGen, EveryWorkloadIsValid)
 // One bad line after a good header: the error names file:line and the problem.
 TEST(TraceFormat, EveryMalformedRecordClassHasItsError)
 {
-	const struct {
-		const char *line, *want;
-	} cases[] = {
-		{ "0 0 mpa 1 0x1000 10 to-device",
-		  "unknown record 'mpa', expected one of attach, detach, map, unmap, map-sg, unmap-sg, "
-		  "alloc, free, dma, dma-iova, rpcit" },
-		{ "0 0", "record needs TIME FN KIND, found 2 fields" },
-		{ "x 0 attach", "time 'x' is not a number" },
-		{ "0 3 attach", "function '3' is not one of the header's 0-0" },
-		{ "0 0 map 1 0x1000 10", "map takes 4 arguments, found 3" },
-		{ "0 0 map one 0x1000 10 to-device", "map: ID 'one' is not a number" },
-		{ "0 0 map 1 0x1000 10 sideways",
-		  "direction 'sideways', expected bidirectional, to-device, from-device or none" },
-		{ "0 0 dma 1 0 10 execute", "access 'execute', expected read or write" },
-		{ "0 0 map 1 0x1000 10 to-device seg=1", "map: unknown key 'seg'" },
-		{ "0 0 unmap 1 iova=5", "unmap: unknown key 'iova'" },
-		{ "0 0 map 1 0x1000 10 to-device cpu=x", "map: cpu=x is not a number" },
-		{ "0 0 map 1 0x1000 10 to-device extra", "map: unexpected 'extra' after its arguments" },
-		{ "0 0 map-sg 1 to-device 0x1000", "scatter-gather element '0x1000' is not PA:LEN" },
-		{ "0 0 map-sg 1 to-device 0x1000:zz", "scatter-gather element '0x1000:zz' is not PA:LEN" },
-		{ "0 0 map-sg 1 to-device ,", "empty scatter-gather list" },
-		{ "0 0 rpcit 0x1000", "rpcit takes 2 arguments, found 1" },
-		{ "99999999999999999999 0 attach", "time '99999999999999999999' is not a number" },
-	};
 	TempDir d;
-	for (const auto &c : cases) {
-		spit(d.file("bad.ztr"), kHeader + "0 0 attach\n" + c.line + "\n");
+	for (const auto &c : zpcisim::test::bad_records()) {
+		spit(d.file("bad.ztr"), zpcisim::test::kCorpusHeader + c.line + "\n");
 		std::string err;
 		read_all(d.file("bad.ztr"), &err);
-		EXPECT_EQ(err, d.file("bad.ztr") + ":5: " + c.want) << c.line;
+		EXPECT_EQ(err, d.file("bad.ztr") + ":5: " + c.error) << c.line;
 	}
 }
 
