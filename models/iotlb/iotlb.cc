@@ -1,0 +1,126 @@
+// SPDX-License-Identifier: MIT
+#include "iotlb/iotlb.h"
+
+#include <stdexcept>
+
+namespace zpcisim {
+
+TaggedCache::TaggedCache(const CacheParams &p) : p_(p)
+{
+	if (p.entries == 0 || (p.assoc && p.entries % p.assoc))
+		throw std::invalid_argument("cache: entries must be a non-zero multiple of assoc");
+	ways_ = p.assoc ? p.assoc : p.entries;
+	sets_ = p.entries / ways_;
+	lines_.resize(p.entries);
+	zpci_prng_seed(&prng_, p.seed);
+}
+
+uint32_t TaggedCache::set_of(uint64_t key) const
+{
+	return key % sets_;
+}
+
+TaggedCache::Line *TaggedCache::find(uint32_t fh, uint64_t key)
+{
+	Line *set = &lines_[set_of(key) * ways_];
+
+	for (uint32_t w = 0; w < ways_; w++)
+		if (set[w].valid && set[w].fh == fh && set[w].key == key)
+			return &set[w];
+	return nullptr;
+}
+
+std::optional<uint64_t> TaggedCache::lookup(uint32_t fh, uint64_t key)
+{
+	if (!p_.enabled)
+		return std::nullopt;
+	stats_.lookups++;
+	Line *l = find(fh, key);
+	if (!l) {
+		stats_.misses++;
+		return std::nullopt;
+	}
+	stats_.hits++;
+	if (p_.policy == Replacement::Lru)
+		l->stamp = ++clock_;
+	return l->value;
+}
+
+// An invalid way if there is one, else the one the policy picks.
+TaggedCache::Line &TaggedCache::victim(uint32_t set)
+{
+	Line *s = &lines_[set * ways_];
+
+	for (uint32_t w = 0; w < ways_; w++)
+		if (!s[w].valid)
+			return s[w];
+	stats_.evictions++;
+	if (p_.policy == Replacement::Random)
+		return s[zpci_prng_below(&prng_, ways_)];
+	Line *oldest = &s[0];
+	for (uint32_t w = 1; w < ways_; w++)
+		if (s[w].stamp < oldest->stamp)
+			oldest = &s[w];
+	return *oldest;
+}
+
+void TaggedCache::insert(uint32_t fh, uint64_t key, uint64_t value)
+{
+	if (!p_.enabled)
+		return;
+	Line *l = find(fh, key);
+	if (!l)
+		l = &victim(set_of(key));
+	stats_.inserts++;
+	*l = Line{ true, fh, key, value, ++clock_ };
+}
+
+void TaggedCache::invalidate_range(uint32_t fh, uint64_t first, uint64_t last)
+{
+	// A short range looks up its keys; a long one sweeps the cache.
+	if (last - first < lines_.size()) {
+		for (uint64_t k = first;; k++) {
+			if (Line *l = find(fh, k)) {
+				l->valid = false;
+				stats_.invalidations++;
+			}
+			if (k == last)
+				return;
+		}
+	}
+	for (Line &l : lines_)
+		if (l.valid && l.fh == fh && l.key >= first && l.key <= last) {
+			l.valid = false;
+			stats_.invalidations++;
+		}
+}
+
+void TaggedCache::invalidate_function(uint32_t fh)
+{
+	for (Line &l : lines_)
+		if (l.valid && l.fh == fh) {
+			l.valid = false;
+			stats_.invalidations++;
+		}
+}
+
+void TaggedCache::invalidate_all()
+{
+	for (Line &l : lines_)
+		if (l.valid) {
+			l.valid = false;
+			stats_.invalidations++;
+		}
+}
+
+void TaggedCache::register_stats(StatsRegistry &reg, const std::string &block)
+{
+	reg.add(block, "lookups", &stats_.lookups, "lookups while enabled");
+	reg.add(block, "hits", &stats_.hits, "lookups that found their entry");
+	reg.add(block, "misses", &stats_.misses, "lookups that did not");
+	reg.add(block, "inserts", &stats_.inserts, "entries filled");
+	reg.add(block, "evictions", &stats_.evictions, "valid entries replaced to make room");
+	reg.add(block, "invalidations", &stats_.invalidations, "entries dropped by invalidation");
+}
+
+}  // namespace zpcisim

@@ -1,0 +1,87 @@
+// SPDX-License-Identifier: MIT
+// Iotlb: the DMA translation unit's translation cache, and its walk cache.
+//
+// Models: a set-associative cache of 4 KiB translations tagged by function
+// handle and IOVA page, with LRU, FIFO or seeded random replacement;
+// invalidation by range, by function and globally (what RPCIT and IOAT
+// changes do); an optional walk cache of segment-table entries (the
+// page-table origin for a 1 MiB region), so that a miss there costs one
+// memory reference instead of a full walk.
+// Does not model: large-frame entries (translations are cached per 4 KiB
+// page whatever the frame size), prefetching, ECC, timing (the Dtu adds the
+// lookup latency).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <zpci/prng.h>
+
+#include "stats/stats.h"
+
+namespace zpcisim {
+
+enum class Replacement { Lru, Fifo, Random };
+
+// Parameters of one cache (the IOTLB or the walk cache).
+struct CacheParams {
+	// Entries in total.  Assumption (gem5 SMMUv3 main TLB size).
+	uint32_t entries = 2048;
+	// Ways per set; 0 = fully associative.  Assumption (gem5: 4-way).
+	uint32_t assoc = 4;
+	Replacement policy = Replacement::Lru;
+	// Seed of the random policy.
+	uint64_t seed = 1;
+	bool enabled = true;
+};
+
+struct CacheStats {
+	uint64_t lookups = 0;
+	uint64_t hits = 0;
+	uint64_t misses = 0;
+	uint64_t inserts = 0;
+	uint64_t evictions = 0;
+	uint64_t invalidations = 0;	// entries dropped by invalidate_*
+};
+
+// A set-associative cache from (fh, key) to a u64 value.  The IOTLB keys
+// by IOVA page, the walk cache by IOVA segment; both use this one class.
+class TaggedCache {
+public:
+	TaggedCache(const CacheParams &p);
+
+	std::optional<uint64_t> lookup(uint32_t fh, uint64_t key);
+	void insert(uint32_t fh, uint64_t key, uint64_t value);
+	// Drop @fh's entries with key in [first, last].
+	void invalidate_range(uint32_t fh, uint64_t first, uint64_t last);
+	void invalidate_function(uint32_t fh);
+	void invalidate_all();
+
+	const CacheParams &params() const { return p_; }
+	const CacheStats &stats() const { return stats_; }
+	void register_stats(StatsRegistry &reg, const std::string &block);
+
+private:
+	struct Line {
+		bool valid = false;
+		uint32_t fh = 0;
+		uint64_t key = 0;
+		uint64_t value = 0;
+		uint64_t stamp = 0;	// last use (LRU) or fill (FIFO)
+	};
+
+	uint32_t set_of(uint64_t key) const;
+	Line *find(uint32_t fh, uint64_t key);
+	Line &victim(uint32_t set);
+
+	CacheParams p_;
+	uint32_t sets_, ways_;
+	std::vector<Line> lines_;
+	uint64_t clock_ = 0;
+	zpci_prng prng_;
+	CacheStats stats_;
+};
+
+}  // namespace zpcisim

@@ -1,0 +1,214 @@
+// SPDX-License-Identifier: MIT
+// The translation caches against a plain reference cache written from the
+// policy definitions: per set, a list of (fh, key) in replacement order.
+// It knows LRU and FIFO; the random policy is checked on its own.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <deque>
+#include <map>
+
+#include <zpci/prng.h>
+
+#include "iotlb/iotlb.h"
+
+namespace zpcisim::test {
+namespace {
+
+class ReferenceCache {
+public:
+	explicit ReferenceCache(const CacheParams &p)
+		: p_(p), ways_(p.assoc ? p.assoc : p.entries), sets_(p.entries / ways_)
+	{
+	}
+
+	std::optional<uint64_t> lookup(uint32_t fh, uint64_t key)
+	{
+		auto &set = sets_map_[key % sets_];
+		auto it = std::find_if(set.begin(), set.end(), [&](const Entry &e) {
+			return e.fh == fh && e.key == key;
+		});
+		if (it == set.end())
+			return std::nullopt;
+		Entry e = *it;
+		if (p_.policy == Replacement::Lru) {	// most recent at the back
+			set.erase(it);
+			set.push_back(e);
+		}
+		return e.value;
+	}
+
+	void insert(uint32_t fh, uint64_t key, uint64_t value)
+	{
+		auto &set = sets_map_[key % sets_];
+		auto it = std::find_if(set.begin(), set.end(), [&](const Entry &e) {
+			return e.fh == fh && e.key == key;
+		});
+		if (it != set.end())
+			set.erase(it);	// refilled: newest in both LRU and FIFO order
+		else if (set.size() == ways_)
+			set.pop_front();
+		set.push_back({ fh, key, value });
+	}
+
+	void invalidate(uint32_t fh, uint64_t first, uint64_t last)
+	{
+		for (auto &[s, set] : sets_map_)
+			set.erase(std::remove_if(set.begin(), set.end(),
+						 [&](const Entry &e) {
+							 return e.fh == fh && e.key >= first && e.key <= last;
+						 }),
+				  set.end());
+	}
+
+private:
+	struct Entry {
+		uint32_t fh;
+		uint64_t key, value;
+	};
+
+	CacheParams p_;
+	uint32_t ways_, sets_;
+	std::map<uint64_t, std::deque<Entry>> sets_map_;
+};
+
+struct Shape {
+	uint32_t entries, assoc;
+	Replacement policy;
+};
+
+class CachePolicy : public ::testing::TestWithParam<Shape> {};
+
+// Random operations over a small key space: every lookup agrees with the
+// reference, hits and misses alike.
+TEST_P(CachePolicy, AgreesWithTheReferenceCache)
+{
+	CacheParams p;
+	p.entries = GetParam().entries;
+	p.assoc = GetParam().assoc;
+	p.policy = GetParam().policy;
+	TaggedCache cache(p);
+	ReferenceCache ref(p);
+	zpci_prng r;
+	zpci_prng_seed(&r, 77);
+	uint64_t hits = 0;
+
+	for (int op = 0; op < 200000; op++) {
+		uint32_t fh = 1 + zpci_prng_below(&r, 2);
+		uint64_t key = zpci_prng_below(&r, 3 * p.entries);
+		switch (zpci_prng_below(&r, 20)) {
+		case 0: {
+			uint64_t last = key + zpci_prng_below(&r, 40);
+			cache.invalidate_range(fh, key, last);
+			ref.invalidate(fh, key, last);
+			break;
+		}
+		case 1:
+		case 2:
+		case 3:
+		case 4:
+		case 5:
+			cache.insert(fh, key, key * 7 + fh);
+			ref.insert(fh, key, key * 7 + fh);
+			break;
+		default: {
+			auto a = cache.lookup(fh, key), b = ref.lookup(fh, key);
+			ASSERT_EQ(a.has_value(), b.has_value()) << "op " << op << " key " << key;
+			if (a) {
+				ASSERT_EQ(*a, *b);
+				hits++;
+			}
+		}
+		}
+	}
+	EXPECT_GT(hits, 1000u);
+	EXPECT_EQ(cache.stats().hits, hits);
+	EXPECT_EQ(cache.stats().lookups, cache.stats().hits + cache.stats().misses);
+}
+
+INSTANTIATE_TEST_SUITE_P(Shapes, CachePolicy,
+			 ::testing::Values(Shape{ 64, 4, Replacement::Lru }, Shape{ 64, 4, Replacement::Fifo },
+					   Shape{ 64, 0, Replacement::Lru }, Shape{ 64, 1, Replacement::Fifo },
+					   Shape{ 128, 8, Replacement::Fifo }, Shape{ 32, 0, Replacement::Fifo }));
+
+// LRU and FIFO differ exactly where a hit refreshes an entry.
+TEST(TaggedCache, LruKeepsWhatWasUsedFifoDoesNot)
+{
+	for (Replacement pol : { Replacement::Lru, Replacement::Fifo }) {
+		CacheParams p;
+		p.entries = 2;
+		p.assoc = 2;
+		p.policy = pol;
+		TaggedCache c(p);
+		c.insert(1, 10, 100);
+		c.insert(1, 12, 120);
+		ASSERT_TRUE(c.lookup(1, 10));	// refresh 10 (LRU only)
+		c.insert(1, 14, 140);		// evicts 12 (LRU) or 10 (FIFO)
+		EXPECT_EQ(c.lookup(1, 10).has_value(), pol == Replacement::Lru);
+		EXPECT_EQ(c.lookup(1, 12).has_value(), pol == Replacement::Fifo);
+		EXPECT_EQ(c.stats().evictions, 1u);
+	}
+}
+
+TEST(TaggedCache, RandomIsSeededAndStaysWithinItsSet)
+{
+	CacheParams p;
+	p.entries = 16;
+	p.assoc = 4;
+	p.policy = Replacement::Random;
+	p.seed = 9;
+	TaggedCache a(p), b(p);
+	for (uint64_t k = 0; k < 1000; k++) {
+		a.insert(1, k * 4, k);	// all in set 0
+		b.insert(1, k * 4, k);
+	}
+	int live = 0;
+	for (uint64_t k = 0; k < 1000; k++) {
+		auto x = a.lookup(1, k * 4), y = b.lookup(1, k * 4);
+		ASSERT_EQ(x.has_value(), y.has_value());
+		live += x.has_value();
+	}
+	EXPECT_EQ(live, 4);	// one set of four ways
+	EXPECT_EQ(a.stats().evictions, 996u);
+}
+
+TEST(TaggedCache, InvalidationsByRangeFunctionAndAll)
+{
+	CacheParams p;
+	p.entries = 64;
+	TaggedCache c(p);
+	for (uint64_t k = 0; k < 32; k++) {
+		c.insert(1, k, k);
+		c.insert(2, k, k);
+	}
+	c.invalidate_range(1, 4, 7);
+	EXPECT_FALSE(c.lookup(1, 5));
+	EXPECT_TRUE(c.lookup(2, 5));
+	EXPECT_TRUE(c.lookup(1, 8));
+	c.invalidate_range(2, 0, UINT64_MAX);	// sweeping path
+	EXPECT_FALSE(c.lookup(2, 20));
+	EXPECT_TRUE(c.lookup(1, 20));
+	c.invalidate_function(1);
+	EXPECT_FALSE(c.lookup(1, 20));
+	c.insert(3, 1, 1);
+	c.invalidate_all();
+	EXPECT_FALSE(c.lookup(3, 1));
+	EXPECT_EQ(c.stats().invalidations, 4u + 32 + 28 + 1);
+}
+
+TEST(TaggedCache, DisabledCacheNeverHits)
+{
+	CacheParams p;
+	p.enabled = false;
+	TaggedCache c(p);
+	c.insert(1, 1, 1);
+	EXPECT_FALSE(c.lookup(1, 1));
+	EXPECT_EQ(c.stats().lookups, 0u);
+	CacheParams bad;
+	bad.entries = 10;
+	bad.assoc = 4;
+	EXPECT_THROW(TaggedCache{ bad }, std::invalid_argument);
+}
+
+}  // namespace
+}  // namespace zpcisim::test
