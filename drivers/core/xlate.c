@@ -83,7 +83,7 @@ enum zpci_pec zpci_fault_pec(enum zpci_fault fault)
 	return (unsigned int)fault < ZPCI_NR_FAULTS ? zpci_faults[fault].pec : ZPCI_PEC_SYSTEM_ERROR;
 }
 
-static enum zpci_fault xlate_fail(struct zpci_xlate *x, enum zpci_fault fault)
+static enum zpci_fault xlate_set(struct zpci_xlate *x, enum zpci_fault fault)
 {
 	x->fault = fault;
 	x->pec = zpci_fault_pec(fault);
@@ -117,16 +117,87 @@ static bool iova_in_span(dma_addr_t iova, const struct zpci_level_desc *top)
 	return span_bits >= 64 || (iova >> span_bits) == 0;
 }
 
+enum zpci_fault zpci_walk_start(const struct zpci_dma_space *space, dma_addr_t iova,
+				struct zpci_walk *w)
+{
+	enum zpci_level level;
+
+	if (!zpci_iota_enabled(space->iota))
+		return ZPCI_FAULT_NO_IOTA;
+	if (iova < space->pba || iova > space->pal)
+		return ZPCI_FAULT_APERTURE;
+	if (!iota_top_level(space->iota, &level) ||
+	    zpci_iota_fs(space->iota) > ZPCI_IOTA_FS_2G)
+		return ZPCI_FAULT_IOTA_FORMAT;
+	if (!iova_in_span(iova, zpci_level_info(level)))
+		return ZPCI_FAULT_TABLE_SPAN;
+	w->level = level;
+	w->table = zpci_iota_origin(space->iota);
+	w->toff = 0;
+	w->tlen = ZPCI_TABLE_LEN_FULL;
+	w->readonly = false;
+	return ZPCI_FAULT_NONE;
+}
+
+static unsigned int walk_index(const struct zpci_walk *w, dma_addr_t iova)
+{
+	const struct zpci_level_desc *d = zpci_level_info(w->level);
+
+	return (iova >> d->shift) & ((1ULL << d->index_bits) - 1);
+}
+
+enum zpci_fault zpci_walk_entry_addr(const struct zpci_walk *w, dma_addr_t iova,
+				     phys_addr_t *addr)
+{
+	const struct zpci_level_desc *d = zpci_level_info(w->level);
+	unsigned int index = walk_index(w, iova);
+	unsigned int quarter = index >> (d->index_bits - ZPCI_TABLE_QUARTER_BITS);
+
+	*addr = w->table + index * ZPCI_ENTRY_SIZE;
+	if (quarter < w->toff || quarter > w->tlen)
+		return ZPCI_FAULT_TABLE_LENGTH;
+	return ZPCI_FAULT_NONE;
+}
+
+enum zpci_walk_next zpci_walk_entry(struct zpci_walk *w, const struct zpci_dma_space *space,
+				    dma_addr_t iova, u64 entry, enum zpci_fault *fault,
+				    phys_addr_t *addr, u64 *frame_size)
+{
+	const struct zpci_level_desc *d = zpci_level_info(w->level);
+
+	if (entry & d->invalid_bit) {
+		*fault = ZPCI_FAULT_INVALID_ENTRY;
+		return ZPCI_WALK_FAULT;
+	}
+	if (d->typed && (entry & ZPCI_TABLE_TYPE_MASK) != d->table_type) {
+		*fault = ZPCI_FAULT_TABLE_TYPE;
+		return ZPCI_WALK_FAULT;
+	}
+	if (entry & ZPCI_TABLE_PROTECTED)
+		w->readonly = true;
+	if (!d->leaf && !(d->frame_size && (entry & ZPCI_TABLE_FC))) {
+		w->toff = d->region ? zpci_rte_offset(entry) : 0;
+		w->tlen = d->region ? zpci_rte_length(entry) : ZPCI_TABLE_LEN_FULL;
+		w->table = entry & d->origin_mask;
+		w->level++;
+		return ZPCI_WALK_TABLE;
+	}
+	if (!d->leaf && !space->large_frames) {
+		*fault = ZPCI_FAULT_FRAME_CONTROL;
+		return ZPCI_WALK_FAULT;
+	}
+	*frame_size = d->frame_size;
+	*addr = zpci_align_down(entry, d->frame_size) | (iova & (d->frame_size - 1));
+	return ZPCI_WALK_FRAME;
+}
+
 enum zpci_fault zpci_translate(const struct zpci_mem *mem,
 			       const struct zpci_dma_space *space,
 			       dma_addr_t iova, enum zpci_dma_dir dir,
 			       struct zpci_xlate *x)
 {
-	unsigned int toff = 0, tlen = ZPCI_TABLE_LEN_FULL;
-	const struct zpci_level_desc *d;
-	enum zpci_level level;
-	phys_addr_t table;
-	u64 entry;
+	enum zpci_fault fault;
+	struct zpci_walk w;
 
 	/* Not a memset: the walk steps are written as they are taken. */
 	x->fault = ZPCI_FAULT_NONE;
@@ -135,60 +206,28 @@ enum zpci_fault zpci_translate(const struct zpci_mem *mem,
 	x->frame_size = 0;
 	x->readonly = false;
 	x->nr_steps = 0;
-	if (!zpci_iota_enabled(space->iota))
-		return xlate_fail(x, ZPCI_FAULT_NO_IOTA);
-	if (iova < space->pba || iova > space->pal)
-		return xlate_fail(x, ZPCI_FAULT_APERTURE);
-	if (!iota_top_level(space->iota, &level) ||
-	    zpci_iota_fs(space->iota) > ZPCI_IOTA_FS_2G)
-		return xlate_fail(x, ZPCI_FAULT_IOTA_FORMAT);
-	if (!iova_in_span(iova, zpci_level_info(level)))
-		return xlate_fail(x, ZPCI_FAULT_TABLE_SPAN);
+	fault = zpci_walk_start(space, iova, &w);
+	if (fault)
+		return xlate_set(x, fault);
+	for (;;) {
+		struct zpci_walk_step *step = &x->steps[x->nr_steps++];
+		enum zpci_walk_next next;
 
-	table = zpci_iota_origin(space->iota);
-	for (;; level++) {
-		struct zpci_walk_step *step = &x->steps[x->nr_steps];
-		unsigned int quarter;
-
-		d = zpci_level_info(level);
-		step->level = level;
-		step->index = (iova >> d->shift) & ((1ULL << d->index_bits) - 1);
-		step->entry_addr = table + step->index * ZPCI_ENTRY_SIZE;
+		step->level = w.level;
+		step->index = walk_index(&w, iova);
 		step->entry = 0;
-		x->nr_steps++;
-
-		quarter = step->index >> (d->index_bits - ZPCI_TABLE_QUARTER_BITS);
-		if (quarter < toff || quarter > tlen)
-			return xlate_fail(x, ZPCI_FAULT_TABLE_LENGTH);
-		if (zpci_mem_read64(mem, step->entry_addr, &entry))
-			return xlate_fail(x, ZPCI_FAULT_TABLE_ADDR);
-		step->entry = entry;
-		if (entry & d->invalid_bit)
-			return xlate_fail(x, ZPCI_FAULT_INVALID_ENTRY);
-		if (d->typed && (entry & ZPCI_TABLE_TYPE_MASK) != d->table_type)
-			return xlate_fail(x, ZPCI_FAULT_TABLE_TYPE);
-		if (entry & ZPCI_TABLE_PROTECTED)
-			x->readonly = true;
-		if (d->leaf)
+		fault = zpci_walk_entry_addr(&w, iova, &step->entry_addr);
+		if (fault)
+			return xlate_set(x, fault);
+		if (zpci_mem_read64(mem, step->entry_addr, &step->entry))
+			return xlate_set(x, ZPCI_FAULT_TABLE_ADDR);
+		next = zpci_walk_entry(&w, space, iova, step->entry, &fault, &x->addr,
+				       &x->frame_size);
+		x->readonly = w.readonly;
+		if (next == ZPCI_WALK_FAULT)
+			return xlate_set(x, fault);
+		if (next == ZPCI_WALK_FRAME)
 			break;
-		if (d->frame_size && (entry & ZPCI_TABLE_FC)) {
-			if (!space->large_frames)
-				return xlate_fail(x, ZPCI_FAULT_FRAME_CONTROL);
-			break;
-		}
-		if (d->region) {
-			toff = zpci_rte_offset(entry);
-			tlen = zpci_rte_length(entry);
-		} else {
-			toff = 0;
-			tlen = ZPCI_TABLE_LEN_FULL;
-		}
-		table = entry & d->origin_mask;
 	}
-
-	x->frame_size = d->frame_size;
-	x->addr = zpci_align_down(entry, d->frame_size) | (iova & (d->frame_size - 1));
-	if (dir == ZPCI_DMA_WRITE && x->readonly)
-		return xlate_fail(x, ZPCI_FAULT_PROTECTION);
-	return ZPCI_FAULT_NONE;
+	return xlate_set(x, zpci_walk_finish(&w, dir));
 }

@@ -98,6 +98,44 @@ struct zpci_xlate {
 	struct zpci_walk_step steps[ZPCI_NR_LEVELS];
 };
 
+/*
+ * The walk one entry at a time, for walkers that add caching or nesting:
+ * zpci_walk_start() checks the IOTA and aperture and gives the top level and
+ * table; zpci_walk_entry() says what one fetched entry means.  The reference
+ * translator below is exactly a loop over these.
+ */
+struct zpci_walk {
+	enum zpci_level level;		/* of the next entry to fetch */
+	phys_addr_t table;		/* its table */
+	unsigned int toff, tlen;	/* allowed quarters of that table */
+	bool readonly;			/* protection seen so far */
+};
+
+enum zpci_walk_next {
+	ZPCI_WALK_FAULT,		/* stop: the fault is set */
+	ZPCI_WALK_TABLE,		/* fetch the next level's entry */
+	ZPCI_WALK_FRAME,		/* done: the frame is found */
+};
+
+enum zpci_fault zpci_walk_start(const struct zpci_dma_space *space, dma_addr_t iova,
+				struct zpci_walk *w);
+/* Address of the entry to fetch next, or a table-length fault. */
+enum zpci_fault zpci_walk_entry_addr(const struct zpci_walk *w, dma_addr_t iova,
+				     phys_addr_t *addr);
+/*
+ * Apply the fetched @entry: on ZPCI_WALK_TABLE @w moves one level down; on
+ * ZPCI_WALK_FRAME *frame_size and *addr hold the result; on ZPCI_WALK_FAULT
+ * *fault says why.  Protection is not checked here (see zpci_walk_finish).
+ */
+enum zpci_walk_next zpci_walk_entry(struct zpci_walk *w, const struct zpci_dma_space *space,
+				    dma_addr_t iova, u64 entry, enum zpci_fault *fault,
+				    phys_addr_t *addr, u64 *frame_size);
+/* The write check at the end of a walk. */
+static inline enum zpci_fault zpci_walk_finish(const struct zpci_walk *w, enum zpci_dma_dir dir)
+{
+	return dir == ZPCI_DMA_WRITE && w->readonly ? ZPCI_FAULT_PROTECTION : ZPCI_FAULT_NONE;
+}
+
 /* Translate @iova for a @dir access.  Returns x->fault. */
 enum zpci_fault zpci_translate(const struct zpci_mem *mem,
 			       const struct zpci_dma_space *space,
