@@ -210,7 +210,7 @@ TEST(TableWalker, TwoDimensionalWalkEqualsTwoReferenceWalks)
 		ASSERT_EQ(got.latency, 15 * kFetch);
 		full_walks++;
 	}
-	EXPECT_GT(full_walks, 10000);
+	EXPECT_GT(full_walks, 5000);	// the rest hit unmapped IOVAs
 	EXPECT_EQ(walker.stats().nested_walks, 100000u);
 }
 
