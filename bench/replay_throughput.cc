@@ -91,7 +91,8 @@ double replay(const std::string &path, uint64_t *xlates)
 
 }  // namespace
 
-int main(int argc, char **argv)
+// The SystemC library owns main() and calls this.
+int sc_main(int argc, char **argv)
 {
 	uint64_t records = argc > 1 ? strtoull(argv[1], nullptr, 0) : 10000000;
 	std::string dir = argc > 2 ? argv[2] : ".";

@@ -17,7 +17,7 @@ namespace {
 
 const CommandSpec kSpec = {
 	"replay",
-	"replay TRACE [--design D] [--policy P] [--stats-json OUT]",
+	"replay TRACE [--design D] [--policy P] [--mode M] [--stats-json OUT]",
 	"Replay TRACE: its DMA API calls go to zpcisim's guest DMA layer, its device\n"
 	"accesses to the simulated function (IOTLB, then table walks).  Where the\n"
 	"trace recorded them, the RPCITs and IOVAs of the replayed guest are checked\n"
@@ -25,6 +25,10 @@ const CommandSpec kSpec = {
 	"\n"
 	"Designs: bare (the guest's table is the hardware's; more designs follow).\n"
 	"Policies: lazy (Linux <= 6.6 default), strict, flush-queue (Linux 6.7+).\n"
+	"Modes: functional (exact, untimed; the default), fast (the SystemC models,\n"
+	"fixed latencies) and cycle (the models with contention: memory bandwidth,\n"
+	"walkers, outstanding requests).  Timed modes add simulated time, DMA\n"
+	"latency percentiles, IOTLB and walk figures.\n"
 	"\n"
 	"Exit status: 0 replayed and every check passed; 1 a check failed (an RPCIT\n"
 	"or IOVA differs from the trace); 2 bad input (command line or trace).",
@@ -60,6 +64,25 @@ nlohmann::ordered_json function_json(const FunctionStats &s)
 	};
 }
 
+nlohmann::ordered_json model_json(const ModelReport &m)
+{
+	return {
+		{ "simulated_ns", m.simulated_ns },
+		{ "requests", m.requests },
+		{ "iotlb_hits", m.iotlb_hits },
+		{ "iotlb_misses", m.iotlb_misses },
+		{ "table_walks", m.walks },
+		{ "walk_cache_hits", m.walk_cache_hits },
+		{ "memory_refs", m.memory_refs },
+		{ "stale_translations", m.stale_hits },
+		{ "faults", m.faults },
+		{ "dma_latency_ns_p50", m.latency_p50_ns },
+		{ "dma_latency_ns_p90", m.latency_p90_ns },
+		{ "dma_latency_ns_p99", m.latency_p99_ns },
+		{ "dma_latency_ns_max", m.latency_max_ns },
+	};
+}
+
 nlohmann::ordered_json check_json(const CheckResult &c)
 {
 	return { { "recorded", c.recorded }, { "matched", c.matched },
@@ -80,6 +103,7 @@ nlohmann::ordered_json stats_json(const ReplayRun &run, const Replay &r)
 		{ "trace", run.trace },
 		{ "design", run.opts.design },
 		{ "policy", policy_name(run.opts.policy) },
+		{ "mode", mode_name(run.opts.mode) },
 		{ "records", s.records },
 		{ "records_by_kind", kinds },
 		{ "map_failures", s.map_failures },
@@ -91,6 +115,7 @@ nlohmann::ordered_json stats_json(const ReplayRun &run, const Replay &r)
 		{ "iova_check", check_json(s.iova) },
 		{ "translation_digest", hex(r.digest(), 16) },
 		{ "functions", fns },
+		{ "models", r.has_models() ? model_json(r.model_report()) : nlohmann::ordered_json() },
 	};
 }
 
@@ -122,10 +147,16 @@ void print_summary(std::ostream &out, const ReplayRun &run, const Replay &r)
 		total.func.stale_hits += f.func.stale_hits;
 		total.func.error_events += f.func.error_events;
 	}
-	uint64_t translations = total.func.iotlb_hits + total.func.iotlb_misses;
+	// Translations are the functional function's, or the models' in timed modes.
+	ModelReport m = r.model_report();
+	uint64_t hits = r.has_models() ? m.iotlb_hits : total.func.iotlb_hits;
+	uint64_t misses = r.has_models() ? m.iotlb_misses : total.func.iotlb_misses;
+	uint64_t stale = r.has_models() ? m.stale_hits : total.func.stale_hits;
+	uint64_t translations = hits + misses;
 	out << "trace: " << run.trace << (run.binary ? " (binary)" : " (text)") << '\n'
 	    << "design: " << run.opts.design << '\n'
 	    << "policy: " << policy_name(run.opts.policy) << '\n'
+	    << "mode: " << mode_name(run.opts.mode) << '\n'
 	    << "functions: " << r.functions() << '\n'
 	    << "records: " << s.records << '\n'
 	    << "dma_api_calls: "
@@ -138,15 +169,28 @@ void print_summary(std::ostream &out, const ReplayRun &run, const Replay &r)
 	    << "device_accesses: " << s.dma_accesses << '\n'
 	    << "device_bytes: " << s.dma_bytes << '\n'
 	    << "translations: " << translations << '\n'
-	    << "iotlb_hits: " << total.func.iotlb_hits << '\n'
-	    << "iotlb_misses: " << total.func.iotlb_misses << '\n'
+	    << "iotlb_hits: " << hits << '\n'
+	    << "iotlb_misses: " << misses << '\n'
 	    << "iotlb_hit_rate: ";
 	if (translations)
-		out << std::fixed << std::setprecision(4)
-		    << double(total.func.iotlb_hits) / double(translations) << '\n';
+		out << std::fixed << std::setprecision(4) << double(hits) / double(translations) << '\n';
 	else
 		out << "n/a\n";
-	out << "stale_translations: " << total.func.stale_hits << '\n'
+	if (r.has_models()) {
+		out << "table_walks: " << m.walks << '\n'
+		    << "walk_cache_hits: " << m.walk_cache_hits << '\n'
+		    << "memory_refs_per_walk: ";
+		if (m.walks)
+			out << std::setprecision(3) << double(m.memory_refs) / double(m.walks) << '\n';
+		else
+			out << "n/a\n";
+		out << "simulated_ns: " << m.simulated_ns << '\n'
+		    << "dma_latency_ns_p50: " << m.latency_p50_ns << '\n'
+		    << "dma_latency_ns_p90: " << m.latency_p90_ns << '\n'
+		    << "dma_latency_ns_p99: " << m.latency_p99_ns << '\n'
+		    << "dma_latency_ns_max: " << m.latency_max_ns << '\n';
+	}
+	out << "stale_translations: " << stale << '\n'
 	    << "dma_faults: " << s.dma_faults << '\n'
 	    << "error_events: " << total.func.error_events << '\n'
 	    << "rpcits: " << total.func.rpcits << '\n'
@@ -173,13 +217,15 @@ int cmd_replay(const Args &args, CommandIo &io)
 	po::positional_options_description pos;
 	po::variables_map vm;
 	ReplayRun run;
-	std::string policy = "lazy", stats_out, err;
+	std::string policy = "lazy", mode = "functional", stats_out, err;
 
 	opts.add_options()
 		("trace", po::value(&run.trace)->required(), "trace to replay (.ztr or .ztb)")
 		("design", po::value(&run.opts.design)->default_value("bare"), "design under test")
 		("policy", po::value(&policy)->default_value("lazy"),
 		 "guest flush policy: lazy, strict or flush-queue")
+		("mode", po::value(&mode)->default_value("functional"),
+		 "simulation mode: functional, fast or cycle")
 		("stats-json", po::value(&stats_out), "also write the stats as JSON to this file");
 	pos.add("trace", 1);
 	if (auto rc = parse_options(kSpec, args, opts, pos, vm, io))
@@ -187,6 +233,9 @@ int cmd_replay(const Args &args, CommandIo &io)
 	if (!parse_policy(policy, &run.opts.policy))
 		return command_error(kSpec, io, "--policy '" + policy +
 					   "', expected lazy, strict or flush-queue", kExitUsage);
+	if (!parse_mode(mode, &run.opts.mode))
+		return command_error(kSpec, io, "--mode '" + mode +
+					   "', expected functional, fast or cycle", kExitUsage);
 	const auto &designs = replay_designs();
 	if (std::find(designs.begin(), designs.end(), run.opts.design) == designs.end())
 		return command_error(kSpec, io, "--design '" + run.opts.design +

@@ -17,6 +17,7 @@ namespace {
 constexpr uint64_t kPoolSize = 64ULL << 20;
 
 const char *const kPolicyNames[] = { "lazy", "strict", "flush-queue" };
+const char *const kModeNames[] = { "functional", "fast", "cycle" };
 
 // FNV-1a step: the digest of every translated address, in order.
 uint64_t fold(uint64_t digest, uint64_t v)
@@ -52,6 +53,21 @@ bool parse_policy(const std::string &name, zpci_flush_policy *policy)
 const char *policy_name(zpci_flush_policy policy)
 {
 	return kPolicyNames[policy];
+}
+
+bool parse_mode(const std::string &name, ReplayMode *mode)
+{
+	for (int i = 0; i < 3; i++)
+		if (name == kModeNames[i]) {
+			*mode = static_cast<ReplayMode>(i);
+			return true;
+		}
+	return false;
+}
+
+const char *mode_name(ReplayMode mode)
+{
+	return kModeNames[static_cast<int>(mode)];
 }
 
 // Bare metal: guest memory is the machine's memory, the guest's table is
@@ -114,10 +130,21 @@ Replay::Replay(const ztrace_header &h, const ReplayOptions &opts)
 			throw std::runtime_error("function " + std::to_string(i) + ": bad header values");
 		fns_.push_back(std::move(f));
 	}
+	if (opts.mode != ReplayMode::Functional) {
+		std::vector<zpci_func *> funcs;
+		SystemParams p;
+
+		for (auto &f : fns_)
+			funcs.push_back(&f->func);
+		p.dtu.move_data = false;	// timing only: memory does not fill up
+		p = apply_mode(p, opts.mode == ReplayMode::Fast ? TimingMode::Fast : TimingMode::Cycle);
+		system_ = std::make_unique<ZpciSystem>(machine_->view(), h.guest_mem, funcs, p);
+	}
 }
 
 Replay::~Replay()
 {
+	system_.reset();	// before the functions it is attached to
 	for (auto &f : fns_) {
 		if (f->attached)
 			zpci_dma_detach(&f->dev);
@@ -259,10 +286,13 @@ void Replay::unmap(Function &f, const ztrace_rec &rec)
 	f.maps.erase(it);
 }
 
-void Replay::device(Function &f, uint64_t iova, uint64_t len, zpci_dma_dir dir)
+void Replay::device(Function &f, uint64_t iova, uint64_t len, zpci_dma_dir dir, uint64_t time)
 {
-	if (zpci_func_dma(&f.func, iova, nullptr, len, dir))
-		stats_.dma_faults++;
+	bool ok = system_ ? system_->function(f.index).access(iova, len, dir,
+								  sc_core::sc_time(double(time), sc_core::SC_NS))
+			  : zpci_func_dma(&f.func, iova, nullptr, len, dir) == 0;
+
+	stats_.dma_faults += !ok;
 	stats_.dma_bytes += len;
 }
 
@@ -270,7 +300,7 @@ void Replay::access(Function &f, const ztrace_rec &rec)
 {
 	stats_.dma_accesses++;
 	if (rec.kind == ZTRACE_DMA_IOVA) {
-		device(f, rec.iova, rec.len, rec.access);
+		device(f, rec.iova, rec.len, rec.access, rec.time);
 		return;
 	}
 	const Mapping &m = f.maps.at(rec.id);
@@ -279,7 +309,7 @@ void Replay::access(Function &f, const ztrace_rec &rec)
 		return;
 	}
 	if (m.kind != ZTRACE_MAP_SG) {
-		device(f, m.handle + rec.off, rec.len, rec.access);
+		device(f, m.handle + rec.off, rec.len, rec.access, rec.time);
 		return;
 	}
 	// Through the elements, each piece at its element's IOVA.
@@ -291,7 +321,7 @@ void Replay::access(Function &f, const ztrace_rec &rec)
 			continue;
 		}
 		uint64_t n = std::min(left, elen - off);
-		device(f, m.elem_iova[e] + off, n, rec.access);
+		device(f, m.elem_iova[e] + off, n, rec.access, rec.time);
 		left -= n;
 		off = 0;
 	}
@@ -399,6 +429,34 @@ void Replay::finish()
 		if (header_.rpcit_log)
 			check_none_pending(*f);
 	}
+}
+
+ModelReport Replay::model_report() const
+{
+	ModelReport r;
+	Histogram latency;
+
+	if (!system_)
+		return r;
+	Dtu &dtu = system_->dtu();
+	for (size_t i = 0; i < system_->functions(); i++) {
+		const ZpciFunction &fn = system_->function(i);
+		latency.merge(fn.latency_ns());
+		r.simulated_ns = std::max(r.simulated_ns, fn.stats().busy_until_ps / 1000);
+	}
+	r.requests = dtu.stats().requests;
+	r.iotlb_hits = dtu.iotlb_stats().hits;
+	r.iotlb_misses = dtu.iotlb_stats().misses;
+	r.walks = dtu.walker_stats().walks;
+	r.memory_refs = dtu.walker_stats().memory_refs;
+	r.walk_cache_hits = dtu.walker_stats().walk_cache_hits;
+	r.stale_hits = dtu.stats().stale_hits;
+	r.faults = dtu.stats().faults;
+	r.latency_p50_ns = latency.percentile(0.50);
+	r.latency_p90_ns = latency.percentile(0.90);
+	r.latency_p99_ns = latency.percentile(0.99);
+	r.latency_max_ns = latency.max();
+	return r;
 }
 
 uint64_t Replay::digest() const

@@ -16,11 +16,31 @@
 #include <zpci/func.h>
 #include <ztrace/trace.h>
 
+#include "system/system.h"
+
 namespace zpcisim {
+
+// How device accesses are simulated: by the functional function (exact,
+// untimed), or by the SystemC models in one of their timing modes.
+enum class ReplayMode { Functional, Fast, Cycle };
 
 struct ReplayOptions {
 	std::string design = "bare";
 	zpci_flush_policy policy = ZPCI_FLUSH_LAZY;
+	ReplayMode mode = ReplayMode::Functional;
+};
+
+bool parse_mode(const std::string &name, ReplayMode *mode);
+const char *mode_name(ReplayMode mode);
+
+// What the models measured (fast and cycle modes).
+struct ModelReport {
+	uint64_t simulated_ns = 0;	// when the last device request completed
+	uint64_t requests = 0;
+	uint64_t iotlb_hits = 0, iotlb_misses = 0;
+	uint64_t walks = 0, memory_refs = 0, walk_cache_hits = 0;
+	uint64_t stale_hits = 0, faults = 0;
+	uint64_t latency_p50_ns = 0, latency_p90_ns = 0, latency_p99_ns = 0, latency_max_ns = 0;
 };
 
 // The designs replay knows today.
@@ -75,6 +95,8 @@ public:
 	bool checks_passed() const { return !stats_.rpcit.mismatched && !stats_.iova.mismatched; }
 	// FNV-1a over every function's translation digest: equal for equal behaviour.
 	uint64_t digest() const;
+	bool has_models() const { return system_ != nullptr; }
+	ModelReport model_report() const;
 
 private:
 	struct Function;
@@ -86,7 +108,7 @@ private:
 	void map_sg(Function &f, const ztrace_rec &rec);
 	void unmap(Function &f, const ztrace_rec &rec);
 	void access(Function &f, const ztrace_rec &rec);
-	void device(Function &f, uint64_t iova, uint64_t len, zpci_dma_dir dir);
+	void device(Function &f, uint64_t iova, uint64_t len, zpci_dma_dir dir, uint64_t time);
 	void collect_rpcits(Function &f);
 	void check_rpcit(Function &f, const ztrace_rec &rec);
 	void check_none_pending(Function &f);
@@ -99,6 +121,7 @@ private:
 	struct Machine;
 	std::unique_ptr<Machine> machine_;
 	std::vector<std::unique_ptr<Function>> fns_;
+	std::unique_ptr<ZpciSystem> system_;	// fast and cycle modes
 	ReplayStats stats_;
 	const ztrace_reader *pos_ = nullptr;	// the record being applied
 };

@@ -67,7 +67,18 @@ static bool handle_ok(const struct zpci_func *f, u32 fh)
 	return f->enabled && fh == f->fh;
 }
 
-static void raise_error(struct zpci_func *f, enum zpci_pec pec, dma_addr_t faddr, bool write)
+void zpci_func_fold_digest(struct zpci_func *f, phys_addr_t addr)
+{
+	f->stats.digest = fnv_fold(f->stats.digest, addr);
+}
+
+static void notify_flush(struct zpci_func *f, dma_addr_t iova, u64 len)
+{
+	if (f->hook.flush)
+		f->hook.flush(f->hook.ctx, f->fh, iova, len);
+}
+
+void zpci_func_raise_error(struct zpci_func *f, enum zpci_pec pec, dma_addr_t faddr, bool write)
 {
 	struct zpci_error_event ev = {
 		.pec = pec, .fid = f->cfg.fid, .fh = f->fh, .faddr = faddr, .write = write,
@@ -108,10 +119,16 @@ static int func_clp_query_group(void *priv, u8 pfgid, struct zpci_clp_group *grp
 	return 0;
 }
 
+static void flush_all(struct zpci_func *f)
+{
+	f->stats.iotlb_flushed += zpci_ftlb_flush_all(&f->tlb);
+	notify_flush(f, 0, 0);
+}
+
 static void reset_dma_state(struct zpci_func *f)
 {
 	memset(&f->space, 0, sizeof(f->space));
-	f->stats.iotlb_flushed += zpci_ftlb_flush_all(&f->tlb);
+	flush_all(f);
 	f->error = false;
 	f->blocked = false;
 }
@@ -145,7 +162,7 @@ static struct zpci_insn_result func_mpcifc(void *priv, u32 fh, u8 oc, const stru
 		if (registered != (oc == ZPCI_MOD_FC_REREG_IOAT) || fib->pal < fib->pba ||
 		    !zpci_iota_enabled(fib->iota))
 			return insn_refused;
-		f->stats.iotlb_flushed += zpci_ftlb_flush_all(&f->tlb);
+		flush_all(f);
 		f->space.iota = fib->iota;
 		f->space.pba = fib->pba;
 		f->space.pal = fib->pal;
@@ -153,7 +170,7 @@ static struct zpci_insn_result func_mpcifc(void *priv, u32 fh, u8 oc, const stru
 	case ZPCI_MOD_FC_DEREG_IOAT:
 		if (!registered)
 			return insn_refused;
-		f->stats.iotlb_flushed += zpci_ftlb_flush_all(&f->tlb);
+		flush_all(f);
 		memset(&f->space, 0, sizeof(f->space));
 		return insn_ok;
 	case ZPCI_MOD_FC_RESET_ERROR:
@@ -221,8 +238,10 @@ static struct zpci_insn_result func_rpcit(void *priv, u32 fh, dma_addr_t iova, u
 	f->stats.rpcits++;
 	if (!grow((void **)&f->log, &f->cap_log, f->nr_log, sizeof(rec)))
 		f->log[f->nr_log++] = rec;
-	if (r.cc == ZPCI_CC_OK)
+	if (r.cc == ZPCI_CC_OK) {
 		f->stats.iotlb_flushed += zpci_ftlb_flush(&f->tlb, iova, len);
+		notify_flush(f, iova, len);
+	}
 	return r;
 }
 
@@ -299,7 +318,7 @@ void zpci_func_translate(struct zpci_func *f, dma_addr_t iova, enum zpci_dma_dir
 	if (lookup(f, iova, dir, out)) {
 		f->stats.iotlb_hits++;
 		f->stats.stale_hits += out->stale;
-		f->stats.digest = fnv_fold(f->stats.digest, out->x.addr);
+		zpci_func_fold_digest(f, out->x.addr);
 		return;
 	}
 	if (out->blocked) {
@@ -308,10 +327,10 @@ void zpci_func_translate(struct zpci_func *f, dma_addr_t iova, enum zpci_dma_dir
 	}
 	f->stats.iotlb_misses++;
 	if (out->x.fault != ZPCI_FAULT_NONE) {
-		raise_error(f, out->x.pec, iova, dir == ZPCI_DMA_WRITE);
+		zpci_func_raise_error(f, out->x.pec, iova, dir == ZPCI_DMA_WRITE);
 		return;
 	}
-	f->stats.digest = fnv_fold(f->stats.digest, out->x.addr);
+	zpci_func_fold_digest(f, out->x.addr);
 	/* Cache the 4 KiB page, whatever frame size the tables used. */
 	zpci_ftlb_insert(&f->tlb, iova, zpci_align_down(out->x.addr, ZPCI_PAGE_SIZE),
 			 out->x.readonly);
@@ -340,7 +359,7 @@ int zpci_func_dma(struct zpci_func *f, dma_addr_t iova, void *buf, u64 len,
 			rc = zpci_mem_read(&f->mem, t.x.addr, p, chunk);
 		if (rc) {
 			/* The translated frame is outside memory: a system error. */
-			raise_error(f, ZPCI_PEC_SYSTEM_ERROR, iova, dir == ZPCI_DMA_WRITE);
+			zpci_func_raise_error(f, ZPCI_PEC_SYSTEM_ERROR, iova, dir == ZPCI_DMA_WRITE);
 			return -EIO;
 		}
 		if (dir == ZPCI_DMA_WRITE)

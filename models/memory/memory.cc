@@ -5,8 +5,9 @@
 
 namespace zpcisim {
 
-Memory::Memory(sc_core::sc_module_name name, zpci_mem backing, const MemoryParams &params)
-	: sc_module(name), socket("socket"), backing_(backing), params_(params),
+Memory::Memory(sc_core::sc_module_name name, zpci_mem backing, uint64_t size,
+	       const MemoryParams &params)
+	: sc_module(name), socket("socket"), backing_(backing), size_(size), params_(params),
 	  cycle_(params.clock_ns, sc_core::SC_NS), port_free_(sc_core::SC_ZERO_TIME)
 {
 	if (params_.clock_ns <= 0 || params_.bytes_per_cycle == 0)
@@ -20,12 +21,21 @@ sc_core::sc_time Memory::schedule(const sc_core::sc_time &arrival, unsigned int 
 	uint64_t transfer = (len + params_.bytes_per_cycle - 1) / params_.bytes_per_cycle;
 	sc_core::sc_time start = arrival + params_.latency_cycles * cycle_;
 
+	sc_core::sc_time end;
+
 	// The port moves one transfer at a time; a later one waits its turn.
-	if (start < port_free_)
+	if (params_.contention && start < port_free_)
 		start = port_free_;
-	port_free_ = start + static_cast<double>(transfer) * cycle_;
+	end = start + static_cast<double>(transfer) * cycle_;
+	if (params_.contention)
+		port_free_ = end;
 	stats_.busy_cycles += transfer;
-	return port_free_ - arrival;
+	return end - arrival;
+}
+
+int Memory::range_check(uint64_t addr, uint64_t len) const
+{
+	return zpci_range_inside(addr, len, size_) ? 0 : -EFAULT;
 }
 
 void Memory::b_transport(tlm::tlm_generic_payload &trans, sc_core::sc_time &delay)
@@ -46,6 +56,9 @@ void Memory::b_transport(tlm::tlm_generic_payload &trans, sc_core::sc_time &dela
 	case tlm::TLM_WRITE_COMMAND:
 		rc = zpci_mem_write(&backing_, addr, trans.get_data_ptr(), len);
 		break;
+	case tlm::TLM_IGNORE_COMMAND:
+		rc = range_check(addr, len);
+		break;
 	default:
 		stats_.errors++;
 		trans.set_response_status(tlm::TLM_COMMAND_ERROR_RESPONSE);
@@ -57,12 +70,12 @@ void Memory::b_transport(tlm::tlm_generic_payload &trans, sc_core::sc_time &dela
 							: tlm::TLM_GENERIC_ERROR_RESPONSE);
 		return;
 	}
-	if (trans.is_read()) {
-		stats_.reads++;
-		stats_.bytes_read += len;
-	} else {
+	if (trans.is_write()) {
 		stats_.writes++;
 		stats_.bytes_written += len;
+	} else {
+		stats_.reads++;
+		stats_.bytes_read += len;
 	}
 	delay += schedule(sc_core::sc_time_stamp() + delay, len);
 	trans.set_response_status(tlm::TLM_OK_RESPONSE);

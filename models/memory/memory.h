@@ -6,6 +6,7 @@
 // in the C memory image (struct zpci_mem) shared with the driver code, so
 // what the guest driver writes is what the walker reads.
 // Does not model: banks, refresh, caches, byte enables, DMI.
+// TLM_IGNORE_COMMAND is a timed access that moves no data.
 #pragma once
 
 #include <cstdint>
@@ -26,6 +27,8 @@ struct MemoryParams {
 	unsigned int latency_cycles = 100;
 	// Bytes transferred per cycle once data flows.  Assumption, to calibrate.
 	unsigned int bytes_per_cycle = 16;
+	// Transfers wait for the port (cycle mode); off: fixed latency (fast mode).
+	bool contention = true;
 };
 
 struct MemoryStats {
@@ -41,7 +44,9 @@ class Memory : public sc_core::sc_module {
 public:
 	tlm_utils::simple_target_socket<Memory> socket;
 
-	Memory(sc_core::sc_module_name name, zpci_mem backing, const MemoryParams &params = {});
+	// @backing holds @size bytes.
+	Memory(sc_core::sc_module_name name, zpci_mem backing, uint64_t size,
+	       const MemoryParams &params = {});
 
 	const MemoryParams &params() const { return params_; }
 	const MemoryStats &stats() const { return stats_; }
@@ -50,8 +55,10 @@ private:
 	void b_transport(tlm::tlm_generic_payload &trans, sc_core::sc_time &delay);
 	// Delay for a @len-byte access arriving at @arrival: queueing + latency + transfer.
 	sc_core::sc_time schedule(const sc_core::sc_time &arrival, unsigned int len);
+	int range_check(uint64_t addr, uint64_t len) const;
 
 	zpci_mem backing_;
+	uint64_t size_;
 	MemoryParams params_;
 	MemoryStats stats_;
 	sc_core::sc_time cycle_;

@@ -20,8 +20,6 @@ TableWalker::TableWalker(const TableWalkerParams &p, const sc_core::sc_time &clo
 	: p_(p), clock_(clock), walk_cache_(p.walk_cache),
 	  busy_until_(p.concurrent_walks, sc_core::SC_ZERO_TIME)
 {
-	if (p.concurrent_walks == 0)
-		throw std::invalid_argument("table walker: concurrent_walks must be at least 1");
 }
 
 // Read the entry at @gaddr: host-physical, or guest-physical in a nested walk.
@@ -120,7 +118,10 @@ WalkResult TableWalker::walk(uint32_t fh, const zpci_dma_space &space, const zpc
 			     const sc_core::sc_time &when)
 {
 	// The walker that frees first takes the walk; the wait is queueing.
-	auto walker = std::min_element(busy_until_.begin(), busy_until_.end());
+	// Without a limit every walk has its own walker.
+	sc_core::sc_time unlimited = sc_core::SC_ZERO_TIME;
+	auto walker = busy_until_.empty() ? &unlimited
+					  : &*std::min_element(busy_until_.begin(), busy_until_.end());
 	sc_core::sc_time start = std::max(when, *walker);
 	if (start > when) {
 		stats_.queued++;
@@ -138,6 +139,7 @@ WalkResult TableWalker::walk(uint32_t fh, const zpci_dma_space &space, const zpc
 	stats_.nested_walks += host != nullptr;
 	stats_.memory_refs += f.refs;
 	stats_.faults += r.fault != ZPCI_FAULT_NONE;
+	stats_.walk_cache_hits += r.walk_cache_hit;
 	return r;
 }
 
@@ -162,6 +164,7 @@ void TableWalker::register_stats(StatsRegistry &reg, const std::string &block)
 	reg.add(block, "faults", &stats_.faults, "walks that ended in a translation fault");
 	reg.add(block, "queued", &stats_.queued, "walks that waited for a free walker");
 	reg.add(block, "queue_cycles", &stats_.queue_cycles, "cycles walks spent waiting");
+	reg.add(block, "walk_cache_hits", &stats_.walk_cache_hits, "walks that started at the page table");
 	walk_cache_.register_stats(reg, block + ".walk_cache");
 }
 

@@ -36,7 +36,8 @@ public:
 };
 
 struct TableWalkerParams {
-	// Walks in flight at once.  Assumption (gem5 SMMUv3: 16 concurrent walks).
+	// Walks in flight at once; 0: unlimited (fast mode).  Assumption (gem5
+	// SMMUv3: 16 concurrent walks).
 	uint32_t concurrent_walks = 16;
 	// The walk cache of segment-table entries.  Assumption: 64 entries,
 	// 4-way (gem5 walk caches are small per level).
@@ -50,6 +51,7 @@ struct WalkerStats {
 	uint64_t faults = 0;
 	uint64_t queued = 0;		// walks that waited for a free walker
 	uint64_t queue_cycles = 0;	// ... and for how long, in total (clock cycles)
+	uint64_t walk_cache_hits = 0;	// walks that started at the page table
 };
 
 struct WalkResult {

@@ -126,10 +126,19 @@ TEST_P(CachePolicy, AgreesWithTheReferenceCache)
 	EXPECT_EQ(cache.stats().lookups, cache.stats().hits + cache.stats().misses);
 }
 
+std::string shape_name(const ::testing::TestParamInfo<Shape> &info)
+{
+	const Shape &s = info.param;
+	return std::to_string(s.entries) + "Entries" +
+	       (s.assoc ? std::to_string(s.assoc) + "Way" : std::string("Full")) +
+	       (s.policy == Replacement::Lru ? "Lru" : "Fifo");
+}
+
 INSTANTIATE_TEST_SUITE_P(Shapes, CachePolicy,
 			 ::testing::Values(Shape{ 64, 4, Replacement::Lru }, Shape{ 64, 4, Replacement::Fifo },
 					   Shape{ 64, 0, Replacement::Lru }, Shape{ 64, 1, Replacement::Fifo },
-					   Shape{ 128, 8, Replacement::Fifo }, Shape{ 32, 0, Replacement::Fifo }));
+					   Shape{ 128, 8, Replacement::Fifo }, Shape{ 32, 0, Replacement::Fifo }),
+			 shape_name);
 
 // LRU and FIFO differ exactly where a hit refreshes an entry.
 TEST(TaggedCache, LruKeepsWhatWasUsedFifoDoesNot)

@@ -36,7 +36,7 @@ struct Initiator : sc_core::sc_module {
 class MemoryBlock : public SystemCTest {
 protected:
 	explicit MemoryBlock(MemoryParams p = {})
-		: backing_(1 << 20), mem_("mem", backing_.view(), p), cpu_("cpu")
+		: backing_(1 << 20), mem_("mem", backing_.view(), 1 << 20, p), cpu_("cpu")
 	{
 		cpu_.socket.bind(mem_.socket);
 	}
@@ -105,8 +105,8 @@ TEST_F(MemoryBlock, OutsideMemoryIsAnAddressErrorResponse)
 		  tlm::TLM_ADDRESS_ERROR_RESPONSE);
 	EXPECT_EQ(cpu_.access(tlm::TLM_WRITE_COMMAND, UINT64_MAX - 7, buf, 16, d),
 		  tlm::TLM_ADDRESS_ERROR_RESPONSE);
-	EXPECT_EQ(cpu_.access(tlm::TLM_IGNORE_COMMAND, 0, buf, 16, d),
-		  tlm::TLM_COMMAND_ERROR_RESPONSE);
+	EXPECT_EQ(cpu_.access(tlm::TLM_IGNORE_COMMAND, 1 << 20, buf, 16, d),
+		  tlm::TLM_ADDRESS_ERROR_RESPONSE);
 	EXPECT_EQ(mem_.stats().errors, 3u);
 	EXPECT_EQ(mem_.stats().reads + mem_.stats().writes, 0u);
 }
@@ -133,7 +133,7 @@ TEST_F(MemoryParamsCheck, ZeroBandwidthIsRejected)
 	SparseMem backing(1 << 20);
 	MemoryParams p;
 	p.bytes_per_cycle = 0;
-	EXPECT_THROW(Memory("mem", backing.view(), p), std::invalid_argument);
+	EXPECT_THROW(Memory("mem", backing.view(), 1 << 20, p), std::invalid_argument);
 }
 
 }  // namespace

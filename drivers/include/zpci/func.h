@@ -66,8 +66,19 @@ struct zpci_func_stats {
 	u64 digest;		/* FNV-1a of every translated address, in order */
 };
 
+/*
+ * Told when the function's translations must be dropped: an RPCIT (its
+ * range), an IOAT change or a disable (len 0: everything of @fh).  Models
+ * that cache translations themselves hang their invalidation here.
+ */
+struct zpci_func_flush_hook {
+	void (*flush)(void *ctx, u32 fh, dma_addr_t iova, u64 len);
+	void *ctx;
+};
+
 struct zpci_func {
 	struct zpci_func_cfg cfg;
+	struct zpci_func_flush_hook hook;
 	struct zpci_mem mem;	/* what the function's DMA and walks reach */
 	u64 mem_size;
 	u32 fh;
@@ -103,6 +114,12 @@ struct zpci_func_xlate {
  */
 void zpci_func_translate(struct zpci_func *f, dma_addr_t iova, enum zpci_dma_dir dir,
 			 struct zpci_func_xlate *out);
+/* Fold a translated address into the digest (for models that translate). */
+void zpci_func_fold_digest(struct zpci_func *f, phys_addr_t addr);
+
+/* Enter the error state with an event, as a faulting DMA does. */
+void zpci_func_raise_error(struct zpci_func *f, enum zpci_pec pec, dma_addr_t faddr, bool write);
+
 /*
  * What zpci_func_translate() would give, changing nothing: no IOTLB fill,
  * no error state, no counters.  For checkers.

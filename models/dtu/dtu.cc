@@ -1,0 +1,152 @@
+// SPDX-License-Identifier: MIT
+#include "dtu/dtu.h"
+
+namespace zpcisim {
+
+namespace {
+
+constexpr uint64_t kReadonly = 1;	// IOTLB value: frame | read-only
+
+}  // namespace
+
+Dtu::Dtu(sc_core::sc_module_name name, const DtuParams &p)
+	: sc_module(name), dma("dma"), mem("mem"), p_(p), clock_(p.clock_ns, sc_core::SC_NS),
+	  iotlb_(p.iotlb), walker_(p.walker, clock_)
+{
+	dma.register_b_transport(this, &Dtu::b_transport);
+}
+
+void Dtu::attach(unsigned int port, zpci_func *f, const zpci_dma_space *host)
+{
+	if (ports_.size() <= port)
+		ports_.resize(port + 1);
+	ports_[port] = Port{ f, host };
+	f->hook = { flush_hook, this };
+}
+
+void Dtu::flush_hook(void *ctx, u32 fh, dma_addr_t iova, u64 len)
+{
+	Dtu *d = static_cast<Dtu *>(ctx);
+
+	if (!len) {
+		d->iotlb_.invalidate_function(fh);
+		d->walker_.invalidate_function(fh);
+		return;
+	}
+	uint64_t last = iova + len - 1 < iova ? UINT64_MAX : iova + len - 1;
+	d->iotlb_.invalidate_range(fh, iova >> ZPCI_PAGE_SHIFT, last >> ZPCI_PAGE_SHIFT);
+	d->walker_.invalidate(fh, iova, len);
+}
+
+// The walker's entry fetches: 8-byte reads through the memory socket.
+bool Dtu::read_entry(uint64_t addr, const sc_core::sc_time &when, uint64_t *entry,
+		     sc_core::sc_time &delay)
+{
+	tlm::tlm_generic_payload t;
+	uint8_t b[8];
+	sc_core::sc_time d = when - sc_core::sc_time_stamp();
+
+	t.set_command(tlm::TLM_READ_COMMAND);
+	t.set_address(addr);
+	t.set_data_ptr(b);
+	t.set_data_length(8);
+	t.set_streaming_width(8);
+	t.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
+	mem->b_transport(t, d);
+	delay += d - (when - sc_core::sc_time_stamp());
+	if (!t.is_response_ok())
+		return false;
+	uint64_t v = 0;
+	for (uint8_t byte : b)
+		v = v << 8 | byte;
+	*entry = v;
+	return true;
+}
+
+bool Dtu::hit_is_stale(const Port &p, uint64_t iova, zpci_dma_dir dir, uint64_t addr)
+{
+	zpci_xlate x;
+
+	if (p.host)
+		return false;	// nested: the host's view would be needed; not checked
+	zpci_translate(&p.f->mem, &p.f->space, iova, dir, &x);
+	return x.fault != ZPCI_FAULT_NONE || x.addr != addr;
+}
+
+// IOTLB, else walk, for a request arriving at absolute time @when; adds
+// the time taken to @latency.  On a fault the function enters the error state.
+bool Dtu::translate(Port &p, uint64_t iova, zpci_dma_dir dir, const sc_core::sc_time &when,
+		    uint64_t *addr, sc_core::sc_time &latency)
+{
+	uint64_t page = iova >> ZPCI_PAGE_SHIFT;
+	auto hit = iotlb_.lookup(p.f->fh, page);
+
+	latency += p_.iotlb_cycles * clock_;
+	if (hit && !((*hit & kReadonly) && dir == ZPCI_DMA_WRITE)) {
+		*addr = (*hit & ZPCI_PAGE_MASK) | (iova & ~ZPCI_PAGE_MASK);
+		if (p_.check_stale && hit_is_stale(p, iova, dir, *addr))
+			stats_.stale_hits++;
+		return true;
+	}
+	WalkResult r = walker_.walk(p.f->fh, p.f->space, p.host, iova, dir, *this, when + latency);
+	latency += r.latency;
+	if (r.fault != ZPCI_FAULT_NONE) {
+		stats_.faults++;
+		zpci_func_raise_error(p.f, zpci_fault_pec(r.fault), iova, dir == ZPCI_DMA_WRITE);
+		return false;
+	}
+	*addr = r.addr;
+	iotlb_.insert(p.f->fh, page, (r.addr & ZPCI_PAGE_MASK) | (r.readonly ? kReadonly : 0));
+	return true;
+}
+
+void Dtu::b_transport(int port, tlm::tlm_generic_payload &trans, sc_core::sc_time &delay)
+{
+	Port &p = ports_.at(port);
+	uint64_t iova = trans.get_address(), addr;
+	zpci_dma_dir dir = trans.is_write() ? ZPCI_DMA_WRITE : ZPCI_DMA_READ;
+	sc_core::sc_time when = sc_core::sc_time_stamp() + delay;
+
+	stats_.requests++;
+	if (!p.f->enabled || p.f->blocked) {
+		stats_.blocked++;
+		trans.set_response_status(tlm::TLM_GENERIC_ERROR_RESPONSE);
+		return;
+	}
+	if ((iova & ZPCI_PAGE_MASK) != ((iova + trans.get_data_length() - 1) & ZPCI_PAGE_MASK)) {
+		trans.set_response_status(tlm::TLM_BURST_ERROR_RESPONSE);	// one page per request
+		return;
+	}
+	sc_core::sc_time latency = sc_core::SC_ZERO_TIME;
+	bool ok = translate(p, iova, dir, when, &addr, latency);
+	delay += latency;
+	if (!ok) {
+		trans.set_response_status(tlm::TLM_ADDRESS_ERROR_RESPONSE);
+		return;
+	}
+	stats_.translations++;
+	zpci_func_fold_digest(p.f, addr);
+	tlm::tlm_command cmd = trans.get_command();
+	trans.set_address(addr);
+	if (!p_.move_data)
+		trans.set_command(tlm::TLM_IGNORE_COMMAND);
+	mem->b_transport(trans, delay);
+	trans.set_address(iova);
+	trans.set_command(cmd);
+	if (trans.get_response_status() == tlm::TLM_ADDRESS_ERROR_RESPONSE)
+		zpci_func_raise_error(p.f, ZPCI_PEC_SYSTEM_ERROR, iova, dir == ZPCI_DMA_WRITE);
+}
+
+void Dtu::register_stats(StatsRegistry &reg)
+{
+	std::string b = name();
+	reg.add(b, "requests", &stats_.requests, "device DMA requests (one page each)");
+	reg.add(b, "translations", &stats_.translations, "requests translated and sent to memory");
+	reg.add(b, "faults", &stats_.faults, "requests that faulted (error event raised)");
+	reg.add(b, "blocked", &stats_.blocked, "requests refused: function disabled or in error");
+	reg.add(b, "stale_hits", &stats_.stale_hits, "IOTLB hits the current tables would not give");
+	iotlb_.register_stats(reg, b + ".iotlb");
+	walker_.register_stats(reg, b + ".walker");
+}
+
+}  // namespace zpcisim

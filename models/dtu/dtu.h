@@ -1,0 +1,93 @@
+// SPDX-License-Identifier: MIT
+// Dtu: the DMA translation unit in the host bridge.
+//
+// Models: device DMA requests arrive on `dma` (one port per function, each
+// request within one 4 KiB page); the function state is checked (enabled,
+// not blocked); the IOTLB is looked up, the TableWalker walks on a miss
+// (2-D when the function is nested over a host table); a fault puts the
+// function in the error state with its error event; a translated access
+// goes on to memory through `mem`, which the walker's entry fetches share.
+// Timing: IOTLB lookup cycles, then the walk, then the data access, each as
+// the blocks downstream report it.  Every hit can be checked against the
+// current tables to count stale translations used (the DMA-attack window).
+// Does not model: request reordering, a DTU pipeline deeper than one
+// request per port at a time, ATS, PRI.
+#pragma once
+
+#include <cstdint>
+#include <systemc>
+#include <tlm>
+#include <tlm_utils/multi_passthrough_target_socket.h>
+#include <tlm_utils/simple_initiator_socket.h>
+#include <vector>
+
+#include <zpci/func.h>
+
+#include "iotlb/iotlb.h"
+#include "stats/stats.h"
+#include "walker/table_walker.h"
+
+namespace zpcisim {
+
+struct DtuParams {
+	// Clock period in ns.  Assumption: 1 GHz, the same as Memory.
+	double clock_ns = 1.0;
+	// Cycles of an IOTLB lookup, hit or miss.  Assumption.
+	unsigned int iotlb_cycles = 2;
+	CacheParams iotlb;
+	TableWalkerParams walker;
+	// Check every IOTLB hit against the current tables (stale uses counted).
+	bool check_stale = true;
+	// Move the device's data.  Off, data accesses are timed but carry no
+	// bytes (TLM_IGNORE_COMMAND), so a replay does not fill memory.
+	bool move_data = true;
+};
+
+struct DtuStats {
+	uint64_t requests = 0;
+	uint64_t translations = 0;	// requests that reached memory
+	uint64_t faults = 0;
+	uint64_t blocked = 0;		// refused: function disabled or in error
+	uint64_t stale_hits = 0;
+};
+
+class Dtu : public sc_core::sc_module, private EntryReader {
+public:
+	tlm_utils::multi_passthrough_target_socket<Dtu> dma;
+	tlm_utils::simple_initiator_socket<Dtu> mem;
+
+	Dtu(sc_core::sc_module_name name, const DtuParams &p = {});
+
+	// Port @port serves @f; @host is the host's table for a nested design
+	// (null: the function's table translates straight to host memory).
+	// Hooks @f's flushes to the IOTLB and walk cache.
+	void attach(unsigned int port, zpci_func *f, const zpci_dma_space *host = nullptr);
+
+	const DtuStats &stats() const { return stats_; }
+	const CacheStats &iotlb_stats() const { return iotlb_.stats(); }
+	const WalkerStats &walker_stats() const { return walker_.stats(); }
+	void register_stats(StatsRegistry &reg);
+
+private:
+	struct Port {
+		zpci_func *f = nullptr;
+		const zpci_dma_space *host = nullptr;
+	};
+
+	void b_transport(int port, tlm::tlm_generic_payload &trans, sc_core::sc_time &delay);
+	bool read_entry(uint64_t addr, const sc_core::sc_time &when, uint64_t *entry,
+			sc_core::sc_time &delay) override;
+	bool translate(Port &p, uint64_t iova, zpci_dma_dir dir, const sc_core::sc_time &when,
+		       uint64_t *addr, sc_core::sc_time &latency);
+	bool hit_is_stale(const Port &p, uint64_t iova, zpci_dma_dir dir, uint64_t addr);
+	static void flush_hook(void *ctx, u32 fh, dma_addr_t iova, u64 len);
+
+	DtuParams p_;
+	sc_core::sc_time clock_;
+	TaggedCache iotlb_;
+	TableWalker walker_;
+	std::vector<Port> ports_;
+	DtuStats stats_;
+};
+
+}  // namespace zpcisim

@@ -1,0 +1,85 @@
+// SPDX-License-Identifier: MIT
+#include "function/zpci_function.h"
+
+#include <algorithm>
+
+namespace zpcisim {
+
+ZpciFunction::ZpciFunction(sc_core::sc_module_name name, zpci_func *f, const ZpciFunctionParams &p)
+	: sc_module(name), dma("dma"), f_(f), p_(p),
+	  window_(p.outstanding, sc_core::SC_ZERO_TIME), scratch_(ZPCI_PAGE_SIZE)
+{
+}
+
+// One page-sized request at @start; returns when it completes.
+sc_core::sc_time ZpciFunction::issue(uint64_t iova, uint8_t *data, uint32_t len, zpci_dma_dir dir,
+				     sc_core::sc_time start, bool *ok)
+{
+	tlm::tlm_generic_payload t;
+	sc_core::sc_time d = start - sc_core::sc_time_stamp();
+
+	t.set_command(dir == ZPCI_DMA_WRITE ? tlm::TLM_WRITE_COMMAND : tlm::TLM_READ_COMMAND);
+	t.set_address(iova);
+	t.set_data_ptr(data ? data : scratch_.data());
+	t.set_data_length(len);
+	t.set_streaming_width(len);
+	t.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
+	dma->b_transport(t, d);
+	stats_.requests++;
+	*ok = t.is_response_ok();
+	return sc_core::sc_time_stamp() + d;
+}
+
+bool ZpciFunction::access(uint64_t iova, uint64_t len, zpci_dma_dir dir,
+			  const sc_core::sc_time &arrival, uint8_t *data)
+{
+	sc_core::sc_time done = arrival;
+	bool all_ok = true;
+
+	stats_.accesses++;
+	while (len) {
+		uint32_t chunk = std::min<uint64_t>(len, ZPCI_PAGE_SIZE - (iova & ~ZPCI_PAGE_MASK));
+		sc_core::sc_time start = arrival;
+		bool ok;
+
+		// With a window, a request waits for the one `outstanding` before it.
+		if (!window_.empty())
+			start = std::max(start, window_[next_]);
+		sc_core::sc_time end = issue(iova, data, chunk, dir, start, &ok);
+		if (!window_.empty()) {
+			window_[next_] = end;
+			next_ = (next_ + 1) % window_.size();
+		}
+		done = std::max(done, end);
+		if (!ok) {
+			all_ok = false;
+			break;
+		}
+		if (dir == ZPCI_DMA_WRITE)
+			stats_.dma_write_bytes += chunk;
+		else
+			stats_.dma_read_bytes += chunk;
+		iova += chunk;
+		len -= chunk;
+		if (data)
+			data += chunk;
+	}
+	stats_.failed += !all_ok;
+	stats_.busy_until_ps = std::max<uint64_t>(stats_.busy_until_ps,
+						  done.value() / sc_core::sc_time(1, sc_core::SC_PS).value());
+	last_latency_ = done - arrival;
+	latency_ns_.add(static_cast<uint64_t>(last_latency_.to_seconds() * 1e9 + 0.5));
+	return all_ok;
+}
+
+void ZpciFunction::register_stats(StatsRegistry &reg)
+{
+	std::string b = name();
+	reg.add(b, "accesses", &stats_.accesses, "device accesses (trace dma records)");
+	reg.add(b, "requests", &stats_.requests, "page-sized requests sent to the DTU");
+	reg.add(b, "failed", &stats_.failed, "accesses with a refused request");
+	reg.add(b, "dma_read_bytes", &stats_.dma_read_bytes, "bytes the device read");
+	reg.add(b, "dma_write_bytes", &stats_.dma_write_bytes, "bytes the device wrote");
+}
+
+}  // namespace zpcisim

@@ -1,0 +1,75 @@
+// SPDX-License-Identifier: MIT
+// ZpciFunction: the device side of a zPCI function, its DMA engine.
+//
+// Models: a device access (the trace's dma records) is split at page
+// boundaries into requests to the DTU; at most `outstanding` requests are
+// in flight, a further one starting when the oldest completes; the access's
+// latency (arrival to last completion) goes into a histogram; FMB-style
+// byte counters.  The architected state (enabled, error, blocked, error
+// events) is the functional function's (zpci_func), which the DTU reads.
+// Does not model: device-internal queues, interrupts, MSI.
+#pragma once
+
+#include <cstdint>
+#include <systemc>
+#include <tlm>
+#include <tlm_utils/simple_initiator_socket.h>
+#include <vector>
+
+#include <zpci/func.h>
+
+#include "stats/histogram.h"
+#include "stats/stats.h"
+
+namespace zpcisim {
+
+struct ZpciFunctionParams {
+	// DMA requests in flight; 0: unlimited (fast mode).  Assumption: 8, a
+	// small device queue.
+	uint32_t outstanding = 8;
+};
+
+struct FunctionModelStats {
+	uint64_t accesses = 0;
+	uint64_t requests = 0;		// page-sized requests issued
+	uint64_t failed = 0;		// accesses with a refused request
+	uint64_t dma_read_bytes = 0;
+	uint64_t dma_write_bytes = 0;
+	uint64_t busy_until_ps = 0;	// when the last request completes
+};
+
+class ZpciFunction : public sc_core::sc_module {
+public:
+	tlm_utils::simple_initiator_socket<ZpciFunction> dma;
+
+	ZpciFunction(sc_core::sc_module_name name, zpci_func *f, const ZpciFunctionParams &p = {});
+
+	// The device reads or writes @len bytes at @iova, starting at @arrival,
+	// from or into @data (null: a scratch buffer, for accesses whose bytes
+	// do not matter).  false when a request was refused (the function's
+	// error state says why).
+	bool access(uint64_t iova, uint64_t len, zpci_dma_dir dir, const sc_core::sc_time &arrival,
+		    uint8_t *data = nullptr);
+
+	zpci_func *function() { return f_; }
+	const FunctionModelStats &stats() const { return stats_; }
+	const Histogram &latency_ns() const { return latency_ns_; }
+	// The latency of the last access, exactly.
+	sc_core::sc_time last_latency() const { return last_latency_; }
+	void register_stats(StatsRegistry &reg);
+
+private:
+	sc_core::sc_time issue(uint64_t iova, uint8_t *data, uint32_t len, zpci_dma_dir dir,
+			       sc_core::sc_time start, bool *ok);
+
+	zpci_func *f_;
+	ZpciFunctionParams p_;
+	std::vector<sc_core::sc_time> window_;	// completion times of the last requests
+	size_t next_ = 0;
+	std::vector<uint8_t> scratch_;
+	FunctionModelStats stats_;
+	Histogram latency_ns_;
+	sc_core::sc_time last_latency_;
+};
+
+}  // namespace zpcisim

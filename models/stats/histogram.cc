@@ -1,0 +1,58 @@
+// SPDX-License-Identifier: MIT
+#include "stats/histogram.h"
+
+#include <algorithm>
+
+namespace zpcisim {
+
+// Values below kSub have a bucket each; above, the top 5 bits choose one
+// of kSub buckets within their power of two.
+unsigned int Histogram::bucket(uint64_t v)
+{
+	if (v < kSub)
+		return v;
+	int msb = 63 - __builtin_clzll(v);
+	unsigned int sub = (v >> (msb - 4)) & (kSub - 1);
+	return (msb - 3) * kSub + sub;
+}
+
+uint64_t Histogram::upper(unsigned int b)
+{
+	if (b < kSub)
+		return b;
+	int msb = b / kSub + 3;
+	uint64_t sub = b % kSub;
+	uint64_t lo = (1ULL << msb) | (sub << (msb - 4));
+	return lo + (1ULL << (msb - 4)) - 1;
+}
+
+void Histogram::add(uint64_t v)
+{
+	buckets_[bucket(v)]++;
+	count_++;
+	max_ = std::max(max_, v);
+}
+
+void Histogram::merge(const Histogram &other)
+{
+	for (size_t b = 0; b < buckets_.size(); b++)
+		buckets_[b] += other.buckets_[b];
+	count_ += other.count_;
+	max_ = std::max(max_, other.max_);
+}
+
+uint64_t Histogram::percentile(double p) const
+{
+	if (!count_)
+		return 0;
+	uint64_t want = static_cast<uint64_t>(p * count_ + 0.5), seen = 0;
+	want = std::max<uint64_t>(want, 1);
+	for (unsigned int b = 0; b < buckets_.size(); b++) {
+		seen += buckets_[b];
+		if (seen >= want)
+			return std::min(upper(b), max_);
+	}
+	return max_;
+}
+
+}  // namespace zpcisim

@@ -1,0 +1,69 @@
+// SPDX-License-Identifier: MIT
+#include "system/system.h"
+
+#include <string>
+
+namespace zpcisim {
+
+SystemParams apply_mode(SystemParams p, TimingMode mode)
+{
+	if (mode == TimingMode::Fast) {
+		p.memory.contention = false;
+		p.dtu.walker.concurrent_walks = 0;
+		p.function.outstanding = 0;
+	}
+	return p;
+}
+
+// SystemC keeps one global kernel context; each system gets a fresh one
+// and, when it goes, takes only its own.
+ZpciSystem::Kernel::Kernel() : context(new sc_core::sc_simcontext)
+{
+	sc_core::sc_curr_simcontext = context;
+	sc_core::sc_default_global_context = context;
+}
+
+ZpciSystem::Kernel::~Kernel()
+{
+	if (sc_core::sc_curr_simcontext == context) {
+		sc_core::sc_curr_simcontext = nullptr;
+		sc_core::sc_default_global_context = nullptr;
+	}
+	delete context;
+}
+
+ZpciSystem::ZpciSystem(zpci_mem memory, uint64_t memory_size, const std::vector<zpci_func *> &funcs,
+		       const SystemParams &p, const zpci_dma_space *host)
+	: funcs_(funcs), memory_(std::make_unique<Memory>("memory", memory, memory_size, p.memory)),
+	  dtu_(std::make_unique<Dtu>("dtu", p.dtu))
+{
+	dtu_->mem.bind(memory_->socket);
+	for (size_t i = 0; i < funcs.size(); i++) {
+		std::string name = "function" + std::to_string(i);
+		functions_.push_back(std::make_unique<ZpciFunction>(name.c_str(), funcs[i], p.function));
+		functions_.back()->dma.bind(dtu_->dma);
+		dtu_->attach(i, funcs[i], host);
+		functions_.back()->register_stats(stats_);
+	}
+	dtu_->register_stats(stats_);
+	// Elaborate (the multi-socket finishes its bindings then) and start at
+	// time zero.  The blocks have no processes: requests are driven from
+	// outside with annotated delays, so the kernel never needs to run again,
+	// and "nothing happened" is no news worth a warning.
+	sc_core::sc_report_handler::set_actions(sc_core::SC_ID_NO_SC_START_ACTIVITY_,
+						sc_core::SC_DO_NOTHING);
+	sc_core::sc_start(sc_core::SC_ZERO_TIME);
+}
+
+// Modules go before the kernel context they were built in, and the
+// functions stop telling a DTU that is gone.
+ZpciSystem::~ZpciSystem()
+{
+	for (zpci_func *f : funcs_)
+		f->hook = zpci_func_flush_hook{ nullptr, nullptr };
+	functions_.clear();
+	dtu_.reset();
+	memory_.reset();
+}
+
+}  // namespace zpcisim

@@ -1,0 +1,68 @@
+// SPDX-License-Identifier: MIT
+// ZpciSystem: the blocks of the DMA path wired together — one ZpciFunction
+// per function, the Dtu they share, the Memory behind it — in a SystemC
+// kernel context of its own, so that several systems (tests, sweeps) can
+// exist one after another in one process.
+//
+// Timing modes (one functional behaviour, two ways of timing it):
+//   cycle  contention is modelled: the memory port's bandwidth, a limited
+//          number of table walkers, the function's outstanding requests;
+//   fast   fixed latencies, no contention: quicker, for long traces and
+//          sweeps.  Translations and counters are the same as in cycle.
+#pragma once
+
+#include <memory>
+#include <systemc>
+#include <vector>
+
+#include <zpci/func.h>
+
+#include "dtu/dtu.h"
+#include "function/zpci_function.h"
+#include "memory/memory.h"
+#include "stats/stats.h"
+
+namespace zpcisim {
+
+enum class TimingMode { Cycle, Fast };
+
+// Every block's parameters, in one place.
+struct SystemParams {
+	MemoryParams memory;
+	DtuParams dtu;
+	ZpciFunctionParams function;
+};
+
+// The parameters @mode implies on top of @p.
+SystemParams apply_mode(SystemParams p, TimingMode mode);
+
+class ZpciSystem {
+public:
+	// @funcs are the functions' architected states (owned by the caller);
+	// @host, if set, is the host's table every function is nested over.
+	ZpciSystem(zpci_mem memory, uint64_t memory_size, const std::vector<zpci_func *> &funcs,
+		   const SystemParams &p, const zpci_dma_space *host = nullptr);
+	~ZpciSystem();
+
+	ZpciFunction &function(size_t i) { return *functions_[i]; }
+	size_t functions() const { return functions_.size(); }
+	Dtu &dtu() { return *dtu_; }
+	Memory &memory() { return *memory_; }
+	StatsRegistry &stats() { return stats_; }
+
+private:
+	struct Kernel {
+		Kernel();
+		~Kernel();
+		sc_core::sc_simcontext *context;
+	};
+
+	Kernel kernel_;		// first: the modules below are built in its context
+	std::vector<zpci_func *> funcs_;
+	std::unique_ptr<Memory> memory_;
+	std::unique_ptr<Dtu> dtu_;
+	std::vector<std::unique_ptr<ZpciFunction>> functions_;
+	StatsRegistry stats_;
+};
+
+}  // namespace zpcisim
