@@ -6,8 +6,9 @@
 // For each workload it generates a binary trace of RECORDS records in DIR
 // (kept and reused if present), then times, in the same run: reading the
 // trace alone (the baseline: the cost of the trace format) and replaying it
-// on the bare design with the lazy policy.  Prints records/s for both, their
-// ratio, translations/s, and the process's peak RSS after each workload, so
+// on the bare design with the lazy policy in each mode (functional, and the
+// SystemC models fast and cycle).  Prints records/s, the ratio to the
+// baseline, page translations/s, and the process's peak RSS so far, so
 // that RSS growth with trace length shows.
 #include <chrono>
 #include <cstdio>
@@ -65,12 +66,14 @@ double read_only(const std::string &path, uint64_t *records)
 	return *records / seconds_since(t0);
 }
 
-// Records per second of replaying @path; translations in *xlates.
-double replay(const std::string &path, uint64_t *xlates)
+// Records per second of replaying @path in @mode; translations in *xlates.
+double replay(const std::string &path, ReplayMode mode, uint64_t *xlates)
 {
 	std::string err;
 	Reader r = open_trace(path, &err);
-	Replay rp(*ztrace_reader_header(r.get()), ReplayOptions{});
+	ReplayOptions opts;
+	opts.mode = mode;
+	Replay rp(*ztrace_reader_header(r.get()), opts);
 	ztrace_rec rec;
 	ztrace_diag diag;
 	auto t0 = std::chrono::steady_clock::now();
@@ -82,7 +85,11 @@ double replay(const std::string &path, uint64_t *xlates)
 	rp.finish();
 	double t = seconds_since(t0);
 	*xlates = 0;
-	for (uint32_t i = 0; i < rp.functions(); i++) {
+	if (rp.has_models()) {
+		ModelReport m = rp.model_report();
+		*xlates = m.iotlb_hits + m.iotlb_misses;
+	}
+	for (uint32_t i = 0; !rp.has_models() && i < rp.functions(); i++) {
 		FunctionStats s = rp.function_stats(i);
 		*xlates += s.func.iotlb_hits + s.func.iotlb_misses;
 	}
@@ -101,19 +108,21 @@ int sc_main(int argc, char **argv)
 		fprintf(stderr, "usage: replay_throughput [RECORDS [DIR]]\n");
 		return 2;
 	}
-	printf("%-9s %10s %12s %12s %6s %12s %10s\n", "workload", "records", "read_rec/s",
-	       "replay_rec/s", "ratio", "xlate/s", "peak_rss");
+	printf("%-9s %-10s %10s %12s %12s %6s %12s %10s\n", "workload", "mode", "records",
+	       "read_rec/s", "replay_rec/s", "ratio", "xlate/s", "peak_rss");
 	for (const char *w : { "net", "storage", "coherent", "mixed", "churn" }) {
 		std::string path = dir + "/bench-" + w + "-" + std::to_string(records) + ".ztb";
 		uint64_t n, xlates;
 		if (!ensure_trace(w, records, path))
 			return 1;
-		double base = read_only(path, &n);
-		double rate = replay(path, &xlates);
-		printf("%-9s %10llu %12.0f %12.0f %6.3f %12.0f %7ld MiB\n", w,
-		       static_cast<unsigned long long>(n), base, rate, rate / base,
-		       xlates * rate / n, peak_rss_kib() / 1024);
-		fflush(stdout);
+		for (ReplayMode mode : { ReplayMode::Functional, ReplayMode::Fast, ReplayMode::Cycle }) {
+			double base = read_only(path, &n);
+			double rate = replay(path, mode, &xlates);
+			printf("%-9s %-10s %10llu %12.0f %12.0f %6.3f %12.0f %7ld MiB\n", w,
+			       mode_name(mode), static_cast<unsigned long long>(n), base, rate,
+			       rate / base, xlates * rate / n, peak_rss_kib() / 1024);
+			fflush(stdout);
+		}
 	}
 	return 0;
 }

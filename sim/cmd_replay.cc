@@ -68,6 +68,7 @@ nlohmann::ordered_json model_json(const ModelReport &m)
 {
 	return {
 		{ "simulated_ns", m.simulated_ns },
+		{ "simulated_cycles", m.simulated_cycles },
 		{ "requests", m.requests },
 		{ "iotlb_hits", m.iotlb_hits },
 		{ "iotlb_misses", m.iotlb_misses },
@@ -185,6 +186,7 @@ void print_summary(std::ostream &out, const ReplayRun &run, const Replay &r)
 		else
 			out << "n/a\n";
 		out << "simulated_ns: " << m.simulated_ns << '\n'
+		    << "simulated_cycles: " << m.simulated_cycles << '\n'
 		    << "dma_latency_ns_p50: " << m.latency_p50_ns << '\n'
 		    << "dma_latency_ns_p90: " << m.latency_p90_ns << '\n'
 		    << "dma_latency_ns_p99: " << m.latency_p99_ns << '\n'

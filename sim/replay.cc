@@ -139,6 +139,7 @@ Replay::Replay(const ztrace_header &h, const ReplayOptions &opts)
 		p.dtu.move_data = false;	// timing only: memory does not fill up
 		p = apply_mode(p, opts.mode == ReplayMode::Fast ? TimingMode::Fast : TimingMode::Cycle);
 		system_ = std::make_unique<ZpciSystem>(machine_->view(), h.guest_mem, funcs, p);
+		ns_ticks_ = sc_core::sc_time(1, sc_core::SC_NS).value();
 	}
 }
 
@@ -289,7 +290,7 @@ void Replay::unmap(Function &f, const ztrace_rec &rec)
 void Replay::device(Function &f, uint64_t iova, uint64_t len, zpci_dma_dir dir, uint64_t time)
 {
 	bool ok = system_ ? system_->function(f.index).access(iova, len, dir,
-								  sc_core::sc_time(double(time), sc_core::SC_NS))
+							      sc_core::sc_time::from_value(time * ns_ticks_))
 			  : zpci_func_dma(&f.func, iova, nullptr, len, dir) == 0;
 
 	stats_.dma_faults += !ok;
@@ -442,8 +443,10 @@ ModelReport Replay::model_report() const
 	for (size_t i = 0; i < system_->functions(); i++) {
 		const ZpciFunction &fn = system_->function(i);
 		latency.merge(fn.latency_ns());
-		r.simulated_ns = std::max(r.simulated_ns, fn.stats().busy_until_ps / 1000);
+		r.simulated_ns = std::max<uint64_t>(r.simulated_ns, fn.busy_until().value() /
+								     sc_core::sc_time(1, sc_core::SC_NS).value());
 	}
+	r.simulated_cycles = r.simulated_ns / dtu.clock_ns();
 	r.requests = dtu.stats().requests;
 	r.iotlb_hits = dtu.iotlb_stats().hits;
 	r.iotlb_misses = dtu.iotlb_stats().misses;

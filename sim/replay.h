@@ -36,6 +36,7 @@ const char *mode_name(ReplayMode mode);
 // What the models measured (fast and cycle modes).
 struct ModelReport {
 	uint64_t simulated_ns = 0;	// when the last device request completed
+	uint64_t simulated_cycles = 0;	// the same, in DTU clock cycles
 	uint64_t requests = 0;
 	uint64_t iotlb_hits = 0, iotlb_misses = 0;
 	uint64_t walks = 0, memory_refs = 0, walk_cache_hits = 0;
@@ -122,6 +123,7 @@ private:
 	std::unique_ptr<Machine> machine_;
 	std::vector<std::unique_ptr<Function>> fns_;
 	std::unique_ptr<ZpciSystem> system_;	// fast and cycle modes
+	uint64_t ns_ticks_ = 0;			// kernel time units per ns
 	ReplayStats stats_;
 	const ztrace_reader *pos_ = nullptr;	// the record being applied
 };

@@ -64,6 +64,7 @@ public:
 	void attach(unsigned int port, zpci_func *f, const zpci_dma_space *host = nullptr);
 
 	const DtuStats &stats() const { return stats_; }
+	double clock_ns() const { return p_.clock_ns; }
 	const CacheStats &iotlb_stats() const { return iotlb_.stats(); }
 	const WalkerStats &walker_stats() const { return walker_.stats(); }
 	void register_stats(StatsRegistry &reg);

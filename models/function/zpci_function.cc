@@ -7,7 +7,8 @@ namespace zpcisim {
 
 ZpciFunction::ZpciFunction(sc_core::sc_module_name name, zpci_func *f, const ZpciFunctionParams &p)
 	: sc_module(name), dma("dma"), f_(f), p_(p),
-	  window_(p.outstanding, sc_core::SC_ZERO_TIME), scratch_(ZPCI_PAGE_SIZE)
+	  window_(p.outstanding, sc_core::SC_ZERO_TIME), scratch_(ZPCI_PAGE_SIZE),
+	  ns_(1, sc_core::SC_NS)
 {
 }
 
@@ -65,10 +66,9 @@ bool ZpciFunction::access(uint64_t iova, uint64_t len, zpci_dma_dir dir,
 			data += chunk;
 	}
 	stats_.failed += !all_ok;
-	stats_.busy_until_ps = std::max<uint64_t>(stats_.busy_until_ps,
-						  done.value() / sc_core::sc_time(1, sc_core::SC_PS).value());
+	busy_until_ = std::max(busy_until_, done);
 	last_latency_ = done - arrival;
-	latency_ns_.add(static_cast<uint64_t>(last_latency_.to_seconds() * 1e9 + 0.5));
+	latency_ns_.add(last_latency_.value() / ns_.value());
 	return all_ok;
 }
 

@@ -35,7 +35,6 @@ struct FunctionModelStats {
 	uint64_t failed = 0;		// accesses with a refused request
 	uint64_t dma_read_bytes = 0;
 	uint64_t dma_write_bytes = 0;
-	uint64_t busy_until_ps = 0;	// when the last request completes
 };
 
 class ZpciFunction : public sc_core::sc_module {
@@ -56,6 +55,8 @@ public:
 	const Histogram &latency_ns() const { return latency_ns_; }
 	// The latency of the last access, exactly.
 	sc_core::sc_time last_latency() const { return last_latency_; }
+	// When the last request completed.
+	sc_core::sc_time busy_until() const { return busy_until_; }
 	void register_stats(StatsRegistry &reg);
 
 private:
@@ -69,7 +70,8 @@ private:
 	std::vector<uint8_t> scratch_;
 	FunctionModelStats stats_;
 	Histogram latency_ns_;
-	sc_core::sc_time last_latency_;
+	sc_core::sc_time last_latency_, busy_until_;
+	sc_core::sc_time ns_;	// built once: sc_time(value, unit) is costly
 };
 
 }  // namespace zpcisim
