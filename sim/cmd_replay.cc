@@ -112,6 +112,7 @@ nlohmann::ordered_json stats_json(const ReplayRun &run, const Replay &r)
 		{ "dma_accesses", s.dma_accesses },
 		{ "dma_bytes", s.dma_bytes },
 		{ "dma_faults", s.dma_faults },
+		{ "cpu_rpcit_ns", s.cpu_rpcit_ns },
 		{ "rpcit_check", check_json(s.rpcit) },
 		{ "iova_check", check_json(s.iova) },
 		{ "translation_digest", hex(r.digest(), 16) },
@@ -199,6 +200,7 @@ void print_summary(std::ostream &out, const ReplayRun &run, const Replay &r)
 	    << "rpcits_sync: " << total.dma.sync_rpcits << '\n'
 	    << "rpcits_sync_map: " << total.dma.sync_map_rpcits << '\n'
 	    << "rpcits_global: " << total.dma.global_rpcits << '\n'
+	    << "cpu_rpcit_ns: " << s.cpu_rpcit_ns << '\n'
 	    << "rpcit_check: " << check_line(s.rpcit) << '\n'
 	    << "iova_check: " << check_line(s.iova) << '\n'
 	    << "translation_digest: " << hex(r.digest(), 16) << '\n'

@@ -328,9 +328,11 @@ void Replay::access(Function &f, const ztrace_rec &rec)
 	}
 }
 
-// Move what the function logged into the queue of RPCITs to match.
+// Cost what the function logged and move it into the queue of RPCITs to match.
 void Replay::collect_rpcits(Function &f)
 {
+	for (size_t i = 0; i < f.func.nr_log; i++)
+		stats_.cpu_rpcit_ns += cpu_.rpcit(f.func.log[i].len);
 	if (header_.rpcit_log)
 		f.unmatched.insert(f.unmatched.end(), f.func.log, f.func.log + f.func.nr_log);
 	f.func.nr_log = 0;	// the log never grows with trace length

@@ -16,6 +16,7 @@
 #include <zpci/func.h>
 #include <ztrace/trace.h>
 
+#include "cpu/cpu_cost.h"
 #include "system/system.h"
 
 namespace zpcisim {
@@ -66,6 +67,7 @@ struct ReplayStats {
 	uint64_t dma_accesses = 0;
 	uint64_t dma_bytes = 0;
 	uint64_t dma_faults = 0;	// accesses the function refused
+	uint64_t cpu_rpcit_ns = 0;	// guest CPU time in RPCITs (the cost table)
 	CheckResult rpcit;
 	CheckResult iova;
 };
@@ -123,6 +125,7 @@ private:
 	std::unique_ptr<Machine> machine_;
 	std::vector<std::unique_ptr<Function>> fns_;
 	std::unique_ptr<ZpciSystem> system_;	// fast and cycle modes
+	CpuCost cpu_;
 	uint64_t ns_ticks_ = 0;			// kernel time units per ns
 	ReplayStats stats_;
 	const ztrace_reader *pos_ = nullptr;	// the record being applied

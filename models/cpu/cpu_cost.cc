@@ -1,0 +1,28 @@
+// SPDX-License-Identifier: MIT
+#include "cpu/cpu_cost.h"
+
+#include <cmath>
+
+#include <zpci/arch.h>
+
+namespace zpcisim {
+
+uint64_t CpuCost::rpcit(uint64_t len)
+{
+	uint64_t pages = (len + ZPCI_PAGE_SIZE - 1) >> ZPCI_PAGE_SHIFT;
+	auto ns = static_cast<uint64_t>(std::llround(p_.rpcit_base_ns + p_.rpcit_per_page_ns * pages));
+
+	stats_.rpcits++;
+	stats_.rpcit_pages += pages;
+	stats_.rpcit_ns += ns;
+	return ns;
+}
+
+void CpuCost::register_stats(StatsRegistry &reg, const std::string &block)
+{
+	reg.add(block, "rpcits", &stats_.rpcits, "RPCITs costed");
+	reg.add(block, "rpcit_pages", &stats_.rpcit_pages, "4 KiB pages in their ranges");
+	reg.add(block, "rpcit_ns", &stats_.rpcit_ns, "CPU time they cost, in ns");
+}
+
+}  // namespace zpcisim
