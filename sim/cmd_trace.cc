@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <cinttypes>
-#include <map>
+#include <functional>
 #include <ostream>
 
 #include <zpci/u64map.h>
@@ -45,6 +45,22 @@ std::string where(const ztrace_reader *r)
 	char buf[512];
 	ztrace_reader_where(r, buf, sizeof(buf));
 	return buf;
+}
+
+// Call @fn on each record of @r, at most @limit of them.  @fn returns 0 to
+// go on, or an exit status it has reported.  A bad record is reported here
+// (exit 2).  Returns 0 when the records ran out or the limit was reached.
+int for_each_record(const CommandSpec &spec, ztrace_reader *r, CommandIo &io,
+		    const std::function<int(const ztrace_rec &)> &fn, uint64_t limit = UINT64_MAX)
+{
+	ztrace_rec rec;
+	ztrace_diag diag;
+	int rc = 1;
+
+	for (uint64_t n = 0; n < limit && (rc = ztrace_next(r, &rec, &diag)) == 1; n++)
+		if (int status = fn(rec))
+			return status;
+	return rc < 0 ? command_error(spec, io, diag.msg, kExitUsage) : 0;
 }
 
 const CommandSpec kGenSpec = {
@@ -119,13 +135,11 @@ int trace_convert(const Args &args, CommandIo &io)
 			  ztrace_reader_header(r.get()), &raw, &diag))
 		return command_error(kConvertSpec, io, diag.msg);
 	Writer w(raw);
-	ztrace_rec rec;
-	int rc;
-	while ((rc = ztrace_next(r.get(), &rec, &diag)) == 1)
-		if (ztrace_write(w.get(), &rec, &diag))
-			return command_error(kConvertSpec, io, diag.msg);
-	if (rc < 0)
-		return command_error(kConvertSpec, io, diag.msg, kExitUsage);
+	int rc = for_each_record(kConvertSpec, r.get(), io, [&](const ztrace_rec &rec) {
+		return ztrace_write(w.get(), &rec, &diag) ? command_error(kConvertSpec, io, diag.msg) : 0;
+	});
+	if (rc)
+		return rc;
 	if (!commit_trace(w, &err))
 		return command_error(kConvertSpec, io, err);
 	io.out << "records: " << ztrace_reader_records(r.get()) << '\n' << "wrote: " << out << '\n';
@@ -158,15 +172,14 @@ int trace_validate(const Args &args, CommandIo &io)
 		ztrace_checker_create(ztrace_reader_header(r.get())), ztrace_checker_destroy);
 	if (!c)
 		return command_error(kValidateSpec, io, "out of memory");
-	ztrace_rec rec;
 	ztrace_diag diag;
-	int rc;
-	while ((rc = ztrace_next(r.get(), &rec, &diag)) == 1)
-		if (ztrace_check(c.get(), &rec, &diag))
-			return command_error(kValidateSpec, io, where(r.get()) + ": " + diag.msg,
-					     kExitUsage);
-	if (rc < 0)
-		return command_error(kValidateSpec, io, diag.msg, kExitUsage);
+	int rc = for_each_record(kValidateSpec, r.get(), io, [&](const ztrace_rec &rec) {
+		if (!ztrace_check(c.get(), &rec, &diag))
+			return 0;
+		return command_error(kValidateSpec, io, where(r.get()) + ": " + diag.msg, kExitUsage);
+	});
+	if (rc)
+		return rc;
 	io.out << "records: " << ztrace_reader_records(r.get()) << "\nvalid: yes\n";
 	return kExitOk;
 }
@@ -310,15 +323,12 @@ int trace_stats(const Args &args, CommandIo &io)
 		return command_error(kStatsSpec, io, err, kExitUsage);
 	TraceStats st;
 	StatsState ss;
-	ztrace_rec rec;
-	ztrace_diag diag;
-	int rc;
-	while ((rc = ztrace_next(r.get(), &rec, &diag)) == 1 && !ss.out_of_memory)
+	int rc = for_each_record(kStatsSpec, r.get(), io, [&](const ztrace_rec &rec) {
 		account(st, ss, rec, ztrace_reader_records(r.get()));
-	if (rc < 0)
-		return command_error(kStatsSpec, io, diag.msg, kExitUsage);
-	if (ss.out_of_memory)
-		return command_error(kStatsSpec, io, "out of memory");
+		return ss.out_of_memory ? command_error(kStatsSpec, io, "out of memory") : 0;
+	});
+	if (rc)
+		return rc;
 
 	const ztrace_header *h = ztrace_reader_header(r.get());
 	io.out << "trace: " << path << '\n'
@@ -369,16 +379,11 @@ int trace_head(const Args &args, CommandIo &io)
 	if (ztrace_format_header(ztrace_reader_header(r.get()), text.data(), text.size()) < 0)
 		return command_error(kHeadSpec, io, "header too long");
 	io.out << text.c_str();
-	ztrace_rec rec;
-	ztrace_diag diag;
-	int rc = 1;
-	for (uint64_t i = 0; i < n && (rc = ztrace_next(r.get(), &rec, &diag)) == 1; i++) {
+	return for_each_record(kHeadSpec, r.get(), io, [&](const ztrace_rec &rec) {
 		ztrace_format(&rec, text.data(), text.size());
 		io.out << text.c_str() << '\n';
-	}
-	if (rc < 0)
-		return command_error(kHeadSpec, io, diag.msg, kExitUsage);
-	return kExitOk;
+		return 0;
+	}, n);
 }
 
 void print_trace_overview(std::ostream &out)

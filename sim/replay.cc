@@ -40,14 +40,21 @@ const std::vector<std::string> &replay_designs()
 	return designs;
 }
 
-bool parse_policy(const std::string &name, zpci_flush_policy *policy)
+// The index of @name in @names, as the enum @out.
+template <typename Enum, size_t N>
+bool parse_name(const char *const (&names)[N], const std::string &name, Enum *out)
 {
-	for (int i = 0; i < 3; i++)
-		if (name == kPolicyNames[i]) {
-			*policy = static_cast<zpci_flush_policy>(i);
+	for (size_t i = 0; i < N; i++)
+		if (name == names[i]) {
+			*out = static_cast<Enum>(i);
 			return true;
 		}
 	return false;
+}
+
+bool parse_policy(const std::string &name, zpci_flush_policy *policy)
+{
+	return parse_name(kPolicyNames, name, policy);
 }
 
 const char *policy_name(zpci_flush_policy policy)
@@ -57,12 +64,7 @@ const char *policy_name(zpci_flush_policy policy)
 
 bool parse_mode(const std::string &name, ReplayMode *mode)
 {
-	for (int i = 0; i < 3; i++)
-		if (name == kModeNames[i]) {
-			*mode = static_cast<ReplayMode>(i);
-			return true;
-		}
-	return false;
+	return parse_name(kModeNames, name, mode);
 }
 
 const char *mode_name(ReplayMode mode)

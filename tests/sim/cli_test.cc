@@ -6,21 +6,15 @@
 #include <string>
 
 #include "cli.h"
+#include "support/cli_run.h"
+#include "support/temp_dir.h"
 
 namespace zpcisim {
 namespace {
 
-struct CliRun {
-	int rc;
-	std::string out, err;
-};
-
-CliRun run(const Args &args)
-{
-	std::ostringstream out, err;
-	int rc = run_cli(args, out, err);
-	return { rc, out.str(), err.str() };
-}
+using test::CliRun;
+using test::run;
+using test::TempDir;
 
 const std::string kDemo = ZPCISIM_SOURCE_DIR "/traces/samples/demo.zimg";
 

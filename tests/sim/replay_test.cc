@@ -8,22 +8,16 @@
 #include <string>
 
 #include "cli.h"
+#include "support/cli_run.h"
+#include "support/temp_dir.h"
 #include "support/bad_records.h"
 
 namespace zpcisim {
 namespace {
 
-struct CliRun {
-	int rc;
-	std::string out, err;
-};
-
-CliRun run(const Args &args)
-{
-	std::ostringstream out, err;
-	int rc = run_cli(args, out, err);
-	return { rc, out.str(), err.str() };
-}
+using test::CliRun;
+using test::run;
+using test::TempDir;
 
 std::string slurp(const std::string &path)
 {
@@ -35,20 +29,6 @@ std::string slurp(const std::string &path)
 
 const std::string kSamples = ZPCISIM_SOURCE_DIR "/traces/samples/";
 const std::string kGolden = ZPCISIM_SOURCE_DIR "/tests/golden/";
-
-class TempDir {
-public:
-	TempDir()
-	{
-		char tmpl[] = "/tmp/zpcisim-cli-XXXXXX";
-		path_ = mkdtemp(tmpl);
-	}
-	~TempDir() { std::system(("rm -rf " + path_).c_str()); }
-	std::string file(const std::string &name) const { return path_ + "/" + name; }
-
-private:
-	std::string path_;
-};
 
 // The summary of each bundled sample, word for word.  A change here is a
 // change in behaviour: regenerate the golden file only after explaining it.

@@ -13,22 +13,11 @@
 #include <ztrace/trace.h>
 
 #include "support/bad_records.h"
+#include "support/temp_dir.h"
 
 namespace {
 
-class TempDir {
-public:
-	TempDir()
-	{
-		char tmpl[] = "/tmp/zpcisim-test-XXXXXX";
-		path_ = mkdtemp(tmpl);
-	}
-	~TempDir() { std::system(("rm -rf " + path_).c_str()); }
-	std::string file(const std::string &name) const { return path_ + "/" + name; }
-
-private:
-	std::string path_;
-};
+using zpcisim::test::TempDir;
 
 std::string slurp(const std::string &path)
 {

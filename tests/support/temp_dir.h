@@ -1,0 +1,30 @@
+// SPDX-License-Identifier: MIT
+// A scratch directory removed with everything in it when the test ends.
+#pragma once
+
+#include <cstdlib>
+#include <stdexcept>
+#include <string>
+
+namespace zpcisim::test {
+
+class TempDir {
+public:
+	TempDir()
+	{
+		char tmpl[] = "/tmp/zpcisim-test-XXXXXX";
+		if (!mkdtemp(tmpl))
+			throw std::runtime_error("cannot make a temporary directory");
+		path_ = tmpl;
+	}
+	~TempDir() { std::system(("rm -rf '" + path_ + "'").c_str()); }
+	TempDir(const TempDir &) = delete;
+	TempDir &operator=(const TempDir &) = delete;
+
+	std::string file(const std::string &name) const { return path_ + "/" + name; }
+
+private:
+	std::string path_;
+};
+
+}  // namespace zpcisim::test
