@@ -42,7 +42,7 @@ void Dtu::flush_hook(void *ctx, u32 fh, dma_addr_t iova, u64 len)
 bool Dtu::read_entry(uint64_t addr, const sc_core::sc_time &when, uint64_t *entry,
 		     sc_core::sc_time &delay)
 {
-	tlm::tlm_generic_payload t;
+	tlm::tlm_generic_payload &t = fetch_;
 	uint8_t b[8];
 	sc_core::sc_time d = when - sc_core::sc_time_stamp();
 

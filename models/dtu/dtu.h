@@ -89,6 +89,7 @@ private:
 	TableWalker walker_;
 	std::vector<Port> ports_;
 	DtuStats stats_;
+	tlm::tlm_generic_payload fetch_;	// reused for entry fetches
 };
 
 }  // namespace zpcisim

@@ -16,7 +16,7 @@ ZpciFunction::ZpciFunction(sc_core::sc_module_name name, zpci_func *f, const Zpc
 sc_core::sc_time ZpciFunction::issue(uint64_t iova, uint8_t *data, uint32_t len, zpci_dma_dir dir,
 				     sc_core::sc_time start, bool *ok)
 {
-	tlm::tlm_generic_payload t;
+	tlm::tlm_generic_payload &t = trans_;
 	sc_core::sc_time d = start - sc_core::sc_time_stamp();
 
 	t.set_command(dir == ZPCI_DMA_WRITE ? tlm::TLM_WRITE_COMMAND : tlm::TLM_READ_COMMAND);

@@ -68,6 +68,7 @@ private:
 	std::vector<sc_core::sc_time> window_;	// completion times of the last requests
 	size_t next_ = 0;
 	std::vector<uint8_t> scratch_;
+	tlm::tlm_generic_payload trans_;	// reused: building one allocates
 	FunctionModelStats stats_;
 	Histogram latency_ns_;
 	sc_core::sc_time last_latency_, busy_until_;
