@@ -21,7 +21,9 @@ static u64 hash(u64 key)
 	return g << GROUP_BITS | (key & ((1 << GROUP_BITS) - 1));
 }
 
-static u64 remove_each(struct zpci_u64map *m, u64 lo, u64 hi);
+typedef void (*removed_fn)(void *ctx, u64 key, u64 val);
+
+static u64 remove_each(struct zpci_u64map *m, u64 lo, u64 hi, removed_fn fn, void *ctx);
 
 static bool slot_used(const struct zpci_u64map_slot *s)
 {
@@ -147,7 +149,7 @@ bool zpci_u64map_remove(struct zpci_u64map *m, u64 key)
 }
 
 /* Keep the keys outside [lo, hi] by moving them to a fresh table. */
-static u64 rebuild_without(struct zpci_u64map *m, u64 lo, u64 hi)
+static u64 rebuild_without(struct zpci_u64map *m, u64 lo, u64 hi, removed_fn fn, void *ctx)
 {
 	struct zpci_u64map old = *m;
 	u64 i;
@@ -155,14 +157,18 @@ static u64 rebuild_without(struct zpci_u64map *m, u64 lo, u64 hi)
 	if (map_alloc(m, old.mask + 1)) {
 		/* No memory for a copy: remove one by one instead. */
 		*m = old;
-		return remove_each(m, lo, hi);
+		return remove_each(m, lo, hi, fn, ctx);
 	}
 	for (i = 0; i <= old.mask; i++) {
 		const struct zpci_u64map_slot *s = &old.slot[i];
 
-		if (slot_used(s) && (s->key < lo || s->key > hi)) {
+		if (!slot_used(s))
+			continue;
+		if (s->key < lo || s->key > hi) {
 			m->slot[find_slot(m, s->key)] = *s;
 			m->nr++;
+		} else if (fn) {
+			fn(ctx, s->key, s->val);
 		}
 	}
 	free(old.slot);
@@ -170,12 +176,14 @@ static u64 rebuild_without(struct zpci_u64map *m, u64 lo, u64 hi)
 }
 
 /* Sweep the table; a removal may pull a later entry into slot i. */
-static u64 remove_each(struct zpci_u64map *m, u64 lo, u64 hi)
+static u64 remove_each(struct zpci_u64map *m, u64 lo, u64 hi, removed_fn fn, void *ctx)
 {
 	u64 removed = 0, i;
 
 	for (i = 0; i <= m->mask; i++) {
 		while (slot_used(&m->slot[i]) && m->slot[i].key >= lo && m->slot[i].key <= hi) {
+			if (fn)
+				fn(ctx, m->slot[i].key, m->slot[i].val);
 			remove_slot(m, i);
 			removed++;
 		}
@@ -183,7 +191,7 @@ static u64 remove_each(struct zpci_u64map *m, u64 lo, u64 hi)
 	return removed;
 }
 
-u64 zpci_u64map_remove_range(struct zpci_u64map *m, u64 lo, u64 hi)
+u64 zpci_u64map_remove_range_each(struct zpci_u64map *m, u64 lo, u64 hi, removed_fn fn, void *ctx)
 {
 	u64 removed = 0, i;
 
@@ -192,13 +200,25 @@ u64 zpci_u64map_remove_range(struct zpci_u64map *m, u64 lo, u64 hi)
 	if (hi - lo <= m->nr) {
 		/* Few keys in the range: look each one up. */
 		for (i = lo;; i++) {
-			removed += zpci_u64map_remove(m, i);
+			u64 s = find_slot(m, i);
+
+			if (slot_used(&m->slot[s])) {
+				if (fn)
+					fn(ctx, i, m->slot[s].val);
+				remove_slot(m, s);
+				removed++;
+			}
 			if (i == hi)
 				return removed;
 		}
 	}
 	/* Many: a fresh table beats shifting entries one removal at a time. */
-	return rebuild_without(m, lo, hi);
+	return rebuild_without(m, lo, hi, fn, ctx);
+}
+
+u64 zpci_u64map_remove_range(struct zpci_u64map *m, u64 lo, u64 hi)
+{
+	return zpci_u64map_remove_range_each(m, lo, hi, NULL, NULL);
 }
 
 void zpci_u64map_clear(struct zpci_u64map *m)

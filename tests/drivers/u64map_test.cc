@@ -111,6 +111,24 @@ TEST_F(U64Map, WideRemovalKeepsEverySurvivorFindable)
 	}
 }
 
+// Removal by range reports each removed entry once, on both paths.
+TEST_F(U64Map, RangeRemovalReportsWhatItRemoved)
+{
+	for (uint64_t k = 0; k < 1000; k++)
+		ASSERT_EQ(zpci_u64map_put(&m_, k * 10, k), 0);
+	std::map<uint64_t, uint64_t> seen;
+	auto record = [](void *ctx, uint64_t key, uint64_t val) {
+		auto *m = static_cast<std::map<uint64_t, uint64_t> *>(ctx);
+		EXPECT_TRUE(m->emplace(key, val).second) << key;
+	};
+	EXPECT_EQ(zpci_u64map_remove_range_each(&m_, 100, 149, record, &seen), 5u);	// per key
+	EXPECT_EQ(zpci_u64map_remove_range_each(&m_, 5000, 1ULL << 40, record, &seen), 500u);	// sweep
+	EXPECT_EQ(seen.size(), 505u);
+	EXPECT_EQ(seen[120], 12u);
+	EXPECT_EQ(seen[9990], 999u);
+	EXPECT_EQ(m_.nr, 495u);
+}
+
 TEST_F(U64Map, TheEmptyMarkerIsNotAKey)
 {
 	EXPECT_EQ(zpci_u64map_put(&m_, ZPCI_U64MAP_EMPTY, 1), -EINVAL);

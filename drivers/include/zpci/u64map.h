@@ -42,6 +42,9 @@ int zpci_u64map_put(struct zpci_u64map *m, u64 key, u64 val);
 bool zpci_u64map_remove(struct zpci_u64map *m, u64 key);
 /* Remove every key in [lo, hi]; returns how many. */
 u64 zpci_u64map_remove_range(struct zpci_u64map *m, u64 lo, u64 hi);
+/* The same, telling @fn about each entry removed (in no particular order). */
+u64 zpci_u64map_remove_range_each(struct zpci_u64map *m, u64 lo, u64 hi,
+				  void (*fn)(void *ctx, u64 key, u64 val), void *ctx);
 void zpci_u64map_clear(struct zpci_u64map *m);
 
 #ifdef __cplusplus

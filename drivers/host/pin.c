@@ -1,0 +1,79 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Counted page pins with a limit and injected failures.
+ */
+#include <string.h>
+
+#include <zpci/arch.h>
+#include <zpci/pin.h>
+
+int zpci_pin_init(struct zpci_pinner *p, const struct zpci_pin_cfg *cfg)
+{
+	memset(p, 0, sizeof(*p));
+	if (cfg->fail_permille > 1000)
+		return -EINVAL;
+	p->cfg = *cfg;
+	zpci_prng_seed(&p->prng, cfg->seed);
+	return zpci_u64map_init(&p->count);
+}
+
+void zpci_pin_destroy(struct zpci_pinner *p)
+{
+	zpci_u64map_destroy(&p->count);
+	memset(p, 0, sizeof(*p));
+}
+
+/* Whether the next new page may be pinned: the limit, then injection. */
+static bool first_pin_allowed(struct zpci_pinner *p)
+{
+	u64 n = ++p->first_pins;
+
+	if (p->cfg.limit_bytes &&
+	    (p->stats.pinned_pages + 1) * ZPCI_PAGE_SIZE > p->cfg.limit_bytes)
+		return false;
+	if (p->cfg.fail_every && n % p->cfg.fail_every == 0)
+		return false;
+	if (p->cfg.fail_permille && zpci_prng_below(&p->prng, 1000) < p->cfg.fail_permille)
+		return false;
+	return true;
+}
+
+int zpci_pin(struct zpci_pinner *p, phys_addr_t hpa)
+{
+	u64 page = hpa >> ZPCI_PAGE_SHIFT;
+	u64 *count = zpci_u64map_find(&p->count, page);
+
+	if (count) {
+		(*count)++;
+	} else {
+		if (!first_pin_allowed(p) || zpci_u64map_put(&p->count, page, 1)) {
+			p->stats.failures++;
+			return -ENOMEM;
+		}
+		p->stats.pinned_pages++;
+		if (p->stats.pinned_pages > p->stats.peak_pinned_pages)
+			p->stats.peak_pinned_pages = p->stats.pinned_pages;
+	}
+	p->stats.pins++;
+	return 0;
+}
+
+int zpci_unpin(struct zpci_pinner *p, phys_addr_t hpa)
+{
+	u64 page = hpa >> ZPCI_PAGE_SHIFT;
+	u64 *count = zpci_u64map_find(&p->count, page);
+
+	if (!count)
+		return -EINVAL;
+	if (--*count == 0) {
+		zpci_u64map_remove(&p->count, page);
+		p->stats.pinned_pages--;
+	}
+	p->stats.unpins++;
+	return 0;
+}
+
+bool zpci_is_pinned(const struct zpci_pinner *p, phys_addr_t hpa)
+{
+	return zpci_u64map_find(&p->count, hpa >> ZPCI_PAGE_SHIFT) != NULL;
+}

@@ -1,0 +1,234 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Intercepted RPCIT: shadow tables and pinning.
+ */
+#include <string.h>
+
+#include <zpci/shadow.h>
+
+#define MAPPED_READONLY	1ULL
+
+static const struct zpci_insn_result insn_ok = { ZPCI_CC_OK, 0 };
+static const struct zpci_insn_result insn_insufficient = { ZPCI_CC_STATUS, ZPCI_RPCIT_ST_INSUFF_RES };
+static const struct zpci_insn_result insn_walk_failed = { ZPCI_CC_STATUS, ZPCI_RPCIT_ST_WALK_FAILED };
+
+int zpci_shadow_init(struct zpci_shadow *s, struct zpci_hw host, struct zpci_mem host_mem,
+		     struct zpci_frame_pool *host_pool, struct zpci_mem guest_mem,
+		     const struct zpci_layout *layout, struct zpci_pinner *pins,
+		     u32 mapping_limit)
+{
+	int rc;
+
+	memset(s, 0, sizeof(*s));
+	if (!mapping_limit)
+		return -EINVAL;
+	s->host = host;
+	s->guest_mem = guest_mem;
+	s->layout = layout;
+	s->pins = pins;
+	s->mapping_limit = mapping_limit;
+	rc = zpci_u64map_init(&s->mapped);
+	if (rc)
+		return rc;
+	rc = zpci_dma_table_init(&s->table, host_mem, host_pool);
+	if (rc)
+		zpci_u64map_destroy(&s->mapped);
+	return rc;
+}
+
+/* One shadow mapping goes: its entry, its pin.  For zpci_u64map_remove_range_each. */
+static void drop_mapping(void *ctx, u64 page, u64 val)
+{
+	struct zpci_shadow *s = ctx;
+
+	zpci_dma_table_unmap(&s->table, page << ZPCI_PAGE_SHIFT, 1);
+	zpci_unpin(s->pins, val & ZPCI_PAGE_MASK);
+	s->stats.unmaps++;
+}
+
+static void drop_range(struct zpci_shadow *s, u64 first_page, u64 last_page)
+{
+	zpci_u64map_remove_range_each(&s->mapped, first_page, last_page, drop_mapping, s);
+}
+
+static void drop_all(struct zpci_shadow *s)
+{
+	drop_range(s, 0, ZPCI_U64MAP_EMPTY - 1);
+}
+
+void zpci_shadow_destroy(struct zpci_shadow *s)
+{
+	drop_all(s);
+	zpci_dma_table_destroy(&s->table);
+	zpci_u64map_destroy(&s->mapped);
+	memset(s, 0, sizeof(*s));
+}
+
+/* Make the shadow of @page what the guest's entry says: host page @hpa. */
+static int map_page(struct zpci_shadow *s, dma_addr_t page, phys_addr_t hpa, bool readonly)
+{
+	u64 want = hpa | (readonly ? MAPPED_READONLY : 0);
+	u64 key = page >> ZPCI_PAGE_SHIFT, *old = zpci_u64map_find(&s->mapped, key);
+
+	if (old && *old == want)
+		return 0;
+	if (old)
+		drop_range(s, key, key);
+	if (s->mapped.nr >= s->mapping_limit)
+		return -ENOSPC;
+	if (zpci_pin(s->pins, hpa))
+		return -ENOMEM;
+	if (zpci_dma_table_map(&s->table, page, hpa, 1, readonly) ||
+	    zpci_u64map_put(&s->mapped, key, want)) {
+		zpci_dma_table_unmap(&s->table, page, 1);
+		zpci_unpin(s->pins, hpa);
+		return -ENOMEM;
+	}
+	s->stats.maps++;
+	if (s->mapped.nr > s->stats.peak_mappings)
+		s->stats.peak_mappings = s->mapped.nr;
+	return 0;
+}
+
+/*
+ * Bring the shadow of [*page, ...) in line with the guest's table, one
+ * page, or a whole block the guest left invalid at a region or segment
+ * entry.  Advances *page past what it handled.
+ */
+static int sync_step(struct zpci_shadow *s, dma_addr_t *page)
+{
+	struct zpci_xlate x;
+	phys_addr_t hpa;
+	u64 block;
+
+	zpci_translate(&s->guest_mem, &s->guest, *page, ZPCI_DMA_READ, &x);
+	s->stats.entries_read += x.nr_steps;
+	switch (x.fault) {
+	case ZPCI_FAULT_NONE:
+		if (zpci_layout_gpa_to_hpa(s->layout, x.addr & ZPCI_PAGE_MASK, &hpa))
+			break;	/* a frame the guest does not own */
+		*page += ZPCI_PAGE_SIZE;
+		return map_page(s, *page - ZPCI_PAGE_SIZE, hpa, x.readonly);
+	case ZPCI_FAULT_INVALID_ENTRY:
+		/* Invalid at the page level: this page; higher up: the whole block. */
+		block = x.steps[x.nr_steps - 1].level == ZPCI_LEVEL_PX
+				? ZPCI_PAGE_SIZE
+				: 1ULL << zpci_level_info(x.steps[x.nr_steps - 1].level)->shift;
+		block = zpci_align_down(*page, block) + block - *page;
+		drop_range(s, *page >> ZPCI_PAGE_SHIFT, (*page + block - 1) >> ZPCI_PAGE_SHIFT);
+		*page += block;
+		return 0;
+	default:
+		break;	/* a malformed guest table */
+	}
+	/* Refused: whatever the shadow had for this page goes too (fail safe). */
+	drop_range(s, *page >> ZPCI_PAGE_SHIFT, *page >> ZPCI_PAGE_SHIFT);
+	return -EFAULT;
+}
+
+static struct zpci_insn_result shadow_rpcit(void *priv, u32 fh, dma_addr_t iova, u64 len)
+{
+	struct zpci_shadow *s = priv;
+	struct zpci_insn_result r = insn_ok;
+	dma_addr_t page, end;
+	int rc = 0;
+
+	if (!zpci_iota_enabled(s->guest.iota) || !len)
+		return s->host.ops->rpcit(s->host.priv, fh, iova, len);
+	s->stats.intercepts++;
+	/* Only the registered range can be shadowed. */
+	page = zpci_align_down(iova < s->guest.pba ? s->guest.pba : iova, ZPCI_PAGE_SIZE);
+	end = iova + len - 1 < iova || iova + len - 1 > s->guest.pal ? s->guest.pal : iova + len - 1;
+	while (page <= end && page >= s->guest.pba && !rc)
+		rc = sync_step(s, &page);
+	if (rc == -ENOSPC || rc == -ENOMEM) {
+		s->stats.insufficient++;
+		r = insn_insufficient;
+	} else if (rc) {
+		s->stats.walk_failures++;
+		r = insn_walk_failed;
+	}
+	s->stats.host_rpcits++;
+	s->host.ops->rpcit(s->host.priv, fh, iova, len);
+	return r;
+}
+
+/* CLP: the guest sees the refresh bit and an aperture the limit can map. */
+static int shadow_clp_query_fn(void *priv, u32 fid, struct zpci_clp_fn *fn)
+{
+	struct zpci_shadow *s = priv;
+	int rc = s->host.ops->clp_query_fn(s->host.priv, fid, fn);
+	u64 span = (u64)s->mapping_limit << ZPCI_PAGE_SHIFT;
+
+	if (!rc && fn->edma - fn->sdma >= span)
+		fn->edma = fn->sdma + span - 1;
+	return rc;
+}
+
+static int shadow_clp_query_group(void *priv, u8 pfgid, struct zpci_clp_group *grp)
+{
+	struct zpci_shadow *s = priv;
+	int rc = s->host.ops->clp_query_group(s->host.priv, pfgid, grp);
+
+	grp->refresh = true;
+	return rc;
+}
+
+static int shadow_clp_set_fn(void *priv, u32 fh, bool enable, u32 *new_fh)
+{
+	struct zpci_shadow *s = priv;
+
+	if (!enable) {
+		drop_all(s);
+		memset(&s->guest, 0, sizeof(s->guest));
+	}
+	return s->host.ops->clp_set_fn(s->host.priv, fh, enable, new_fh);
+}
+
+/* IOAT: the guest's table is remembered; the real function gets the shadow's. */
+static struct zpci_insn_result shadow_mpcifc(void *priv, u32 fh, u8 oc, const struct zpci_fib *fib)
+{
+	struct zpci_shadow *s = priv;
+	struct zpci_fib real = *fib;
+	struct zpci_insn_result r;
+
+	if (oc != ZPCI_MOD_FC_REG_IOAT && oc != ZPCI_MOD_FC_REREG_IOAT &&
+	    oc != ZPCI_MOD_FC_DEREG_IOAT)
+		return s->host.ops->mpcifc(s->host.priv, fh, oc, fib);
+	if (oc != ZPCI_MOD_FC_DEREG_IOAT)
+		real.iota = zpci_dma_table_iota(&s->table);
+	r = s->host.ops->mpcifc(s->host.priv, fh, oc, &real);
+	if (r.cc != ZPCI_CC_OK)
+		return r;
+	drop_all(s);
+	memset(&s->guest, 0, sizeof(s->guest));
+	if (oc != ZPCI_MOD_FC_DEREG_IOAT)
+		s->guest = (struct zpci_dma_space){ .iota = fib->iota, .pba = fib->pba, .pal = fib->pal };
+	return r;
+}
+
+static struct zpci_insn_result shadow_stpcifc(void *priv, u32 fh, struct zpci_fib *fib)
+{
+	struct zpci_shadow *s = priv;
+	struct zpci_insn_result r = s->host.ops->stpcifc(s->host.priv, fh, fib);
+
+	if (r.cc == ZPCI_CC_OK)
+		fib->iota = s->guest.iota;
+	return r;
+}
+
+static const struct zpci_hw_ops shadow_hw_ops = {
+	.clp_query_fn = shadow_clp_query_fn,
+	.clp_query_group = shadow_clp_query_group,
+	.clp_set_fn = shadow_clp_set_fn,
+	.mpcifc = shadow_mpcifc,
+	.stpcifc = shadow_stpcifc,
+	.rpcit = shadow_rpcit,
+};
+
+struct zpci_hw zpci_shadow_hw(struct zpci_shadow *s)
+{
+	struct zpci_hw hw = { .ops = &shadow_hw_ops, .priv = s };
+
+	return hw;
+}

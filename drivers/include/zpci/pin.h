@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Page pinning, as a hypervisor does it for DMA: a host page stays resident
+ * while any mapping uses it (pins are counted per page), the total is
+ * bounded like a locked-memory limit, and failures can be injected — every
+ * Nth pin, or a seeded rate — to answer "and if pinning fails?".
+ */
+#ifndef ZPCI_PIN_H
+#define ZPCI_PIN_H
+
+#include <zpci/prng.h>
+#include <zpci/u64map.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct zpci_pin_cfg {
+	u64 limit_bytes;	/* 0: no limit (RLIMIT_MEMLOCK-like otherwise) */
+	u32 fail_every;		/* fail every Nth first pin of a page; 0: never */
+	u32 fail_permille;	/* fail this share of first pins, seeded; 0: never */
+	u64 seed;
+};
+
+struct zpci_pin_stats {
+	u64 pins;		/* successful pin calls */
+	u64 unpins;
+	u64 failures;		/* refused: limit or injected */
+	u64 pinned_pages;	/* distinct pages pinned now */
+	u64 peak_pinned_pages;
+};
+
+struct zpci_pinner {
+	struct zpci_pin_cfg cfg;
+	struct zpci_u64map count;	/* host page number -> pin count */
+	struct zpci_prng prng;
+	u64 first_pins;			/* attempts to pin a page not yet pinned */
+	struct zpci_pin_stats stats;
+};
+
+int zpci_pin_init(struct zpci_pinner *p, const struct zpci_pin_cfg *cfg);
+void zpci_pin_destroy(struct zpci_pinner *p);
+
+/* Pin the page holding @hpa.  0, or -ENOMEM (limit reached or injected). */
+int zpci_pin(struct zpci_pinner *p, phys_addr_t hpa);
+/* Drop one pin of the page holding @hpa.  -EINVAL if it is not pinned. */
+int zpci_unpin(struct zpci_pinner *p, phys_addr_t hpa);
+bool zpci_is_pinned(const struct zpci_pinner *p, phys_addr_t hpa);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* ZPCI_PIN_H */

@@ -1,0 +1,80 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The intercepting hypervisor's side of one function (today's QEMU + VFIO,
+ * and the seed's KVM-owned domain): the guest talks to a virtual view of
+ * the function through zpci_shadow_hw(); the real function translates
+ * through a shadow table the hypervisor keeps in host memory.
+ *
+ * The guest sees the refresh bit set (it must RPCIT after validating
+ * entries) and an aperture no larger than the mapping limit allows.  On
+ * each intercepted RPCIT the handler walks the guest's table in guest
+ * memory over the range: a valid entry is pinned and mapped IOVA -> host
+ * page, an invalid one unmapped and unpinned; then the real RPCIT.  The
+ * guest is not trusted: an entry whose frame is not guest memory, or a
+ * malformed table, maps nothing (and drops what the shadow had for that
+ * page: fail safe) and answers cc 1 status 8.  When the
+ * mapping limit is reached or a pin fails, the answer is cc 1 status 16 and
+ * the guest must flush globally (letting stale mappings go) and retry.
+ *
+ * Not modelled yet: the error event a failed guest-table walk queues, and
+ * pinning of the guest table pages themselves (the KVM variant).
+ */
+#ifndef ZPCI_SHADOW_H
+#define ZPCI_SHADOW_H
+
+#include <zpci/dma_table.h>
+#include <zpci/hw.h>
+#include <zpci/layout.h>
+#include <zpci/pin.h>
+#include <zpci/xlate.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* VFIO's default dma_entry_limit. */
+#define ZPCI_SHADOW_MAPPING_LIMIT_DEFAULT	65535
+
+struct zpci_shadow_stats {
+	u64 intercepts;		/* guest RPCITs handled */
+	u64 entries_read;	/* guest table entries the software walk read */
+	u64 maps;		/* shadow entries made */
+	u64 unmaps;		/* shadow entries removed */
+	u64 host_rpcits;
+	u64 insufficient;	/* answered cc 1 status 16 */
+	u64 walk_failures;	/* answered cc 1 status 8 */
+	u64 peak_mappings;
+};
+
+struct zpci_shadow {
+	struct zpci_hw host;		/* the real function */
+	struct zpci_mem guest_mem;	/* guest-physical memory, to walk the guest table */
+	const struct zpci_layout *layout;
+	struct zpci_pinner *pins;
+	struct zpci_dma_table table;	/* the shadow table, in host memory */
+	struct zpci_u64map mapped;	/* IOVA page -> host page | 1 if read-only */
+	struct zpci_dma_space guest;	/* what the guest registered; iota 0: none */
+	u32 mapping_limit;
+	struct zpci_shadow_stats stats;
+};
+
+/*
+ * @host: the real function; @host_mem and @host_pool: where the shadow
+ * table lives; @guest_mem and @layout: the guest's memory and where it is
+ * in host memory; @pins: the guest's pin accounting.
+ */
+int zpci_shadow_init(struct zpci_shadow *s, struct zpci_hw host, struct zpci_mem host_mem,
+		     struct zpci_frame_pool *host_pool, struct zpci_mem guest_mem,
+		     const struct zpci_layout *layout, struct zpci_pinner *pins,
+		     u32 mapping_limit);
+/* Unmaps and unpins everything, frees the shadow table. */
+void zpci_shadow_destroy(struct zpci_shadow *s);
+
+/* The function as the guest sees it. */
+struct zpci_hw zpci_shadow_hw(struct zpci_shadow *s);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* ZPCI_SHADOW_H */
