@@ -231,3 +231,51 @@ enum zpci_fault zpci_translate(const struct zpci_mem *mem,
 	}
 	return xlate_set(x, zpci_walk_finish(&w, dir));
 }
+
+static int view_access(struct zpci_xlate_view *v, phys_addr_t addr, u8 *rbuf, const u8 *wbuf,
+		       size_t len)
+{
+	while (len) {
+		size_t chunk = ZPCI_PAGE_SIZE - (addr & ~ZPCI_PAGE_MASK);
+		struct zpci_xlate x;
+		int rc;
+
+		if (chunk > len)
+			chunk = len;
+		if (zpci_translate(&v->mem, v->space, addr, wbuf ? ZPCI_DMA_WRITE : ZPCI_DMA_READ, &x))
+			return -EFAULT;
+		rc = wbuf ? zpci_mem_write(&v->mem, x.addr, wbuf, chunk)
+			  : zpci_mem_read(&v->mem, x.addr, rbuf, chunk);
+		if (rc)
+			return rc;
+		if (wbuf)
+			wbuf += chunk;
+		else
+			rbuf += chunk;
+		addr += chunk;
+		len -= chunk;
+	}
+	return 0;
+}
+
+static int view_read(void *priv, phys_addr_t addr, void *buf, size_t len)
+{
+	return view_access(priv, addr, buf, NULL, len);
+}
+
+static int view_write(void *priv, phys_addr_t addr, const void *buf, size_t len)
+{
+	return view_access(priv, addr, NULL, buf, len);
+}
+
+static const struct zpci_mem_ops xlate_view_ops = {
+	.read = view_read,
+	.write = view_write,
+};
+
+struct zpci_mem zpci_xlate_view_mem(struct zpci_xlate_view *v)
+{
+	struct zpci_mem m = { .ops = &xlate_view_ops, .priv = v };
+
+	return m;
+}

@@ -130,7 +130,7 @@ int zpci_dma_attach(struct zpci_dma_dev *dev, struct zpci_hw hw, struct zpci_mem
 		return rc;
 	dev->refresh = grp.refresh;
 	rc = hw.ops->clp_set_fn(hw.priv, fn.fh, true, &dev->fh);
-	if (rc)
+	if (rc || cfg->identity)
 		return rc;
 	rc = zpci_dma_table_init(&dev->table, mem, pool);
 	if (rc)
@@ -164,6 +164,10 @@ void zpci_dma_detach(struct zpci_dma_dev *dev)
 {
 	struct zpci_fib none = { 0 };
 
+	if (dev->cfg.identity) {
+		dev->hw.ops->clp_set_fn(dev->hw.priv, dev->fh, false, &dev->fh);
+		return;
+	}
 	if (dev->cfg.policy == ZPCI_FLUSH_QUEUE) {
 		zpci_fq_drain(&dev->fq);
 		zpci_fq_destroy(&dev->fq);
@@ -214,6 +218,15 @@ int zpci_dma_map_page(struct zpci_dma_dev *dev, phys_addr_t pa, u64 size,
 
 	if (!size)
 		return -EINVAL;
+	if (dev->cfg.identity) {
+		if (pa < dev->start_dma || pa - dev->start_dma + size - 1 > dev->end_dma - dev->start_dma) {
+			dev->stats.map_errors++;
+			return -ENOSPC;
+		}
+		dev->stats.mapped_pages += npages;
+		*handle = pa;
+		return 0;
+	}
 	rc = zpci_iova_bitmap_alloc(&dev->iova, npages, &iova);
 	if (rc)
 		goto out_err;
@@ -244,6 +257,10 @@ int zpci_dma_unmap_page(struct zpci_dma_dev *dev, dma_addr_t handle, u64 size,
 	int rc;
 
 	(void)dir;
+	if (dev->cfg.identity) {
+		dev->stats.unmapped_pages += npages;
+		return 0;
+	}
 	rc = zpci_dma_table_unmap(&dev->table, iova, npages);
 	if (!rc && dev->cfg.policy == ZPCI_FLUSH_STRICT)
 		rc = zpci_sync_unmap(dev, iova, npages << ZPCI_PAGE_SHIFT);
@@ -311,6 +328,17 @@ int zpci_dma_map_sg(struct zpci_dma_dev *dev, struct zpci_sg *sg, int nents,
 		return -EINVAL;
 	for (i = 0; i < nents; i++)
 		sg[i].dma_length = 0;
+	if (dev->cfg.identity) {
+		/* Every element is its own segment at its guest-physical address. */
+		for (i = 0; i < nents; i++) {
+			rc = zpci_dma_map_page(dev, sg[i].pa, sg[i].length, dir, &sg[i].dma_address);
+			if (rc)
+				goto out_unmap;
+			sg[i].dma_length = sg[i].length;
+			count++;
+		}
+		return count;
+	}
 	size = (sg[0].pa & ~ZPCI_PAGE_MASK) + sg[0].length;
 	for (i = 1; i <= nents; i++) {
 		u64 off = i < nents ? sg[i].pa & ~ZPCI_PAGE_MASK : 0;

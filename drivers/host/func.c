@@ -67,9 +67,35 @@ static bool handle_ok(const struct zpci_func *f, u32 fh)
 	return f->enabled && fh == f->fh;
 }
 
-void zpci_func_fold_digest(struct zpci_func *f, phys_addr_t addr)
+void zpci_func_used(struct zpci_func *f, dma_addr_t iova, phys_addr_t addr, bool write)
 {
 	f->stats.digest = fnv_fold(f->stats.digest, addr);
+	if (f->observer.seen)
+		f->observer.seen(f->observer.ctx, iova, addr, write);
+}
+
+void zpci_func_set_nested(struct zpci_func *f, const struct zpci_dma_space *host)
+{
+	f->nested_host = host;
+	f->nested_view.mem = f->mem;
+	f->nested_view.space = host;
+}
+
+enum zpci_fault zpci_func_reference(const struct zpci_func *f, dma_addr_t iova,
+				    enum zpci_dma_dir dir, struct zpci_xlate *x)
+{
+	struct zpci_xlate_view view = f->nested_view;
+	struct zpci_mem guest;
+	phys_addr_t gpa;
+
+	if (!f->nested_host)
+		return zpci_translate(&f->mem, &f->space, iova, dir, x);
+	/* 2-D: the guest's table through the host's, then the frame through it too. */
+	guest = zpci_xlate_view_mem(&view);
+	if (zpci_translate(&guest, &f->space, iova, dir, x))
+		return x->fault;
+	gpa = x->addr;
+	return zpci_translate(&f->mem, f->nested_host, gpa, dir, x);
 }
 
 static void notify_flush(struct zpci_func *f, dma_addr_t iova, u64 len)
@@ -269,7 +295,7 @@ static bool hit_is_stale(const struct zpci_func *f, dma_addr_t iova, enum zpci_d
 {
 	struct zpci_xlate now;
 
-	zpci_translate(&f->mem, &f->space, iova, dir, &now);
+	zpci_func_reference(f, iova, dir, &now);
 	return now.fault != ZPCI_FAULT_NONE || now.addr != cached->addr;
 }
 
@@ -292,7 +318,7 @@ static bool lookup(const struct zpci_func *f, dma_addr_t iova, enum zpci_dma_dir
 		return false;
 	}
 	if (!zpci_ftlb_lookup(&f->tlb, iova, &e) || (e.readonly && dir == ZPCI_DMA_WRITE)) {
-		zpci_translate(&f->mem, &f->space, iova, dir, &out->x);
+		zpci_func_reference(f, iova, dir, &out->x);
 		return false;
 	}
 	out->hit = true;
@@ -318,7 +344,7 @@ void zpci_func_translate(struct zpci_func *f, dma_addr_t iova, enum zpci_dma_dir
 	if (lookup(f, iova, dir, out)) {
 		f->stats.iotlb_hits++;
 		f->stats.stale_hits += out->stale;
-		zpci_func_fold_digest(f, out->x.addr);
+		zpci_func_used(f, iova, out->x.addr, dir == ZPCI_DMA_WRITE);
 		return;
 	}
 	if (out->blocked) {
@@ -330,7 +356,7 @@ void zpci_func_translate(struct zpci_func *f, dma_addr_t iova, enum zpci_dma_dir
 		zpci_func_raise_error(f, out->x.pec, iova, dir == ZPCI_DMA_WRITE);
 		return;
 	}
-	zpci_func_fold_digest(f, out->x.addr);
+	zpci_func_used(f, iova, out->x.addr, dir == ZPCI_DMA_WRITE);
 	/* Cache the 4 KiB page, whatever frame size the tables used. */
 	zpci_ftlb_insert(&f->tlb, iova, zpci_align_down(out->x.addr, ZPCI_PAGE_SIZE),
 			 out->x.readonly);

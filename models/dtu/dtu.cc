@@ -16,11 +16,11 @@ Dtu::Dtu(sc_core::sc_module_name name, const DtuParams &p)
 	dma.register_b_transport(this, &Dtu::b_transport);
 }
 
-void Dtu::attach(unsigned int port, zpci_func *f, const zpci_dma_space *host)
+void Dtu::attach(unsigned int port, zpci_func *f)
 {
 	if (ports_.size() <= port)
 		ports_.resize(port + 1);
-	ports_[port] = Port{ f, host };
+	ports_[port] = Port{ f };
 	f->hook = { flush_hook, this };
 }
 
@@ -67,9 +67,7 @@ bool Dtu::hit_is_stale(const Port &p, uint64_t iova, zpci_dma_dir dir, uint64_t 
 {
 	zpci_xlate x;
 
-	if (p.host)
-		return false;	// nested: the host's view would be needed; not checked
-	zpci_translate(&p.f->mem, &p.f->space, iova, dir, &x);
+	zpci_func_reference(p.f, iova, dir, &x);
 	return x.fault != ZPCI_FAULT_NONE || x.addr != addr;
 }
 
@@ -88,7 +86,8 @@ bool Dtu::translate(Port &p, uint64_t iova, zpci_dma_dir dir, const sc_core::sc_
 			stats_.stale_hits++;
 		return true;
 	}
-	WalkResult r = walker_.walk(p.f->fh, p.f->space, p.host, iova, dir, *this, when + latency);
+	WalkResult r = walker_.walk(p.f->fh, p.f->space, p.f->nested_host, iova, dir, *this,
+				    when + latency);
 	latency += r.latency;
 	if (r.fault != ZPCI_FAULT_NONE) {
 		stats_.faults++;
@@ -125,7 +124,7 @@ void Dtu::b_transport(int port, tlm::tlm_generic_payload &trans, sc_core::sc_tim
 		return;
 	}
 	stats_.translations++;
-	zpci_func_fold_digest(p.f, addr);
+	zpci_func_used(p.f, iova, addr, dir == ZPCI_DMA_WRITE);
 	tlm::tlm_command cmd = trans.get_command();
 	trans.set_address(addr);
 	if (!p_.move_data)

@@ -58,10 +58,9 @@ public:
 
 	Dtu(sc_core::sc_module_name name, const DtuParams &p = {});
 
-	// Port @port serves @f; @host is the host's table for a nested design
-	// (null: the function's table translates straight to host memory).
+	// Port @port serves @f (nested over a host table if @f says so).
 	// Hooks @f's flushes to the IOTLB and walk cache.
-	void attach(unsigned int port, zpci_func *f, const zpci_dma_space *host = nullptr);
+	void attach(unsigned int port, zpci_func *f);
 
 	const DtuStats &stats() const { return stats_; }
 	double clock_ns() const { return p_.clock_ns; }
@@ -72,7 +71,6 @@ public:
 private:
 	struct Port {
 		zpci_func *f = nullptr;
-		const zpci_dma_space *host = nullptr;
 	};
 
 	void b_transport(int port, tlm::tlm_generic_payload &trans, sc_core::sc_time &delay);

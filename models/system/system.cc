@@ -33,7 +33,7 @@ ZpciSystem::Kernel::~Kernel()
 }
 
 ZpciSystem::ZpciSystem(zpci_mem memory, uint64_t memory_size, const std::vector<zpci_func *> &funcs,
-		       const SystemParams &p, const zpci_dma_space *host)
+		       const SystemParams &p)
 	: funcs_(funcs), memory_(std::make_unique<Memory>("memory", memory, memory_size, p.memory)),
 	  dtu_(std::make_unique<Dtu>("dtu", p.dtu))
 {
@@ -42,7 +42,7 @@ ZpciSystem::ZpciSystem(zpci_mem memory, uint64_t memory_size, const std::vector<
 		std::string name = "function" + std::to_string(i);
 		functions_.push_back(std::make_unique<ZpciFunction>(name.c_str(), funcs[i], p.function));
 		functions_.back()->dma.bind(dtu_->dma);
-		dtu_->attach(i, funcs[i], host);
+		dtu_->attach(i, funcs[i]);
 		functions_.back()->register_stats(stats_);
 	}
 	dtu_->register_stats(stats_);

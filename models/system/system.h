@@ -38,10 +38,10 @@ SystemParams apply_mode(SystemParams p, TimingMode mode);
 
 class ZpciSystem {
 public:
-	// @funcs are the functions' architected states (owned by the caller);
-	// @host, if set, is the host's table every function is nested over.
+	// @funcs are the functions' architected states (owned by the caller),
+	// nested over a host table where they say so.
 	ZpciSystem(zpci_mem memory, uint64_t memory_size, const std::vector<zpci_func *> &funcs,
-		   const SystemParams &p, const zpci_dma_space *host = nullptr);
+		   const SystemParams &p);
 	~ZpciSystem();
 
 	ZpciFunction &function(size_t i) { return *functions_[i]; }

@@ -86,11 +86,17 @@ TEST_F(DmaPath, TwoDimensionalMissCostsFifteenFetches)
 	SystemParams p;
 	p.dtu.walker.walk_cache.enabled = false;
 	sys_.reset();
+	zpci_func_set_nested(&f_, &host);
 	sys_ = std::make_unique<ZpciSystem>(mem_.view(), kMem, std::vector<zpci_func *>{ &f_ },
-					    apply_mode(p, TimingMode::Fast), &host);
+					    apply_mode(p, TimingMode::Fast));
 	EXPECT_EQ(access_ns(kSdma, 64, ZPCI_DMA_WRITE, 1), 2 + 15 * 101 + 104);
 	EXPECT_EQ(sys_->dtu().walker_stats().memory_refs, 15u);
 	EXPECT_EQ(sys_->dtu().walker_stats().nested_walks, 1u);
+	// The functional function translates the same way, by its reference.
+	zpci_func_xlate t;
+	zpci_func_peek(&f_, kSdma + 8, ZPCI_DMA_WRITE, &t);
+	EXPECT_EQ(t.x.fault, ZPCI_FAULT_NONE);
+	EXPECT_EQ(t.x.addr, 0x200008u);
 }
 
 // Every translation fault class: the error event the reference names.

@@ -55,6 +55,11 @@ struct zpci_dma_cfg {
 	 */
 	struct zpci_fq_cfg fq;
 	u32 busy_retries;	/* Linux retries busy forever; the simulator stops here */
+	/*
+	 * No translation (QEMU's relaxed translation): the DMA address is the
+	 * guest-physical address; no table, no IOVA allocation, no RPCIT.
+	 */
+	bool identity;
 };
 
 /* Defaults as Linux sets them for a PCI device. */

@@ -76,9 +76,26 @@ struct zpci_func_flush_hook {
 	void *ctx;
 };
 
+/*
+ * Told about every translation the device uses, for checkers: the IOVA,
+ * the host-physical address it reached, and whether it wrote.
+ */
+struct zpci_func_observer {
+	void (*seen)(void *ctx, dma_addr_t iova, phys_addr_t addr, bool write);
+	void *ctx;
+};
+
 struct zpci_func {
 	struct zpci_func_cfg cfg;
 	struct zpci_func_flush_hook hook;
+	struct zpci_func_observer observer;
+	/*
+	 * Nested translation (the nested-pinned design): the registered table
+	 * is the guest's, in guest-physical memory, and this host table maps
+	 * guest-physical to host-physical for every table access and frame.
+	 */
+	const struct zpci_dma_space *nested_host;
+	struct zpci_xlate_view nested_view;
 	struct zpci_mem mem;	/* what the function's DMA and walks reach */
 	u64 mem_size;
 	u32 fh;
@@ -114,8 +131,15 @@ struct zpci_func_xlate {
  */
 void zpci_func_translate(struct zpci_func *f, dma_addr_t iova, enum zpci_dma_dir dir,
 			 struct zpci_func_xlate *out);
-/* Fold a translated address into the digest (for models that translate). */
-void zpci_func_fold_digest(struct zpci_func *f, phys_addr_t addr);
+/* Account one translation the device used (for models that translate). */
+void zpci_func_used(struct zpci_func *f, dma_addr_t iova, phys_addr_t addr, bool write);
+
+/* Translate through the guest's table over @host (see nested_host). */
+void zpci_func_set_nested(struct zpci_func *f, const struct zpci_dma_space *host);
+
+/* The reference translation of @iova as this function's tables say now. */
+enum zpci_fault zpci_func_reference(const struct zpci_func *f, dma_addr_t iova,
+				    enum zpci_dma_dir dir, struct zpci_xlate *x);
 
 /* Enter the error state with an event, as a faulting DMA does. */
 void zpci_func_raise_error(struct zpci_func *f, enum zpci_pec pec, dma_addr_t faddr, bool write);

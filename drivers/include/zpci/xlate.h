@@ -136,6 +136,18 @@ static inline enum zpci_fault zpci_walk_finish(const struct zpci_walk *w, enum z
 	return dir == ZPCI_DMA_WRITE && w->readonly ? ZPCI_FAULT_PROTECTION : ZPCI_FAULT_NONE;
 }
 
+/*
+ * Memory seen through a translation: accesses at an address of @space are
+ * translated (page by page, by the reference translator) and go to @mem.
+ * A guest's physical memory as the host's table maps it, for 2-D walks.
+ */
+struct zpci_xlate_view {
+	struct zpci_mem mem;
+	const struct zpci_dma_space *space;
+};
+
+struct zpci_mem zpci_xlate_view_mem(struct zpci_xlate_view *v);
+
 /* Translate @iova for a @dir access.  Returns x->fault. */
 enum zpci_fault zpci_translate(const struct zpci_mem *mem,
 			       const struct zpci_dma_space *space,

@@ -1,0 +1,161 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Fully-pinned designs: identity and nested.
+ */
+#include <string.h>
+
+#include <zpci/pinned.h>
+
+static const struct zpci_insn_result insn_refused = { ZPCI_CC_STATUS, 0 };
+
+/* Unpin the first @pages pages of guest memory (by guest-physical order). */
+static void unpin_guest(struct zpci_pinned *p, u64 pages)
+{
+	u64 i;
+	phys_addr_t hpa;
+
+	for (i = 0; i < pages; i++)
+		if (!zpci_layout_gpa_to_hpa(p->layout, i << ZPCI_PAGE_SHIFT, &hpa))
+			zpci_unpin(p->pins, hpa);
+}
+
+/* Pin every guest page and map each extent of it in the host table. */
+static int pin_and_map_guest(struct zpci_pinned *p)
+{
+	u64 pages = p->layout->guest_size >> ZPCI_PAGE_SHIFT, i;
+	size_t e;
+	int rc;
+
+	for (i = 0; i < pages; i++) {
+		phys_addr_t hpa;
+
+		zpci_layout_gpa_to_hpa(p->layout, i << ZPCI_PAGE_SHIFT, &hpa);
+		rc = zpci_pin(p->pins, hpa);
+		if (rc) {
+			unpin_guest(p, i);
+			return rc;
+		}
+	}
+	for (e = 0; e < p->layout->nr_extents; e++) {
+		const struct zpci_extent *x = &p->layout->by_gpa[e];
+
+		rc = zpci_dma_table_map(&p->table, x->gpa, x->hpa, x->len >> ZPCI_PAGE_SHIFT, false);
+		if (rc) {
+			unpin_guest(p, pages);
+			return rc;
+		}
+	}
+	return 0;
+}
+
+int zpci_pinned_init(struct zpci_pinned *p, enum zpci_pinned_mode mode, struct zpci_func *func,
+		     struct zpci_mem host_mem, struct zpci_frame_pool *host_pool,
+		     const struct zpci_layout *layout, struct zpci_pinner *pins)
+{
+	int rc;
+
+	memset(p, 0, sizeof(*p));
+	p->mode = mode;
+	p->func = func;
+	p->host = zpci_func_hw(func);
+	p->layout = layout;
+	p->pins = pins;
+	rc = zpci_dma_table_init(&p->table, host_mem, host_pool);
+	if (rc)
+		return rc;
+	rc = pin_and_map_guest(p);
+	if (rc) {
+		zpci_dma_table_destroy(&p->table);
+		return rc;
+	}
+	p->space = (struct zpci_dma_space){ .iota = zpci_dma_table_iota(&p->table), .pba = 0,
+					    .pal = layout->guest_size - 1 };
+	if (mode == ZPCI_PINNED_NESTED)
+		zpci_func_set_nested(func, &p->space);
+	return 0;
+}
+
+void zpci_pinned_destroy(struct zpci_pinned *p)
+{
+	if (p->mode == ZPCI_PINNED_NESTED)
+		zpci_func_set_nested(p->func, NULL);
+	unpin_guest(p, p->layout->guest_size >> ZPCI_PAGE_SHIFT);
+	zpci_dma_table_destroy(&p->table);
+	memset(p, 0, sizeof(*p));
+}
+
+/* Identity: the guest's DMA addresses are guest-physical, all of them. */
+static int pinned_clp_query_fn(void *priv, u32 fid, struct zpci_clp_fn *fn)
+{
+	struct zpci_pinned *p = priv;
+	int rc = p->host.ops->clp_query_fn(p->host.priv, fid, fn);
+
+	if (!rc && p->mode == ZPCI_PINNED_IDENTITY) {
+		fn->sdma = p->space.pba;
+		fn->edma = p->space.pal;
+	}
+	return rc;
+}
+
+static int pinned_clp_query_group(void *priv, u8 pfgid, struct zpci_clp_group *grp)
+{
+	struct zpci_pinned *p = priv;
+
+	return p->host.ops->clp_query_group(p->host.priv, pfgid, grp);
+}
+
+/* Identity: the host table goes in as soon as the guest enables the function. */
+static int pinned_clp_set_fn(void *priv, u32 fh, bool enable, u32 *new_fh)
+{
+	struct zpci_pinned *p = priv;
+	struct zpci_fib fib = { .pba = p->space.pba, .pal = p->space.pal, .iota = p->space.iota };
+	int rc = p->host.ops->clp_set_fn(p->host.priv, fh, enable, new_fh);
+
+	if (!rc && enable && p->mode == ZPCI_PINNED_IDENTITY)
+		rc = zpci_insn_errno(p->host.ops->mpcifc(p->host.priv, *new_fh, ZPCI_MOD_FC_REG_IOAT,
+							 &fib));
+	return rc;
+}
+
+/* Identity: the guest has no table to register.  Nested: its table goes in as is. */
+static struct zpci_insn_result pinned_mpcifc(void *priv, u32 fh, u8 oc, const struct zpci_fib *fib)
+{
+	struct zpci_pinned *p = priv;
+	bool ioat = oc == ZPCI_MOD_FC_REG_IOAT || oc == ZPCI_MOD_FC_REREG_IOAT ||
+		    oc == ZPCI_MOD_FC_DEREG_IOAT;
+
+	if (ioat && p->mode == ZPCI_PINNED_IDENTITY)
+		return insn_refused;
+	return p->host.ops->mpcifc(p->host.priv, fh, oc, fib);
+}
+
+static struct zpci_insn_result pinned_stpcifc(void *priv, u32 fh, struct zpci_fib *fib)
+{
+	struct zpci_pinned *p = priv;
+
+	return p->host.ops->stpcifc(p->host.priv, fh, fib);
+}
+
+/* Interpreted: straight to the function, no exit. */
+static struct zpci_insn_result pinned_rpcit(void *priv, u32 fh, dma_addr_t iova, u64 len)
+{
+	struct zpci_pinned *p = priv;
+
+	return p->host.ops->rpcit(p->host.priv, fh, iova, len);
+}
+
+static const struct zpci_hw_ops pinned_hw_ops = {
+	.clp_query_fn = pinned_clp_query_fn,
+	.clp_query_group = pinned_clp_query_group,
+	.clp_set_fn = pinned_clp_set_fn,
+	.mpcifc = pinned_mpcifc,
+	.stpcifc = pinned_stpcifc,
+	.rpcit = pinned_rpcit,
+};
+
+struct zpci_hw zpci_pinned_hw(struct zpci_pinned *p)
+{
+	struct zpci_hw hw = { .ops = &pinned_hw_ops, .priv = p };
+
+	return hw;
+}
