@@ -37,6 +37,7 @@ const std::vector<Command> &commands();
 // Run "zpcisim ARGS..." (argv[0] excluded).  Returns the exit status, 0-255.
 int run_cli(const Args &args, std::ostream &out, std::ostream &err);
 
+int cmd_compare(const Args &args, CommandIo &io);
 int cmd_replay(const Args &args, CommandIo &io);
 int cmd_trace(const Args &args, CommandIo &io);
 int cmd_walk(const Args &args, CommandIo &io);

@@ -15,8 +15,14 @@ namespace {
 // The guest layer's tables live in the top of guest memory (the trace
 // generators leave it alone).
 constexpr uint64_t kPoolSize = 64ULL << 20;
+// Below the guest in host memory: the hypervisor's tables.
+constexpr uint64_t kHostPoolBase = 64ULL << 20;
+constexpr uint64_t kHypervisorTop = 256ULL << 20;
+constexpr uint64_t kChunk = 2ULL << 20;
 
 const char *const kPolicyNames[] = { "lazy", "strict", "flush-queue" };
+const char *const kDesignNames[] = { "bare", "intercept-user", "intercept-kvm", "nested-pinned",
+				     "identity-pinned" };
 const char *const kModeNames[] = { "functional", "fast", "cycle" };
 
 // FNV-1a step: the digest of every translated address, in order.
@@ -34,10 +40,10 @@ std::string rpcit_text(uint64_t iova, uint64_t len)
 
 }  // namespace
 
-const std::vector<std::string> &replay_designs()
+const std::vector<std::string> &design_names()
 {
-	static const std::vector<std::string> designs = { "bare" };
-	return designs;
+	static const std::vector<std::string> names(std::begin(kDesignNames), std::end(kDesignNames));
+	return names;
 }
 
 // The index of @name in @names, as the enum @out.
@@ -67,29 +73,67 @@ bool parse_mode(const std::string &name, ReplayMode *mode)
 	return parse_name(kModeNames, name, mode);
 }
 
+bool parse_design(const std::string &name, Design *design)
+{
+	return parse_name(kDesignNames, name, design);
+}
+
+const char *design_name(Design design)
+{
+	return kDesignNames[static_cast<int>(design)];
+}
+
 const char *mode_name(ReplayMode mode)
 {
 	return kModeNames[static_cast<int>(mode)];
 }
 
-// Bare metal: guest memory is the machine's memory, the guest's table is
-// the hardware's.
+// The machine: host memory with the guest's memory in it.  Bare metal: the
+// guest's memory is all of it.  Every other design: the guest sits above
+// kHypervisorTop in 2 MiB chunks scattered as a long-running host would
+// have them, and the hypervisor's tables come from below it.
 struct Replay::Machine {
-	zpci_sparse_mem *mem;
-	zpci_frame_pool pool{};
+	bool bare;
+	uint64_t guest_mem;
+	zpci_sparse_mem *host = nullptr;
+	zpci_layout layout{};
+	zpci_guest_view gview{};
+	zpci_frame_pool guest_pool{};	// the guest's tables, in guest memory
+	zpci_frame_pool host_pool{};	// the hypervisor's, in host memory
+	zpci_pinner pins{};
 
-	explicit Machine(uint64_t guest_mem) : mem(zpci_sparse_mem_create(guest_mem))
+	Machine(uint64_t guest_mem, bool bare, const zpci_pin_cfg &pin) : bare(bare), guest_mem(guest_mem)
 	{
-		if (!mem || guest_mem <= kPoolSize ||
-		    zpci_frame_pool_init(&pool, guest_mem - kPoolSize, kPoolSize))
+		uint64_t base = bare ? 0 : kHypervisorTop;
+		bool ok = guest_mem > kPoolSize &&
+			  (host = zpci_sparse_mem_create(base + guest_mem)) &&
+			  !(bare ? zpci_layout_init_contiguous(&layout, guest_mem, 0)
+				 : zpci_layout_init_scattered(&layout, guest_mem, kChunk, base, 1)) &&
+			  !zpci_frame_pool_init(&guest_pool, guest_mem - kPoolSize, kPoolSize) &&
+			  (bare || !zpci_frame_pool_init(&host_pool, kHostPoolBase,
+							 kHypervisorTop - kHostPoolBase)) &&
+			  !zpci_pin_init(&pins, &pin);
+		if (!ok) {
+			release();
 			throw std::runtime_error("cannot build guest memory of " + bytes(guest_mem));
+		}
+		gview = { &layout, zpci_sparse_mem_view(host) };
 	}
-	~Machine()
+	~Machine() { release(); }
+
+	void release()
 	{
-		zpci_frame_pool_destroy(&pool);
-		zpci_sparse_mem_destroy(mem);
+		zpci_pin_destroy(&pins);
+		zpci_frame_pool_destroy(&host_pool);
+		zpci_frame_pool_destroy(&guest_pool);
+		zpci_layout_destroy(&layout);
+		zpci_sparse_mem_destroy(host);
+		host = nullptr;
 	}
-	zpci_mem view() { return zpci_sparse_mem_view(mem); }
+	zpci_mem host_view() { return zpci_sparse_mem_view(host); }
+	// Guest-physical memory: the host's itself on bare metal.
+	zpci_mem guest_view() { return bare ? host_view() : zpci_guest_view_mem(&gview); }
+	uint64_t host_size() const { return (bare ? 0 : kHypervisorTop) + guest_mem; }
 };
 
 struct Replay::Mapping {
@@ -103,8 +147,13 @@ struct Replay::Mapping {
 };
 
 struct Replay::Function {
+	Replay *owner = nullptr;
 	uint32_t index = 0;
 	zpci_func func{};
+	zpci_hw guest_hw{};		// the function as the guest sees it
+	bool shadowed = false, pinned_design = false;
+	zpci_shadow shadow{};
+	zpci_pinned pinned{};
 	zpci_dma_dev dev{};
 	bool attached = false;
 	FunctionStats final_stats;
@@ -114,23 +163,28 @@ struct Replay::Function {
 
 Replay::Replay(const ztrace_header &h, const ReplayOptions &opts)
 	: header_(h), opts_(opts), checker_(ztrace_checker_create(&h), ztrace_checker_destroy),
-	  machine_(std::make_unique<Machine>(h.guest_mem))
+	  machine_(std::make_unique<Machine>(h.guest_mem, opts.design == Design::Bare, opts.pin)),
+	  digest_(0xcbf29ce484222325ULL)
 {
 	if (!checker_)
 		throw std::bad_alloc();
-	if (std::find(replay_designs().begin(), replay_designs().end(), opts.design) ==
-	    replay_designs().end())
-		throw std::invalid_argument("unknown design '" + opts.design + "'");
 	stats_.rpcit.recorded = h.rpcit_log;
 	for (uint32_t i = 0; i < h.nr_fns; i++) {
 		auto f = std::make_unique<Function>();
 		const ztrace_fn &t = h.fn[i];
-		zpci_func_cfg fc{ t.fid, t.fh, t.pfgid, t.sdma, t.edma, t.refresh };
+		// The recorded refresh bit is the machine's on bare metal; the other
+		// designs decide it themselves (the shadowing ones set it for the guest).
+		zpci_func_cfg fc{ t.fid, t.fh, t.pfgid, t.sdma, t.edma,
+				  opts.design == Design::Bare && t.refresh };
 
+		f->owner = this;
 		f->index = i;
-		if (zpci_func_init(&f->func, &fc, machine_->view(), h.guest_mem))
+		if (zpci_func_init(&f->func, &fc, machine_->host_view(), machine_->host_size()))
 			throw std::runtime_error("function " + std::to_string(i) + ": bad header values");
+		f->func.observer = { observe, f.get() };
+		f->guest_hw = zpci_func_hw(&f->func);
 		fns_.push_back(std::move(f));
+		build_design(*fns_.back());
 	}
 	if (opts.mode != ReplayMode::Functional) {
 		std::vector<zpci_func *> funcs;
@@ -140,9 +194,43 @@ Replay::Replay(const ztrace_header &h, const ReplayOptions &opts)
 			funcs.push_back(&f->func);
 		p.dtu.move_data = false;	// timing only: memory does not fill up
 		p = apply_mode(p, opts.mode == ReplayMode::Fast ? TimingMode::Fast : TimingMode::Cycle);
-		system_ = std::make_unique<ZpciSystem>(machine_->view(), h.guest_mem, funcs, p);
+		system_ = std::make_unique<ZpciSystem>(machine_->host_view(), machine_->host_size(),
+						       funcs, p);
 		ns_ticks_ = sc_core::sc_time(1, sc_core::SC_NS).value();
 	}
+}
+
+// The design's hypervisor side of one function: what the guest talks to.
+void Replay::build_design(Function &f)
+{
+	Machine &m = *machine_;
+	int rc = 0;
+
+	switch (opts_.design) {
+	case Design::Bare:
+		return;
+	case Design::InterceptUser:
+	case Design::InterceptKvm:
+		rc = zpci_shadow_init(&f.shadow, zpci_func_hw(&f.func), m.host_view(), &m.host_pool,
+				      m.guest_view(), &m.layout, &m.pins, opts_.mapping_limit);
+		f.shadowed = !rc;
+		f.guest_hw = zpci_shadow_hw(&f.shadow);
+		break;
+	case Design::NestedPinned:
+	case Design::IdentityPinned:
+		rc = zpci_pinned_init(&f.pinned,
+				      opts_.design == Design::NestedPinned ? ZPCI_PINNED_NESTED
+									   : ZPCI_PINNED_IDENTITY,
+				      &f.func, m.host_view(), &m.host_pool, &m.layout, &m.pins);
+		f.pinned_design = !rc;
+		f.guest_hw = zpci_pinned_hw(&f.pinned);
+		pin_setup_pages_ += m.guest_mem >> ZPCI_PAGE_SHIFT;
+		break;
+	}
+	if (rc)
+		throw std::runtime_error(std::string(design_name(opts_.design)) + ": " +
+					 (rc == -ENOMEM ? "pinning guest memory failed, the guest cannot start"
+							: strerror(-rc)));
 }
 
 Replay::~Replay()
@@ -151,8 +239,71 @@ Replay::~Replay()
 	for (auto &f : fns_) {
 		if (f->attached)
 			zpci_dma_detach(&f->dev);
+		if (f->shadowed)
+			zpci_shadow_destroy(&f->shadow);
+		if (f->pinned_design)
+			zpci_pinned_destroy(&f->pinned);
 		zpci_func_destroy(&f->func);
 	}
+}
+
+// Every translation the device uses: isolation, and the guest-physical digest.
+void Replay::observe(void *ctx, dma_addr_t iova, phys_addr_t addr, bool write)
+{
+	Function &f = *static_cast<Function *>(ctx);
+	Replay &r = *f.owner;
+	Machine &m = *r.machine_;
+	phys_addr_t gpa;
+	std::string what;
+
+	(void)write;
+	if (zpci_layout_hpa_to_gpa(&m.layout, addr, &gpa))
+		what = "reached host page " + hex(addr) + ", which is not the guest's";
+	else if (!m.bare && !zpci_is_pinned(&m.pins, addr))
+		what = "reached host page " + hex(addr) + ", which is not pinned";
+	if (!what.empty() && !r.stats_.violations++)
+		r.stats_.first_violation = r.where() + ": function " + std::to_string(f.index) +
+					   ": the device at IOVA " + hex(iova) + " " + what;
+	r.digest_ = fold(r.digest_, what.empty() ? gpa : addr);
+}
+
+DesignReport Replay::design_report() const
+{
+	const Machine &m = *machine_;
+	DesignReport d;
+	InterceptWork w;
+
+	w.user_space = opts_.design == Design::InterceptUser;
+	for (const auto &f : fns_) {
+		if (!f->shadowed)
+			continue;
+		const zpci_shadow_stats &s = f->shadow.stats;
+		d.intercepts += s.intercepts;
+		d.host_rpcits += s.host_rpcits;
+		d.shadow_maps += s.maps;
+		d.shadow_unmaps += s.unmaps;
+		d.insufficient += s.insufficient;
+		d.walk_failures += s.walk_failures;
+		w.intercepts += s.intercepts;
+		w.entries_read += s.entries_read;
+		w.maps += s.maps;
+	}
+	d.pins = m.pins.stats.pins;
+	d.unpins = m.pins.stats.unpins;
+	d.pin_failures = m.pins.stats.failures;
+	d.peak_pinned_pages = m.pins.stats.peak_pinned_pages;
+	d.pinned_at_end = m.pins.stats.pinned_pages;
+	w.pins = d.pins - (opts_.design == Design::NestedPinned ||
+			   opts_.design == Design::IdentityPinned ? pin_setup_pages_ : 0);
+	w.unpins = d.unpins;
+	if (w.intercepts)
+		d.cpu_hypervisor_ns = cpu_.intercepts(w);
+	d.cpu_pin_setup_ns = cpu_.pin_all(pin_setup_pages_);
+	// Once every function is detached, only the pinned designs hold pins:
+	// all of guest memory, once per function.
+	if (finished_)
+		d.pins_balanced = d.pinned_at_end == pin_setup_pages_;
+	return d;
 }
 
 uint32_t Replay::functions() const
@@ -200,7 +351,8 @@ bool Replay::attach(Function &f, std::string *err)
 	zpci_dma_cfg cfg = zpci_dma_default_cfg(header_.fn[f.index].fid, opts_.policy,
 						header_.guest_mem);
 	cfg.cpus = header_.cpus;
-	int rc = zpci_dma_attach(&f.dev, zpci_func_hw(&f.func), machine_->view(), &machine_->pool,
+	cfg.identity = opts_.design == Design::IdentityPinned;
+	int rc = zpci_dma_attach(&f.dev, f.guest_hw, machine_->guest_view(), &machine_->guest_pool,
 				 &cfg);
 	if (rc) {
 		*err = "attach failed: " + std::string(strerror(-rc));
@@ -434,6 +586,7 @@ void Replay::finish()
 		if (header_.rpcit_log)
 			check_none_pending(*f);
 	}
+	finished_ = true;
 }
 
 ModelReport Replay::model_report() const
@@ -466,13 +619,5 @@ ModelReport Replay::model_report() const
 	return r;
 }
 
-uint64_t Replay::digest() const
-{
-	uint64_t d = 0xcbf29ce484222325ULL;
-
-	for (const auto &f : fns_)
-		d = fold(d, f->func.stats.digest);
-	return d;
-}
 
 }  // namespace zpcisim

@@ -14,6 +14,8 @@
 
 #include <zpci/dma.h>
 #include <zpci/func.h>
+#include <zpci/pinned.h>
+#include <zpci/shadow.h>
 #include <ztrace/trace.h>
 
 #include "cpu/cpu_cost.h"
@@ -25,11 +27,22 @@ namespace zpcisim {
 // untimed), or by the SystemC models in one of their timing modes.
 enum class ReplayMode { Functional, Fast, Cycle };
 
+// The designs under test (ARCHITECTURE.md), in the order compare lists them.
+enum class Design { Bare, InterceptUser, InterceptKvm, NestedPinned, IdentityPinned };
+
 struct ReplayOptions {
-	std::string design = "bare";
+	Design design = Design::Bare;
 	zpci_flush_policy policy = ZPCI_FLUSH_LAZY;
 	ReplayMode mode = ReplayMode::Functional;
+	// Intercepting designs: shadow mappings at once (VFIO's dma_entry_limit).
+	uint32_t mapping_limit = ZPCI_SHADOW_MAPPING_LIMIT_DEFAULT;
+	// Pinning: the limit and injected failures ("and if pinning fails?").
+	zpci_pin_cfg pin{};
 };
+
+const std::vector<std::string> &design_names();
+bool parse_design(const std::string &name, Design *design);
+const char *design_name(Design design);
 
 bool parse_mode(const std::string &name, ReplayMode *mode);
 const char *mode_name(ReplayMode mode);
@@ -45,8 +58,6 @@ struct ModelReport {
 	uint64_t latency_p50_ns = 0, latency_p90_ns = 0, latency_p99_ns = 0, latency_max_ns = 0;
 };
 
-// The designs replay knows today.
-const std::vector<std::string> &replay_designs();
 // "lazy" -> ZPCI_FLUSH_LAZY; false for an unknown name.
 bool parse_policy(const std::string &name, zpci_flush_policy *policy);
 const char *policy_name(zpci_flush_policy policy);
@@ -67,9 +78,27 @@ struct ReplayStats {
 	uint64_t dma_accesses = 0;
 	uint64_t dma_bytes = 0;
 	uint64_t dma_faults = 0;	// accesses the function refused
-	uint64_t cpu_rpcit_ns = 0;	// guest CPU time in RPCITs (the cost table)
+	uint64_t cpu_rpcit_ns = 0;	// CPU time in RPCITs, guest's or host's (the cost table)
 	CheckResult rpcit;
 	CheckResult iova;
+	// The checkers: a device access that reached a host page the guest does
+	// not own, or that is not pinned where the design pins.
+	uint64_t violations = 0;
+	std::string first_violation;
+};
+
+// What the design's hypervisor did (zero for bare).
+struct DesignReport {
+	uint64_t intercepts = 0;
+	uint64_t host_rpcits = 0;
+	uint64_t shadow_maps = 0, shadow_unmaps = 0;
+	uint64_t insufficient = 0, walk_failures = 0;
+	uint64_t pins = 0, unpins = 0, pin_failures = 0;
+	uint64_t peak_pinned_pages = 0;
+	uint64_t pinned_at_end = 0;	// still pinned after every function detached
+	bool pins_balanced = true;	// ... and that is what the design must hold
+	uint64_t cpu_hypervisor_ns = 0;	// intercept handling (cost table)
+	uint64_t cpu_pin_setup_ns = 0;	// pinning all guest memory up front
 };
 
 // Per function: the simulated function and the guest layer driving it.
@@ -95,16 +124,23 @@ public:
 	const ReplayStats &stats() const { return stats_; }
 	FunctionStats function_stats(uint32_t fn) const;
 	uint32_t functions() const;
-	bool checks_passed() const { return !stats_.rpcit.mismatched && !stats_.iova.mismatched; }
-	// FNV-1a over every function's translation digest: equal for equal behaviour.
-	uint64_t digest() const;
+	bool checks_passed() const
+	{
+		return !stats_.rpcit.mismatched && !stats_.iova.mismatched && !stats_.violations &&
+		       design_report().pins_balanced;
+	}
+	// FNV-1a over the guest-physical address of every translation the
+	// device used, in order: equal under every design for a correct guest.
+	uint64_t digest() const { return digest_; }
 	bool has_models() const { return system_ != nullptr; }
 	ModelReport model_report() const;
+	DesignReport design_report() const;
 
 private:
 	struct Function;
 	struct Mapping;
 
+	void build_design(Function &f);
 	bool attach(Function &f, std::string *err);
 	void detach(Function &f);
 	void map(Function &f, const ztrace_rec &rec);
@@ -116,6 +152,7 @@ private:
 	void check_rpcit(Function &f, const ztrace_rec &rec);
 	void check_none_pending(Function &f);
 	std::string where() const;
+	static void observe(void *ctx, dma_addr_t iova, phys_addr_t addr, bool write);
 	void mismatch(CheckResult &c, const std::string &what);
 
 	ztrace_header header_;
@@ -129,6 +166,9 @@ private:
 	uint64_t ns_ticks_ = 0;			// kernel time units per ns
 	ReplayStats stats_;
 	const ztrace_reader *pos_ = nullptr;	// the record being applied
+	uint64_t digest_;			// of the guest-physical pages reached
+	uint64_t pin_setup_pages_ = 0;		// pinned up front by the pinned designs
+	bool finished_ = false;
 };
 
 }  // namespace zpcisim

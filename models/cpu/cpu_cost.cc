@@ -18,6 +18,21 @@ uint64_t CpuCost::rpcit(uint64_t len)
 	return ns;
 }
 
+uint64_t CpuCost::intercepts(const InterceptWork &w) const
+{
+	double exit = p_.sie_exit_ns + (w.user_space ? p_.user_exit_ns : 0);
+	double ns = w.intercepts * exit + w.entries_read * p_.walk_entry_ns +
+		    w.pins * p_.pin_page_ns + w.unpins * p_.unpin_page_ns +
+		    (w.user_space ? w.maps * p_.map_call_ns : 0);
+
+	return static_cast<uint64_t>(std::llround(ns));
+}
+
+uint64_t CpuCost::pin_all(uint64_t pages) const
+{
+	return static_cast<uint64_t>(std::llround(pages * p_.pin_page_ns));
+}
+
 void CpuCost::register_stats(StatsRegistry &reg, const std::string &block)
 {
 	reg.add(block, "rpcits", &stats_.rpcits, "RPCITs costed");

@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: MIT
 #include "memory/memory.h"
 
+#include <algorithm>
+#include <iterator>
+
 #include <stdexcept>
 
 namespace zpcisim {
@@ -8,7 +11,7 @@ namespace zpcisim {
 Memory::Memory(sc_core::sc_module_name name, zpci_mem backing, uint64_t size,
 	       const MemoryParams &params)
 	: sc_module(name), socket("socket"), backing_(backing), size_(size), params_(params),
-	  cycle_(params.clock_ns, sc_core::SC_NS), port_free_(sc_core::SC_ZERO_TIME)
+	  cycle_(params.clock_ns, sc_core::SC_NS)
 {
 	if (params_.clock_ns <= 0 || params_.bytes_per_cycle == 0)
 		throw std::invalid_argument(std::string(this->name()) +
@@ -16,21 +19,31 @@ Memory::Memory(sc_core::sc_module_name name, zpci_mem backing, uint64_t size,
 	socket.register_b_transport(this, &Memory::b_transport);
 }
 
+// Requests this far behind the latest one are not expected any more.
+static const sc_core::sc_time kHorizon(1, sc_core::SC_MS);
+
 sc_core::sc_time Memory::schedule(const sc_core::sc_time &arrival, unsigned int len)
 {
 	uint64_t transfer = (len + params_.bytes_per_cycle - 1) / params_.bytes_per_cycle;
+	sc_core::sc_time length = static_cast<double>(transfer) * cycle_;
 	sc_core::sc_time start = arrival + params_.latency_cycles * cycle_;
 
-	sc_core::sc_time end;
-
-	// The port moves one transfer at a time; a later one waits its turn.
-	if (params_.contention && start < port_free_)
-		start = port_free_;
-	end = start + static_cast<double>(transfer) * cycle_;
-	if (params_.contention)
-		port_free_ = end;
 	stats_.busy_cycles += transfer;
-	return end - arrival;
+	if (!params_.contention)
+		return start + length - arrival;
+	// The first gap at or after start that fits the transfer.
+	auto it = busy_.upper_bound(start);
+	if (it != busy_.begin() && std::prev(it)->second > start)
+		start = std::prev(it)->second;
+	while (it != busy_.end() && it->first < start + length) {
+		start = std::max(start, it->second);
+		++it;
+	}
+	busy_.emplace(start, start + length);
+	latest_ = std::max(latest_, arrival);
+	while (!busy_.empty() && busy_.begin()->second + kHorizon < latest_)
+		busy_.erase(busy_.begin());
+	return start + length - arrival;
 }
 
 int Memory::range_check(uint64_t addr, uint64_t len) const

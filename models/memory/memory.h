@@ -1,15 +1,19 @@
 // SPDX-License-Identifier: MIT
 // Memory: the physical memory block of the DMA path, as a TLM-2.0 target.
 //
-// Models: one port serving table reads and DMA data in arrival order, a
-// fixed access latency and a bandwidth limit (bytes per cycle); data lives
-// in the C memory image (struct zpci_mem) shared with the driver code, so
-// what the guest driver writes is what the walker reads.
+// Models: one port with a fixed access latency and a bandwidth limit
+// (bytes per cycle); a transfer takes the first free stretch of the port at
+// or after it is ready, whatever order requests are made in (they come
+// nearly, not exactly, in time order: a window of DMA requests, then each
+// walk's dependent fetches).  Data lives in the C memory image (struct
+// zpci_mem) shared with the driver code, so what the guest driver writes
+// is what the walker reads.
 // Does not model: banks, refresh, caches, byte enables, DMI.
 // TLM_IGNORE_COMMAND is a timed access that moves no data.
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <string>
 
 #include <systemc>
@@ -62,7 +66,10 @@ private:
 	MemoryParams params_;
 	MemoryStats stats_;
 	sc_core::sc_time cycle_;
-	sc_core::sc_time port_free_;	// when the port finishes its last transfer
+	// When the port is busy: start -> end, disjoint.  Stretches that ended
+	// long before the latest request are forgotten.
+	std::map<sc_core::sc_time, sc_core::sc_time> busy_;
+	sc_core::sc_time latest_;
 };
 
 }  // namespace zpcisim

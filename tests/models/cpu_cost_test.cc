@@ -20,5 +20,21 @@ TEST(CpuCost, RpcitIsBasePlusPagesOfItsRange)
 	EXPECT_EQ(c.stats().rpcit_ns, 503u + 505 + 655860);
 }
 
+// Hand-computed from the defaults: exits, walk entries, pins, unpins, maps.
+TEST(CpuCost, InterceptsCostExitsWalksPinsAndMapCalls)
+{
+	CpuCost c;
+	InterceptWork w;
+	w.intercepts = 10;
+	w.entries_read = 300;
+	w.pins = 100;
+	w.unpins = 50;
+	w.maps = 100;
+	EXPECT_EQ(c.intercepts(w), 10u * 1500 + 300 * 20 + 100 * 170 + 50 * 40);	// in the kernel
+	w.user_space = true;
+	EXPECT_EQ(c.intercepts(w), 10u * 11500 + 300 * 20 + 100 * 170 + 50 * 40 + 100 * 500);
+	EXPECT_EQ(c.pin_all(262144), 262144u * 170);
+}
+
 }  // namespace
 }  // namespace zpcisim::test

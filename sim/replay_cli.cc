@@ -1,0 +1,312 @@
+// SPDX-License-Identifier: MIT
+#include "replay_cli.h"
+
+#include <iomanip>
+#include <ostream>
+#include <sys/stat.h>
+
+#include "format.h"
+#include "output.h"
+#include "trace_io.h"
+
+namespace zpcisim {
+
+namespace {
+
+nlohmann::ordered_json function_json(const FunctionStats &s)
+{
+	return {
+		{ "mapped_pages", s.dma.mapped_pages },
+		{ "unmapped_pages", s.dma.unmapped_pages },
+		{ "global_rpcits", s.dma.global_rpcits },
+		{ "sync_map_rpcits", s.dma.sync_map_rpcits },
+		{ "sync_rpcits", s.dma.sync_rpcits },
+		{ "busy_retries", s.dma.busy_retries },
+		{ "insufficient_resources", s.dma.insufficient_resources },
+		{ "map_errors", s.dma.map_errors },
+		{ "unmap_errors", s.dma.unmap_errors },
+		{ "rpcits", s.func.rpcits },
+		{ "iotlb_hits", s.func.iotlb_hits },
+		{ "iotlb_misses", s.func.iotlb_misses },
+		{ "iotlb_flushed_entries", s.func.iotlb_flushed },
+		{ "stale_translations", s.func.stale_hits },
+		{ "dma_read_bytes", s.func.dma_read_bytes },
+		{ "dma_write_bytes", s.func.dma_write_bytes },
+		{ "error_events", s.func.error_events },
+	};
+}
+
+nlohmann::ordered_json model_json(const ModelReport &m)
+{
+	return {
+		{ "simulated_ns", m.simulated_ns },
+		{ "simulated_cycles", m.simulated_cycles },
+		{ "requests", m.requests },
+		{ "iotlb_hits", m.iotlb_hits },
+		{ "iotlb_misses", m.iotlb_misses },
+		{ "table_walks", m.walks },
+		{ "walk_cache_hits", m.walk_cache_hits },
+		{ "memory_refs", m.memory_refs },
+		{ "stale_translations", m.stale_hits },
+		{ "faults", m.faults },
+		{ "dma_latency_ns_p50", m.latency_p50_ns },
+		{ "dma_latency_ns_p90", m.latency_p90_ns },
+		{ "dma_latency_ns_p99", m.latency_p99_ns },
+		{ "dma_latency_ns_max", m.latency_max_ns },
+	};
+}
+
+nlohmann::ordered_json design_json(const DesignReport &d)
+{
+	return {
+		{ "intercepts", d.intercepts },
+		{ "host_rpcits", d.host_rpcits },
+		{ "shadow_maps", d.shadow_maps },
+		{ "shadow_unmaps", d.shadow_unmaps },
+		{ "insufficient_resources", d.insufficient },
+		{ "guest_table_walk_failures", d.walk_failures },
+		{ "pins", d.pins },
+		{ "unpins", d.unpins },
+		{ "pin_failures", d.pin_failures },
+		{ "peak_pinned_bytes", d.peak_pinned_pages << ZPCI_PAGE_SHIFT },
+		{ "pinned_bytes_at_end", d.pinned_at_end << ZPCI_PAGE_SHIFT },
+		{ "pins_balanced", d.pins_balanced },
+		{ "cpu_hypervisor_ns", d.cpu_hypervisor_ns },
+		{ "cpu_pin_setup_ns", d.cpu_pin_setup_ns },
+	};
+}
+
+nlohmann::ordered_json check_json(const CheckResult &c)
+{
+	return { { "recorded", c.recorded }, { "matched", c.matched },
+		 { "mismatched", c.mismatched }, { "first_mismatch", c.first } };
+}
+
+}  // namespace
+
+nlohmann::ordered_json replay_json(const ReplayRun &run, const Replay &r)
+{
+	const ReplayStats &s = r.stats();
+	nlohmann::ordered_json kinds, fns = nlohmann::ordered_json::array();
+
+	for (int k = 0; k < ZTRACE_NR_KINDS; k++)
+		kinds[ztrace_kind_name(static_cast<ztrace_kind>(k))] = s.by_kind[k];
+	for (uint32_t i = 0; i < r.functions(); i++)
+		fns.push_back(function_json(r.function_stats(i)));
+	return {
+		{ "schema", "zpcisim.replay.v1" },
+		{ "trace", run.trace },
+		{ "design", design_name(run.opts.design) },
+		{ "policy", policy_name(run.opts.policy) },
+		{ "mode", mode_name(run.opts.mode) },
+		{ "records", s.records },
+		{ "records_by_kind", kinds },
+		{ "map_failures", s.map_failures },
+		{ "skipped_records", s.skipped },
+		{ "dma_accesses", s.dma_accesses },
+		{ "dma_bytes", s.dma_bytes },
+		{ "dma_faults", s.dma_faults },
+		{ "cpu_rpcit_ns", s.cpu_rpcit_ns },
+		{ "isolation_violations", s.violations },
+		{ "first_violation", s.first_violation },
+		{ "design_report", design_json(r.design_report()) },
+		{ "rpcit_check", check_json(s.rpcit) },
+		{ "iova_check", check_json(s.iova) },
+		{ "translation_digest", hex(r.digest(), 16) },
+		{ "functions", fns },
+		{ "models", r.has_models() ? model_json(r.model_report()) : nlohmann::ordered_json() },
+	};
+}
+
+namespace {
+
+std::string check_line(const CheckResult &c)
+{
+	if (!c.recorded)
+		return "not recorded";
+	if (!c.mismatched)
+		return "ok, " + std::to_string(c.matched) + " matched";
+	return "FAILED, " + std::to_string(c.mismatched) + " mismatched, " +
+	       std::to_string(c.matched) + " matched; first: " + c.first;
+}
+
+}  // namespace
+
+void print_replay_summary(std::ostream &out, const ReplayRun &run, const Replay &r)
+{
+	const ReplayStats &s = r.stats();
+	FunctionStats total;
+
+	for (uint32_t i = 0; i < r.functions(); i++) {
+		FunctionStats f = r.function_stats(i);
+		total.dma.mapped_pages += f.dma.mapped_pages;
+		total.dma.unmapped_pages += f.dma.unmapped_pages;
+		total.dma.global_rpcits += f.dma.global_rpcits;
+		total.dma.sync_map_rpcits += f.dma.sync_map_rpcits;
+		total.dma.sync_rpcits += f.dma.sync_rpcits;
+		total.func.rpcits += f.func.rpcits;
+		total.func.iotlb_hits += f.func.iotlb_hits;
+		total.func.iotlb_misses += f.func.iotlb_misses;
+		total.func.stale_hits += f.func.stale_hits;
+		total.func.error_events += f.func.error_events;
+	}
+	// Translations are the functional function's, or the models' in timed modes.
+	ModelReport m = r.model_report();
+	uint64_t hits = r.has_models() ? m.iotlb_hits : total.func.iotlb_hits;
+	uint64_t misses = r.has_models() ? m.iotlb_misses : total.func.iotlb_misses;
+	uint64_t stale = r.has_models() ? m.stale_hits : total.func.stale_hits;
+	uint64_t translations = hits + misses;
+	out << "trace: " << run.trace << (run.binary ? " (binary)" : " (text)") << '\n'
+	    << "design: " << design_name(run.opts.design) << '\n'
+	    << "policy: " << policy_name(run.opts.policy) << '\n'
+	    << "mode: " << mode_name(run.opts.mode) << '\n'
+	    << "functions: " << r.functions() << '\n'
+	    << "records: " << s.records << '\n'
+	    << "dma_api_calls: "
+	    << s.by_kind[ZTRACE_MAP] + s.by_kind[ZTRACE_UNMAP] + s.by_kind[ZTRACE_MAP_SG] +
+		       s.by_kind[ZTRACE_UNMAP_SG] + s.by_kind[ZTRACE_ALLOC] + s.by_kind[ZTRACE_FREE]
+	    << '\n'
+	    << "map_failures: " << s.map_failures << '\n'
+	    << "mapped_pages: " << total.dma.mapped_pages << '\n'
+	    << "unmapped_pages: " << total.dma.unmapped_pages << '\n'
+	    << "device_accesses: " << s.dma_accesses << '\n'
+	    << "device_bytes: " << s.dma_bytes << '\n'
+	    << "translations: " << translations << '\n'
+	    << "iotlb_hits: " << hits << '\n'
+	    << "iotlb_misses: " << misses << '\n'
+	    << "iotlb_hit_rate: ";
+	if (translations)
+		out << std::fixed << std::setprecision(4) << double(hits) / double(translations) << '\n';
+	else
+		out << "n/a\n";
+	if (r.has_models()) {
+		out << "table_walks: " << m.walks << '\n'
+		    << "walk_cache_hits: " << m.walk_cache_hits << '\n'
+		    << "memory_refs_per_walk: ";
+		if (m.walks)
+			out << std::setprecision(3) << double(m.memory_refs) / double(m.walks) << '\n';
+		else
+			out << "n/a\n";
+		out << "simulated_ns: " << m.simulated_ns << '\n'
+		    << "simulated_cycles: " << m.simulated_cycles << '\n'
+		    << "dma_latency_ns_p50: " << m.latency_p50_ns << '\n'
+		    << "dma_latency_ns_p90: " << m.latency_p90_ns << '\n'
+		    << "dma_latency_ns_p99: " << m.latency_p99_ns << '\n'
+		    << "dma_latency_ns_max: " << m.latency_max_ns << '\n';
+	}
+	out << "stale_translations: " << stale << '\n'
+	    << "dma_faults: " << s.dma_faults << '\n'
+	    << "error_events: " << total.func.error_events << '\n'
+	    << "rpcits: " << total.func.rpcits << '\n'
+	    << "rpcits_sync: " << total.dma.sync_rpcits << '\n'
+	    << "rpcits_sync_map: " << total.dma.sync_map_rpcits << '\n'
+	    << "rpcits_global: " << total.dma.global_rpcits << '\n'
+	    << "cpu_rpcit_ns: " << s.cpu_rpcit_ns << '\n';
+	DesignReport d = r.design_report();
+	if (run.opts.design == Design::InterceptUser || run.opts.design == Design::InterceptKvm)
+		out << "intercepts: " << d.intercepts << '\n'
+		    << "shadow_maps: " << d.shadow_maps << '\n'
+		    << "shadow_unmaps: " << d.shadow_unmaps << '\n'
+		    << "insufficient_resources: " << d.insufficient << '\n'
+		    << "guest_table_walk_failures: " << d.walk_failures << '\n'
+		    << "host_rpcits: " << d.host_rpcits << '\n'
+		    << "cpu_hypervisor_ns: " << d.cpu_hypervisor_ns << '\n';
+	if (run.opts.design != Design::Bare)
+		out << "pins: " << d.pins << '\n'
+		    << "unpins: " << d.unpins << '\n'
+		    << "pin_failures: " << d.pin_failures << '\n'
+		    << "peak_pinned_bytes: " << (d.peak_pinned_pages << ZPCI_PAGE_SHIFT) << '\n'
+		    << "pinned_bytes_at_end: " << (d.pinned_at_end << ZPCI_PAGE_SHIFT) << '\n'
+		    << "cpu_pin_setup_ns: " << d.cpu_pin_setup_ns << '\n'
+		    << "pins_balanced: " << (d.pins_balanced ? "yes" : "NO") << '\n';
+	out << "isolation_violations: " << s.violations << '\n';
+	if (s.violations)
+		out << "first_violation: " << s.first_violation << '\n';
+	out
+	    << "rpcit_check: " << check_line(s.rpcit) << '\n'
+	    << "iova_check: " << check_line(s.iova) << '\n'
+	    << "translation_digest: " << hex(r.digest(), 16) << '\n'
+	    << "result: " << (r.checks_passed() ? "ok" : "check failed") << '\n';
+}
+
+namespace {
+
+uint64_t file_size(const std::string &path)
+{
+	struct stat st;
+	return stat(path.c_str(), &st) ? 0 : st.st_size;
+}
+
+}  // namespace
+
+void ReplayArgs::add_to(po::options_description &opts)
+{
+	opts.add_options()
+		("policy", po::value(&policy)->default_value(policy),
+		 "guest flush policy: lazy, strict or flush-queue")
+		("mode", po::value(&mode)->default_value(mode),
+		 "simulation mode: functional, fast or cycle")
+		("mapping-limit", po::value(&mapping_limit)->default_value(mapping_limit),
+		 "intercepting designs: shadow mappings at once (VFIO dma_entry_limit)")
+		("pin-limit", po::value(&pin_limit), "pinned memory limit, e.g. 1G (default: none)")
+		("pin-fail-every", po::value(&pin_fail_every), "inject: fail every Nth new pin")
+		("pin-fail-permille", po::value(&pin_fail_permille),
+		 "inject: fail this many new pins in 1000, seeded")
+		("seed", po::value(&seed)->default_value(seed), "seed of injected failures");
+}
+
+std::optional<int> ReplayArgs::apply(const CommandSpec &spec, CommandIo &io, ReplayOptions *o) const
+{
+	if (!parse_policy(policy, &o->policy))
+		return command_error(spec, io, "--policy '" + policy +
+					   "', expected lazy, strict or flush-queue", kExitUsage);
+	if (!parse_mode(mode, &o->mode))
+		return command_error(spec, io, "--mode '" + mode +
+					   "', expected functional, fast or cycle", kExitUsage);
+	if (!mapping_limit)
+		return command_error(spec, io, "--mapping-limit must be at least 1", kExitUsage);
+	if (pin_fail_permille > 1000)
+		return command_error(spec, io, "--pin-fail-permille is at most 1000", kExitUsage);
+	o->mapping_limit = mapping_limit;
+	if (!pin_limit.empty() && ztrace_parse_u64(pin_limit.c_str(), &o->pin.limit_bytes))
+		return command_error(spec, io, "--pin-limit '" + pin_limit + "' is not a size",
+				     kExitUsage);
+	o->pin.fail_every = pin_fail_every;
+	o->pin.fail_permille = pin_fail_permille;
+	o->pin.seed = seed;
+	return std::nullopt;
+}
+
+int run_replay(const CommandSpec &spec, ReplayRun &run, CommandIo &io,
+	       std::unique_ptr<Replay> *out)
+{
+	std::string err;
+	Reader r = open_trace(run.trace, &err);
+
+	if (!r)
+		return command_error(spec, io, err, kExitUsage);
+	run.binary = ztrace_reader_encoding(r.get()) == ZTRACE_BINARY;
+	try {
+		*out = std::make_unique<Replay>(*ztrace_reader_header(r.get()), run.opts);
+	} catch (const std::exception &e) {
+		return command_error(spec, io, run.trace + ": " + e.what(), kExitFailure);
+	}
+	Replay &replay = **out;
+	std::string what = std::string(spec.name) + " " + design_name(run.opts.design);
+	Progress progress(io.err, progress_wanted(io.err), what.c_str(), file_size(run.trace));
+	ztrace_rec rec;
+	ztrace_diag diag;
+	int rc;
+	while ((rc = ztrace_next(r.get(), &rec, &diag)) == 1) {
+		if (!replay.step(rec, r.get(), &err))
+			return command_error(spec, io, err, kExitUsage);
+		if ((replay.stats().records & 0xffff) == 0)
+			progress.update(ztrace_reader_bytes(r.get()), replay.stats().records);
+	}
+	if (rc < 0)
+		return command_error(spec, io, diag.msg, kExitUsage);
+	replay.finish();
+	return kExitOk;
+}
+
+}  // namespace zpcisim
