@@ -33,7 +33,8 @@ struct Row {
 	DesignReport d;
 	ModelReport m;
 	bool models = false;
-	uint64_t iotlb_hits = 0, iotlb_misses = 0, stale = 0, violations = 0, cpu_ns = 0;
+	uint64_t iotlb_hits = 0, iotlb_misses = 0, stale = 0, stale_window_ns = 0;
+	uint64_t violations = 0, cpu_ns = 0;
 	uint64_t digest = 0;
 	bool checks_passed = false;
 };
@@ -51,13 +52,13 @@ Row row_of(const std::string &design, const Replay &r)
 		row.guest_rpcits += f.dma.sync_rpcits + f.dma.sync_map_rpcits + f.dma.global_rpcits;
 		row.iotlb_hits += f.func.iotlb_hits;
 		row.iotlb_misses += f.func.iotlb_misses;
-		row.stale += f.func.stale_hits;
 	}
 	if (row.models) {
 		row.iotlb_hits = row.m.iotlb_hits;
 		row.iotlb_misses = row.m.iotlb_misses;
-		row.stale = row.m.stale_hits;
 	}
+	row.stale = r.stats().stale_uses;
+	row.stale_window_ns = r.stats().stale_window_max_ns;
 	row.map_failures = r.stats().map_failures;
 	row.violations = r.stats().violations;
 	row.cpu_ns = r.stats().cpu_rpcit_ns + row.d.cpu_hypervisor_ns + row.d.cpu_pin_setup_ns;
@@ -79,7 +80,8 @@ void print_table(std::ostream &out, const std::vector<Row> &rows)
 {
 	const char *const heads[] = { "design", "guest_rpcits", "intercepts", "pins", "unpins",
 				      "peak_pinned_MiB", "host_rpcits", "iotlb_hit_rate", "refs_per_walk",
-				      "cycles", "dma_p50_ns", "cpu_ms", "stale_uses", "violations",
+				      "cycles", "dma_p50_ns", "cpu_ms", "stale_uses", "stale_window_ns",
+				      "violations",
 				      "map_failures", "same_pages" };
 	std::vector<std::vector<std::string>> cells;
 	for (const Row &r : rows) {
@@ -91,7 +93,8 @@ void print_table(std::ostream &out, const std::vector<Row> &rows)
 			r.models ? ratio(r.m.memory_refs, r.m.walks, 2) : "n/a",
 			r.models ? std::to_string(r.m.simulated_cycles) : "n/a",
 			r.models ? std::to_string(r.m.latency_p50_ns) : "n/a",
-			ratio(r.cpu_ns, 1000000, 3), std::to_string(r.stale), std::to_string(r.violations),
+			ratio(r.cpu_ns, 1000000, 3), std::to_string(r.stale),
+			std::to_string(r.stale_window_ns), std::to_string(r.violations),
 			std::to_string(r.map_failures),
 			r.digest == rows.front().digest ? "yes" : "NO",
 		});

@@ -159,6 +159,7 @@ struct Replay::Function {
 	FunctionStats final_stats;
 	std::unordered_map<uint64_t, Mapping> maps;
 	std::deque<zpci_rpcit_rec> unmatched;	// issued, not yet seen in the trace
+	zpci_u64map unmapped_at{};		// IOVA page -> when the guest unmapped it
 };
 
 Replay::Replay(const ztrace_header &h, const ReplayOptions &opts)
@@ -179,6 +180,8 @@ Replay::Replay(const ztrace_header &h, const ReplayOptions &opts)
 
 		f->owner = this;
 		f->index = i;
+		if (zpci_u64map_init(&f->unmapped_at))
+			throw std::bad_alloc();
 		if (zpci_func_init(&f->func, &fc, machine_->host_view(), machine_->host_size()))
 			throw std::runtime_error("function " + std::to_string(i) + ": bad header values");
 		f->func.observer = { observe, f.get() };
@@ -244,6 +247,7 @@ Replay::~Replay()
 		if (f->pinned_design)
 			zpci_pinned_destroy(&f->pinned);
 		zpci_func_destroy(&f->func);
+		zpci_u64map_destroy(&f->unmapped_at);
 	}
 }
 
@@ -264,6 +268,10 @@ void Replay::observe(void *ctx, dma_addr_t iova, phys_addr_t addr, bool write)
 	if (!what.empty() && !r.stats_.violations++)
 		r.stats_.first_violation = r.where() + ": function " + std::to_string(f.index) +
 					   ": the device at IOVA " + hex(iova) + " " + what;
+	if (const uint64_t *t = zpci_u64map_find(&f.unmapped_at, iova >> ZPCI_PAGE_SHIFT)) {
+		r.stats_.stale_uses++;
+		r.stats_.stale_window_max_ns = std::max(r.stats_.stale_window_max_ns, r.now_ - *t);
+	}
 	r.digest_ = fold(r.digest_, what.empty() ? gpa : addr);
 }
 
@@ -388,6 +396,8 @@ void Replay::map(Function &f, const ztrace_rec &rec)
 	m.failed = rc != 0;
 	m.handle = h;
 	stats_.map_failures += m.failed;
+	if (!m.failed)
+		note_pages(f, h, m.len, false);
 	if (!m.failed && (rec.flags & ZTRACE_HAS_IOVA)) {
 		stats_.iova.recorded = true;
 		if (h == rec.iova)
@@ -419,10 +429,27 @@ void Replay::map_sg(Function &f, const ztrace_rec &rec)
 		uint64_t pos = 0;
 		while (pos < m.sg[seg].dma_length && e < (int)rec.nr_sg) {
 			m.elem_iova.push_back(m.sg[seg].dma_address + pos);
+			note_pages(f, m.sg[seg].dma_address + pos, rec.sg[e].len, false);
 			pos += rec.sg[e++].len;
 		}
 	}
 	f.maps[rec.id] = std::move(m);
+}
+
+// The guest's pages from @iova for @len: unmapped now, or mapped again.
+void Replay::note_pages(Function &f, uint64_t iova, uint64_t len, bool unmapped)
+{
+	uint64_t first = iova >> ZPCI_PAGE_SHIFT, last = (iova + len - 1) >> ZPCI_PAGE_SHIFT;
+
+	if (!len)
+		return;
+	if (!unmapped) {
+		zpci_u64map_remove_range(&f.unmapped_at, first, last);
+		return;
+	}
+	for (uint64_t p = first; p <= last; p++)
+		if (zpci_u64map_put(&f.unmapped_at, p, now_))
+			throw std::bad_alloc();
 }
 
 void Replay::unmap(Function &f, const ztrace_rec &rec)
@@ -430,6 +457,12 @@ void Replay::unmap(Function &f, const ztrace_rec &rec)
 	auto it = f.maps.find(rec.id);
 	Mapping &m = it->second;
 
+	if (!m.failed && m.kind == ZTRACE_MAP_SG) {
+		for (size_t e = 0; e < m.elem_iova.size(); e++)
+			note_pages(f, m.elem_iova[e], m.sg[e].length, true);
+	} else if (!m.failed) {
+		note_pages(f, m.handle, m.len, true);
+	}
 	if (m.failed)
 		stats_.skipped++;
 	else if (rec.kind == ZTRACE_UNMAP_SG)
@@ -526,6 +559,7 @@ bool Replay::step(const ztrace_rec &rec, const ztrace_reader *pos, std::string *
 	ztrace_diag diag;
 
 	pos_ = pos;
+	now_ = rec.time;
 	if (ztrace_check(checker_.get(), &rec, &diag)) {
 		*err = where() + ": " + diag.msg;
 		return false;

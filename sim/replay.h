@@ -85,6 +85,11 @@ struct ReplayStats {
 	// not own, or that is not pinned where the design pins.
 	uint64_t violations = 0;
 	std::string first_violation;
+	// Device accesses that succeeded at an IOVA page the guest had unmapped
+	// (and not mapped again): the DMA-attack window, whatever design let
+	// them through; and the longest time since such an unmap, in ns.
+	uint64_t stale_uses = 0;
+	uint64_t stale_window_max_ns = 0;
 };
 
 // What the design's hypervisor did (zero for bare).
@@ -146,6 +151,7 @@ private:
 	void map(Function &f, const ztrace_rec &rec);
 	void map_sg(Function &f, const ztrace_rec &rec);
 	void unmap(Function &f, const ztrace_rec &rec);
+	void note_pages(Function &f, uint64_t iova, uint64_t len, bool unmapped);
 	void access(Function &f, const ztrace_rec &rec);
 	void device(Function &f, uint64_t iova, uint64_t len, zpci_dma_dir dir, uint64_t time);
 	void collect_rpcits(Function &f);
@@ -167,6 +173,7 @@ private:
 	ReplayStats stats_;
 	const ztrace_reader *pos_ = nullptr;	// the record being applied
 	uint64_t digest_;			// of the guest-physical pages reached
+	uint64_t now_ = 0;			// the record's time, ns
 	uint64_t pin_setup_pages_ = 0;		// pinned up front by the pinned designs
 	bool finished_ = false;
 };

@@ -107,6 +107,8 @@ nlohmann::ordered_json replay_json(const ReplayRun &run, const Replay &r)
 		{ "dma_bytes", s.dma_bytes },
 		{ "dma_faults", s.dma_faults },
 		{ "cpu_rpcit_ns", s.cpu_rpcit_ns },
+		{ "stale_uses", s.stale_uses },
+		{ "stale_window_max_ns", s.stale_window_max_ns },
 		{ "isolation_violations", s.violations },
 		{ "first_violation", s.first_violation },
 		{ "design_report", design_json(r.design_report()) },
@@ -219,7 +221,9 @@ void print_replay_summary(std::ostream &out, const ReplayRun &run, const Replay 
 		    << "pinned_bytes_at_end: " << (d.pinned_at_end << ZPCI_PAGE_SHIFT) << '\n'
 		    << "cpu_pin_setup_ns: " << d.cpu_pin_setup_ns << '\n'
 		    << "pins_balanced: " << (d.pins_balanced ? "yes" : "NO") << '\n';
-	out << "isolation_violations: " << s.violations << '\n';
+	out << "stale_uses: " << s.stale_uses << '\n'
+	    << "stale_window_max_ns: " << s.stale_window_max_ns << '\n'
+	    << "isolation_violations: " << s.violations << '\n';
 	if (s.violations)
 		out << "first_violation: " << s.first_violation << '\n';
 	out
