@@ -215,7 +215,8 @@ void Replay::build_design(Function &f)
 	case Design::InterceptUser:
 	case Design::InterceptKvm:
 		rc = zpci_shadow_init(&f.shadow, zpci_func_hw(&f.func), m.host_view(), &m.host_pool,
-				      m.guest_view(), &m.layout, &m.pins, opts_.mapping_limit);
+				      m.guest_view(), &m.layout, &m.pins, opts_.mapping_limit,
+				      opts_.design == Design::InterceptKvm);
 		f.shadowed = !rc;
 		f.guest_hw = zpci_shadow_hw(&f.shadow);
 		break;
@@ -227,7 +228,8 @@ void Replay::build_design(Function &f)
 				      &f.func, m.host_view(), &m.host_pool, &m.layout, &m.pins);
 		f.pinned_design = !rc;
 		f.guest_hw = zpci_pinned_hw(&f.pinned);
-		pin_setup_pages_ += m.guest_mem >> ZPCI_PAGE_SHIFT;
+		// One container pins the guest's memory once, however many functions.
+		pin_setup_pages_ = m.guest_mem >> ZPCI_PAGE_SHIFT;
 		break;
 	}
 	if (rc)
@@ -301,14 +303,13 @@ DesignReport Replay::design_report() const
 	d.pin_failures = m.pins.stats.failures;
 	d.peak_pinned_pages = m.pins.stats.peak_pinned_pages;
 	d.pinned_at_end = m.pins.stats.pinned_pages;
-	w.pins = d.pins - (opts_.design == Design::NestedPinned ||
-			   opts_.design == Design::IdentityPinned ? pin_setup_pages_ : 0);
+	w.pins = d.pins;
 	w.unpins = d.unpins;
 	if (w.intercepts)
 		d.cpu_hypervisor_ns = cpu_.intercepts(w);
 	d.cpu_pin_setup_ns = cpu_.pin_all(pin_setup_pages_);
 	// Once every function is detached, only the pinned designs hold pins:
-	// all of guest memory, once per function.
+	// all of guest memory.
 	if (finished_)
 		d.pins_balanced = d.pinned_at_end == pin_setup_pages_;
 	return d;

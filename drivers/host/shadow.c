@@ -15,7 +15,7 @@ static const struct zpci_insn_result insn_walk_failed = { ZPCI_CC_STATUS, ZPCI_R
 int zpci_shadow_init(struct zpci_shadow *s, struct zpci_hw host, struct zpci_mem host_mem,
 		     struct zpci_frame_pool *host_pool, struct zpci_mem guest_mem,
 		     const struct zpci_layout *layout, struct zpci_pinner *pins,
-		     u32 mapping_limit)
+		     u32 mapping_limit, bool pin_tables)
 {
 	int rc;
 
@@ -27,12 +27,16 @@ int zpci_shadow_init(struct zpci_shadow *s, struct zpci_hw host, struct zpci_mem
 	s->layout = layout;
 	s->pins = pins;
 	s->mapping_limit = mapping_limit;
+	s->pin_tables = pin_tables;
 	rc = zpci_u64map_init(&s->mapped);
-	if (rc)
-		return rc;
-	rc = zpci_dma_table_init(&s->table, host_mem, host_pool);
-	if (rc)
+	if (!rc)
+		rc = zpci_u64map_init(&s->table_pins);
+	if (!rc)
+		rc = zpci_dma_table_init(&s->table, host_mem, host_pool);
+	if (rc) {
+		zpci_u64map_destroy(&s->table_pins);
 		zpci_u64map_destroy(&s->mapped);
+	}
 	return rc;
 }
 
@@ -51,17 +55,51 @@ static void drop_range(struct zpci_shadow *s, u64 first_page, u64 last_page)
 	zpci_u64map_remove_range_each(&s->mapped, first_page, last_page, drop_mapping, s);
 }
 
+static void unpin_table_page(void *ctx, u64 page, u64 hpa)
+{
+	struct zpci_shadow *s = ctx;
+
+	(void)page;
+	zpci_unpin(s->pins, hpa);
+}
+
 static void drop_all(struct zpci_shadow *s)
 {
 	drop_range(s, 0, ZPCI_U64MAP_EMPTY - 1);
+	zpci_u64map_remove_range_each(&s->table_pins, 0, ZPCI_U64MAP_EMPTY - 1, unpin_table_page, s);
 }
 
 void zpci_shadow_destroy(struct zpci_shadow *s)
 {
 	drop_all(s);
 	zpci_dma_table_destroy(&s->table);
+	zpci_u64map_destroy(&s->table_pins);
 	zpci_u64map_destroy(&s->mapped);
 	memset(s, 0, sizeof(*s));
+}
+
+/* In the kernel: the guest table pages this walk read stay pinned. */
+static int pin_walked_tables(struct zpci_shadow *s, const struct zpci_xlate *x)
+{
+	unsigned int i;
+
+	for (i = 0; s->pin_tables && i < x->nr_steps; i++) {
+		u64 page = x->steps[i].entry_addr >> ZPCI_PAGE_SHIFT;
+		phys_addr_t hpa;
+
+		if (zpci_u64map_find(&s->table_pins, page))
+			continue;
+		if (zpci_layout_gpa_to_hpa(s->layout, page << ZPCI_PAGE_SHIFT, &hpa))
+			return -EFAULT;	/* a table outside guest memory */
+		if (zpci_pin(s->pins, hpa))
+			return -ENOMEM;
+		if (zpci_u64map_put(&s->table_pins, page, hpa)) {
+			zpci_unpin(s->pins, hpa);
+			return -ENOMEM;
+		}
+		s->stats.table_pages_pinned++;
+	}
+	return 0;
 }
 
 /* Make the shadow of @page what the guest's entry says: host page @hpa. */
@@ -101,8 +139,15 @@ static int sync_step(struct zpci_shadow *s, dma_addr_t *page)
 	phys_addr_t hpa;
 	u64 block;
 
+	int rc;
+
 	zpci_translate(&s->guest_mem, &s->guest, *page, ZPCI_DMA_READ, &x);
 	s->stats.entries_read += x.nr_steps;
+	rc = pin_walked_tables(s, &x);
+	if (rc == -ENOMEM)
+		return rc;
+	if (rc)
+		x.fault = ZPCI_FAULT_TABLE_ADDR;
 	switch (x.fault) {
 	case ZPCI_FAULT_NONE:
 		if (zpci_layout_gpa_to_hpa(s->layout, x.addr & ZPCI_PAGE_MASK, &hpa))

@@ -31,7 +31,7 @@ constexpr uint64_t kPage = 4096;
 class ShadowMachine {
 public:
 	void start(zpci_flush_policy policy, uint32_t limit = ZPCI_SHADOW_MAPPING_LIMIT_DEFAULT,
-		   zpci_pin_cfg pin_cfg = {})
+		   zpci_pin_cfg pin_cfg = {}, bool pin_tables = false)
 	{
 		ASSERT_EQ(zpci_layout_init_scattered(&layout_, kGuestMem, 2ULL << 20, kGuestBase, 5), 0);
 		gview_ = { &layout_, host_.view() };
@@ -41,7 +41,7 @@ public:
 		ASSERT_EQ(zpci_frame_pool_init(&guest_pool_, kGuestPool, 64ULL << 20), 0);
 		ASSERT_EQ(zpci_pin_init(&pins_, &pin_cfg), 0);
 		ASSERT_EQ(zpci_shadow_init(&shadow_, zpci_func_hw(&func_), host_.view(), &host_pool_,
-					   guest_mem(), &layout_, &pins_, limit),
+					   guest_mem(), &layout_, &pins_, limit, pin_tables),
 			  0);
 		zpci_dma_cfg cfg = zpci_dma_default_cfg(0x10, policy, kGuestMem);
 		ASSERT_EQ(zpci_dma_attach(&dev_, zpci_shadow_hw(&shadow_), guest_mem(), &guest_pool_, &cfg), 0);
@@ -273,6 +273,20 @@ TEST_F(Shadowed, GuestFramesOutsideItsMemoryAreNeverMapped)
 	ASSERT_EQ(zpci_mem_write64(&gm, pte, ZPCI_PTE_INVALID), 0);
 	ASSERT_EQ(zpci_dma_unmap_page(&m_->dev_, a, kPage, DMA_BIDIRECTIONAL), 0);
 }
+
+// In the kernel the guest's table pages are pinned as the walks read them,
+// and let go when the guest deregisters.
+TEST_F(Shadowed, InTheKernelGuestTablePagesArePinnedToo)
+{
+	m_ = std::make_unique<ShadowMachine>();
+	m_->start(ZPCI_FLUSH_STRICT, ZPCI_SHADOW_MAPPING_LIMIT_DEFAULT, {}, true);
+	uint64_t a = map(0x200000, kPage);
+	// The region-third, segment and page tables: three guest pages.
+	EXPECT_EQ(m_->shadow_.stats.table_pages_pinned, 3u);
+	EXPECT_EQ(m_->pins_.stats.pinned_pages, 3u + 1);
+	ASSERT_EQ(zpci_dma_unmap_page(&m_->dev_, a, kPage, DMA_BIDIRECTIONAL), 0);
+	EXPECT_EQ(m_->pins_.stats.pinned_pages, 3u);	// tables stay while shadowed
+}	// detach: the machine checks everything is unpinned
 
 // Long random runs: every live mapping reaches its guest page, isolation
 // always holds, and pins balance at the end (checked by the fixture).

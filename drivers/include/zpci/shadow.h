@@ -16,8 +16,10 @@
  * mapping limit is reached or a pin fails, the answer is cc 1 status 16 and
  * the guest must flush globally (letting stale mappings go) and retry.
  *
- * Not modelled yet: the error event a failed guest-table walk queues, and
- * pinning of the guest table pages themselves (the KVM variant).
+ * In the kernel (the seed's KVM-owned domain) the guest's table pages are
+ * pinned too, from the first walk that reads them until the IOAT goes.
+ *
+ * Not modelled yet: the error event a failed guest-table walk queues.
  */
 #ifndef ZPCI_SHADOW_H
 #define ZPCI_SHADOW_H
@@ -44,6 +46,7 @@ struct zpci_shadow_stats {
 	u64 insufficient;	/* answered cc 1 status 16 */
 	u64 walk_failures;	/* answered cc 1 status 8 */
 	u64 peak_mappings;
+	u64 table_pages_pinned;
 };
 
 struct zpci_shadow {
@@ -55,6 +58,8 @@ struct zpci_shadow {
 	struct zpci_u64map mapped;	/* IOVA page -> host page | 1 if read-only */
 	struct zpci_dma_space guest;	/* what the guest registered; iota 0: none */
 	u32 mapping_limit;
+	bool pin_tables;		/* in the kernel: guest table pages pinned too */
+	struct zpci_u64map table_pins;	/* guest table page (GPA >> 12) -> host page */
 	struct zpci_shadow_stats stats;
 };
 
@@ -66,7 +71,7 @@ struct zpci_shadow {
 int zpci_shadow_init(struct zpci_shadow *s, struct zpci_hw host, struct zpci_mem host_mem,
 		     struct zpci_frame_pool *host_pool, struct zpci_mem guest_mem,
 		     const struct zpci_layout *layout, struct zpci_pinner *pins,
-		     u32 mapping_limit);
+		     u32 mapping_limit, bool pin_tables);
 /* Unmaps and unpins everything, frees the shadow table. */
 void zpci_shadow_destroy(struct zpci_shadow *s);
 
