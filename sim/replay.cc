@@ -218,6 +218,7 @@ void Replay::build_design(Function &f)
 				      m.guest_view(), &m.layout, &m.pins, opts_.mapping_limit,
 				      opts_.design == Design::InterceptKvm);
 		f.shadowed = !rc;
+		f.shadow.on_error = { shadow_walk_failed, &f };
 		f.guest_hw = zpci_shadow_hw(&f.shadow);
 		break;
 	case Design::NestedPinned:
@@ -251,6 +252,14 @@ Replay::~Replay()
 		zpci_func_destroy(&f->func);
 		zpci_u64map_destroy(&f->unmapped_at);
 	}
+}
+
+// The hypervisor could not walk the guest's table: the function's error state.
+void Replay::shadow_walk_failed(void *ctx, zpci_pec pec, dma_addr_t iova)
+{
+	Function &f = *static_cast<Function *>(ctx);
+
+	zpci_func_raise_error(&f.func, pec, iova, false);
 }
 
 // Every translation the device uses: isolation, and the guest-physical digest.

@@ -168,6 +168,9 @@ static int sync_step(struct zpci_shadow *s, dma_addr_t *page)
 	}
 	/* Refused: whatever the shadow had for this page goes too (fail safe). */
 	drop_range(s, *page >> ZPCI_PAGE_SHIFT, *page >> ZPCI_PAGE_SHIFT);
+	if (s->on_error.walk_failed)
+		s->on_error.walk_failed(s->on_error.ctx,
+					x.fault ? x.pec : ZPCI_PEC_INVALID_ENTRY, *page);
 	return -EFAULT;
 }
 

@@ -263,10 +263,19 @@ TEST_F(Shadowed, GuestFramesOutsideItsMemoryAreNeverMapped)
 	uint64_t pte = x.steps[x.nr_steps - 1].entry_addr;
 	ASSERT_EQ(zpci_mem_write64(&gm, pte, zpci_mk_pte(kGuestMem + 0x10000, false)), 0);
 	zpci_hw vhw = zpci_shadow_hw(&m_->shadow_);
+	std::vector<std::pair<zpci_pec, uint64_t>> events;
+	m_->shadow_.on_error = { [](void *ctx, zpci_pec pec, dma_addr_t iova) {
+					static_cast<decltype(events) *>(ctx)->push_back({ pec, iova });
+				 },
+				 &events };
 	zpci_insn_result r = vhw.ops->rpcit(vhw.priv, m_->dev_.fh, a, kPage);
 	EXPECT_EQ(r.cc, ZPCI_CC_STATUS);
 	EXPECT_EQ(r.status, ZPCI_RPCIT_ST_WALK_FAILED);
 	EXPECT_EQ(m_->shadow_.stats.walk_failures, 1u);
+	ASSERT_EQ(events.size(), 1u);	// the error event the function must raise
+	EXPECT_EQ(events[0].first, ZPCI_PEC_INVALID_ENTRY);
+	EXPECT_EQ(events[0].second, a);
+	m_->shadow_.on_error = {};
 	// The old mapping went too: the device keeps nothing the guest revoked.
 	EXPECT_EQ(device(a).x.fault, ZPCI_FAULT_INVALID_ENTRY);
 	EXPECT_EQ(m_->pins_.stats.pinned_pages, 0u);

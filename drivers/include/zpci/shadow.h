@@ -18,8 +18,9 @@
  *
  * In the kernel (the seed's KVM-owned domain) the guest's table pages are
  * pinned too, from the first walk that reads them until the IOAT goes.
- *
- * Not modelled yet: the error event a failed guest-table walk queues.
+ * A failed walk puts the function in the error state with an error event
+ * (through the walk_failed hook: the handler knows the function only by
+ * its instructions).
  */
 #ifndef ZPCI_SHADOW_H
 #define ZPCI_SHADOW_H
@@ -49,8 +50,15 @@ struct zpci_shadow_stats {
 	u64 table_pages_pinned;
 };
 
+/* Told when a guest-table walk fails: the error event to raise. */
+struct zpci_shadow_error_hook {
+	void (*walk_failed)(void *ctx, enum zpci_pec pec, dma_addr_t iova);
+	void *ctx;
+};
+
 struct zpci_shadow {
 	struct zpci_hw host;		/* the real function */
+	struct zpci_shadow_error_hook on_error;
 	struct zpci_mem guest_mem;	/* guest-physical memory, to walk the guest table */
 	const struct zpci_layout *layout;
 	struct zpci_pinner *pins;
