@@ -159,7 +159,7 @@ struct Replay::Function {
 	FunctionStats final_stats;
 	std::unordered_map<uint64_t, Mapping> maps;
 	std::deque<zpci_rpcit_rec> unmatched;	// issued, not yet seen in the trace
-	zpci_u64map unmapped_at{};		// IOVA page -> when the guest unmapped it
+	zpci_pagemap unmapped_at{};		// IOVA page -> when the guest unmapped it
 };
 
 Replay::Replay(const ztrace_header &h, const ReplayOptions &opts)
@@ -180,8 +180,7 @@ Replay::Replay(const ztrace_header &h, const ReplayOptions &opts)
 
 		f->owner = this;
 		f->index = i;
-		if (zpci_u64map_init(&f->unmapped_at))
-			throw std::bad_alloc();
+		zpci_pagemap_init(&f->unmapped_at);
 		if (zpci_func_init(&f->func, &fc, machine_->host_view(), machine_->host_size()))
 			throw std::runtime_error("function " + std::to_string(i) + ": bad header values");
 		f->func.observer = { observe, f.get() };
@@ -250,7 +249,7 @@ Replay::~Replay()
 		if (f->pinned_design)
 			zpci_pinned_destroy(&f->pinned);
 		zpci_func_destroy(&f->func);
-		zpci_u64map_destroy(&f->unmapped_at);
+		zpci_pagemap_destroy(&f->unmapped_at);
 	}
 }
 
@@ -279,9 +278,10 @@ void Replay::observe(void *ctx, dma_addr_t iova, phys_addr_t addr, bool write)
 	if (!what.empty() && !r.stats_.violations++)
 		r.stats_.first_violation = r.where() + ": function " + std::to_string(f.index) +
 					   ": the device at IOVA " + hex(iova) + " " + what;
-	if (const uint64_t *t = zpci_u64map_find(&f.unmapped_at, iova >> ZPCI_PAGE_SHIFT)) {
+	uint64_t t;
+	if (zpci_pagemap_get(&f.unmapped_at, iova >> ZPCI_PAGE_SHIFT, &t)) {
 		r.stats_.stale_uses++;
-		r.stats_.stale_window_max_ns = std::max(r.stats_.stale_window_max_ns, r.now_ - *t);
+		r.stats_.stale_window_max_ns = std::max(r.stats_.stale_window_max_ns, r.now_ - t);
 	}
 	r.digest_ = fold(r.digest_, what.empty() ? gpa : addr);
 }
@@ -454,11 +454,11 @@ void Replay::note_pages(Function &f, uint64_t iova, uint64_t len, bool unmapped)
 	if (!len)
 		return;
 	if (!unmapped) {
-		zpci_u64map_remove_range(&f.unmapped_at, first, last);
+		zpci_pagemap_clear(&f.unmapped_at, first, last);
 		return;
 	}
 	for (uint64_t p = first; p <= last; p++)
-		if (zpci_u64map_put(&f.unmapped_at, p, now_))
+		if (zpci_pagemap_set(&f.unmapped_at, p, now_))
 			throw std::bad_alloc();
 }
 

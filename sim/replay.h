@@ -14,6 +14,7 @@
 
 #include <zpci/dma.h>
 #include <zpci/func.h>
+#include <zpci/pagemap.h>
 #include <zpci/pinned.h>
 #include <zpci/shadow.h>
 #include <ztrace/trace.h>

@@ -4,15 +4,13 @@
  * translation cache.  It keeps every translation the device used until an
  * RPCIT drops it — the most a real IOTLB could ever hold — so a test or a
  * replay sees the whole window in which a stale translation may be used.
- *
- * Stored as a radix tree indexed by IOVA page number: the guest allocates
- * IOVAs in runs, so neighbouring translations share a leaf, and a flush
- * visits only the leaves its range touches.
+ * A page map from IOVA page to frame.
  */
 #ifndef ZPCI_FTLB_H
 #define ZPCI_FTLB_H
 
 #include <zpci/arch.h>
+#include <zpci/pagemap.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -23,16 +21,13 @@ struct zpci_ftlb_entry {
 	bool readonly;
 };
 
-struct zpci_ftlb_node;
-
 struct zpci_ftlb {
-	struct zpci_ftlb_node *root;
-	u64 used;		/* cached translations */
+	struct zpci_pagemap map;	/* IOVA page -> frame | 1 if read-only */
 };
 
 static inline u64 zpci_ftlb_used(const struct zpci_ftlb *tlb)
 {
-	return tlb->used;
+	return tlb->map.used;
 }
 
 int zpci_ftlb_init(struct zpci_ftlb *tlb);

@@ -1,0 +1,155 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Page-number radix map.  A leaf slot holds the value shifted left by one
+ * with bit 0 set; 0 means empty.  Every node counts the values below it.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <zpci/pagemap.h>
+
+#define PM_BITS		13
+#define PM_FANOUT	(1u << PM_BITS)
+#define PM_LEVELS	4
+
+zpci_static_assert(PM_BITS * PM_LEVELS == 52, "covers 52-bit page numbers");
+
+struct zpci_pagemap_node {
+	u64 count;
+	union {
+		struct zpci_pagemap_node *child[PM_FANOUT];
+		u64 slot[PM_FANOUT];		/* at the last level */
+	};
+};
+
+static unsigned int index_at(u64 page, int level)
+{
+	return (page >> (PM_BITS * (PM_LEVELS - 1 - level))) & (PM_FANOUT - 1);
+}
+
+/* Last page number of the subtree at @level that holds @page. */
+static u64 subtree_last(u64 page, int level)
+{
+	int shift = PM_BITS * (PM_LEVELS - level);
+
+	return shift >= 64 ? UINT64_MAX : page | ((1ULL << shift) - 1);
+}
+
+void zpci_pagemap_init(struct zpci_pagemap *m)
+{
+	memset(m, 0, sizeof(*m));
+}
+
+static void node_free(struct zpci_pagemap_node *n, int level)
+{
+	unsigned int i;
+
+	if (!n)
+		return;
+	if (level < PM_LEVELS - 1)
+		for (i = 0; i < PM_FANOUT; i++)
+			node_free(n->child[i], level + 1);
+	free(n);
+}
+
+void zpci_pagemap_destroy(struct zpci_pagemap *m)
+{
+	node_free(m->root, 0);
+	memset(m, 0, sizeof(*m));
+}
+
+bool zpci_pagemap_get(const struct zpci_pagemap *m, u64 page, u64 *val)
+{
+	const struct zpci_pagemap_node *n = m->root;
+	u64 v;
+	int level;
+
+	for (level = 0; n && level < PM_LEVELS - 1; level++)
+		n = n->child[index_at(page, level)];
+	if (!n)
+		return false;
+	v = n->slot[index_at(page, PM_LEVELS - 1)];
+	if (!v)
+		return false;
+	*val = v >> 1;
+	return true;
+}
+
+int zpci_pagemap_set(struct zpci_pagemap *m, u64 page, u64 val)
+{
+	struct zpci_pagemap_node **slot = &m->root, *path[PM_LEVELS];
+	u64 *v;
+	int level;
+
+	if (val > ZPCI_PAGEMAP_VALUE_MAX)
+		return -EINVAL;
+	for (level = 0; level < PM_LEVELS; level++) {
+		if (!*slot) {
+			*slot = calloc(1, sizeof(**slot));
+			if (!*slot)
+				return -ENOMEM;
+		}
+		path[level] = *slot;
+		if (level < PM_LEVELS - 1)
+			slot = &(*slot)->child[index_at(page, level)];
+	}
+	v = &path[PM_LEVELS - 1]->slot[index_at(page, PM_LEVELS - 1)];
+	if (!*v) {
+		for (level = 0; level < PM_LEVELS; level++)
+			path[level]->count++;
+		m->used++;
+	}
+	*v = val << 1 | 1;
+	return 0;
+}
+
+/* Clear [first, last] below *np at @level; frees what empties. */
+static u64 clear_node(struct zpci_pagemap_node **np, int level, u64 first, u64 last)
+{
+	struct zpci_pagemap_node *n = *np;
+	u64 dropped = 0, page;
+
+	if (!n)
+		return 0;
+	for (page = first;;) {
+		unsigned int i = index_at(page, level);
+		u64 end = subtree_last(page, level + 1);
+
+		if (end > last)
+			end = last;
+		if (level == PM_LEVELS - 1) {
+			dropped += n->slot[i] != 0;
+			n->slot[i] = 0;
+		} else if (n->child[i]) {
+			dropped += clear_node(&n->child[i], level + 1, page, end);
+		}
+		if (end == last)
+			break;
+		page = end + 1;
+	}
+	n->count -= dropped;
+	if (!n->count) {
+		node_free(n, level);
+		*np = NULL;
+	}
+	return dropped;
+}
+
+u64 zpci_pagemap_clear(struct zpci_pagemap *m, u64 first, u64 last)
+{
+	u64 dropped;
+
+	if (last < first || !m->root)
+		return 0;
+	dropped = clear_node(&m->root, 0, first, last);
+	m->used -= dropped;
+	return dropped;
+}
+
+u64 zpci_pagemap_clear_all(struct zpci_pagemap *m)
+{
+	u64 dropped = m->used;
+
+	zpci_pagemap_destroy(m);
+	return dropped;
+}
