@@ -11,6 +11,7 @@
 #define PM_BITS		13
 #define PM_FANOUT	(1u << PM_BITS)
 #define PM_LEVELS	4
+#define PM_PAGE_MAX	((1ULL << (PM_BITS * PM_LEVELS)) - 1)
 
 zpci_static_assert(PM_BITS * PM_LEVELS == 52, "covers 52-bit page numbers");
 
@@ -64,6 +65,8 @@ bool zpci_pagemap_get(const struct zpci_pagemap *m, u64 page, u64 *val)
 	u64 v;
 	int level;
 
+	if (page > PM_PAGE_MAX)
+		return false;
 	for (level = 0; n && level < PM_LEVELS - 1; level++)
 		n = n->child[index_at(page, level)];
 	if (!n)
@@ -81,7 +84,7 @@ int zpci_pagemap_set(struct zpci_pagemap *m, u64 page, u64 val)
 	u64 *v;
 	int level;
 
-	if (val > ZPCI_PAGEMAP_VALUE_MAX)
+	if (val > ZPCI_PAGEMAP_VALUE_MAX || page > PM_PAGE_MAX)
 		return -EINVAL;
 	for (level = 0; level < PM_LEVELS; level++) {
 		if (!*slot) {
@@ -139,6 +142,8 @@ u64 zpci_pagemap_clear(struct zpci_pagemap *m, u64 first, u64 last)
 {
 	u64 dropped;
 
+	if (last > PM_PAGE_MAX)
+		last = PM_PAGE_MAX;
 	if (last < first || !m->root)
 		return 0;
 	dropped = clear_node(&m->root, 0, first, last);

@@ -1,0 +1,109 @@
+// SPDX-License-Identifier: MIT
+// The radix page map against std::map: runs of pages as IOVAs come, far
+// scattered pages that each need their own path, and range clears from a
+// single page to the whole space.
+#include <gtest/gtest.h>
+
+#include <map>
+
+#include <zpci/pagemap.h>
+#include <zpci/prng.h>
+
+namespace {
+
+constexpr uint64_t kPageMax = (1ULL << 52) - 1;
+
+class PageMap : public ::testing::Test {
+protected:
+	PageMap() { zpci_pagemap_init(&m_); }
+	~PageMap() override { zpci_pagemap_destroy(&m_); }
+
+	void set(uint64_t page, uint64_t val)
+	{
+		ASSERT_EQ(zpci_pagemap_set(&m_, page, val), 0) << page;
+		model_[page] = val;
+	}
+
+	void clear(uint64_t first, uint64_t last)
+	{
+		uint64_t n = 0;
+		for (auto it = model_.lower_bound(first); it != model_.end() && it->first <= last;) {
+			it = model_.erase(it);
+			n++;
+		}
+		ASSERT_EQ(zpci_pagemap_clear(&m_, first, last), n) << first << ".." << last;
+	}
+
+	void check_all()
+	{
+		ASSERT_EQ(m_.used, model_.size());
+		for (const auto &[page, v] : model_) {
+			uint64_t got = ~0ULL;
+			ASSERT_TRUE(zpci_pagemap_get(&m_, page, &got)) << page;
+			ASSERT_EQ(got, v) << page;
+		}
+	}
+
+	zpci_pagemap m_{};
+	std::map<uint64_t, uint64_t> model_;
+};
+
+TEST_F(PageMap, RunsScatterAndClearsMatchAModel)
+{
+	zpci_prng r;
+	zpci_prng_seed(&r, 23);
+	for (int op = 0; op < 3000; op++) {
+		uint64_t base = zpci_prng_below(&r, 1 << 22);
+		switch (zpci_prng_below(&r, 5)) {
+		case 0:
+		case 1:	// the pages of one mapping, crossing leaves now and then
+			for (uint64_t p = base; p < base + 1 + zpci_prng_below(&r, 300); p++)
+				ASSERT_NO_FATAL_FAILURE(set(p, p ^ op));
+			break;
+		case 2:	// an unmap of a few pages, or a sweep over many leaves
+			ASSERT_NO_FATAL_FAILURE(clear(base, base + (zpci_prng_below(&r, 4)
+						? zpci_prng_below(&r, 200) : zpci_prng_below(&r, 1 << 22))));
+			break;
+		case 3:	// a lookup where nothing may be
+			if (!model_.count(base)) {
+				uint64_t v;
+				ASSERT_FALSE(zpci_pagemap_get(&m_, base, &v)) << base;
+			}
+			break;
+		default:	// a page far from everything, on its own path
+			ASSERT_NO_FATAL_FAILURE(set(zpci_prng_next(&r) & kPageMax, op));
+		}
+		if (op % 101 == 0) {
+			ASSERT_NO_FATAL_FAILURE(check_all());
+		}
+	}
+	check_all();
+	ASSERT_NO_FATAL_FAILURE(clear(0, UINT64_MAX));
+	EXPECT_EQ(m_.root, nullptr);	// every emptied node went back
+}
+
+TEST_F(PageMap, OverwritingAPageKeepsOneValue)
+{
+	set(7, 1);
+	set(7, 2);
+	check_all();
+	EXPECT_EQ(m_.used, 1u);
+}
+
+TEST_F(PageMap, EdgesOfTheValueAndPageRanges)
+{
+	EXPECT_EQ(zpci_pagemap_set(&m_, 1, ZPCI_PAGEMAP_VALUE_MAX + 1), -EINVAL);
+	EXPECT_EQ(zpci_pagemap_set(&m_, kPageMax + 1, 0), -EINVAL);
+	set(kPageMax, ZPCI_PAGEMAP_VALUE_MAX);
+	set(0, 0);	// zero is a value, not emptiness
+	check_all();
+	uint64_t v;
+	EXPECT_FALSE(zpci_pagemap_get(&m_, kPageMax + 1, &v));
+	EXPECT_FALSE(zpci_pagemap_get(&m_, UINT64_MAX, &v));
+	ASSERT_NO_FATAL_FAILURE(clear(kPageMax, UINT64_MAX));
+	check_all();
+	EXPECT_EQ(zpci_pagemap_clear_all(&m_), 1u);
+	EXPECT_EQ(m_.used, 0u);
+}
+
+}  // namespace
