@@ -146,6 +146,25 @@ int trace_convert(const Args &args, CommandIo &io)
 	return kExitOk;
 }
 
+// For the commands that read one TRACE: parse @opts and the TRACE operand
+// (into *path), then open it.
+std::optional<int> open_trace_operand(const CommandSpec &spec, const Args &args, CommandIo &io,
+				      po::options_description &opts, std::string *path, Reader *r)
+{
+	po::positional_options_description pos;
+	po::variables_map vm;
+	std::string err;
+
+	opts.add_options()("trace", po::value(path)->required(), "trace to read");
+	pos.add("trace", 1);
+	if (auto rc = parse_options(spec, args, opts, pos, vm, io))
+		return rc;
+	*r = open_trace(*path, &err);
+	if (!*r)
+		return command_error(spec, io, err, kExitUsage);
+	return std::nullopt;
+}
+
 const CommandSpec kValidateSpec = {
 	"trace validate", "trace validate TRACE",
 	"Read every record of TRACE and check its meaning: IDs live between map and\n"
@@ -156,18 +175,11 @@ const CommandSpec kValidateSpec = {
 int trace_validate(const Args &args, CommandIo &io)
 {
 	po::options_description opts("options");
-	po::positional_options_description pos;
-	po::variables_map vm;
-	std::string path, err;
+	std::string path;
+	Reader r;
 
-	opts.add_options()("trace", po::value(&path)->required(), "trace to check");
-	pos.add("trace", 1);
-	if (auto rc = parse_options(kValidateSpec, args, opts, pos, vm, io))
+	if (auto rc = open_trace_operand(kValidateSpec, args, io, opts, &path, &r))
 		return *rc;
-
-	Reader r = open_trace(path, &err);
-	if (!r)
-		return command_error(kValidateSpec, io, err, kExitUsage);
 	std::unique_ptr<ztrace_checker, void (*)(ztrace_checker *)> c(
 		ztrace_checker_create(ztrace_reader_header(r.get())), ztrace_checker_destroy);
 	if (!c)
@@ -309,18 +321,11 @@ const CommandSpec kStatsSpec = {
 int trace_stats(const Args &args, CommandIo &io)
 {
 	po::options_description opts("options");
-	po::positional_options_description pos;
-	po::variables_map vm;
-	std::string path, err;
+	std::string path;
+	Reader r;
 
-	opts.add_options()("trace", po::value(&path)->required(), "trace to measure");
-	pos.add("trace", 1);
-	if (auto rc = parse_options(kStatsSpec, args, opts, pos, vm, io))
+	if (auto rc = open_trace_operand(kStatsSpec, args, io, opts, &path, &r))
 		return *rc;
-
-	Reader r = open_trace(path, &err);
-	if (!r)
-		return command_error(kStatsSpec, io, err, kExitUsage);
 	TraceStats st;
 	StatsState ss;
 	int rc = for_each_record(kStatsSpec, r.get(), io, [&](const ztrace_rec &rec) {
@@ -360,21 +365,13 @@ const CommandSpec kHeadSpec = {
 int trace_head(const Args &args, CommandIo &io)
 {
 	po::options_description opts("options");
-	po::positional_options_description pos;
-	po::variables_map vm;
-	std::string path, err;
+	std::string path;
+	Reader r;
 	uint64_t n = 20;
 
-	opts.add_options()
-		("trace", po::value(&path)->required(), "trace to print")
-		("lines,n", po::value(&n), "records to print (default 20)");
-	pos.add("trace", 1);
-	if (auto rc = parse_options(kHeadSpec, args, opts, pos, vm, io))
+	opts.add_options()("lines,n", po::value(&n), "records to print (default 20)");
+	if (auto rc = open_trace_operand(kHeadSpec, args, io, opts, &path, &r))
 		return *rc;
-
-	Reader r = open_trace(path, &err);
-	if (!r)
-		return command_error(kHeadSpec, io, err, kExitUsage);
 	std::string text(ZTRACE_TEXT_LINE_MAX, '\0');
 	if (ztrace_format_header(ztrace_reader_header(r.get()), text.data(), text.size()) < 0)
 		return command_error(kHeadSpec, io, "header too long");
