@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The guest's DMA translation table for one function: a region-third table
- * (4 TiB of IOVA) with segment and page tables allocated on demand from the
- * guest's table pool, written through the guest-memory interface so that a
- * hypervisor or the hardware model reads exactly what the guest wrote.
+ * A DMA translation table for one function: a region-third table (4 TiB of
+ * IOVA) with segment and page tables allocated on demand from a table pool,
+ * written through a memory interface.  The guest builds one in guest memory,
+ * so that a hypervisor or the hardware model reads exactly what the guest
+ * wrote; a hypervisor builds its shadow or pinned table the same way in host
+ * memory.
  *
  * Entries change one at a time, as on the real machine: a concurrent reader
  * sees each page go valid or invalid individually.  Tables are freed only

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The guest kernel's allocator of translation-table memory: 16 KiB region
- * and segment tables and 2 KiB page tables, carved from a guest-physical
- * range the guest set aside.  Tables live in guest memory because the
- * hypervisor designs walk them there.
+ * The allocator of translation-table memory: 16 KiB region and segment
+ * tables and 2 KiB page tables, carved from a range set aside for them.
+ * The guest's tables live in guest memory because the hypervisor designs
+ * walk them there; a hypervisor's own tables come from a pool in host memory.
  *
  * Freed blocks are reused last-in first-out; page tables are cut eight to a
  * 16 KiB block, as a slab cache would.  Allocation order, and so every table

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * Table-memory pool of the guest kernel.
+ * Table-memory pool: the guest kernel's, or a hypervisor's for its own tables.
  */
 #include <stdlib.h>
 #include <string.h>

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
- * Guest DMA translation-table management.
+ * DMA translation-table management: the guest's tables, and the shadow and
+ * pinned tables a hypervisor builds in the same format.
  */
 #include <string.h>
 
