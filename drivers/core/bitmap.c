@@ -93,6 +93,26 @@ u64 zpci_find_next_zero_bit(const unsigned long *map, u64 size, u64 start)
 	return find_next(map, size, start, true);
 }
 
+u64 zpci_find_prev_bit(const unsigned long *map, u64 start, u64 end)
+{
+	unsigned long word;
+	u64 w;
+
+	if (start >= end)
+		return end;
+	w = (end - 1) / ZPCI_BITS_PER_LONG;
+	word = map[w] & last_word_mask(end);
+	for (;;) {
+		if (w == start / ZPCI_BITS_PER_LONG)
+			word &= first_word_mask(start);
+		if (word)
+			return w * ZPCI_BITS_PER_LONG + ZPCI_BITS_PER_LONG - 1 - __builtin_clzl(word);
+		if (w == start / ZPCI_BITS_PER_LONG)
+			return end;
+		word = map[--w];
+	}
+}
+
 u64 zpci_find_next_zero_area(const unsigned long *map, u64 size, u64 start, u64 nr,
 			     u64 shift, u64 boundary)
 {

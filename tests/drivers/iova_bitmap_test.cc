@@ -59,6 +59,12 @@ TEST(Bitmap, OperationsMatchANaiveModel)
 			ASSERT_EQ(zpci_find_next_bit(map.data(), size, from), want_set);
 			ASSERT_EQ(zpci_find_next_zero_bit(map.data(), size, from), want_zero);
 			ASSERT_EQ(zpci_bitmap_weight(map.data(), size), weight);
+			uint64_t below = from + zpci_prng_below(&r, size - from + 1), want_prev = below;
+			for (uint64_t i = below; i > from && want_prev == below; i--)
+				if (model[i - 1])
+					want_prev = i - 1;
+			ASSERT_EQ(zpci_find_prev_bit(map.data(), from, below), want_prev)
+				<< "size " << size << " [" << from << ", " << below << ")";
 			uint64_t nr2 = 1 + zpci_prng_below(&r, 8), boundary = zpci_prng_below(&r, 2) ? 16 : 0;
 			ASSERT_EQ(zpci_find_next_zero_area(map.data(), size, from, nr2, 5, boundary),
 				  naive_area(model, from, nr2, 5, boundary))

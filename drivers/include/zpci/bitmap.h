@@ -31,6 +31,8 @@ u64 zpci_bitmap_weight(const unsigned long *map, u64 nbits);
 /* First set (zero) bit at or after @start below @size, or @size. */
 u64 zpci_find_next_bit(const unsigned long *map, u64 size, u64 start);
 u64 zpci_find_next_zero_bit(const unsigned long *map, u64 size, u64 start);
+/* Last set bit of [start, end), or @end: the search downwards. */
+u64 zpci_find_prev_bit(const unsigned long *map, u64 start, u64 end);
 
 /*
  * First run of @nr clear bits at or after @start below @size that does not
