@@ -1,0 +1,32 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Fuzz targets: one function per input format, taking any bytes.  An input
+ * must end in a result or in one diagnostic line that names the input;
+ * anything else (a crash, a leak, undefined behaviour, a message without a
+ * position or over several lines) aborts.  libFuzzer runs them in the fuzz
+ * build; the corpus test runs every sample and every regression through
+ * them in the ordinary builds.
+ */
+#ifndef ZPCISIM_FUZZ_TARGETS_H
+#define ZPCISIM_FUZZ_TARGETS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* The name diagnostics must start with. */
+#define ZPCISIM_FUZZ_INPUT	"fuzz-input"
+
+/* A trace in either encoding, read to its end and checked for meaning. */
+int zpcisim_fuzz_trace(const uint8_t *data, size_t size);
+/* A table image, read, and every probe in it walked by the reference translator. */
+int zpcisim_fuzz_image(const uint8_t *data, size_t size);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* ZPCISIM_FUZZ_TARGETS_H */
