@@ -4,6 +4,7 @@
 #include <ostream>
 #include <sstream>
 
+#include "interrupt.h"
 #include "output.h"
 #include "replay_cli.h"
 
@@ -24,7 +25,8 @@ const CommandSpec kSpec = {
 	"The default mode is cycle; functional has no times to show.\n"
 	"\n"
 	"Exit status: 0 every design ran clean; 1 a check failed in some design (the\n"
-	"row says which); 2 bad input.",
+	"row says which); 2 bad input; 130 interrupted (SIGINT): the designs done so\n"
+	"far, the last one partial.",
 };
 
 struct Row {
@@ -160,6 +162,8 @@ int cmd_compare(const Args &args, CommandIo &io)
 
 	std::vector<Row> rows;
 	nlohmann::ordered_json all = nlohmann::ordered_json::array();
+	InterruptScope interrupt;
+	bool partial = false;
 	for (Design d : list) {
 		ReplayRun run = base;
 		std::unique_ptr<Replay> replay;
@@ -170,17 +174,24 @@ int cmd_compare(const Args &args, CommandIo &io)
 		rows.push_back(row_of(design_name(d), *replay));
 		if (!stats_out.empty())
 			all.push_back(replay_json(run, *replay));
+		partial = run.partial || interrupted();
+		if (partial)
+			break;
 	}
 	if (!stats_out.empty() && !write_file_atomic(stats_out, all.dump(2) + "\n", &err))
 		return command_error(kSpec, io, err);
 	io.out << "trace: " << base.trace << '\n'
 	       << "policy: " << policy_name(base.opts.policy) << '\n'
 	       << "mode: " << mode_name(base.opts.mode) << '\n';
+	if (partial)
+		io.out << "partial: yes, interrupted in design " << rows.back().design << '\n';
 	print_table(io.out, rows);
 	bool ok = true;
 	for (const Row &r : rows)
 		ok &= r.checks_passed;
 	io.out << "result: " << (ok ? "ok" : "check failed") << '\n';
+	if (partial)
+		return kExitInterrupted;
 	return ok ? kExitOk : kExitFailure;
 }
 

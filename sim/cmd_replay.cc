@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 // zpcisim replay: run a trace through a design and report what happened.
+#include "interrupt.h"
 #include "output.h"
 #include "replay_cli.h"
 
@@ -27,7 +28,8 @@ const CommandSpec kSpec = {
 	"\n"
 	"Exit status: 0 replayed and every check passed; 1 a check failed (an RPCIT\n"
 	"or IOVA differs from the trace, an isolation violation, unbalanced pins)\n"
-	"or the design could not start; 2 bad input (command line or trace).",
+	"or the design could not start; 2 bad input (command line or trace); 130\n"
+	"interrupted (SIGINT): the summary and stats cover the records before it.",
 };
 
 }  // namespace
@@ -63,6 +65,8 @@ int cmd_replay(const Args &args, CommandIo &io)
 	    !write_file_atomic(stats_out, replay_json(run, *replay).dump(2) + "\n", &err))
 		return command_error(kSpec, io, err);
 	print_replay_summary(io.out, run, *replay);
+	if (run.partial)
+		return kExitInterrupted;
 	return replay->checks_passed() ? kExitOk : kExitFailure;
 }
 

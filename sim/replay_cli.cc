@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 
 #include "format.h"
+#include "interrupt.h"
 #include "output.h"
 #include "trace_io.h"
 
@@ -99,6 +100,7 @@ nlohmann::ordered_json replay_json(const ReplayRun &run, const Replay &r)
 		{ "design", design_name(run.opts.design) },
 		{ "policy", policy_name(run.opts.policy) },
 		{ "mode", mode_name(run.opts.mode) },
+		{ "partial", run.partial },
 		{ "records", s.records },
 		{ "records_by_kind", kinds },
 		{ "map_failures", s.map_failures },
@@ -162,8 +164,10 @@ void print_replay_summary(std::ostream &out, const ReplayRun &run, const Replay 
 	    << "design: " << design_name(run.opts.design) << '\n'
 	    << "policy: " << policy_name(run.opts.policy) << '\n'
 	    << "mode: " << mode_name(run.opts.mode) << '\n'
-	    << "functions: " << r.functions() << '\n'
-	    << "records: " << s.records << '\n'
+	    << "functions: " << r.functions() << '\n';
+	if (run.partial)
+		out << "partial: yes, interrupted after " << s.records << " records\n";
+	out << "records: " << s.records << '\n'
 	    << "dma_api_calls: "
 	    << s.by_kind[ZTRACE_MAP] + s.by_kind[ZTRACE_UNMAP] + s.by_kind[ZTRACE_MAP_SG] +
 		       s.by_kind[ZTRACE_UNMAP_SG] + s.by_kind[ZTRACE_ALLOC] + s.by_kind[ZTRACE_FREE]
@@ -284,6 +288,7 @@ std::optional<int> ReplayArgs::apply(const CommandSpec &spec, CommandIo &io, Rep
 int run_replay(const CommandSpec &spec, ReplayRun &run, CommandIo &io,
 	       std::unique_ptr<Replay> *out)
 {
+	InterruptScope interrupt;
 	std::string err;
 	Reader r = open_trace(run.trace, &err);
 
@@ -302,12 +307,16 @@ int run_replay(const CommandSpec &spec, ReplayRun &run, CommandIo &io,
 	ztrace_diag diag;
 	int rc;
 	while ((rc = ztrace_next(r.get(), &rec, &diag)) == 1) {
+		if (interrupted()) {
+			run.partial = true;
+			break;
+		}
 		if (!replay.step(rec, r.get(), &err))
 			return command_error(spec, io, err, kExitUsage);
 		if ((replay.stats().records & 0xffff) == 0)
 			progress.update(ztrace_reader_bytes(r.get()), replay.stats().records);
 	}
-	if (rc < 0)
+	if (rc < 0 && !run.partial)
 		return command_error(spec, io, diag.msg, kExitUsage);
 	replay.finish();
 	return kExitOk;

@@ -17,6 +17,7 @@ struct ReplayRun {
 	std::string trace;
 	ReplayOptions opts;
 	bool binary = false;
+	bool partial = false;	// interrupted: the stats cover the records before it
 };
 
 // Options both commands take, as typed, before checking.
@@ -35,7 +36,8 @@ struct ReplayArgs {
 };
 
 // Replay @run.trace; on success (0) *out holds the finished replay.  Bad
-// input is reported (exit 2); a design that cannot start is exit 1.
+// input is reported (exit 2); a design that cannot start is exit 1.  A
+// SIGINT stops it before the next record, finished and marked partial.
 int run_replay(const CommandSpec &spec, ReplayRun &run, CommandIo &io,
 	       std::unique_ptr<Replay> *out);
 

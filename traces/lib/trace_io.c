@@ -23,6 +23,9 @@ struct ztrace_reader {
 	u64 last_time;
 	u64 bytes;
 	struct ztrace_sg *sg;
+	/* The first bytes, read to tell the encodings apart; no seek back, so pipes work. */
+	u8 peek[8];
+	size_t peeked;
 	/* text */
 	struct ztrace_lines lines;
 	bool has_pending;
@@ -85,6 +88,8 @@ static int text_open(struct ztrace_reader *r, struct ztrace_diag *diag)
 
 	if (ztrace_lines_init(&r->lines, r->f, ZTRACE_TEXT_LINE_MAX))
 		return ztrace_error(diag, &r->pos, "out of memory");
+	memcpy(r->lines.buf, r->peek, r->peeked);
+	r->lines.tail = r->peeked;
 	while ((rc = ztrace_lines_next(&r->lines, &r->pos, &line, &len, diag)) == 1) {
 		r->bytes += len + 1;
 		n = ztrace_split(line, tok, &r->pos, diag);
@@ -204,6 +209,8 @@ static int bin_open(struct ztrace_reader *r, struct ztrace_diag *diag)
 	r->bin = malloc(BIN_BUF);
 	if (!r->bin)
 		return ztrace_error(diag, &r->pos, "out of memory");
+	memcpy(r->bin, r->peek, r->peeked);
+	r->tail = r->peeked;
 	if (bin_fill(r))
 		return ztrace_error(diag, &r->pos, "read error");
 	if (r->tail < 12)
@@ -244,18 +251,15 @@ static int bin_next(struct ztrace_reader *r, struct ztrace_rec *rec, struct ztra
 
 static int reader_open(struct ztrace_reader *r, struct ztrace_diag *diag)
 {
-	char magic[8];
-	size_t n;
-
 	r->sg = calloc(ZTRACE_MAX_SG, sizeof(*r->sg));
 	if (!r->sg)
 		return ztrace_error(diag, &r->pos, "out of memory");
-	/* Peek at the first bytes: the binary magic, or text. */
-	n = fread(magic, 1, sizeof(magic), r->f);
-	r->enc = n == sizeof(magic) && !memcmp(magic, ZTRACE_BIN_MAGIC, 8) ? ZTRACE_BINARY
-									   : ZTRACE_TEXT;
-	if (fseek(r->f, 0, SEEK_SET))
-		return ztrace_error(diag, &r->pos, "input must be a seekable file");
+	/* The binary magic, or text. */
+	r->peeked = fread(r->peek, 1, sizeof(r->peek), r->f);
+	if (ferror(r->f))
+		return ztrace_error(diag, &r->pos, "read error: %s", strerror(errno));
+	r->enc = r->peeked == sizeof(r->peek) && !memcmp(r->peek, ZTRACE_BIN_MAGIC, 8) ?
+		 ZTRACE_BINARY : ZTRACE_TEXT;
 	return r->enc == ZTRACE_BINARY ? bin_open(r, diag) : text_open(r, diag);
 }
 
