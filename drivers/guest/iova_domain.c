@@ -137,8 +137,10 @@ static void mag_give_back(struct zpci_iova_domain *d, struct zpci_iova_mag *m)
 {
 	u32 i;
 
-	for (i = 0; m && i < m->size; i++)
+	for (i = 0; m && i < m->size; i++) {
+		zpci_bitmap_clear(d->cached, m->pfn[i] - d->start_pfn, 1);
 		tree_free(d, m->pfn[i]);
+	}
 	if (m)
 		m->size = 0;
 }
@@ -196,6 +198,7 @@ static bool cache_get(struct zpci_iova_domain *d, unsigned int order, u32 cpu, u
 		}
 	}
 	*pfn = c->loaded->pfn[--c->loaded->size];
+	zpci_bitmap_clear(d->cached, *pfn - d->start_pfn, 1);
 	return true;
 }
 
@@ -218,6 +221,7 @@ static int cache_put(struct zpci_iova_domain *d, unsigned int order, u32 cpu, u6
 		}
 	}
 	c->loaded->pfn[c->loaded->size++] = pfn;
+	zpci_bitmap_set(d->cached, pfn - d->start_pfn, 1);
 	return 0;
 }
 
@@ -311,7 +315,8 @@ int zpci_iova_domain_free(struct zpci_iova_domain *d, dma_addr_t iova, u64 npage
 
 	zpci_iova_domain_advance(d, now);
 	if (!npages || cpu >= d->nr_cpus || pfn < d->start_pfn || pfn > d->end_pfn ||
-	    !zpci_test_bit(d->first, pfn - d->start_pfn))
+	    !zpci_test_bit(d->first, pfn - d->start_pfn) ||
+	    zpci_test_bit(d->cached, pfn - d->start_pfn))
 		return -EINVAL;
 	d->stats.frees++;
 	if (order < ZPCI_IOVA_CACHE_ORDERS && !cache_put(d, order, cpu, pfn, now)) {
@@ -351,6 +356,7 @@ void zpci_iova_domain_destroy(struct zpci_iova_domain *d)
 		cache_destroy(&d->cache[o], d->nr_cpus);
 	free(d->used);
 	free(d->first);
+	free(d->cached);
 	memset(d, 0, sizeof(*d));
 }
 
@@ -393,7 +399,8 @@ int zpci_iova_domain_init(struct zpci_iova_domain *d, const struct zpci_iova_dom
 	n = ZPCI_BITS_TO_LONGS(nbits(d));
 	d->used = calloc(n, sizeof(unsigned long));
 	d->first = calloc(n, sizeof(unsigned long));
-	if (!d->used || !d->first)
+	d->cached = calloc(n, sizeof(unsigned long));
+	if (!d->used || !d->first || !d->cached)
 		goto nomem;
 	for (o = 0; o < ZPCI_IOVA_CACHE_ORDERS; o++)
 		if (cache_init(&d->cache[o], d->nr_cpus))

@@ -163,6 +163,10 @@ TEST_F(IovaDomain, RejectsWhatNoMapReturned)
 	EXPECT_EQ(zpci_iova_domain_free(&d_, (p + 1) << 12, 3, 0, 0), -EINVAL);
 	EXPECT_EQ(zpci_iova_domain_free(&d_, kStart - 4096, 1, 0, 0), -EINVAL);
 	EXPECT_EQ(zpci_iova_domain_free(&d_, p << 12, 4, 7, 0), -EINVAL);	// no CPU 7
+	release(p, 4);
+	EXPECT_EQ(zpci_iova_domain_free(&d_, p << 12, 4, 0, 0), -EINVAL);	// cached: a double free
+	EXPECT_EQ(alloc(4), p);
+	release(p, 4);
 	dma_addr_t iova;
 	EXPECT_EQ(zpci_iova_domain_alloc(&d_, 0, 0, 0, &iova), -EINVAL);
 	zpci_iova_domain_cfg bad{ kStart, kStart - 1, kTop, 1, 0 };

@@ -70,8 +70,11 @@ struct zpci_iova_domain {
 	u64 base_pfn;		/* lowest allocatable pfn of the domain */
 	u64 start_pfn, end_pfn;	/* the aperture */
 	u64 limit_pfn;		/* one past the domain's top */
-	/* Over [start_pfn, end_pfn]: allocated pages, and where ranges begin. */
-	unsigned long *used, *first;
+	/*
+	 * Over [start_pfn, end_pfn]: allocated pages, where ranges begin, and
+	 * which ranges wait in a cache (so that freeing one twice is caught).
+	 */
+	unsigned long *used, *first, *cached;
 	/* The range the next search starts below (the kernel's cached node). */
 	u64 cached_lo, cached_hi;
 	u32 nr_cpus;
@@ -98,7 +101,8 @@ int zpci_iova_domain_alloc(struct zpci_iova_domain *d, u64 npages, u32 cpu, u64 
 			   dma_addr_t *iova);
 /*
  * Give back the range at @iova that a map of @npages got, once its
- * translations are flushed.  -EINVAL when no range begins there.
+ * translations are flushed.  -EINVAL when no allocated range begins there
+ * (one already given back included).
  */
 int zpci_iova_domain_free(struct zpci_iova_domain *d, dma_addr_t iova, u64 npages, u32 cpu,
 			  u64 now);
