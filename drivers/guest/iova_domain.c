@@ -111,19 +111,15 @@ static bool tree_alloc(struct zpci_iova_domain *d, u64 size, u64 *pfn)
 	return true;
 }
 
-static int tree_free(struct zpci_iova_domain *d, u64 pfn)
+/* @pfn begins an allocated range: the callers have made sure. */
+static void tree_free(struct zpci_iova_domain *d, u64 pfn)
 {
-	u64 hi;
+	u64 hi = range_last(d, pfn);
 
-	if (pfn < d->start_pfn || pfn > d->end_pfn ||
-	    !zpci_test_bit(d->first, pfn - d->start_pfn))
-		return -EINVAL;
-	hi = range_last(d, pfn);
 	if (pfn >= d->cached_lo)
 		cache_next_range(d, hi);
 	zpci_bitmap_clear(d->used, pfn - d->start_pfn, hi - pfn + 1);
 	zpci_bitmap_clear(d->first, pfn - d->start_pfn, 1);
-	return 0;
 }
 
 /* Magazines */
@@ -323,7 +319,8 @@ int zpci_iova_domain_free(struct zpci_iova_domain *d, dma_addr_t iova, u64 npage
 		d->stats.cached_frees++;
 		return 0;
 	}
-	return tree_free(d, pfn);
+	tree_free(d, pfn);
+	return 0;
 }
 
 u64 zpci_iova_domain_used_pages(const struct zpci_iova_domain *d)
