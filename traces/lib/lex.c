@@ -57,59 +57,77 @@ bool ztrace_split_kv(char *tok, char **key, char **value)
 	return true;
 }
 
+int ztrace_inbuf_init(struct ztrace_inbuf *b, FILE *f, size_t cap)
+{
+	memset(b, 0, sizeof(*b));
+	b->buf = malloc(cap);
+	if (!b->buf)
+		return -ENOMEM;
+	b->f = f;
+	b->cap = cap;
+	return 0;
+}
+
+void ztrace_inbuf_destroy(struct ztrace_inbuf *b)
+{
+	free(b->buf);
+	memset(b, 0, sizeof(*b));
+}
+
+void ztrace_inbuf_unread(struct ztrace_inbuf *b, const void *bytes, size_t n)
+{
+	memcpy(b->buf, bytes, n);
+	b->head = 0;
+	b->tail = n;
+}
+
+int ztrace_inbuf_refill(struct ztrace_inbuf *b, size_t room)
+{
+	size_t n;
+
+	memmove(b->buf, b->buf + b->head, b->tail - b->head);
+	b->tail -= b->head;
+	b->head = 0;
+	n = fread(b->buf + b->tail, 1, room - b->tail, b->f);
+	b->tail += n;
+	if (n == 0) {
+		if (ferror(b->f))
+			return -EIO;
+		b->eof = true;
+	}
+	return 0;
+}
+
 int ztrace_lines_init(struct ztrace_lines *lr, FILE *f, size_t max_line)
 {
-	memset(lr, 0, sizeof(*lr));
-	lr->cap = 2 * max_line + 2 > 65536 ? 2 * max_line + 2 : 65536;
-	lr->buf = malloc(lr->cap);
-	if (!lr->buf)
-		return -ENOMEM;
-	lr->f = f;
 	lr->max_line = max_line;
-	return 0;
+	return ztrace_inbuf_init(&lr->in, f, 2 * max_line + 2 > 65536 ? 2 * max_line + 2 : 65536);
 }
 
 void ztrace_lines_destroy(struct ztrace_lines *lr)
 {
-	free(lr->buf);
-	memset(lr, 0, sizeof(*lr));
-}
-
-/* Move the unread part to the front and read more after it. */
-static int lines_refill(struct ztrace_lines *lr)
-{
-	size_t n;
-
-	memmove(lr->buf, lr->buf + lr->head, lr->tail - lr->head);
-	lr->tail -= lr->head;
-	lr->head = 0;
-	n = fread(lr->buf + lr->tail, 1, lr->cap - 1 - lr->tail, lr->f);
-	lr->tail += n;
-	if (n == 0) {
-		if (ferror(lr->f))
-			return -EIO;
-		lr->eof = true;
-	}
-	return 0;
+	ztrace_inbuf_destroy(&lr->in);
 }
 
 int ztrace_lines_next(struct ztrace_lines *lr, struct ztrace_pos *pos, char **line,
 		      size_t *len, struct ztrace_diag *diag)
 {
+	struct ztrace_inbuf *b = &lr->in;
 	char *start, *nl;
 	size_t n;
 
 	for (;;) {
-		start = lr->buf + lr->head;
-		nl = memchr(start, '\n', lr->tail - lr->head);
-		if (nl || lr->eof || lr->tail - lr->head > lr->max_line)
+		start = b->buf + b->head;
+		nl = memchr(start, '\n', b->tail - b->head);
+		if (nl || b->eof || b->tail - b->head > lr->max_line)
 			break;
-		if (lines_refill(lr)) {
+		/* One byte kept for the NUL that ends the last line. */
+		if (ztrace_inbuf_refill(b, b->cap - 1)) {
 			pos->line++;
 			return ztrace_error(diag, pos, "read error: %s", strerror(errno));
 		}
 	}
-	n = nl ? (size_t)(nl - start) : lr->tail - lr->head;
+	n = nl ? (size_t)(nl - start) : b->tail - b->head;
 	if (!nl && n == 0)
 		return 0;
 	pos->line++;
@@ -118,7 +136,7 @@ int ztrace_lines_next(struct ztrace_lines *lr, struct ztrace_pos *pos, char **li
 	if (memchr(start, '\0', n))
 		return ztrace_error(diag, pos, "NUL byte in line");
 	start[n] = '\0';
-	lr->head += n + (nl ? 1 : 0);
+	b->head += n + (nl ? 1 : 0);
 	*line = start;
 	*len = n;
 	return 1;

@@ -31,10 +31,8 @@ struct ztrace_reader {
 	bool has_pending;
 	struct ztrace_rec pending;
 	/* binary */
-	u8 *bin;
-	size_t head, tail;
-	u64 offset;			/* file offset of bin[head] */
-	bool eof;
+	struct ztrace_inbuf bin;
+	u64 offset;			/* file offset of bin.buf[bin.head] */
 };
 
 const struct ztrace_header *ztrace_reader_header(const struct ztrace_reader *r)
@@ -88,8 +86,7 @@ static int text_open(struct ztrace_reader *r, struct ztrace_diag *diag)
 
 	if (ztrace_lines_init(&r->lines, r->f, ZTRACE_TEXT_LINE_MAX))
 		return ztrace_error(diag, &r->pos, "out of memory");
-	memcpy(r->lines.buf, r->peek, r->peeked);
-	r->lines.tail = r->peeked;
+	ztrace_inbuf_unread(&r->lines.in, r->peek, r->peeked);
 	while ((rc = ztrace_lines_next(&r->lines, &r->pos, &line, &len, diag)) == 1) {
 		r->bytes += len + 1;
 		n = ztrace_split(line, tok, &r->pos, diag);
@@ -158,22 +155,13 @@ static int text_next(struct ztrace_reader *r, struct ztrace_rec *rec, struct ztr
 /* Keep at least one whole record's worth of bytes buffered, or all that is left. */
 static int bin_fill(struct ztrace_reader *r)
 {
-	size_t n;
+	struct ztrace_inbuf *b = &r->bin;
 
-	if (r->eof || r->tail - r->head >= ZTRACE_BIN_REC_MAX)
+	if (b->eof || b->tail - b->head >= ZTRACE_BIN_REC_MAX)
 		return 0;
-	memmove(r->bin, r->bin + r->head, r->tail - r->head);
-	r->tail -= r->head;
-	r->head = 0;
-	while (!r->eof && r->tail < BIN_BUF) {
-		n = fread(r->bin + r->tail, 1, BIN_BUF - r->tail, r->f);
-		r->tail += n;
-		if (n == 0) {
-			if (ferror(r->f))
-				return -EIO;
-			r->eof = true;
-		}
-	}
+	while (!b->eof && b->tail - b->head < b->cap)
+		if (ztrace_inbuf_refill(b, b->cap))
+			return -EIO;
 	return 0;
 }
 
@@ -202,47 +190,49 @@ static int bin_header(struct ztrace_reader *r, char *text, struct ztrace_diag *d
 
 static int bin_open(struct ztrace_reader *r, struct ztrace_diag *diag)
 {
+	const u8 *p;
 	u32 hdr_len;
 	char *text;
 	int rc;
 
-	r->bin = malloc(BIN_BUF);
-	if (!r->bin)
+	if (ztrace_inbuf_init(&r->bin, r->f, BIN_BUF))
 		return ztrace_error(diag, &r->pos, "out of memory");
-	memcpy(r->bin, r->peek, r->peeked);
-	r->tail = r->peeked;
+	ztrace_inbuf_unread(&r->bin, r->peek, r->peeked);
 	if (bin_fill(r))
 		return ztrace_error(diag, &r->pos, "read error");
-	if (r->tail < 12)
+	if (r->bin.tail < 12)
 		return ztrace_error(diag, &r->pos, "binary trace shorter than its header");
-	hdr_len = r->bin[8] | r->bin[9] << 8 | r->bin[10] << 16 | (u32)r->bin[11] << 24;
-	if (hdr_len > 64 * 1024 || r->tail < 12 + (size_t)hdr_len)
+	p = (const u8 *)r->bin.buf;
+	hdr_len = p[8] | p[9] << 8 | p[10] << 16 | (u32)p[11] << 24;
+	if (hdr_len > 64 * 1024 || r->bin.tail < 12 + (size_t)hdr_len)
 		return ztrace_error(diag, &r->pos, "binary header length %u is wrong", hdr_len);
 	text = malloc(hdr_len + 1);
 	if (!text)
 		return ztrace_error(diag, &r->pos, "out of memory");
-	memcpy(text, r->bin + 12, hdr_len);
+	memcpy(text, p + 12, hdr_len);
 	text[hdr_len] = '\0';
 	rc = memchr(text, '\0', hdr_len) ? ztrace_error(diag, &r->pos, "NUL byte in binary header")
 					 : bin_header(r, text, diag);
 	free(text);
-	r->head = 12 + hdr_len;
-	r->offset = r->head;
+	r->bin.head = 12 + hdr_len;
+	r->offset = r->bin.head;
 	return rc;
 }
 
 static int bin_next(struct ztrace_reader *r, struct ztrace_rec *rec, struct ztrace_diag *diag)
 {
 	const char *what = NULL;
+	const u8 *buf;
 	long n;
 
 	if (bin_fill(r))
 		return bin_error(r, diag, "read error");
-	n = ztrace_bin_decode(&r->h, r->bin + r->head, r->bin + r->tail, r->last_time, rec,
+	buf = (const u8 *)r->bin.buf;
+	n = ztrace_bin_decode(&r->h, buf + r->bin.head, buf + r->bin.tail, r->last_time, rec,
 			      r->sg, &what);
 	if (n < 0)
 		return bin_error(r, diag, what);
-	r->head += n;
+	r->bin.head += n;
 	r->offset += n;
 	return n ? 1 : 0;
 }
@@ -328,7 +318,7 @@ void ztrace_close(struct ztrace_reader *r)
 	ztrace_lines_destroy(&r->lines);
 	if (r->own_f)
 		fclose(r->f);
-	free(r->bin);
+	ztrace_inbuf_destroy(&r->bin);
 	free(r->sg);
 	free(r);
 }

@@ -33,15 +33,31 @@ int ztrace_error(struct ztrace_diag *diag, const struct ztrace_pos *pos,
 		 const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 /*
- * A buffered line reader: lines of up to @max_line bytes, read in large
- * chunks, returned in place (NUL-terminated, without the newline).
+ * Bytes read ahead from a stream, in large chunks: the unread ones are
+ * buf[head, tail).  Both trace encodings and the image reader read
+ * through one.
  */
-struct ztrace_lines {
+struct ztrace_inbuf {
 	FILE *f;
 	char *buf;
 	size_t cap, head, tail;
-	size_t max_line;
 	bool eof;
+};
+
+int ztrace_inbuf_init(struct ztrace_inbuf *b, FILE *f, size_t cap);
+void ztrace_inbuf_destroy(struct ztrace_inbuf *b);
+/* Hand back @n bytes already read from the stream (nothing read through @b yet). */
+void ztrace_inbuf_unread(struct ztrace_inbuf *b, const void *bytes, size_t n);
+/* Move the unread bytes to the front and read once more, up to @room in all.  -EIO. */
+int ztrace_inbuf_refill(struct ztrace_inbuf *b, size_t room);
+
+/*
+ * A buffered line reader: lines of up to @max_line bytes, returned in
+ * place (NUL-terminated, without the newline).
+ */
+struct ztrace_lines {
+	struct ztrace_inbuf in;
+	size_t max_line;
 };
 
 int ztrace_lines_init(struct ztrace_lines *lr, FILE *f, size_t max_line);
