@@ -12,17 +12,7 @@ namespace zpcisim {
 
 namespace {
 
-// The guest layer's tables live in the top of guest memory (the trace
-// generators leave it alone).
-constexpr uint64_t kPoolSize = 64ULL << 20;
-// Below the guest in host memory: the hypervisor's tables.
-constexpr uint64_t kHostPoolBase = 64ULL << 20;
-constexpr uint64_t kHypervisorTop = 256ULL << 20;
-constexpr uint64_t kChunk = 2ULL << 20;
-
 const char *const kPolicyNames[] = { "lazy", "strict", "flush-queue" };
-const char *const kDesignNames[] = { "bare", "intercept-user", "intercept-kvm", "nested-pinned",
-				     "identity-pinned" };
 const char *const kModeNames[] = { "functional", "fast", "cycle" };
 
 // FNV-1a step: the digest of every translated address, in order.
@@ -42,7 +32,12 @@ std::string rpcit_text(uint64_t iova, uint64_t len)
 
 const std::vector<std::string> &design_names()
 {
-	static const std::vector<std::string> names(std::begin(kDesignNames), std::end(kDesignNames));
+	static const std::vector<std::string> names = [] {
+		std::vector<std::string> v;
+		for (int d = 0; d < ZPCI_NR_DESIGNS; d++)
+			v.push_back(zpci_design_name(static_cast<zpci_design>(d)));
+		return v;
+	}();
 	return names;
 }
 
@@ -75,12 +70,17 @@ bool parse_mode(const std::string &name, ReplayMode *mode)
 
 bool parse_design(const std::string &name, Design *design)
 {
-	return parse_name(kDesignNames, name, design);
+	zpci_design d;
+
+	if (zpci_design_parse(name.c_str(), &d))
+		return false;
+	*design = static_cast<Design>(d);
+	return true;
 }
 
 const char *design_name(Design design)
 {
-	return kDesignNames[static_cast<int>(design)];
+	return zpci_design_name(static_cast<zpci_design>(design));
 }
 
 const char *mode_name(ReplayMode mode)
@@ -88,52 +88,16 @@ const char *mode_name(ReplayMode mode)
 	return kModeNames[static_cast<int>(mode)];
 }
 
-// The machine: host memory with the guest's memory in it.  Bare metal: the
-// guest's memory is all of it.  Every other design: the guest sits above
-// kHypervisorTop in 2 MiB chunks scattered as a long-running host would
-// have them, and the hypervisor's tables come from below it.
-struct Replay::Machine {
-	bool bare;
-	uint64_t guest_mem;
-	zpci_sparse_mem *host = nullptr;
-	zpci_layout layout{};
-	zpci_guest_view gview{};
-	zpci_frame_pool guest_pool{};	// the guest's tables, in guest memory
-	zpci_frame_pool host_pool{};	// the hypervisor's, in host memory
-	zpci_pinner pins{};
-
-	Machine(uint64_t guest_mem, bool bare, const zpci_pin_cfg &pin) : bare(bare), guest_mem(guest_mem)
+// The machine and its design, as the harness builds them too.
+struct Replay::Machine : zpci_machine {
+	explicit Machine(const zpci_machine_cfg &cfg, const std::vector<zpci_func_cfg> &fns)
 	{
-		uint64_t base = bare ? 0 : kHypervisorTop;
-		bool ok = guest_mem > kPoolSize &&
-			  (host = zpci_sparse_mem_create(base + guest_mem)) &&
-			  !(bare ? zpci_layout_init_contiguous(&layout, guest_mem, 0)
-				 : zpci_layout_init_scattered(&layout, guest_mem, kChunk, base, 1)) &&
-			  !zpci_frame_pool_init(&guest_pool, guest_mem - kPoolSize, kPoolSize) &&
-			  (bare || !zpci_frame_pool_init(&host_pool, kHostPoolBase,
-							 kHypervisorTop - kHostPoolBase)) &&
-			  !zpci_pin_init(&pins, &pin);
-		if (!ok) {
-			release();
-			throw std::runtime_error("cannot build guest memory of " + bytes(guest_mem));
-		}
-		gview = { &layout, zpci_sparse_mem_view(host) };
+		if (zpci_machine_init(this, &cfg, fns.data(), fns.size()))
+			throw std::runtime_error(error);
 	}
-	~Machine() { release(); }
-
-	void release()
-	{
-		zpci_pin_destroy(&pins);
-		zpci_frame_pool_destroy(&host_pool);
-		zpci_frame_pool_destroy(&guest_pool);
-		zpci_layout_destroy(&layout);
-		zpci_sparse_mem_destroy(host);
-		host = nullptr;
-	}
-	zpci_mem host_view() { return zpci_sparse_mem_view(host); }
-	// Guest-physical memory: the host's itself on bare metal.
-	zpci_mem guest_view() { return bare ? host_view() : zpci_guest_view_mem(&gview); }
-	uint64_t host_size() const { return (bare ? 0 : kHypervisorTop) + guest_mem; }
+	~Machine() { zpci_machine_destroy(this); }
+	Machine(const Machine &) = delete;
+	Machine &operator=(const Machine &) = delete;
 };
 
 struct Replay::Mapping {
@@ -149,11 +113,8 @@ struct Replay::Mapping {
 struct Replay::Function {
 	Replay *owner = nullptr;
 	uint32_t index = 0;
-	zpci_func func{};
-	zpci_hw guest_hw{};		// the function as the guest sees it
-	bool shadowed = false, pinned_design = false;
-	zpci_shadow shadow{};
-	zpci_pinned pinned{};
+	zpci_machine_fn *mf = nullptr;	// the function and the design in front of it
+	zpci_func &func() { return mf->func; }
 	zpci_dma_dev dev{};
 	bool attached = false;
 	FunctionStats final_stats;
@@ -162,9 +123,32 @@ struct Replay::Function {
 	zpci_pagemap unmapped_at{};		// IOVA page -> when the guest unmapped it
 };
 
+// The machine's config from the options; the functions from the header.
+static zpci_machine_cfg machine_cfg(const ztrace_header &h, const ReplayOptions &opts)
+{
+	zpci_machine_cfg c{};
+
+	c.design = static_cast<zpci_design>(opts.design);
+	c.guest_mem = h.guest_mem;
+	c.mapping_limit = opts.mapping_limit;
+	c.pin = opts.pin;
+	return c;
+}
+
+static std::vector<zpci_func_cfg> function_cfgs(const ztrace_header &h)
+{
+	std::vector<zpci_func_cfg> v;
+
+	for (uint32_t i = 0; i < h.nr_fns; i++) {
+		const ztrace_fn &t = h.fn[i];
+		v.push_back({ t.fid, t.fh, t.pfgid, t.sdma, t.edma, t.refresh });
+	}
+	return v;
+}
+
 Replay::Replay(const ztrace_header &h, const ReplayOptions &opts)
 	: header_(h), opts_(opts), checker_(ztrace_checker_create(&h), ztrace_checker_destroy),
-	  machine_(std::make_unique<Machine>(h.guest_mem, opts.design == Design::Bare, opts.pin)),
+	  machine_(std::make_unique<Machine>(machine_cfg(h, opts), function_cfgs(h))),
 	  digest_(0xcbf29ce484222325ULL)
 {
 	if (!checker_)
@@ -172,70 +156,28 @@ Replay::Replay(const ztrace_header &h, const ReplayOptions &opts)
 	stats_.rpcit.recorded = h.rpcit_log;
 	for (uint32_t i = 0; i < h.nr_fns; i++) {
 		auto f = std::make_unique<Function>();
-		const ztrace_fn &t = h.fn[i];
-		// The recorded refresh bit is the machine's on bare metal; the other
-		// designs decide it themselves (the shadowing ones set it for the guest).
-		zpci_func_cfg fc{ t.fid, t.fh, t.pfgid, t.sdma, t.edma,
-				  opts.design == Design::Bare && t.refresh };
 
 		f->owner = this;
 		f->index = i;
+		f->mf = &machine_->fns[i];
 		zpci_pagemap_init(&f->unmapped_at);
-		if (zpci_func_init(&f->func, &fc, machine_->host_view(), machine_->host_size()))
-			throw std::runtime_error("function " + std::to_string(i) + ": bad header values");
-		f->func.observer = { observe, f.get() };
-		f->guest_hw = zpci_func_hw(&f->func);
+		f->func().observer = { observe, f.get() };
+		if (f->mf->shadowed)
+			f->mf->shadow.on_error = { shadow_walk_failed, f.get() };
 		fns_.push_back(std::move(f));
-		build_design(*fns_.back());
 	}
 	if (opts.mode != ReplayMode::Functional) {
 		std::vector<zpci_func *> funcs;
 		SystemParams p;
 
 		for (auto &f : fns_)
-			funcs.push_back(&f->func);
+			funcs.push_back(&f->func());
 		p.dtu.move_data = false;	// timing only: memory does not fill up
 		p = apply_mode(p, opts.mode == ReplayMode::Fast ? TimingMode::Fast : TimingMode::Cycle);
-		system_ = std::make_unique<ZpciSystem>(machine_->host_view(), machine_->host_size(),
-						       funcs, p);
+		system_ = std::make_unique<ZpciSystem>(zpci_machine_host_mem(machine_.get()),
+						       zpci_machine_host_size(machine_.get()), funcs, p);
 		ns_ticks_ = sc_core::sc_time(1, sc_core::SC_NS).value();
 	}
-}
-
-// The design's hypervisor side of one function: what the guest talks to.
-void Replay::build_design(Function &f)
-{
-	Machine &m = *machine_;
-	int rc = 0;
-
-	switch (opts_.design) {
-	case Design::Bare:
-		return;
-	case Design::InterceptUser:
-	case Design::InterceptKvm:
-		rc = zpci_shadow_init(&f.shadow, zpci_func_hw(&f.func), m.host_view(), &m.host_pool,
-				      m.guest_view(), &m.layout, &m.pins, opts_.mapping_limit,
-				      opts_.design == Design::InterceptKvm);
-		f.shadowed = !rc;
-		f.shadow.on_error = { shadow_walk_failed, &f };
-		f.guest_hw = zpci_shadow_hw(&f.shadow);
-		break;
-	case Design::NestedPinned:
-	case Design::IdentityPinned:
-		rc = zpci_pinned_init(&f.pinned,
-				      opts_.design == Design::NestedPinned ? ZPCI_PINNED_NESTED
-									   : ZPCI_PINNED_IDENTITY,
-				      &f.func, m.host_view(), &m.host_pool, &m.layout, &m.pins);
-		f.pinned_design = !rc;
-		f.guest_hw = zpci_pinned_hw(&f.pinned);
-		// One container pins the guest's memory once, however many functions.
-		pin_setup_pages_ = m.guest_mem >> ZPCI_PAGE_SHIFT;
-		break;
-	}
-	if (rc)
-		throw std::runtime_error(std::string(design_name(opts_.design)) + ": " +
-					 (rc == -ENOMEM ? "pinning guest memory failed, the guest cannot start"
-							: strerror(-rc)));
 }
 
 Replay::~Replay()
@@ -244,21 +186,15 @@ Replay::~Replay()
 	for (auto &f : fns_) {
 		if (f->attached)
 			zpci_dma_detach(&f->dev);
-		if (f->shadowed)
-			zpci_shadow_destroy(&f->shadow);
-		if (f->pinned_design)
-			zpci_pinned_destroy(&f->pinned);
-		zpci_func_destroy(&f->func);
 		zpci_pagemap_destroy(&f->unmapped_at);
 	}
 }
-
 // The hypervisor could not walk the guest's table: the function's error state.
 void Replay::shadow_walk_failed(void *ctx, zpci_pec pec, dma_addr_t iova)
 {
 	Function &f = *static_cast<Function *>(ctx);
 
-	zpci_func_raise_error(&f.func, pec, iova, false);
+	zpci_func_raise_error(&f.func(), pec, iova, false);
 }
 
 // Every translation the device uses: isolation, and the guest-physical digest.
@@ -266,24 +202,20 @@ void Replay::observe(void *ctx, dma_addr_t iova, phys_addr_t addr, bool write)
 {
 	Function &f = *static_cast<Function *>(ctx);
 	Replay &r = *f.owner;
-	Machine &m = *r.machine_;
-	phys_addr_t gpa;
-	std::string what;
+	phys_addr_t gpa = 0;
+	zpci_isolation verdict = zpci_machine_check(r.machine_.get(), addr, &gpa);
 
 	(void)write;
-	if (zpci_layout_hpa_to_gpa(&m.layout, addr, &gpa))
-		what = "reached host page " + hex(addr) + ", which is not the guest's";
-	else if (!m.bare && !zpci_is_pinned(&m.pins, addr))
-		what = "reached host page " + hex(addr) + ", which is not pinned";
-	if (!what.empty() && !r.stats_.violations++)
+	if (verdict != ZPCI_ISOLATION_OK && !r.stats_.violations++)
 		r.stats_.first_violation = r.where() + ": function " + std::to_string(f.index) +
-					   ": the device at IOVA " + hex(iova) + " " + what;
+					   ": the device at IOVA " + hex(iova) + " reached host page " +
+					   hex(addr) + ", " + zpci_isolation_text(verdict);
 	uint64_t t;
 	if (zpci_pagemap_get(&f.unmapped_at, iova >> ZPCI_PAGE_SHIFT, &t)) {
 		r.stats_.stale_uses++;
 		r.stats_.stale_window_max_ns = std::max(r.stats_.stale_window_max_ns, r.now_ - t);
 	}
-	r.digest_ = fold(r.digest_, what.empty() ? gpa : addr);
+	r.digest_ = fold(r.digest_, verdict == ZPCI_ISOLATION_OK ? gpa : addr);
 }
 
 DesignReport Replay::design_report() const
@@ -294,9 +226,9 @@ DesignReport Replay::design_report() const
 
 	w.user_space = opts_.design == Design::InterceptUser;
 	for (const auto &f : fns_) {
-		if (!f->shadowed)
+		if (!f->mf->shadowed)
 			continue;
-		const zpci_shadow_stats &s = f->shadow.stats;
+		const zpci_shadow_stats &s = f->mf->shadow.stats;
 		d.intercepts += s.intercepts;
 		d.host_rpcits += s.host_rpcits;
 		d.shadow_maps += s.maps;
@@ -316,11 +248,11 @@ DesignReport Replay::design_report() const
 	w.unpins = d.unpins;
 	if (w.intercepts)
 		d.cpu_hypervisor_ns = cpu_.intercepts(w);
-	d.cpu_pin_setup_ns = cpu_.pin_all(pin_setup_pages_);
+	d.cpu_pin_setup_ns = cpu_.pin_all(m.pin_setup_pages);
 	// Once every function is detached, only the pinned designs hold pins:
 	// all of guest memory.
 	if (finished_)
-		d.pins_balanced = d.pinned_at_end == pin_setup_pages_;
+		d.pins_balanced = d.pinned_at_end == m.pin_setup_pages;
 	return d;
 }
 
@@ -347,7 +279,7 @@ FunctionStats Replay::function_stats(uint32_t fn) const
 
 	if (f.attached)
 		add_dma_stats(&s.dma, f.dev.stats);
-	s.func = f.func.stats;
+	s.func = f.mf->func.stats;
 	return s;
 }
 
@@ -370,7 +302,8 @@ bool Replay::attach(Function &f, std::string *err)
 						header_.guest_mem);
 	cfg.cpus = header_.cpus;
 	cfg.identity = opts_.design == Design::IdentityPinned;
-	int rc = zpci_dma_attach(&f.dev, f.guest_hw, machine_->guest_view(), &machine_->guest_pool,
+	int rc = zpci_dma_attach(&f.dev, f.mf->guest_hw, zpci_machine_guest_mem(machine_.get()),
+				 &machine_->guest_pool,
 				 &cfg);
 	if (rc) {
 		*err = "attach failed: " + std::string(strerror(-rc));
@@ -488,7 +421,7 @@ void Replay::device(Function &f, uint64_t iova, uint64_t len, zpci_dma_dir dir, 
 {
 	bool ok = system_ ? system_->function(f.index).access(iova, len, dir,
 							      sc_core::sc_time::from_value(time * ns_ticks_))
-			  : zpci_func_dma(&f.func, iova, nullptr, len, dir) == 0;
+			  : zpci_func_dma(&f.func(), iova, nullptr, len, dir) == 0;
 
 	stats_.dma_faults += !ok;
 	stats_.dma_bytes += len;
@@ -528,11 +461,11 @@ void Replay::access(Function &f, const ztrace_rec &rec)
 // Cost what the function logged and move it into the queue of RPCITs to match.
 void Replay::collect_rpcits(Function &f)
 {
-	for (size_t i = 0; i < f.func.nr_log; i++)
-		stats_.cpu_rpcit_ns += cpu_.rpcit(f.func.log[i].len);
+	for (size_t i = 0; i < f.func().nr_log; i++)
+		stats_.cpu_rpcit_ns += cpu_.rpcit(f.func().log[i].len);
 	if (header_.rpcit_log)
-		f.unmatched.insert(f.unmatched.end(), f.func.log, f.func.log + f.func.nr_log);
-	f.func.nr_log = 0;	// the log never grows with trace length
+		f.unmatched.insert(f.unmatched.end(), f.func().log, f.func().log + f.func().nr_log);
+	f.func().nr_log = 0;	// the log never grows with trace length
 }
 
 void Replay::check_rpcit(Function &f, const ztrace_rec &rec)

@@ -14,6 +14,7 @@
 
 #include <zpci/dma.h>
 #include <zpci/func.h>
+#include <zpci/machine.h>
 #include <zpci/pagemap.h>
 #include <zpci/pinned.h>
 #include <zpci/shadow.h>
@@ -29,7 +30,13 @@ namespace zpcisim {
 enum class ReplayMode { Functional, Fast, Cycle };
 
 // The designs under test (ARCHITECTURE.md), in the order compare lists them.
-enum class Design { Bare, InterceptUser, InterceptKvm, NestedPinned, IdentityPinned };
+enum class Design {
+	Bare = ZPCI_DESIGN_BARE,
+	InterceptUser = ZPCI_DESIGN_INTERCEPT_USER,
+	InterceptKvm = ZPCI_DESIGN_INTERCEPT_KVM,
+	NestedPinned = ZPCI_DESIGN_NESTED_PINNED,
+	IdentityPinned = ZPCI_DESIGN_IDENTITY_PINNED,
+};
 
 struct ReplayOptions {
 	Design design = Design::Bare;
@@ -176,7 +183,6 @@ private:
 	const ztrace_reader *pos_ = nullptr;	// the record being applied
 	uint64_t digest_;			// of the guest-physical pages reached
 	uint64_t now_ = 0;			// the record's time, ns
-	uint64_t pin_setup_pages_ = 0;		// pinned up front by the pinned designs
 	bool finished_ = false;
 };
 
