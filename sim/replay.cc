@@ -162,8 +162,6 @@ Replay::Replay(const ztrace_header &h, const ReplayOptions &opts)
 		f->mf = &machine_->fns[i];
 		zpci_pagemap_init(&f->unmapped_at);
 		f->func().observer = { observe, f.get() };
-		if (f->mf->shadowed)
-			f->mf->shadow.on_error = { shadow_walk_failed, f.get() };
 		fns_.push_back(std::move(f));
 	}
 	if (opts.mode != ReplayMode::Functional) {
@@ -189,14 +187,6 @@ Replay::~Replay()
 		zpci_pagemap_destroy(&f->unmapped_at);
 	}
 }
-// The hypervisor could not walk the guest's table: the function's error state.
-void Replay::shadow_walk_failed(void *ctx, zpci_pec pec, dma_addr_t iova)
-{
-	Function &f = *static_cast<Function *>(ctx);
-
-	zpci_func_raise_error(&f.func(), pec, iova, false);
-}
-
 // Every translation the device uses: isolation, and the guest-physical digest.
 void Replay::observe(void *ctx, dma_addr_t iova, phys_addr_t addr, bool write)
 {

@@ -167,7 +167,6 @@ private:
 	void check_none_pending(Function &f);
 	std::string where() const;
 	static void observe(void *ctx, dma_addr_t iova, phys_addr_t addr, bool write);
-	static void shadow_walk_failed(void *ctx, zpci_pec pec, dma_addr_t iova);
 	void mismatch(CheckResult &c, const std::string &what);
 
 	ztrace_header header_;

@@ -41,7 +41,6 @@ int zpci_frame_pool_init(struct zpci_frame_pool *pool, phys_addr_t base, u64 siz
 	pool->base = base;
 	pool->next = base;
 	pool->end = base + size;
-	pool->fail_countdown = -1;
 	return 0;
 }
 
@@ -52,9 +51,9 @@ void zpci_frame_pool_destroy(struct zpci_frame_pool *pool)
 	memset(pool, 0, sizeof(*pool));
 }
 
-void zpci_frame_pool_fail_after(struct zpci_frame_pool *pool, long n)
+void zpci_frame_pool_fail_after(struct zpci_frame_pool *pool, u64 pass, u64 fail)
 {
-	pool->fail_countdown = n;
+	zpci_fault_window_arm(&pool->inject, pass, fail);
 }
 
 static int alloc_table_block(struct zpci_frame_pool *pool, phys_addr_t *pa)
@@ -94,12 +93,8 @@ int zpci_frame_alloc(struct zpci_frame_pool *pool, u64 size, phys_addr_t *pa)
 
 	if (size != ZPCI_TABLE_SIZE && size != ZPCI_PT_SIZE)
 		return -EINVAL;
-	if (pool->fail_countdown == 0) {
-		pool->fail_countdown = -1;
+	if (zpci_fault_window_hit(&pool->inject))
 		return -ENOMEM;
-	}
-	if (pool->fail_countdown > 0)
-		pool->fail_countdown--;
 	rc = size == ZPCI_TABLE_SIZE ? alloc_table_block(pool, pa) : alloc_pt_block(pool, pa);
 	if (!rc)
 		pool->bytes_in_use += size;

@@ -82,6 +82,14 @@ static int build_memory(struct zpci_machine *m)
 	return zpci_pin_init(&m->pins, &m->cfg.pin);
 }
 
+/* The hypervisor could not walk the guest's table: the function's error state. */
+static void shadow_walk_failed(void *ctx, enum zpci_pec pec, dma_addr_t iova)
+{
+	struct zpci_machine_fn *mf = ctx;
+
+	zpci_func_raise_error(&mf->func, pec, iova, false);
+}
+
 /* The design's hypervisor side of one function: what the guest talks to. */
 static int build_design(struct zpci_machine *m, struct zpci_machine_fn *mf)
 {
@@ -101,6 +109,7 @@ static int build_design(struct zpci_machine *m, struct zpci_machine_fn *mf)
 		if (rc)
 			return rc;
 		mf->shadowed = true;
+		mf->shadow.on_error = (struct zpci_shadow_error_hook){ shadow_walk_failed, mf };
 		mf->guest_hw = zpci_shadow_hw(&mf->shadow);
 		return 0;
 	case ZPCI_DESIGN_NESTED_PINNED:

@@ -31,6 +31,8 @@ static bool first_pin_allowed(struct zpci_pinner *p)
 	if (p->cfg.limit_bytes &&
 	    (p->stats.pinned_pages + 1) * ZPCI_PAGE_SIZE > p->cfg.limit_bytes)
 		return false;
+	if (zpci_fault_window_hit(&p->inject))
+		return false;
 	if (p->cfg.fail_every && n % p->cfg.fail_every == 0)
 		return false;
 	if (p->cfg.fail_permille && zpci_prng_below(&p->prng, 1000) < p->cfg.fail_permille)

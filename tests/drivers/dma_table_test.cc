@@ -48,7 +48,7 @@ TEST(FramePool, ExhaustionAndInjectedFailure)
 	zpci_frame_pool pool;
 	ASSERT_EQ(zpci_frame_pool_init(&pool, 0, 2 * ZPCI_TABLE_SIZE), 0);
 	phys_addr_t pa;
-	zpci_frame_pool_fail_after(&pool, 1);
+	zpci_frame_pool_fail_after(&pool, 1, 1);
 	EXPECT_EQ(zpci_frame_alloc(&pool, ZPCI_TABLE_SIZE, &pa), 0);
 	EXPECT_EQ(zpci_frame_alloc(&pool, ZPCI_TABLE_SIZE, &pa), -ENOMEM);	// injected
 	EXPECT_EQ(zpci_frame_alloc(&pool, ZPCI_TABLE_SIZE, &pa), 0);		// one-shot
@@ -176,7 +176,7 @@ TEST_F(DmaTable, RejectsRangesOutsideTheTable)
 TEST_F(DmaTable, FailedMapLeavesNoPageMapped)
 {
 	ASSERT_EQ(map(0, 0x200000, 3), 0);
-	zpci_frame_pool_fail_after(&pool_, 0);	// next table allocation fails
+	zpci_frame_pool_fail_after(&pool_, 0, 1);	// next table allocation fails
 	uint64_t iova = ZPCI_SEG_FRAME_SIZE - 2 * 4096;
 	EXPECT_EQ(zpci_dma_table_map(&t_, iova, 0x400000, 4, false), -ENOMEM);
 	check_all();	// the first mapping intact, the two pages before the boundary gone

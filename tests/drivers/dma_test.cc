@@ -129,7 +129,7 @@ TEST_F(GuestDma, AttachFailuresLeaveTheFunctionAsTheyFoundIt)
 	zpci_dma_cfg cfg = zpci_dma_default_cfg(0x99, ZPCI_FLUSH_LAZY, 1 << 30);
 	EXPECT_EQ(m.attach(&dev, cfg), -ENODEV);
 	cfg.fid = BareMachine::kFid;
-	zpci_frame_pool_fail_after(&m.pool(), 0);	// no memory for the region table
+	zpci_frame_pool_fail_after(&m.pool(), 0, 1);	// no memory for the region table
 	EXPECT_EQ(m.attach(&dev, cfg), -ENOMEM);
 	EXPECT_FALSE(m.func().enabled);
 	EXPECT_EQ(m.pool().bytes_in_use, 0u);
@@ -330,7 +330,7 @@ TEST_F(GuestDma, StrictTreatsInsufficientResourcesAsAnError)
 TEST_F(GuestDma, TableAllocationFailureFailsTheMapCleanly)
 {
 	attach(ZPCI_FLUSH_STRICT, 1024);
-	zpci_frame_pool_fail_after(&m_->pool(), 0);
+	zpci_frame_pool_fail_after(&m_->pool(), 0, 1);
 	dma_addr_t h;
 	EXPECT_EQ(zpci_dma_map_page(&dev_, 0x200000, kPage, DMA_FROM_DEVICE, &h), -ENOMEM);
 	EXPECT_EQ(dev_.stats.map_errors, 1u);

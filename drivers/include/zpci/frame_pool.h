@@ -13,6 +13,7 @@
 #define ZPCI_FRAME_POOL_H
 
 #include <zpci/arch.h>
+#include <zpci/fault_window.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -29,7 +30,7 @@ struct zpci_frame_pool {
 	struct zpci_block_stack free_tables;	/* 16 KiB blocks */
 	struct zpci_block_stack free_pts;	/* 2 KiB blocks */
 	u64 bytes_in_use;
-	long fail_countdown;		/* fault injection: fail when it reaches 0 */
+	struct zpci_fault_window inject;	/* allocations to fail */
 };
 
 /* A pool over [base, base + size); both 16 KiB aligned. */
@@ -41,7 +42,7 @@ int zpci_frame_alloc(struct zpci_frame_pool *pool, u64 size, phys_addr_t *pa);
 void zpci_frame_free(struct zpci_frame_pool *pool, phys_addr_t pa, u64 size);
 
 /* Make the one allocation after the next @n fail with -ENOMEM; -1: none. */
-void zpci_frame_pool_fail_after(struct zpci_frame_pool *pool, long n);
+void zpci_frame_pool_fail_after(struct zpci_frame_pool *pool, u64 pass, u64 fail);
 
 #ifdef __cplusplus
 }

@@ -8,6 +8,7 @@
 #ifndef ZPCI_PIN_H
 #define ZPCI_PIN_H
 
+#include <zpci/fault_window.h>
 #include <zpci/prng.h>
 #include <zpci/u64map.h>
 
@@ -35,6 +36,7 @@ struct zpci_pinner {
 	struct zpci_u64map count;	/* host page number -> pin count */
 	struct zpci_prng prng;
 	u64 first_pins;			/* attempts to pin a page not yet pinned */
+	struct zpci_fault_window inject;	/* first pins to fail, at chosen points */
 	struct zpci_pin_stats stats;
 };
 

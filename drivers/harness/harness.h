@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Inside the harness: what a backend (in-process or remote) provides, and
+ * the part every harness shares (configuration, buffers, the table pool).
+ */
+#ifndef ZPCI_HARNESS_PRIV_H
+#define ZPCI_HARNESS_PRIV_H
+
+#include <zpci/harness.h>
+
+struct zpci_harness_backend {
+	const struct zpci_hw_ops *hw_ops;	/* priv: the harness's fn_priv[fn] */
+	const struct zpci_mem_ops *mem_ops;	/* priv: the harness */
+	int (*dma)(struct zpci_harness *h, u32 fn, dma_addr_t iova, void *buf, u64 len,
+		   enum zpci_dma_dir dir);
+	int (*inject)(struct zpci_harness *h, u32 fn, enum zpci_harness_fault fault, u64 pass,
+		      u64 fail);
+	int (*counters)(struct zpci_harness *h, u32 fn, struct zpci_harness_counters *c);
+	long (*rpcits)(struct zpci_harness *h, u32 fn, u64 from, struct zpci_rpcit_rec *out,
+		       size_t max);
+	long long (*violations)(struct zpci_harness *h, char *first, size_t len);
+	void (*destroy)(struct zpci_harness *h);
+};
+
+struct zpci_harness {
+	const struct zpci_harness_backend *be;
+	struct zpci_harness_cfg cfg;
+	void *fn_priv[ZPCI_HARNESS_MAX_FNS];
+	struct zpci_frame_pool table_pool;	/* the guest's: on the driver's side */
+	phys_addr_t next_buffer;
+	char error[256];
+};
+
+/* 0, or -EINVAL with the reason in @err. */
+int zpci_harness_check_cfg(const struct zpci_harness_cfg *cfg, char *err, size_t errlen);
+/* Set up the shared part; the backend has set be and fn_priv. */
+int zpci_harness_init_common(struct zpci_harness *h, const struct zpci_harness_cfg *cfg);
+void zpci_harness_destroy_common(struct zpci_harness *h);
+/* Record what went wrong (printf-style), for zpci_harness_error(). */
+void zpci_harness_fail(struct zpci_harness *h, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* The machine's function configurations for @cfg. */
+void zpci_harness_fn_cfgs(const struct zpci_harness_cfg *cfg, struct zpci_func_cfg *out);
+
+#endif /* ZPCI_HARNESS_PRIV_H */

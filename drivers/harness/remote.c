@@ -1,0 +1,514 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The remote harness: the same API, every call a request to `zpcisim serve`
+ * over a ZeroMQ DEALER socket.  One request is in flight at a time; a reply
+ * that comes after its request timed out is recognised by its sequence
+ * number and dropped.  After a timeout the harness is broken: the server
+ * may have lost the request or the session, so nothing that follows could
+ * be trusted.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <zmq.h>
+
+#include "harness.h"
+#include "wire.h"
+
+struct remote;
+
+struct remote_fn {
+	struct remote *r;
+	u32 index;
+};
+
+struct remote {
+	struct zpci_harness h;
+	void *ctx, *sock;
+	char endpoint[128];
+	int timeout_ms;
+	u32 session, seq;
+	bool broken;
+	struct remote_fn fns[ZPCI_HARNESS_MAX_FNS];
+	struct zpci_wire_out req;
+	zmq_msg_t reply;
+	bool have_reply;
+};
+
+static struct remote *to_remote(struct zpci_harness *h)
+{
+	return (struct remote *)((char *)h - offsetof(struct remote, h));
+}
+
+static u64 now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (u64)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Start a request: the header; the caller adds the arguments. */
+static struct zpci_wire_out *begin(struct remote *r, enum zpci_wire_op op)
+{
+	struct zpci_wire_hdr h = { ZPCI_WIRE_MAGIC, ZPCI_WIRE_VERSION, op, r->session, ++r->seq };
+
+	zpci_wire_out_reset(&r->req);
+	zpci_wire_put_hdr(&r->req, &h);
+	return &r->req;
+}
+
+static int broken(struct remote *r, const char *why)
+{
+	r->broken = true;
+	zpci_harness_fail(&r->h, "%s: %s", r->endpoint, why);
+	return -EIO;
+}
+
+/* Wait for the reply to request r->seq, dropping any older one. */
+static int await_reply(struct remote *r, struct zpci_wire_in *in, struct zpci_wire_hdr *h)
+{
+	u64 deadline = now_ms() + r->timeout_ms;
+	char why[96];
+
+	for (;;) {
+		zmq_pollitem_t item = { r->sock, 0, ZMQ_POLLIN, 0 };
+		u64 now = now_ms();
+		int n;
+
+		if (now >= deadline)
+			break;
+		n = zmq_poll(&item, 1, deadline - now);
+		if (n < 0 && zmq_errno() == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		if (r->have_reply)
+			zmq_msg_close(&r->reply);
+		zmq_msg_init(&r->reply);
+		r->have_reply = true;
+		if (zmq_msg_recv(&r->reply, r->sock, 0) < 0)
+			return broken(r, zmq_strerror(zmq_errno()));
+		zpci_wire_in_init(in, zmq_msg_data(&r->reply), zmq_msg_size(&r->reply));
+		if (zpci_wire_get_hdr(in, h))
+			return broken(r, "the server answered with something that is not a reply");
+		if (h->seq == r->seq)
+			return 0;
+	}
+	snprintf(why, sizeof(why), "no answer within %d ms (is `zpcisim serve` running there?)",
+		 r->timeout_ms);
+	return broken(r, why);
+}
+
+/*
+ * Send the request built in r->req and read the reply's status into @in's
+ * place after it.  0 with @in at the payload, or -errno with the reason
+ * recorded (the server's own words for a refused request).
+ */
+static int call(struct remote *r, struct zpci_wire_in *in)
+{
+	struct zpci_wire_hdr h;
+	int rc;
+
+	if (r->broken)
+		return -EIO;
+	if (r->req.failed)
+		return broken(r, "out of memory for a request");
+	if (zmq_send(r->sock, r->req.buf, r->req.len, 0) < 0)
+		return broken(r, zmq_strerror(zmq_errno()));
+	rc = await_reply(r, in, &h);
+	if (rc)
+		return rc;
+	rc = (int)zpci_wire_get_u32(in);
+	if (in->bad)
+		return broken(r, "a reply too short to read");
+	if (rc < 0) {
+		char text[256];
+
+		zpci_wire_get_text(in, text, sizeof(text));
+		zpci_harness_fail(&r->h, "%s: %s", r->endpoint, text);
+		return rc;
+	}
+	if (h.session)
+		r->session = h.session;
+	return 0;
+}
+
+/* The payload was all there. */
+static int finish(struct remote *r, struct zpci_wire_in *in)
+{
+	return zpci_wire_in_done(in) ? 0 : broken(r, "a malformed reply");
+}
+
+static const struct zpci_insn_result insn_gone = { ZPCI_CC_NOT_OP, 0 };
+
+static int remote_clp_query_fn(void *priv, u32 fid, struct zpci_clp_fn *fn)
+{
+	struct remote_fn *rf = priv;
+	struct zpci_wire_out *o = begin(rf->r, ZPCI_WIRE_CLP_QUERY_FN);
+	struct zpci_wire_in in;
+	int rc;
+
+	zpci_wire_put_u32(o, rf->index);
+	zpci_wire_put_u32(o, fid);
+	if (call(rf->r, &in))
+		return -ENODEV;
+	rc = (int)zpci_wire_get_u32(&in);
+	fn->fid = zpci_wire_get_u32(&in);
+	fn->fh = zpci_wire_get_u32(&in);
+	fn->pfgid = zpci_wire_get_u8(&in);
+	fn->sdma = zpci_wire_get_u64(&in);
+	fn->edma = zpci_wire_get_u64(&in);
+	return finish(rf->r, &in) ? -ENODEV : rc;
+}
+
+static int remote_clp_query_group(void *priv, u8 pfgid, struct zpci_clp_group *grp)
+{
+	struct remote_fn *rf = priv;
+	struct zpci_wire_out *o = begin(rf->r, ZPCI_WIRE_CLP_QUERY_GROUP);
+	struct zpci_wire_in in;
+	int rc;
+
+	zpci_wire_put_u32(o, rf->index);
+	zpci_wire_put_u8(o, pfgid);
+	if (call(rf->r, &in))
+		return -ENODEV;
+	rc = (int)zpci_wire_get_u32(&in);
+	grp->pfgid = zpci_wire_get_u8(&in);
+	grp->refresh = zpci_wire_get_u8(&in);
+	return finish(rf->r, &in) ? -ENODEV : rc;
+}
+
+static int remote_clp_set_fn(void *priv, u32 fh, bool enable, u32 *new_fh)
+{
+	struct remote_fn *rf = priv;
+	struct zpci_wire_out *o = begin(rf->r, ZPCI_WIRE_CLP_SET_FN);
+	struct zpci_wire_in in;
+	int rc;
+
+	zpci_wire_put_u32(o, rf->index);
+	zpci_wire_put_u32(o, fh);
+	zpci_wire_put_u8(o, enable);
+	if (call(rf->r, &in))
+		return -ENODEV;
+	rc = (int)zpci_wire_get_u32(&in);
+	*new_fh = zpci_wire_get_u32(&in);
+	return finish(rf->r, &in) ? -ENODEV : rc;
+}
+
+/* Send an instruction built in r->req; its outcome, cc 3 if the server is gone. */
+static struct zpci_insn_result call_insn(struct remote *r, struct zpci_fib *fib)
+{
+	struct zpci_insn_result res;
+	struct zpci_wire_in in;
+
+	if (call(r, &in))
+		return insn_gone;
+	res = zpci_wire_get_result(&in);
+	if (fib)
+		zpci_wire_get_fib(&in, fib);
+	return finish(r, &in) ? insn_gone : res;
+}
+
+static struct zpci_insn_result remote_mpcifc(void *priv, u32 fh, u8 oc,
+					     const struct zpci_fib *fib)
+{
+	struct remote_fn *rf = priv;
+	struct zpci_wire_out *o = begin(rf->r, ZPCI_WIRE_MPCIFC);
+
+	zpci_wire_put_u32(o, rf->index);
+	zpci_wire_put_u32(o, fh);
+	zpci_wire_put_u8(o, oc);
+	zpci_wire_put_fib(o, fib);
+	return call_insn(rf->r, NULL);
+}
+
+static struct zpci_insn_result remote_stpcifc(void *priv, u32 fh, struct zpci_fib *fib)
+{
+	struct remote_fn *rf = priv;
+	struct zpci_wire_out *o = begin(rf->r, ZPCI_WIRE_STPCIFC);
+
+	zpci_wire_put_u32(o, rf->index);
+	zpci_wire_put_u32(o, fh);
+	return call_insn(rf->r, fib);
+}
+
+static struct zpci_insn_result remote_rpcit(void *priv, u32 fh, dma_addr_t iova, u64 len)
+{
+	struct remote_fn *rf = priv;
+	struct zpci_wire_out *o = begin(rf->r, ZPCI_WIRE_RPCIT);
+
+	zpci_wire_put_u32(o, rf->index);
+	zpci_wire_put_u32(o, fh);
+	zpci_wire_put_u64(o, iova);
+	zpci_wire_put_u64(o, len);
+	return call_insn(rf->r, NULL);
+}
+
+static const struct zpci_hw_ops remote_hw_ops = {
+	.clp_query_fn = remote_clp_query_fn,
+	.clp_query_group = remote_clp_query_group,
+	.clp_set_fn = remote_clp_set_fn,
+	.mpcifc = remote_mpcifc,
+	.stpcifc = remote_stpcifc,
+	.rpcit = remote_rpcit,
+};
+
+/* Memory moves in pieces of at most ZPCI_WIRE_MAX_DATA. */
+static int remote_mem_read(void *priv, phys_addr_t addr, void *buf, size_t len)
+{
+	struct remote *r = to_remote(priv);
+
+	while (len) {
+		u32 n = len < ZPCI_WIRE_MAX_DATA ? len : ZPCI_WIRE_MAX_DATA;
+		struct zpci_wire_out *o = begin(r, ZPCI_WIRE_MEM_READ);
+		struct zpci_wire_in in;
+		const void *data;
+
+		zpci_wire_put_u64(o, addr);
+		zpci_wire_put_u32(o, n);
+		if (call(r, &in))
+			return -EIO;
+		data = zpci_wire_get_bytes(&in, n);
+		if (finish(r, &in))
+			return -EIO;
+		memcpy(buf, data, n);
+		buf = (char *)buf + n;
+		addr += n;
+		len -= n;
+	}
+	return 0;
+}
+
+static int remote_mem_write(void *priv, phys_addr_t addr, const void *buf, size_t len)
+{
+	struct remote *r = to_remote(priv);
+
+	while (len) {
+		u32 n = len < ZPCI_WIRE_MAX_DATA ? len : ZPCI_WIRE_MAX_DATA;
+		struct zpci_wire_out *o = begin(r, ZPCI_WIRE_MEM_WRITE);
+		struct zpci_wire_in in;
+
+		zpci_wire_put_u64(o, addr);
+		zpci_wire_put_u32(o, n);
+		zpci_wire_put_bytes(o, buf, n);
+		if (call(r, &in) || finish(r, &in))
+			return -EIO;
+		buf = (const char *)buf + n;
+		addr += n;
+		len -= n;
+	}
+	return 0;
+}
+
+static const struct zpci_mem_ops remote_mem_ops = {
+	.read = remote_mem_read,
+	.write = remote_mem_write,
+};
+
+static int remote_dma(struct zpci_harness *h, u32 fn, dma_addr_t iova, void *buf, u64 len,
+		      enum zpci_dma_dir dir)
+{
+	struct remote *r = to_remote(h);
+	struct zpci_wire_out *o = begin(r, ZPCI_WIRE_DMA);
+	struct zpci_wire_in in;
+	const void *data = NULL;
+	int rc;
+
+	zpci_wire_put_u32(o, fn);
+	zpci_wire_put_u8(o, dir);
+	zpci_wire_put_u8(o, buf != NULL);
+	zpci_wire_put_u64(o, iova);
+	zpci_wire_put_u32(o, len);
+	if (buf && dir == ZPCI_DMA_WRITE)
+		zpci_wire_put_bytes(o, buf, len);
+	rc = call(r, &in);
+	if (rc)
+		return rc;
+	if (buf && dir == ZPCI_DMA_READ)
+		data = zpci_wire_get_bytes(&in, len);
+	if (finish(r, &in))
+		return -EIO;
+	if (data)
+		memcpy(buf, data, len);
+	return 0;
+}
+
+static int remote_inject(struct zpci_harness *h, u32 fn, enum zpci_harness_fault fault, u64 pass,
+			 u64 fail)
+{
+	struct remote *r = to_remote(h);
+	struct zpci_wire_out *o = begin(r, ZPCI_WIRE_INJECT);
+	struct zpci_wire_in in;
+	int rc;
+
+	zpci_wire_put_u32(o, fn);
+	zpci_wire_put_u32(o, fault);
+	zpci_wire_put_u64(o, pass);
+	zpci_wire_put_u64(o, fail);
+	rc = call(r, &in);
+	return rc ? rc : finish(r, &in);
+}
+
+static int remote_counters(struct zpci_harness *h, u32 fn, struct zpci_harness_counters *c)
+{
+	struct remote *r = to_remote(h);
+	struct zpci_wire_out *o = begin(r, ZPCI_WIRE_COUNTERS);
+	struct zpci_wire_in in;
+	int rc;
+
+	zpci_wire_put_u32(o, fn);
+	rc = call(r, &in);
+	if (rc)
+		return rc;
+	zpci_wire_get_counters(&in, c);
+	return finish(r, &in);
+}
+
+static long remote_rpcits(struct zpci_harness *h, u32 fn, u64 from, struct zpci_rpcit_rec *out,
+			  size_t max)
+{
+	struct remote *r = to_remote(h);
+	size_t got = 0;
+
+	while (got < max) {
+		u32 want = max - got < ZPCI_WIRE_MAX_RPCITS ? max - got : ZPCI_WIRE_MAX_RPCITS;
+		struct zpci_wire_out *o = begin(r, ZPCI_WIRE_RPCITS);
+		struct zpci_wire_in in;
+		u32 n, i;
+		int rc;
+
+		zpci_wire_put_u32(o, fn);
+		zpci_wire_put_u64(o, from + got);
+		zpci_wire_put_u32(o, want);
+		rc = call(r, &in);
+		if (rc)
+			return rc;
+		n = zpci_wire_get_u32(&in);
+		if (n > want)
+			return broken(r, "more RPCITs than asked for");
+		for (i = 0; i < n; i++)
+			zpci_wire_get_rpcit(&in, &out[got + i]);
+		if (finish(r, &in))
+			return -EIO;
+		got += n;
+		if (n < want)
+			break;
+	}
+	return got;
+}
+
+static long long remote_violations(struct zpci_harness *h, char *first, size_t len)
+{
+	struct remote *r = to_remote(h);
+	struct zpci_wire_in in;
+	char text[256];
+	u64 n;
+	int rc;
+
+	begin(r, ZPCI_WIRE_VIOLATIONS);
+	rc = call(r, &in);
+	if (rc)
+		return rc;
+	n = zpci_wire_get_u64(&in);
+	zpci_wire_get_text(&in, text, sizeof(text));
+	if (finish(r, &in))
+		return -EIO;
+	if (first && len)
+		snprintf(first, len, "%s", text);
+	return n;
+}
+
+static void remote_destroy(struct zpci_harness *h)
+{
+	struct remote *r = to_remote(h);
+	struct zpci_wire_in in;
+
+	/* Close the session if the server can still hear us; never wait long. */
+	if (r->session && !r->broken) {
+		if (r->timeout_ms > 500)
+			r->timeout_ms = 500;
+		begin(r, ZPCI_WIRE_BYE);
+		call(r, &in);
+	}
+	if (r->have_reply)
+		zmq_msg_close(&r->reply);
+	if (r->sock)
+		zmq_close(r->sock);
+	if (r->ctx)
+		zmq_ctx_term(r->ctx);
+	zpci_wire_out_free(&r->req);
+	zpci_harness_destroy_common(h);
+	free(r);
+}
+
+static const struct zpci_harness_backend remote_backend = {
+	.hw_ops = &remote_hw_ops,
+	.mem_ops = &remote_mem_ops,
+	.dma = remote_dma,
+	.inject = remote_inject,
+	.counters = remote_counters,
+	.rpcits = remote_rpcits,
+	.violations = remote_violations,
+	.destroy = remote_destroy,
+};
+
+static int open_socket(struct remote *r)
+{
+	int linger = 0;
+
+	r->ctx = zmq_ctx_new();
+	if (!r->ctx)
+		return -1;
+	r->sock = zmq_socket(r->ctx, ZMQ_DEALER);
+	if (!r->sock)
+		return -1;
+	/* Never hang at close on requests the server will not take. */
+	zmq_setsockopt(r->sock, ZMQ_LINGER, &linger, sizeof(linger));
+	zmq_setsockopt(r->sock, ZMQ_SNDTIMEO, &r->timeout_ms, sizeof(r->timeout_ms));
+	return zmq_connect(r->sock, r->endpoint);
+}
+
+struct zpci_harness *zpci_harness_connect(const char *endpoint,
+					  const struct zpci_harness_cfg *cfg, int timeout_ms,
+					  char *err, size_t errlen)
+{
+	struct remote *r;
+	struct zpci_wire_in in;
+	u32 i;
+
+	if (zpci_harness_check_cfg(cfg, err, errlen))
+		return NULL;
+	if (strlen(endpoint) >= sizeof(r->endpoint) || timeout_ms <= 0) {
+		snprintf(err, errlen, "harness: endpoint too long or timeout not positive");
+		return NULL;
+	}
+	r = calloc(1, sizeof(*r));
+	if (!r || zpci_harness_init_common(&r->h, cfg)) {
+		snprintf(err, errlen, "harness: out of memory");
+		free(r);
+		return NULL;
+	}
+	r->h.be = &remote_backend;
+	strcpy(r->endpoint, endpoint);
+	r->timeout_ms = timeout_ms;
+	for (i = 0; i < cfg->nr_fns; i++) {
+		r->fns[i] = (struct remote_fn){ r, i };
+		r->h.fn_priv[i] = &r->fns[i];
+	}
+	if (open_socket(r)) {
+		snprintf(err, errlen, "%s: %s", endpoint, zmq_strerror(zmq_errno()));
+		remote_destroy(&r->h);
+		return NULL;
+	}
+	zpci_wire_put_cfg(begin(r, ZPCI_WIRE_HELLO), cfg);
+	if (call(r, &in) || finish(r, &in)) {
+		snprintf(err, errlen, "%s", r->h.error);
+		r->session = 0;
+		remote_destroy(&r->h);
+		return NULL;
+	}
+	return &r->h;
+}
