@@ -18,6 +18,7 @@ const std::vector<Command> kCommands = {
 	{ "compare", "replay a trace through every design, side by side", cmd_compare },
 	{ "trace", "generate, convert, validate and measure traces", cmd_trace },
 	{ "walk", "translate IOVAs through a table image, entry by entry", cmd_walk },
+	{ "serve", "serve simulated machines to driver code over ZeroMQ", cmd_serve },
 	{ "help", "show help for zpcisim or one of its commands", cmd_help },
 	{ "version", "print the zpcisim version", cmd_version },
 };

@@ -39,6 +39,7 @@ int run_cli(const Args &args, std::ostream &out, std::ostream &err);
 
 int cmd_compare(const Args &args, CommandIo &io);
 int cmd_replay(const Args &args, CommandIo &io);
+int cmd_serve(const Args &args, CommandIo &io);
 int cmd_trace(const Args &args, CommandIo &io);
 int cmd_walk(const Args &args, CommandIo &io);
 

@@ -8,16 +8,25 @@
 #include <zpci/dma_table.h>
 #include <zpci/xlate.h>
 
+/*
+ * A new table, every entry invalid.  Written a page table's worth at a
+ * time: one memory access per 2 KiB, not per entry, matters when memory is
+ * behind a socket (the remote harness).
+ */
 static int table_alloc(struct zpci_dma_table *t, u64 size, u64 invalid, phys_addr_t *pa)
 {
+	u64 chunk[ZPCI_PT_SIZE / ZPCI_ENTRY_SIZE];
 	u64 off;
+	size_t i;
 	int rc;
 
 	rc = zpci_frame_alloc(t->pool, size, pa);
 	if (rc)
 		return rc;
-	for (off = 0; off < size; off += ZPCI_ENTRY_SIZE) {
-		rc = zpci_mem_write64(&t->mem, *pa + off, invalid);
+	for (i = 0; i < ZPCI_PT_SIZE / ZPCI_ENTRY_SIZE; i++)
+		chunk[i] = cpu_to_be64(invalid);
+	for (off = 0; off < size; off += sizeof(chunk)) {
+		rc = zpci_mem_write(&t->mem, *pa + off, chunk, sizeof(chunk));
 		if (rc) {
 			zpci_frame_free(t->pool, *pa, size);
 			return rc;

@@ -33,8 +33,8 @@ int zpci_harness_check_cfg(const struct zpci_harness_cfg *cfg, char *err, size_t
 	else if (!cfg->nr_fns || cfg->nr_fns > ZPCI_HARNESS_MAX_FNS)
 		why = "nr_fns must be 1..8";
 	else if (cfg->guest_mem <= ZPCI_MACHINE_TABLE_POOL + ZPCI_HARNESS_BUFFER_BASE ||
-		 cfg->guest_mem % ZPCI_MACHINE_CHUNK)
-		why = "guest_mem must be over 65 MiB, in 2 MiB steps";
+		 cfg->guest_mem > ZPCI_HARNESS_MAX_GUEST_MEM || cfg->guest_mem % ZPCI_MACHINE_CHUNK)
+		why = "guest_mem must be over 65 MiB and at most 16 GiB, in 2 MiB steps";
 	else if (cfg->sdma > cfg->edma || cfg->sdma % ZPCI_PAGE_SIZE ||
 		 (cfg->edma + 1) % ZPCI_PAGE_SIZE)
 		why = "sdma..edma must be whole pages, sdma <= edma";

@@ -74,23 +74,24 @@ static int await_reply(struct remote *r, struct zpci_wire_in *in, struct zpci_wi
 	char why[96];
 
 	for (;;) {
-		zmq_pollitem_t item = { r->sock, 0, ZMQ_POLLIN, 0 };
 		u64 now = now_ms();
-		int n;
+		int left;
 
 		if (now >= deadline)
 			break;
-		n = zmq_poll(&item, 1, deadline - now);
-		if (n < 0 && zmq_errno() == EINTR)
-			continue;
-		if (n <= 0)
-			break;
+		left = deadline - now;
+		zmq_setsockopt(r->sock, ZMQ_RCVTIMEO, &left, sizeof(left));
 		if (r->have_reply)
 			zmq_msg_close(&r->reply);
 		zmq_msg_init(&r->reply);
 		r->have_reply = true;
-		if (zmq_msg_recv(&r->reply, r->sock, 0) < 0)
+		if (zmq_msg_recv(&r->reply, r->sock, 0) < 0) {
+			if (zmq_errno() == EINTR)
+				continue;
+			if (zmq_errno() == EAGAIN)
+				break;
 			return broken(r, zmq_strerror(zmq_errno()));
+		}
 		zpci_wire_in_init(in, zmq_msg_data(&r->reply), zmq_msg_size(&r->reply));
 		if (zpci_wire_get_hdr(in, h))
 			return broken(r, "the server answered with something that is not a reply");

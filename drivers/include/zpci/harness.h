@@ -48,12 +48,14 @@ extern "C" {
 #define ZPCI_HARNESS_FH		0x100
 /* Guest memory below this stays free for the driver's own use. */
 #define ZPCI_HARNESS_BUFFER_BASE	(1ULL << 20)
+/* Pinned designs pin all of it up front: a server must not be asked for more. */
+#define ZPCI_HARNESS_MAX_GUEST_MEM	(16ULL << 30)
 /* The most one zpci_harness_dma() call moves. */
 #define ZPCI_HARNESS_MAX_DMA	(1ULL << 20)
 
 struct zpci_harness_cfg {
 	enum zpci_design design;
-	u64 guest_mem;		/* bytes: more than 64 MiB, in 2 MiB steps */
+	u64 guest_mem;		/* bytes: over 65 MiB, at most 16 GiB, in 2 MiB steps */
 	u32 nr_fns;		/* 1..ZPCI_HARNESS_MAX_FNS */
 	dma_addr_t sdma, edma;	/* every function's DMA range (CLP) */
 	bool refresh;		/* bare metal: the group's refresh bit */
