@@ -50,7 +50,7 @@ static double time_counters(struct zpci_harness *h, long calls)
 	long i;
 
 	for (i = 0; i < calls; i++)
-		if (zpci_harness_counters(h, 0, &c))
+		if (zpci_harness_read_counters(h, 0, &c))
 			die("counters", zpci_harness_error(h));
 	return (now_s() - t0) / calls * 1e6;
 }

@@ -163,7 +163,7 @@ int zpci_harness_inject(struct zpci_harness *h, u32 fn, enum zpci_harness_fault 
 	return h->be->inject(h, fn, fault, pass, fail);
 }
 
-int zpci_harness_counters(struct zpci_harness *h, u32 fn, struct zpci_harness_counters *c)
+int zpci_harness_read_counters(struct zpci_harness *h, u32 fn, struct zpci_harness_counters *c)
 {
 	int rc;
 

@@ -73,6 +73,13 @@ static int get_hw(struct request *r, u32 fn, struct zpci_hw *hw)
 	return 0;
 }
 
+static int args_and_hw(struct request *r, u32 fn, struct zpci_hw *hw)
+{
+	int rc = args_done(r);
+
+	return rc ? rc : get_hw(r, fn, hw);
+}
+
 static void close_session(struct zpci_harness_server *srv, struct session *s)
 {
 	zpci_harness_destroy(s->h);
@@ -129,8 +136,9 @@ static int op_clp_query_fn(struct request *r)
 	struct zpci_hw hw;
 	int rc;
 
-	if (args_done(r) || get_hw(r, fn, &hw))
-		return -EINVAL;
+	rc = args_and_hw(r, fn, &hw);
+	if (rc)
+		return rc;
 	rc = hw.ops->clp_query_fn(hw.priv, fid, &q);
 	zpci_wire_put_u32(r->out, rc);
 	zpci_wire_put_u32(r->out, q.fid);
@@ -149,8 +157,9 @@ static int op_clp_query_group(struct request *r)
 	struct zpci_hw hw;
 	int rc;
 
-	if (args_done(r) || get_hw(r, fn, &hw))
-		return -EINVAL;
+	rc = args_and_hw(r, fn, &hw);
+	if (rc)
+		return rc;
 	rc = hw.ops->clp_query_group(hw.priv, pfgid, &g);
 	zpci_wire_put_u32(r->out, rc);
 	zpci_wire_put_u8(r->out, g.pfgid);
@@ -165,8 +174,9 @@ static int op_clp_set_fn(struct request *r)
 	struct zpci_hw hw;
 	int rc;
 
-	if (args_done(r) || get_hw(r, fn, &hw))
-		return -EINVAL;
+	rc = args_and_hw(r, fn, &hw);
+	if (rc)
+		return rc;
 	rc = hw.ops->clp_set_fn(hw.priv, fh, enable, &new_fh);
 	zpci_wire_put_u32(r->out, rc);
 	zpci_wire_put_u32(r->out, new_fh);
@@ -179,10 +189,12 @@ static int op_mpcifc(struct request *r)
 	u8 oc = zpci_wire_get_u8(r->in);
 	struct zpci_fib fib;
 	struct zpci_hw hw;
+	int rc;
 
 	zpci_wire_get_fib(r->in, &fib);
-	if (args_done(r) || get_hw(r, fn, &hw))
-		return -EINVAL;
+	rc = args_and_hw(r, fn, &hw);
+	if (rc)
+		return rc;
 	zpci_wire_put_result(r->out, hw.ops->mpcifc(hw.priv, fh, oc, &fib));
 	return 0;
 }
@@ -192,9 +204,11 @@ static int op_stpcifc(struct request *r)
 	u32 fn = zpci_wire_get_u32(r->in), fh = zpci_wire_get_u32(r->in);
 	struct zpci_fib fib = { 0 };
 	struct zpci_hw hw;
+	int rc;
 
-	if (args_done(r) || get_hw(r, fn, &hw))
-		return -EINVAL;
+	rc = args_and_hw(r, fn, &hw);
+	if (rc)
+		return rc;
 	zpci_wire_put_result(r->out, hw.ops->stpcifc(hw.priv, fh, &fib));
 	zpci_wire_put_fib(r->out, &fib);
 	return 0;
@@ -205,17 +219,22 @@ static int op_rpcit(struct request *r)
 	u32 fn = zpci_wire_get_u32(r->in), fh = zpci_wire_get_u32(r->in);
 	u64 iova = zpci_wire_get_u64(r->in), len = zpci_wire_get_u64(r->in);
 	struct zpci_hw hw;
+	int rc;
 
-	if (args_done(r) || get_hw(r, fn, &hw))
-		return -EINVAL;
+	rc = args_and_hw(r, fn, &hw);
+	if (rc)
+		return rc;
 	zpci_wire_put_result(r->out, hw.ops->rpcit(hw.priv, fh, iova, len));
 	return 0;
 }
 
-static int get_data_len(struct request *r, u32 len)
+/* The arguments, and a payload length the server takes. */
+static int args_and_len(struct request *r, u32 len)
 {
-	if (len <= ZPCI_WIRE_MAX_DATA)
-		return 0;
+	int rc = args_done(r);
+
+	if (rc || len <= ZPCI_WIRE_MAX_DATA)
+		return rc;
 	return refuse(r, -EINVAL, "%s of more than 1 MiB at once", zpci_wire_op_name(r->hdr.op));
 }
 
@@ -224,9 +243,11 @@ static int op_mem_read(struct request *r)
 	u64 addr = zpci_wire_get_u64(r->in);
 	u32 len = zpci_wire_get_u32(r->in);
 	struct zpci_mem mem = zpci_harness_guest_mem(r->s->h);
+	int rc;
 
-	if (args_done(r) || get_data_len(r, len))
-		return -EINVAL;
+	rc = args_and_len(r, len);
+	if (rc)
+		return rc;
 	if (zpci_mem_read(&mem, addr, r->srv->data, len))
 		return refuse(r, -EFAULT, "guest memory read outside guest memory");
 	zpci_wire_put_bytes(r->out, r->srv->data, len);
@@ -239,9 +260,11 @@ static int op_mem_write(struct request *r)
 	u32 len = zpci_wire_get_u32(r->in);
 	const void *data = zpci_wire_get_bytes(r->in, len);
 	struct zpci_mem mem = zpci_harness_guest_mem(r->s->h);
+	int rc;
 
-	if (args_done(r) || get_data_len(r, len))
-		return -EINVAL;
+	rc = args_and_len(r, len);
+	if (rc)
+		return rc;
 	if (zpci_mem_write(&mem, addr, data, len))
 		return refuse(r, -EFAULT, "guest memory write outside guest memory");
 	return 0;
@@ -258,8 +281,9 @@ static int op_dma(struct request *r)
 	void *buf = with_data ? r->srv->data : NULL;
 	int rc;
 
-	if (args_done(r) || get_data_len(r, len))
-		return -EINVAL;
+	rc = args_and_len(r, len);
+	if (rc)
+		return rc;
 	if (dir != ZPCI_DMA_READ && dir != ZPCI_DMA_WRITE)
 		return refuse(r, -EINVAL, "dma direction must be read or write");
 	if (carries)
@@ -295,7 +319,7 @@ static int op_counters(struct request *r)
 
 	if (args_done(r))
 		return -EPROTO;
-	rc = zpci_harness_counters(r->s->h, fn, &c);
+	rc = zpci_harness_read_counters(r->s->h, fn, &c);
 	if (rc)
 		return harness_failed(r, rc);
 	zpci_wire_put_counters(r->out, &c);

@@ -143,7 +143,7 @@ protected:
 	struct zpci_harness_counters counters()
 	{
 		struct zpci_harness_counters c{};
-		EXPECT_EQ(zpci_harness_counters(h_, 0, &c), 0) << zpci_harness_error(h_);
+		EXPECT_EQ(zpci_harness_read_counters(h_, 0, &c), 0) << zpci_harness_error(h_);
 		return c;
 	}
 

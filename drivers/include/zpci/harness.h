@@ -143,7 +143,7 @@ struct zpci_harness_counters {
 	u64 violations;		/* device accesses the isolation checker refused */
 };
 
-int zpci_harness_counters(struct zpci_harness *h, u32 fn, struct zpci_harness_counters *c);
+int zpci_harness_read_counters(struct zpci_harness *h, u32 fn, struct zpci_harness_counters *c);
 
 /*
  * Copy up to @max of function @fn's RPCITs, oldest first, starting at

@@ -1,0 +1,224 @@
+// SPDX-License-Identifier: MIT
+// The remote harness as a process boundary: the same answers as in-process,
+// a clear error when the server is gone, and a server that outlives its
+// clients' deaths and garbage.
+#include <gtest/gtest.h>
+
+#include <csignal>
+#include <cstring>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <vector>
+#include <zmq.h>
+
+#include <zpci/dma.h>
+#include <zpci/harness.h>
+
+extern "C" {
+#include "harness/wire.h"
+}
+#include "support/serve_process.h"
+
+namespace {
+
+using zpcisim::test::ServeProcess;
+
+constexpr int kTimeoutMs = 5000;
+
+zpci_harness *connect(const ServeProcess &srv, zpci_design design, int timeout_ms = kTimeoutMs)
+{
+	zpci_harness_cfg cfg = zpci_harness_default_cfg(design);
+	char err[256] = "";
+	zpci_harness *h = zpci_harness_connect(srv.endpoint().c_str(), &cfg, timeout_ms, err,
+					       sizeof(err));
+	EXPECT_NE(h, nullptr) << err;
+	return h;
+}
+
+// Map, DMA, unmap, fault: a workout whose every observable is compared.
+struct Observed {
+	std::vector<zpci_rpcit_rec> log;
+	struct zpci_harness_counters counters{};
+	std::vector<uint8_t> read_back;
+	int late_dma = 0;
+};
+
+Observed workout(zpci_harness *h, zpci_design design)
+{
+	Observed o;
+	zpci_dma_cfg cfg = zpci_dma_default_cfg(ZPCI_HARNESS_FID, ZPCI_FLUSH_STRICT, 256ULL << 20);
+	zpci_dma_dev dev;
+	phys_addr_t buf;
+	dma_addr_t iova[4];
+	std::vector<uint8_t> data(3 * ZPCI_PAGE_SIZE);
+
+	cfg.identity = design == ZPCI_DESIGN_IDENTITY_PINNED;
+	EXPECT_EQ(zpci_harness_alloc(h, 16 * ZPCI_PAGE_SIZE, &buf), 0);
+	int rc = zpci_dma_attach(&dev, zpci_harness_hw(h, 0), zpci_harness_guest_mem(h),
+				 zpci_harness_table_pool(h), &cfg);
+	EXPECT_EQ(rc, 0) << zpci_harness_error(h);
+	if (rc)
+		return o;
+	for (int i = 0; i < 4; i++)
+		EXPECT_EQ(zpci_dma_map_page(&dev, buf + i * 3 * ZPCI_PAGE_SIZE, data.size(),
+					    DMA_BIDIRECTIONAL, &iova[i]),
+			  0);
+	for (size_t i = 0; i < data.size(); i++)
+		data[i] = uint8_t(i * 13);
+	EXPECT_EQ(zpci_harness_dma(h, 0, iova[2] + 100, data.data(), data.size() - 200,
+				   ZPCI_DMA_WRITE),
+		  0);
+	o.read_back.resize(data.size() - 200);
+	zpci_mem mem = zpci_harness_guest_mem(h);
+	EXPECT_EQ(zpci_mem_read(&mem, buf + 6 * ZPCI_PAGE_SIZE + 100, o.read_back.data(),
+				o.read_back.size()),
+		  0);
+	EXPECT_EQ(zpci_dma_unmap_page(&dev, iova[1], data.size(), DMA_BIDIRECTIONAL), 0);
+	o.late_dma = zpci_harness_dma(h, 0, iova[1], data.data(), 64, ZPCI_DMA_WRITE);
+	o.log.resize(64);
+	long n = zpci_harness_rpcits(h, 0, 0, o.log.data(), o.log.size());
+	EXPECT_GE(n, 0);
+	o.log.resize(n < 0 ? 0 : n);
+	EXPECT_EQ(zpci_harness_read_counters(h, 0, &o.counters), 0);
+	zpci_dma_detach(&dev);
+	return o;
+}
+
+class RemoteTest : public testing::TestWithParam<zpci_design> {};
+
+// The remote backend is the in-process one behind a socket: nothing differs.
+TEST_P(RemoteTest, AnswersExactlyAsInProcess)
+{
+	ServeProcess srv;
+	zpci_harness_cfg cfg = zpci_harness_default_cfg(GetParam());
+	char err[256];
+	zpci_harness *local = zpci_harness_create(&cfg, err, sizeof(err));
+	zpci_harness *remote = connect(srv, GetParam());
+	ASSERT_TRUE(local && remote);
+
+	Observed a = workout(local, GetParam()), b = workout(remote, GetParam());
+	ASSERT_EQ(a.log.size(), b.log.size());
+	for (size_t i = 0; i < a.log.size(); i++) {
+		EXPECT_EQ(a.log[i].iova, b.log[i].iova) << i;
+		EXPECT_EQ(a.log[i].len, b.log[i].len) << i;
+		EXPECT_EQ(a.log[i].result.cc, b.log[i].result.cc) << i;
+	}
+	EXPECT_EQ(std::memcmp(&a.counters, &b.counters, sizeof(a.counters)), 0);
+	EXPECT_EQ(a.read_back, b.read_back);
+	EXPECT_EQ(a.late_dma, b.late_dma);
+	if (GetParam() != ZPCI_DESIGN_IDENTITY_PINNED) {
+		EXPECT_EQ(a.late_dma, -EIO);
+	}
+	zpci_harness_destroy(local);
+	zpci_harness_destroy(remote);
+}
+
+INSTANTIATE_TEST_SUITE_P(Designs, RemoteTest,
+			 testing::Values(ZPCI_DESIGN_BARE, ZPCI_DESIGN_INTERCEPT_USER,
+					 ZPCI_DESIGN_INTERCEPT_KVM, ZPCI_DESIGN_NESTED_PINNED,
+					 ZPCI_DESIGN_IDENTITY_PINNED),
+			 [](const testing::TestParamInfo<zpci_design> &i) {
+				 std::string s = zpci_design_name(i.param);
+				 for (char &c : s)
+					 if (c == '-')
+						 c = '_';
+				 return s;
+			 });
+
+TEST(Remote, ServerGoneIsAClearErrorWithinTheTimeout)
+{
+	ServeProcess srv;
+	zpci_harness *h = connect(srv, ZPCI_DESIGN_BARE, 300);
+	ASSERT_NE(h, nullptr);
+	srv.kill();
+
+	zpci_hw hw = zpci_harness_hw(h, 0);
+	zpci_clp_fn fn;
+	EXPECT_EQ(hw.ops->clp_query_fn(hw.priv, ZPCI_HARNESS_FID, &fn), -ENODEV);
+	std::string err = zpci_harness_error(h);
+	EXPECT_NE(err.find(srv.endpoint()), std::string::npos) << err;
+	EXPECT_NE(err.find("no answer within 300 ms"), std::string::npos) << err;
+	// An instruction to a vanished function: cc 3, at once from now on.
+	zpci_insn_result r = hw.ops->rpcit(hw.priv, ZPCI_HARNESS_FH, 0x100000000ULL, 4096);
+	EXPECT_EQ(r.cc, ZPCI_CC_NOT_OP);
+	struct zpci_harness_counters c;
+	EXPECT_EQ(zpci_harness_read_counters(h, 0, &c), -EIO);
+	zpci_harness_destroy(h);
+}
+
+TEST(Remote, ConnectingToNoServerFailsWithTheReason)
+{
+	zpci_harness_cfg cfg = zpci_harness_default_cfg(ZPCI_DESIGN_BARE);
+	char err[256] = "";
+	EXPECT_EQ(zpci_harness_connect("tcp://127.0.0.1:1", &cfg, 200, err, sizeof(err)), nullptr);
+	EXPECT_NE(std::string(err).find("tcp://127.0.0.1:1: no answer within 200 ms"),
+		  std::string::npos)
+		<< err;
+	EXPECT_EQ(zpci_harness_connect("bogus://x", &cfg, 200, err, sizeof(err)), nullptr);
+	EXPECT_NE(std::string(err).find("bogus://x"), std::string::npos) << err;
+}
+
+TEST(Remote, ServerRefusalsArriveWithTheServersWords)
+{
+	ServeProcess srv;
+	zpci_harness *h = connect(srv, ZPCI_DESIGN_BARE);
+	ASSERT_NE(h, nullptr);
+	zpci_mem mem = zpci_harness_guest_mem(h);
+	uint8_t b[8];
+	EXPECT_EQ(zpci_mem_read(&mem, 1ULL << 40, b, sizeof(b)), -EIO);
+	EXPECT_NE(std::string(zpci_harness_error(h)).find("outside guest memory"),
+		  std::string::npos);
+	// A refusal is not a broken connection.
+	EXPECT_EQ(zpci_mem_read(&mem, 0, b, sizeof(b)), 0);
+	zpci_harness_destroy(h);
+}
+
+// A client killed between request and reply, and one that sends garbage:
+// the server answers the next client as if nothing happened.
+TEST(Remote, ServerOutlivesDyingAndBabblingClients)
+{
+	ServeProcess srv("--idle-timeout 1");
+	pid_t child = fork();
+	ASSERT_GE(child, 0);
+	if (!child) {
+		zpci_harness_cfg cfg = zpci_harness_default_cfg(ZPCI_DESIGN_INTERCEPT_KVM);
+		char err[256];
+		zpci_harness *h = zpci_harness_connect(srv.endpoint().c_str(), &cfg, kTimeoutMs, err,
+						       sizeof(err));
+		if (!h)
+			_exit(1);
+		// Send a device DMA and die before the answer.
+		void *ctx = zmq_ctx_new(), *s = zmq_socket(ctx, ZMQ_DEALER);
+		zmq_connect(s, srv.endpoint().c_str());
+		zpci_wire_out o{};
+		zpci_wire_hdr hdr{ ZPCI_WIRE_MAGIC, ZPCI_WIRE_VERSION, ZPCI_WIRE_DMA, 1, 1 };
+		zpci_wire_put_hdr(&o, &hdr);
+		zpci_wire_put_u32(&o, 0);
+		zpci_wire_put_u8(&o, ZPCI_DMA_WRITE);
+		zpci_wire_put_u8(&o, 0);
+		zpci_wire_put_u64(&o, 0x100000000ULL);
+		zpci_wire_put_u32(&o, 4096);
+		zmq_send(s, o.buf, o.len, 0);
+		zmq_send(s, "garbage", 7, 0);
+		usleep(50 * 1000);
+		_exit(0);
+	}
+	int status = 0;
+	waitpid(child, &status, 0);
+	ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+
+	zpci_harness *h = connect(srv, ZPCI_DESIGN_BARE);
+	ASSERT_NE(h, nullptr);
+	struct zpci_harness_counters c;
+	EXPECT_EQ(zpci_harness_read_counters(h, 0, &c), 0) << zpci_harness_error(h);
+	zpci_harness_destroy(h);
+	sleep(2);	// the dead client's session idles out
+
+	std::string report;
+	EXPECT_EQ(srv.interrupt(&report), 0);
+	EXPECT_NE(report.find("sessions_opened: 2\n"), std::string::npos) << report;
+	EXPECT_NE(report.find("sessions_reaped: 1\n"), std::string::npos) << report;
+	EXPECT_NE(report.find("sessions_open: 0\n"), std::string::npos) << report;
+}
+
+}  // namespace
