@@ -13,12 +13,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
-#include <time.h>
 
 #include <zpci/dma.h>
 #include <zpci/func.h>
 #include <zpci/prng.h>
+
+#include "bench.h"
 
 #define GUEST_MEM	(1ULL << 30)
 #define POOL_BASE	(768ULL << 20)
@@ -46,14 +46,6 @@ struct live {
 	dma_addr_t handle;
 	u64 size;
 };
-
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 static int one_op(struct zpci_dma_dev *dev, struct zpci_prng *r, struct live *live,
 		  unsigned int *nr_live)
@@ -101,13 +93,13 @@ static int run(const struct run_spec *spec, bool refresh, u64 ops, u64 seed)
 	if (rc)
 		return rc;
 	zpci_prng_seed(&r, seed);
-	t0 = now_s();
+	t0 = bench_now_s();
 	for (i = 0; i < ops && !rc; i++) {
 		zpci_dma_set_time(&dev, i * 1000);
 		zpci_dma_set_cpu(&dev, i & 1);
 		rc = one_op(&dev, &r, live, &nr_live);
 	}
-	t = now_s() - t0;
+	t = bench_now_s() - t0;
 	if (!rc)
 		printf("%-19s %-7s %9llu %10llu %10llu %8llu %9llu %9llu %7.3f %10.0f\n",
 		       spec->name, refresh ? "refresh" : "bare", (unsigned long long)ops,
@@ -127,7 +119,6 @@ int main(int argc, char **argv)
 {
 	u64 ops = argc > 1 ? strtoull(argv[1], NULL, 0) : 1000000;
 	u64 seed = argc > 2 ? strtoull(argv[2], NULL, 0) : 1;
-	struct rusage ru;
 	size_t i;
 	int rc;
 
@@ -146,7 +137,6 @@ int main(int argc, char **argv)
 			}
 		}
 	}
-	getrusage(RUSAGE_SELF, &ru);
-	printf("peak_rss_kib: %ld\n", ru.ru_maxrss);
+	printf("peak_rss_kib: %ld\n", bench_peak_rss_kib());
 	return 0;
 }

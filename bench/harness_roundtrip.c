@@ -15,27 +15,19 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <zpci/dma.h>
 #include <zpci/harness.h>
+
+#include "bench.h"
 
 struct figures {
 	double rtt_us;
 	double rpcits_per_s;
 	double map_unmap_per_s;
 };
-
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 static void die(const char *what, const char *why)
 {
@@ -46,13 +38,13 @@ static void die(const char *what, const char *why)
 static double time_counters(struct zpci_harness *h, long calls)
 {
 	struct zpci_harness_counters c;
-	double t0 = now_s();
+	double t0 = bench_now_s();
 	long i;
 
 	for (i = 0; i < calls; i++)
 		if (zpci_harness_read_counters(h, 0, &c))
 			die("counters", zpci_harness_error(h));
-	return (now_s() - t0) / calls * 1e6;
+	return (bench_now_s() - t0) / calls * 1e6;
 }
 
 static void measure(struct zpci_harness *h, long calls, struct figures *f)
@@ -73,20 +65,20 @@ static void measure(struct zpci_harness *h, long calls, struct figures *f)
 
 	if (zpci_dma_map_page(&dev, buf, ZPCI_PAGE_SIZE, DMA_BIDIRECTIONAL, &iova))
 		die("map", zpci_harness_error(h));
-	t0 = now_s();
+	t0 = bench_now_s();
 	for (i = 0; i < calls; i++)
 		if (zpci_insn_errno(hw.ops->rpcit(hw.priv, dev.fh, iova, ZPCI_PAGE_SIZE)))
 			die("rpcit", zpci_harness_error(h));
-	f->rpcits_per_s = calls / (now_s() - t0);
+	f->rpcits_per_s = calls / (bench_now_s() - t0);
 	zpci_dma_unmap_page(&dev, iova, ZPCI_PAGE_SIZE, DMA_BIDIRECTIONAL);
 
-	t0 = now_s();
+	t0 = bench_now_s();
 	for (i = 0; i < calls / 4; i++) {
 		if (zpci_dma_map_page(&dev, buf, ZPCI_PAGE_SIZE, DMA_BIDIRECTIONAL, &iova) ||
 		    zpci_dma_unmap_page(&dev, iova, ZPCI_PAGE_SIZE, DMA_BIDIRECTIONAL))
 			die("map/unmap", zpci_harness_error(h));
 	}
-	f->map_unmap_per_s = (calls / 4) / (now_s() - t0);
+	f->map_unmap_per_s = (calls / 4) / (bench_now_s() - t0);
 	zpci_dma_detach(&dev);
 }
 
@@ -134,7 +126,6 @@ int main(int argc, char **argv)
 	struct figures local, remote;
 	struct zpci_harness *h;
 	char endpoint[256], err[256];
-	struct rusage ru;
 	pid_t server;
 
 	if (argc < 2 || calls < 4) {
@@ -159,7 +150,6 @@ int main(int argc, char **argv)
 	printf("harness, intercept-kvm, %ld calls per figure; ratios against in-process\n", calls);
 	print("local", &local, &local);
 	print("remote", &remote, &local);
-	getrusage(RUSAGE_SELF, &ru);
-	printf("peak RSS (client): %ld MiB\n", ru.ru_maxrss / 1024);
+	printf("peak RSS (client): %ld MiB\n", bench_peak_rss_kib() / 1024);
 	return 0;
 }

@@ -14,11 +14,11 @@
 #include <cstdio>
 #include <cstdlib>
 #include <string>
-#include <sys/resource.h>
 #include <sys/stat.h>
 
 #include <ztrace/gen.h>
 
+#include "bench.h"
 #include "replay.h"
 #include "trace_io.h"
 
@@ -29,13 +29,6 @@ namespace {
 double seconds_since(std::chrono::steady_clock::time_point t0)
 {
 	return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-}
-
-long peak_rss_kib()
-{
-	struct rusage ru;
-	getrusage(RUSAGE_SELF, &ru);
-	return ru.ru_maxrss;
 }
 
 bool ensure_trace(const std::string &workload, uint64_t records, const std::string &path)
@@ -120,7 +113,7 @@ int sc_main(int argc, char **argv)
 			double rate = replay(path, mode, &xlates);
 			printf("%-9s %-10s %10llu %12.0f %12.0f %6.3f %12.0f %7ld MiB\n", w,
 			       mode_name(mode), static_cast<unsigned long long>(n), base, rate,
-			       rate / base, xlates * rate / n, peak_rss_kib() / 1024);
+			       rate / base, xlates * rate / n, bench_peak_rss_kib() / 1024);
 			fflush(stdout);
 		}
 	}

@@ -222,3 +222,64 @@ TEST(Remote, ServerOutlivesDyingAndBabblingClients)
 }
 
 }  // namespace
+
+namespace {
+
+// Two functions of one machine: separate tables, separate IOTLBs, one memory.
+TEST(Harness, FunctionsTranslateOnlyTheirOwnMappings)
+{
+	zpci_harness_cfg cfg = zpci_harness_default_cfg(ZPCI_DESIGN_INTERCEPT_KVM);
+	char err[256];
+	cfg.nr_fns = 2;
+	zpci_harness *h = zpci_harness_create(&cfg, err, sizeof(err));
+	ASSERT_NE(h, nullptr) << err;
+
+	zpci_dma_dev dev[2];
+	dma_addr_t iova[2];
+	phys_addr_t buf;
+	ASSERT_EQ(zpci_harness_alloc(h, 2 * ZPCI_PAGE_SIZE, &buf), 0);
+	for (uint32_t fn = 0; fn < 2; fn++) {
+		zpci_dma_cfg dc = zpci_dma_default_cfg(ZPCI_HARNESS_FID + fn, ZPCI_FLUSH_STRICT,
+						       cfg.guest_mem);
+		ASSERT_EQ(zpci_dma_attach(&dev[fn], zpci_harness_hw(h, fn), zpci_harness_guest_mem(h),
+					  zpci_harness_table_pool(h), &dc),
+			  0);
+	}
+	ASSERT_EQ(zpci_dma_map_page(&dev[0], buf, ZPCI_PAGE_SIZE, DMA_BIDIRECTIONAL, &iova[0]), 0);
+	ASSERT_EQ(zpci_dma_map_page(&dev[1], buf + ZPCI_PAGE_SIZE, 64, DMA_TO_DEVICE, &iova[1]), 0);
+	uint8_t b[64] = { 1 };
+	EXPECT_EQ(zpci_harness_dma(h, 0, iova[0], b, sizeof(b), ZPCI_DMA_WRITE), 0);
+	EXPECT_EQ(zpci_harness_dma(h, 1, iova[1], b, sizeof(b), ZPCI_DMA_READ), 0);
+	// Function 1 mapped its page read-only for the device.
+	EXPECT_EQ(zpci_harness_dma(h, 1, iova[1], b, sizeof(b), ZPCI_DMA_WRITE), -EIO);
+	struct zpci_harness_counters c0, c1;
+	ASSERT_EQ(zpci_harness_read_counters(h, 0, &c0), 0);
+	ASSERT_EQ(zpci_harness_read_counters(h, 1, &c1), 0);
+	EXPECT_EQ(c0.error_events, 0u);
+	EXPECT_EQ(c1.error_events, 1u);
+	EXPECT_EQ(c0.dma_write_bytes, sizeof(b));
+	EXPECT_EQ(c1.dma_read_bytes, sizeof(b));
+	// Function 2 does not exist.
+	EXPECT_EQ(zpci_harness_dma(h, 2, iova[0], b, sizeof(b), ZPCI_DMA_WRITE), -EINVAL);
+	EXPECT_NE(std::string(zpci_harness_error(h)).find("no function 2"), std::string::npos);
+	EXPECT_EQ(zpci_harness_hw(h, 2).ops, nullptr);
+	for (auto &d : dev)
+		zpci_dma_detach(&d);
+	zpci_harness_destroy(h);
+}
+
+TEST(Harness, BadConfigsAreRefusedWithTheReason)
+{
+	char err[256];
+	zpci_harness_cfg cfg = zpci_harness_default_cfg(ZPCI_DESIGN_BARE);
+	cfg.guest_mem = 32ULL << 30;
+	EXPECT_EQ(zpci_harness_create(&cfg, err, sizeof(err)), nullptr);
+	EXPECT_STREQ(err, "harness config: guest_mem must be over 65 MiB and at most 16 GiB, in 2 MiB "
+			  "steps");
+	cfg = zpci_harness_default_cfg(ZPCI_DESIGN_BARE);
+	cfg.edma = cfg.sdma - 1;
+	EXPECT_EQ(zpci_harness_create(&cfg, err, sizeof(err)), nullptr);
+	EXPECT_STREQ(err, "harness config: sdma..edma must be whole pages, sdma <= edma");
+}
+
+}  // namespace
