@@ -73,4 +73,27 @@ TEST(FuzzCorpus, ImagesAndTheirDamageEndInWalksOrOneLine)
 	run_all(zpcisim_fuzz_image, "image", { ".zimg" });
 }
 
+// Seeded adversarial guests, then damage to them: never a broken reply,
+// never a device access outside the guest's pinned pages.
+TEST(FuzzCorpus, AdversarialGuestsNeverBreakIsolation)
+{
+	std::vector<uint8_t> buf(1 << 16);
+	zpci_prng r;
+
+	zpci_prng_seed(&r, 5);
+	for (uint64_t seed = 0; seed < 100; seed++) {
+		SCOPED_TRACE("seed " + std::to_string(seed));
+		size_t n = zpcisim_fuzz_harness_script(seed, buf.data(), buf.size());
+		ASSERT_GT(n, 1u);
+		zpcisim_fuzz_harness(buf.data(), n);
+		for (int k = 0; k < 4; k++)
+			buf[1 + zpci_prng_below(&r, n - 1)] ^= 1u << zpci_prng_below(&r, 8);
+		zpcisim_fuzz_harness(buf.data(), n);
+	}
+	for (const auto &f : inputs("harness", {})) {
+		std::vector<uint8_t> data = slurp(f);
+		zpcisim_fuzz_harness(data.data(), data.size());
+	}
+}
+
 }  // namespace

@@ -24,6 +24,14 @@ extern "C" {
 int zpcisim_fuzz_trace(const uint8_t *data, size_t size);
 /* A table image, read, and every probe in it walked by the reference translator. */
 int zpcisim_fuzz_image(const uint8_t *data, size_t size);
+/* A guest script against the harness server (harness_target.c). */
+int zpcisim_fuzz_harness(const uint8_t *data, size_t size);
+/*
+ * An adversarial guest for it, from @seed: table entries plausible and wild
+ * written into its tables, RPCITs up to the whole 4 TiB, device DMA all
+ * over the aperture, error recovery.  The script's length (at most @cap).
+ */
+size_t zpcisim_fuzz_harness_script(uint64_t seed, uint8_t *buf, size_t cap);
 
 #ifdef __cplusplus
 }
