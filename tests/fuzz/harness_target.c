@@ -22,6 +22,8 @@
 #include "targets.h"
 
 #define TABLE_GPA	(16ULL << 20)
+/* Small, so that the pinned designs' up-front pinning costs little per input. */
+#define GUEST_MEM	(96ULL << 20)
 
 struct script {
 	struct zpci_harness_server *srv;
@@ -82,6 +84,7 @@ static int set_up(struct script *s, enum zpci_design design)
 				.iota = zpci_mk_iota(TABLE_GPA, ZPCI_IOTA_DT_RT) };
 	struct zpci_wire_out *o;
 
+	cfg.guest_mem = GUEST_MEM;
 	zpci_wire_put_cfg(begin(s, ZPCI_WIRE_HELLO), &cfg);
 	if (send(s, ZPCI_WIRE_HELLO, NULL))
 		return -1;
