@@ -11,6 +11,7 @@ packages=(
 	libgtest-dev libgmock-dev
 	libzmq3-dev cppzmq-dev
 	nlohmann-json3-dev
+	libtomlplusplus-dev
 	valgrind
 )
 

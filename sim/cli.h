@@ -38,6 +38,7 @@ const std::vector<Command> &commands();
 int run_cli(const Args &args, std::ostream &out, std::ostream &err);
 
 int cmd_compare(const Args &args, CommandIo &io);
+int cmd_config(const Args &args, CommandIo &io);
 int cmd_replay(const Args &args, CommandIo &io);
 int cmd_serve(const Args &args, CommandIo &io);
 int cmd_trace(const Args &args, CommandIo &io);

@@ -14,7 +14,8 @@ namespace {
 
 const CommandSpec kSpec = {
 	"compare",
-	"compare TRACE [--designs LIST] [--policy P] [--mode M] [--stats-json OUT] [fault options]",
+	"compare TRACE [--designs LIST] [--config FILE] [--set KEY=VALUE]... [--policy P]\n"
+	"                      [--mode M] [--stats-json OUT] [fault options]",
 	"Replay TRACE through each design (all five by default) with the same guest\n"
 	"policy and mode, and print one row per design: the guest's RPCITs, the\n"
 	"hypervisor's intercepts, pins, unpins and peak pinned memory, host RPCITs,\n"
@@ -139,21 +140,23 @@ int cmd_compare(const Args &args, CommandIo &io)
 	po::positional_options_description pos;
 	po::variables_map vm;
 	ReplayRun base;
-	ReplayArgs common;
+	ConfigArgs config_args;
+	Config config;
 	std::string designs = "bare,intercept-user,intercept-kvm,nested-pinned,identity-pinned";
 	std::string stats_out, err;
 
-	common.mode = "cycle";
+	config.opts.mode = ReplayMode::Cycle;	// compare's default: the timed models
 	opts.add_options()
 		("trace", po::value(&base.trace)->required(), "trace to replay (.ztr or .ztb)")
 		("designs", po::value(&designs)->default_value(designs), "designs, comma-separated")
 		("stats-json", po::value(&stats_out), "also write every design's stats as JSON");
-	common.add_to(opts);
+	config_args.add_to(opts, false);
 	pos.add("trace", 1);
 	if (auto rc = parse_options(kSpec, args, opts, pos, vm, io))
 		return *rc;
-	if (auto rc = common.apply(kSpec, io, &base.opts))
+	if (auto rc = config_args.apply(kSpec, vm, io, &config))
 		return *rc;
+	base.opts = config.opts;
 	std::vector<Design> list;
 	if (!parse_designs(designs, &list))
 		return command_error(kSpec, io, "--designs '" + designs + "': expected a comma-separated "

@@ -10,7 +10,8 @@ namespace {
 
 const CommandSpec kSpec = {
 	"replay",
-	"replay TRACE [--design D] [--policy P] [--mode M] [--stats-json OUT] [fault options]",
+	"replay TRACE [--config FILE] [--set KEY=VALUE]... [--design D] [--policy P] [--mode M]\n"
+	"                     [--stats-json OUT] [fault options]",
 	"Replay TRACE: its DMA API calls go to zpcisim's guest DMA layer, its device\n"
 	"accesses to the simulated function (IOTLB, then table walks), through the\n"
 	"chosen design.  Where the trace recorded them, the RPCITs and IOVAs of the\n"
@@ -26,6 +27,10 @@ const CommandSpec kSpec = {
 	"walkers, outstanding requests).  Timed modes add simulated time, DMA\n"
 	"latency percentiles, IOTLB and walk figures.\n"
 	"\n"
+	"Every parameter (model blocks, CPU costs, hypervisor limits) is a key of the\n"
+	"configuration: a TOML --config file, --set KEY=VALUE, or a shorthand flag\n"
+	"below; 'zpcisim config dump' lists them with their defaults.\n"
+	"\n"
 	"Exit status: 0 replayed and every check passed; 1 a check failed (an RPCIT\n"
 	"or IOVA differs from the trace, an isolation violation, unbalanced pins)\n"
 	"or the design could not start; 2 bad input (command line or trace); 130\n"
@@ -40,23 +45,20 @@ int cmd_replay(const Args &args, CommandIo &io)
 	po::positional_options_description pos;
 	po::variables_map vm;
 	ReplayRun run;
-	ReplayArgs common;
-	std::string design = "bare", stats_out, err;
+	ConfigArgs config_args;
+	Config config;
+	std::string stats_out, err;
 
 	opts.add_options()
 		("trace", po::value(&run.trace)->required(), "trace to replay (.ztr or .ztb)")
-		("design", po::value(&design)->default_value(design), "design under test")
 		("stats-json", po::value(&stats_out), "also write the stats as JSON to this file");
-	common.add_to(opts);
+	config_args.add_to(opts, true);
 	pos.add("trace", 1);
 	if (auto rc = parse_options(kSpec, args, opts, pos, vm, io))
 		return *rc;
-	if (auto rc = common.apply(kSpec, io, &run.opts))
+	if (auto rc = config_args.apply(kSpec, vm, io, &config))
 		return *rc;
-	if (!parse_design(design, &run.opts.design))
-		return command_error(kSpec, io, "--design '" + design + "' is not one of bare, "
-					   "intercept-user, intercept-kvm, nested-pinned, identity-pinned",
-				     kExitUsage);
+	run.opts = config.opts;
 
 	std::unique_ptr<Replay> replay;
 	if (int rc = run_replay(kSpec, run, io, &replay))

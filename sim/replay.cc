@@ -149,7 +149,7 @@ static std::vector<zpci_func_cfg> function_cfgs(const ztrace_header &h)
 Replay::Replay(const ztrace_header &h, const ReplayOptions &opts)
 	: header_(h), opts_(opts), checker_(ztrace_checker_create(&h), ztrace_checker_destroy),
 	  machine_(std::make_unique<Machine>(machine_cfg(h, opts), function_cfgs(h))),
-	  digest_(0xcbf29ce484222325ULL)
+	  cpu_(opts.cost), digest_(0xcbf29ce484222325ULL)
 {
 	if (!checker_)
 		throw std::bad_alloc();
@@ -166,7 +166,7 @@ Replay::Replay(const ztrace_header &h, const ReplayOptions &opts)
 	}
 	if (opts.mode != ReplayMode::Functional) {
 		std::vector<zpci_func *> funcs;
-		SystemParams p;
+		SystemParams p = opts.system;
 
 		for (auto &f : fns_)
 			funcs.push_back(&f->func());

@@ -45,7 +45,10 @@ struct ReplayOptions {
 	// Intercepting designs: shadow mappings at once (VFIO's dma_entry_limit).
 	uint32_t mapping_limit = ZPCI_SHADOW_MAPPING_LIMIT_DEFAULT;
 	// Pinning: the limit and injected failures ("and if pinning fails?").
-	zpci_pin_cfg pin{};
+	zpci_pin_cfg pin{ 0, 0, 0, 1 };
+	// The timed modes' blocks, before the mode's own settings (apply_mode).
+	SystemParams system;
+	CpuCostParams cost;
 };
 
 const std::vector<std::string> &design_names();

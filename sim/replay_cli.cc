@@ -77,6 +77,30 @@ nlohmann::ordered_json design_json(const DesignReport &d)
 	};
 }
 
+// The run's every key, typed as TOML would have it: what reproduces it.
+nlohmann::ordered_json config_json(const ReplayOptions &opts)
+{
+	nlohmann::ordered_json j;
+	Config c;
+
+	c.opts = opts;
+	for (const std::string &key : config_keys()) {
+		std::string v = c.get(key);
+		char *end;
+		double d = strtod(v.c_str(), &end);
+
+		if (v == "true" || v == "false")
+			j[key] = v == "true";
+		else if (!v.empty() && !*end && v.find_first_of(".e") == std::string::npos)
+			j[key] = std::stoull(v);
+		else if (!v.empty() && !*end)
+			j[key] = d;
+		else
+			j[key] = v;
+	}
+	return j;
+}
+
 nlohmann::ordered_json check_json(const CheckResult &c)
 {
 	return { { "recorded", c.recorded }, { "matched", c.matched },
@@ -95,7 +119,7 @@ nlohmann::ordered_json replay_json(const ReplayRun &run, const Replay &r)
 	for (uint32_t i = 0; i < r.functions(); i++)
 		fns.push_back(function_json(r.function_stats(i)));
 	return {
-		{ "schema", "zpcisim.replay.v1" },
+		{ "schema", "zpcisim.replay.v2" },
 		{ "trace", run.trace },
 		{ "design", design_name(run.opts.design) },
 		{ "policy", policy_name(run.opts.policy) },
@@ -117,6 +141,7 @@ nlohmann::ordered_json replay_json(const ReplayRun &run, const Replay &r)
 		{ "rpcit_check", check_json(s.rpcit) },
 		{ "iova_check", check_json(s.iova) },
 		{ "translation_digest", hex(r.digest(), 16) },
+		{ "config", config_json(run.opts) },
 		{ "functions", fns },
 		{ "models", r.has_models() ? model_json(r.model_report()) : nlohmann::ordered_json() },
 	};
@@ -247,41 +272,52 @@ uint64_t file_size(const std::string &path)
 
 }  // namespace
 
-void ReplayArgs::add_to(po::options_description &opts)
+namespace {
+
+// Each shorthand flag and the key it sets.
+const std::pair<const char *, const char *> kShorthands[] = {
+	{ "design", "replay.design" },
+	{ "policy", "replay.policy" },
+	{ "mode", "replay.mode" },
+	{ "mapping-limit", "hypervisor.mapping_limit" },
+	{ "pin-limit", "hypervisor.pin_limit" },
+	{ "pin-fail-every", "hypervisor.pin_fail_every" },
+	{ "pin-fail-permille", "hypervisor.pin_fail_permille" },
+	{ "seed", "hypervisor.seed" },
+};
+
+}  // namespace
+
+void ConfigArgs::add_to(po::options_description &opts, bool with_design)
 {
 	opts.add_options()
-		("policy", po::value(&policy)->default_value(policy),
-		 "guest flush policy: lazy, strict or flush-queue")
-		("mode", po::value(&mode)->default_value(mode),
-		 "simulation mode: functional, fast or cycle")
-		("mapping-limit", po::value(&mapping_limit)->default_value(mapping_limit),
-		 "intercepting designs: shadow mappings at once (VFIO dma_entry_limit)")
-		("pin-limit", po::value(&pin_limit), "pinned memory limit, e.g. 1G (default: none)")
-		("pin-fail-every", po::value(&pin_fail_every), "inject: fail every Nth new pin")
-		("pin-fail-permille", po::value(&pin_fail_permille),
-		 "inject: fail this many new pins in 1000, seeded")
-		("seed", po::value(&seed)->default_value(seed), "seed of injected failures");
+		("config", po::value(&file), "configuration file (TOML; see 'zpcisim config dump')")
+		("set", po::value(&sets)->composing(), "set one key: --set iotlb.entries=256");
+	for (const auto &[flag, key] : kShorthands) {
+		if (!with_design && std::string(flag) == "design")
+			continue;
+		opts.add_options()(flag, po::value<std::string>(),
+				   (std::string("= --set ") + key + "=...").c_str());
+	}
 }
 
-std::optional<int> ReplayArgs::apply(const CommandSpec &spec, CommandIo &io, ReplayOptions *o) const
+std::optional<int> ConfigArgs::apply(const CommandSpec &spec, const po::variables_map &vm,
+				     CommandIo &io, Config *c) const
 {
-	if (!parse_policy(policy, &o->policy))
-		return command_error(spec, io, "--policy '" + policy +
-					   "', expected lazy, strict or flush-queue", kExitUsage);
-	if (!parse_mode(mode, &o->mode))
-		return command_error(spec, io, "--mode '" + mode +
-					   "', expected functional, fast or cycle", kExitUsage);
-	if (!mapping_limit)
-		return command_error(spec, io, "--mapping-limit must be at least 1", kExitUsage);
-	if (pin_fail_permille > 1000)
-		return command_error(spec, io, "--pin-fail-permille is at most 1000", kExitUsage);
-	o->mapping_limit = mapping_limit;
-	if (!pin_limit.empty() && ztrace_parse_u64(pin_limit.c_str(), &o->pin.limit_bytes))
-		return command_error(spec, io, "--pin-limit '" + pin_limit + "' is not a size",
-				     kExitUsage);
-	o->pin.fail_every = pin_fail_every;
-	o->pin.fail_permille = pin_fail_permille;
-	o->pin.seed = seed;
+	std::string err;
+
+	if (!file.empty() && !c->load(file, &err))
+		return command_error(spec, io, err, kExitUsage);
+	for (const auto &[flag, key] : kShorthands)
+		if (vm.count(flag) && !c->set(key, vm[flag].as<std::string>(), &err))
+			return command_error(spec, io, "--" + std::string(flag) + ": " +
+						       err.substr(std::string(key).size() + 2),
+					     kExitUsage);
+	for (const std::string &s : sets)
+		if (!c->set(s, &err))
+			return command_error(spec, io, "--set " + err, kExitUsage);
+	if (!c->check(&err))
+		return command_error(spec, io, err, kExitUsage);
 	return std::nullopt;
 }
 

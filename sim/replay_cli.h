@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 
+#include "config.h"
 #include "options.h"
 #include "replay.h"
 
@@ -20,19 +21,20 @@ struct ReplayRun {
 	bool partial = false;	// interrupted: the stats cover the records before it
 };
 
-// Options both commands take, as typed, before checking.
-struct ReplayArgs {
-	std::string policy = "lazy";
-	std::string mode = "functional";
-	uint32_t mapping_limit = ZPCI_SHADOW_MAPPING_LIMIT_DEFAULT;
-	std::string pin_limit;
-	uint32_t pin_fail_every = 0;
-	uint32_t pin_fail_permille = 0;
-	uint64_t seed = 1;
+// The configuration options of every command that runs replays:
+// --config FILE, --set KEY=VALUE (repeatable), and shorthand flags that
+// set one key each (--policy is --set replay.policy=...).  Later wins:
+// defaults, the file, the shorthands, then the --set options in order.
+struct ConfigArgs {
+	std::string file;
+	std::vector<std::string> sets;
 
-	void add_to(po::options_description &opts);
-	// Check and set @o; an exit status after a one-line error, or nullopt.
-	std::optional<int> apply(const CommandSpec &spec, CommandIo &io, ReplayOptions *o) const;
+	// @with_design: the command takes --design (replay and config do;
+	// compare and sweep choose designs their own way).
+	void add_to(po::options_description &opts, bool with_design);
+	// Build @c; an exit status after a one-line error, or nullopt.
+	std::optional<int> apply(const CommandSpec &spec, const po::variables_map &vm,
+				 CommandIo &io, Config *c) const;
 };
 
 // Replay @run.trace; on success (0) *out holds the finished replay.  Bad

@@ -5,6 +5,25 @@
 
 namespace zpcisim {
 
+namespace {
+const char *const kReplacementNames[] = { "lru", "fifo", "random" };
+}
+
+const char *replacement_name(Replacement r)
+{
+	return kReplacementNames[static_cast<int>(r)];
+}
+
+bool parse_replacement(const std::string &name, Replacement *r)
+{
+	for (int i = 0; i < 3; i++)
+		if (name == kReplacementNames[i]) {
+			*r = static_cast<Replacement>(i);
+			return true;
+		}
+	return false;
+}
+
 TaggedCache::TaggedCache(const CacheParams &p) : p_(p)
 {
 	if (p.entries == 0 || (p.assoc && p.entries % p.assoc))

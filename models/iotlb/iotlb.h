@@ -25,6 +25,10 @@ namespace zpcisim {
 
 enum class Replacement { Lru, Fifo, Random };
 
+// "lru", "fifo", "random".
+const char *replacement_name(Replacement r);
+bool parse_replacement(const std::string &name, Replacement *r);
+
 // Parameters of one cache (the IOTLB or the walk cache).
 struct CacheParams {
 	// Entries in total.  Assumption (gem5 SMMUv3 main TLB size).

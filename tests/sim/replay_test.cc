@@ -86,7 +86,7 @@ TEST(Replay, StatsAreDeterministicAndTheDigestPolicyIndependent)
 		  0);
 	EXPECT_EQ(slurp(a), slurp(b));
 	auto ja = nlohmann::json::parse(slurp(a)), jc = nlohmann::json::parse(slurp(c));
-	EXPECT_EQ(ja["schema"], "zpcisim.replay.v1");
+	EXPECT_EQ(ja["schema"], "zpcisim.replay.v2");
 	EXPECT_EQ(ja["translation_digest"], jc["translation_digest"]);
 	EXPECT_EQ(ja["functions"][0]["mapped_pages"], jc["functions"][0]["mapped_pages"]);
 	EXPECT_NE(ja["functions"][0]["rpcits"], jc["functions"][0]["rpcits"]);
@@ -341,7 +341,7 @@ TEST(Replay, BadInputIsExitTwoWithPositionAndNoStatsFile)
 
 	EXPECT_EQ(run({ "replay", kSamples + "net-small.ztr", "--policy", "eager" }).rc, 2);
 	EXPECT_EQ(run({ "replay", kSamples + "net-small.ztr", "--design", "nested" }).err,
-		  "zpcisim replay: --design 'nested' is not one of bare, intercept-user, "
+		  "zpcisim replay: --design: 'nested' is not one of bare, intercept-user, "
 		  "intercept-kvm, nested-pinned, identity-pinned\n");
 	EXPECT_EQ(run({ "replay", d.file("missing.ztr") }).rc, 2);
 }

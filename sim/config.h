@@ -1,0 +1,41 @@
+// SPDX-License-Identifier: MIT
+// The configuration of a run: the design, the guest's flush policy, the
+// timing mode, the hypervisor's limits and injected failures, every model
+// block's parameters and the CPU cost table.  One table of keys
+// ("iotlb.entries") holds each one's type, unit, range, default and
+// documentation; a TOML file, `--set key=value` and the commands'
+// shorthand flags all go through it, and `zpcisim config dump` prints the
+// effective configuration as a file that reads back to the same run.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "replay.h"
+
+namespace zpcisim {
+
+class Config {
+public:
+	ReplayOptions opts;	// starts at the documented defaults
+
+	// Set @key from text.  false with *err saying what is wrong (no place:
+	// the caller knows where the text came from).
+	bool set(const std::string &key, const std::string &value, std::string *err);
+	// "key=value", as --set takes it.
+	bool set(const std::string &assignment, std::string *err);
+	// Apply a TOML file; false with *err as "FILE:LINE: what".
+	bool load(const std::string &path, std::string *err);
+	// What single keys cannot say: an IOTLB's entries a multiple of its ways.
+	bool check(std::string *err) const;
+
+	// The value of @key as --set would take it; "" for no such key.
+	std::string get(const std::string &key) const;
+	// Every key with its value, unit and documentation, as TOML.
+	std::string dump() const;
+};
+
+// Every key, in dump order.
+const std::vector<std::string> &config_keys();
+
+}  // namespace zpcisim
