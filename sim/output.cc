@@ -40,8 +40,9 @@ bool progress_wanted(const std::ostream &out)
 	return &out == &std::cerr && isatty(STDERR_FILENO);
 }
 
-Progress::Progress(std::ostream &out, bool enabled, const char *what, uint64_t total)
-	: out_(out), enabled_(enabled), what_(what), total_(total),
+Progress::Progress(std::ostream &out, bool enabled, const char *what, uint64_t total,
+		   const char *unit)
+	: out_(out), enabled_(enabled), what_(what), total_(total), unit_(unit),
 	  next_(std::chrono::steady_clock::now())
 {
 }
@@ -52,7 +53,7 @@ Progress::~Progress()
 		out_ << "\r\033[K" << std::flush;
 }
 
-void Progress::update(uint64_t done, uint64_t records)
+void Progress::update(uint64_t done, uint64_t items)
 {
 	if (!enabled_)
 		return;
@@ -63,7 +64,7 @@ void Progress::update(uint64_t done, uint64_t records)
 	out_ << '\r' << what_ << ": ";
 	if (total_)
 		out_ << (100 * done / total_) << "% ";
-	out_ << records << " records" << std::flush;
+	out_ << items << ' ' << unit_ << std::flush;
 	drawn_ = true;
 }
 

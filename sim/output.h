@@ -17,15 +17,18 @@ bool write_file_atomic(const std::string &path, const std::string &content, std:
 // terminal only: scripts and CI logs stay quiet.
 class Progress {
 public:
-	Progress(std::ostream &out, bool enabled, const char *what, uint64_t total);
+	// @total: of what update() counts as done (0: unknown); @unit: what it counts as items.
+	Progress(std::ostream &out, bool enabled, const char *what, uint64_t total,
+		 const char *unit = "records");
 	~Progress();
-	void update(uint64_t done, uint64_t records);
+	void update(uint64_t done, uint64_t items);
 
 private:
 	std::ostream &out_;
 	bool enabled_;
 	const char *what_;
 	uint64_t total_;
+	const char *unit_;
 	bool drawn_ = false;
 	std::chrono::steady_clock::time_point next_;
 };

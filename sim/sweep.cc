@@ -1,0 +1,254 @@
+// SPDX-License-Identifier: MIT
+#include "sweep.h"
+
+#include <fstream>
+#include <iomanip>
+#include <sstream>
+
+namespace zpcisim {
+
+namespace {
+
+// A metric column: its name (with its unit) and how to read it from a result.
+struct Column {
+	const char *name;
+	std::string (*value)(const nlohmann::ordered_json &r);
+};
+
+uint64_t sum_functions(const nlohmann::ordered_json &r, const char *field)
+{
+	uint64_t n = 0;
+	for (const auto &f : r["functions"])
+		n += f[field].get<uint64_t>();
+	return n;
+}
+
+// Translations: the models' in timed modes, the functional function's else.
+uint64_t iotlb(const nlohmann::ordered_json &r, const char *field)
+{
+	return r["models"].is_null() ? sum_functions(r, field) : r["models"][field].get<uint64_t>();
+}
+
+std::string num(uint64_t v)
+{
+	return std::to_string(v);
+}
+
+std::string model(const nlohmann::ordered_json &r, const char *field)
+{
+	return r["models"].is_null() ? "" : num(r["models"][field].get<uint64_t>());
+}
+
+std::string design(const nlohmann::ordered_json &r, const char *field)
+{
+	return num(r["design_report"][field].get<uint64_t>());
+}
+
+#define TOP(name) { #name, [](const nlohmann::ordered_json &r) { return num(r[#name].get<uint64_t>()); } }
+#define DESIGN(name) { #name, [](const nlohmann::ordered_json &r) { return design(r, #name); } }
+#define MODEL(name) { #name, [](const nlohmann::ordered_json &r) { return model(r, #name); } }
+
+const Column kColumns[] = {
+	TOP(records),
+	TOP(dma_accesses),
+	TOP(dma_bytes),
+	{ "guest_rpcits", [](const nlohmann::ordered_json &r) { return num(sum_functions(r, "rpcits")); } },
+	TOP(map_failures),
+	DESIGN(intercepts),
+	DESIGN(host_rpcits),
+	DESIGN(pins),
+	DESIGN(unpins),
+	DESIGN(peak_pinned_bytes),
+	{ "iotlb_hits", [](const nlohmann::ordered_json &r) { return num(iotlb(r, "iotlb_hits")); } },
+	{ "iotlb_misses", [](const nlohmann::ordered_json &r) { return num(iotlb(r, "iotlb_misses")); } },
+	{ "iotlb_hit_rate",
+	  [](const nlohmann::ordered_json &r) {
+		  uint64_t h = iotlb(r, "iotlb_hits"), m = iotlb(r, "iotlb_misses");
+		  std::ostringstream s;
+		  if (h + m)
+			  s << std::fixed << std::setprecision(6) << double(h) / double(h + m);
+		  return s.str();
+	  } },
+	MODEL(table_walks),
+	MODEL(memory_refs),
+	MODEL(simulated_ns),
+	MODEL(dma_latency_ns_p50),
+	MODEL(dma_latency_ns_p99),
+	TOP(cpu_rpcit_ns),
+	DESIGN(cpu_hypervisor_ns),
+	DESIGN(cpu_pin_setup_ns),
+	{ "cpu_total_ns",
+	  [](const nlohmann::ordered_json &r) {
+		  const auto &d = r["design_report"];
+		  return num(r["cpu_rpcit_ns"].get<uint64_t>() + d["cpu_hypervisor_ns"].get<uint64_t>() +
+			     d["cpu_pin_setup_ns"].get<uint64_t>());
+	  } },
+	TOP(stale_uses),
+	TOP(stale_window_max_ns),
+	TOP(isolation_violations),
+	{ "translation_digest",
+	  [](const nlohmann::ordered_json &r) { return r["translation_digest"].get<std::string>(); } },
+};
+
+#undef TOP
+#undef DESIGN
+#undef MODEL
+
+std::string csv_field(const std::string &s)
+{
+	if (s.find_first_of(",\"\n") == std::string::npos)
+		return s;
+	std::string q = "\"";
+	for (char c : s)
+		q += c == '"' ? "\"\"" : std::string(1, c == '\n' ? ' ' : c);
+	return q + "\"";
+}
+
+// The first @n fields of a CSV line (quoted fields never hold a newline).
+std::vector<std::string> csv_fields(const std::string &line, size_t n)
+{
+	std::vector<std::string> out;
+	std::string cur;
+	bool quoted = false;
+
+	for (size_t i = 0; i < line.size() && out.size() < n; i++) {
+		char c = line[i];
+		if (quoted) {
+			if (c == '"' && i + 1 < line.size() && line[i + 1] == '"')
+				cur += '"', i++;
+			else if (c == '"')
+				quoted = false;
+			else
+				cur += c;
+		} else if (c == '"') {
+			quoted = true;
+		} else if (c == ',') {
+			out.push_back(cur);
+			cur.clear();
+		} else {
+			cur += c;
+		}
+	}
+	if (out.size() < n)
+		out.push_back(cur);
+	return out;
+}
+
+}  // namespace
+
+bool parse_axis(const std::string &text, SweepAxis *axis, std::string *err)
+{
+	size_t eq = text.find('=');
+	Config probe;
+
+	if (eq == std::string::npos || !eq || eq + 1 == text.size()) {
+		*err = "'" + text + "' is not KEY=VALUE[,VALUE...]";
+		return false;
+	}
+	axis->key = text.substr(0, eq);
+	axis->values.clear();
+	std::istringstream in(text.substr(eq + 1));
+	for (std::string v; std::getline(in, v, ',');) {
+		if (!probe.set(axis->key, v, err))
+			return false;
+		// The value as the configuration prints it: "1K" and "1024" are one point.
+		axis->values.push_back(probe.get(axis->key));
+	}
+	return true;
+}
+
+Sweep::Sweep(const Config &base, std::vector<SweepAxis> axes)
+	: base_(base), axes_(std::move(axes)), points_(1)
+{
+	for (const SweepAxis &a : axes_)
+		points_ *= a.values.size();
+}
+
+std::vector<std::string> Sweep::values(size_t i) const
+{
+	std::vector<std::string> v(axes_.size());
+
+	for (size_t a = axes_.size(); a-- > 0;) {
+		v[a] = axes_[a].values[i % axes_[a].values.size()];
+		i /= axes_[a].values.size();
+	}
+	return v;
+}
+
+bool Sweep::config(size_t i, Config *c, std::string *err) const
+{
+	std::vector<std::string> v = values(i);
+
+	*c = base_;
+	for (size_t a = 0; a < axes_.size(); a++)
+		if (!c->set(axes_[a].key, v[a], err))
+			return false;
+	return c->check(err);
+}
+
+std::string Sweep::csv_header() const
+{
+	std::string h = "point";
+
+	for (const SweepAxis &a : axes_)
+		h += "," + csv_field(a.key);
+	h += ",status";
+	for (const Column &c : kColumns)
+		h += std::string(",") + c.name;
+	return h;
+}
+
+std::string Sweep::csv_row(size_t i, const nlohmann::ordered_json &result) const
+{
+	std::string row = std::to_string(i);
+
+	for (const std::string &v : values(i))
+		row += "," + csv_field(v);
+	if (result.contains("error")) {
+		row += "," + csv_field("cannot_start: " + result["error"].get<std::string>());
+		for (size_t c = 0; c < sizeof(kColumns) / sizeof(kColumns[0]); c++)
+			row += ",";
+		return row;
+	}
+	row += result["checks_passed"].get<bool>() ? ",ok" : ",check_failed";
+	for (const Column &c : kColumns)
+		row += "," + csv_field(c.value(result));
+	return row;
+}
+
+bool Sweep::resume(const std::string &path, std::vector<std::string> *rows,
+		   std::string *err) const
+{
+	std::ifstream in(path);
+	std::string line;
+	size_t lineno = 1;
+
+	rows->assign(points_, "");
+	if (!in)
+		return true;	// nothing to resume
+	if (!std::getline(in, line))
+		return true;	// empty
+	if (line != csv_header()) {
+		*err = path + ":1: not the results of this sweep (the columns differ); "
+			      "use another output file";
+		return false;
+	}
+	while (std::getline(in, line)) {
+		lineno++;
+		if (line.empty() || in.eof())
+			continue;	// the last line without its newline: cut short, redo it
+		std::vector<std::string> f = csv_fields(line, 1 + axes_.size());
+		char *end;
+		unsigned long long i = strtoull(f[0].c_str(), &end, 10);
+		if (f[0].empty() || *end || i >= points_ || f.size() != 1 + axes_.size() ||
+		    std::vector<std::string>(f.begin() + 1, f.end()) != values(i)) {
+			*err = path + ":" + std::to_string(lineno) +
+			       ": not a point of this sweep (its values differ); use another output file";
+			return false;
+		}
+		(*rows)[i] = line;
+	}
+	return true;
+}
+
+}  // namespace zpcisim
