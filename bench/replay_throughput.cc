@@ -9,7 +9,10 @@
 // on the bare design with the lazy policy in each mode (functional, and the
 // SystemC models fast and cycle).  Prints records/s, the ratio to the
 // baseline, page translations/s, and the process's peak RSS so far, so
-// that RSS growth with trace length shows.
+// that RSS growth with trace length shows.  Last, the cost of telemetry:
+// the net trace replayed functionally with a subscriber that never reads,
+// publishing every 100 ms (the default) and as often as it can, as ratios
+// to the same replay without telemetry.
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -18,8 +21,12 @@
 
 #include <ztrace/gen.h>
 
+#include <zmq.hpp>
+
 #include "bench.h"
 #include "replay.h"
+#include "replay_cli.h"
+#include "telemetry.h"
 #include "trace_io.h"
 
 using namespace zpcisim;
@@ -60,7 +67,8 @@ double read_only(const std::string &path, uint64_t *records)
 }
 
 // Records per second of replaying @path in @mode; translations in *xlates.
-double replay(const std::string &path, ReplayMode mode, uint64_t *xlates)
+double replay(const std::string &path, ReplayMode mode, uint64_t *xlates,
+	      Telemetry *telemetry = nullptr)
 {
 	std::string err;
 	Reader r = open_trace(path, &err);
@@ -70,11 +78,14 @@ double replay(const std::string &path, ReplayMode mode, uint64_t *xlates)
 	ztrace_rec rec;
 	ztrace_diag diag;
 	auto t0 = std::chrono::steady_clock::now();
-	while (ztrace_next(r.get(), &rec, &diag) == 1)
+	while (ztrace_next(r.get(), &rec, &diag) == 1) {
 		if (!rp.step(rec, r.get(), &err)) {
 			fprintf(stderr, "replay_throughput: %s\n", err.c_str());
 			exit(1);
 		}
+		if (telemetry && (rp.stats().records & 0xff) == 0 && telemetry->due())
+			telemetry->publish(live_json(rp), -1, false);
+	}
 	rp.finish();
 	double t = seconds_since(t0);
 	*xlates = 0;
@@ -116,6 +127,28 @@ int sc_main(int argc, char **argv)
 			       rate / base, xlates * rate / n, bench_peak_rss_kib() / 1024);
 			fflush(stdout);
 		}
+	}
+
+	std::string net = dir + "/bench-net-" + std::to_string(records) + ".ztb";
+	std::string endpoint = "ipc://" + dir + "/bench-telemetry";
+	zmq::context_t ctx;
+	zmq::socket_t stuck(ctx, zmq::socket_type::sub);
+	stuck.set(zmq::sockopt::subscribe, "");
+	stuck.set(zmq::sockopt::rcvhwm, 1);
+	stuck.set(zmq::sockopt::reconnect_ivl, 1);
+	stuck.connect(endpoint);
+	uint64_t xlates;
+	double without = replay(net, ReplayMode::Functional, &xlates);
+	for (int interval_ms : { 100, 0 }) {
+		TelemetryParams tp;
+		tp.interval = std::chrono::milliseconds(interval_ms);
+		Telemetry t(endpoint, "bench", tp);
+		double with = replay(net, ReplayMode::Functional, &xlates, &t);
+		printf("telemetry every %3d ms, stuck subscriber: %12.0f rec/s, x%.3f of %0.f rec/s "
+		       "without; %llu sent, %llu dropped\n",
+		       interval_ms, with, with / without, without,
+		       static_cast<unsigned long long>(t.sent()),
+		       static_cast<unsigned long long>(t.dropped()));
 	}
 	return 0;
 }

@@ -21,6 +21,7 @@ const std::vector<Command> kCommands = {
 	{ "trace", "generate, convert, validate and measure traces", cmd_trace },
 	{ "walk", "translate IOVAs through a table image, entry by entry", cmd_walk },
 	{ "serve", "serve simulated machines to driver code over ZeroMQ", cmd_serve },
+	{ "monitor", "show a run's live telemetry", cmd_monitor },
 	{ "help", "show help for zpcisim or one of its commands", cmd_help },
 	{ "version", "print the zpcisim version", cmd_version },
 };

@@ -39,6 +39,7 @@ int run_cli(const Args &args, std::ostream &out, std::ostream &err);
 
 int cmd_compare(const Args &args, CommandIo &io);
 int cmd_config(const Args &args, CommandIo &io);
+int cmd_monitor(const Args &args, CommandIo &io);
 int cmd_replay(const Args &args, CommandIo &io);
 int cmd_serve(const Args &args, CommandIo &io);
 int cmd_sweep(const Args &args, CommandIo &io);

@@ -47,11 +47,16 @@ int cmd_replay(const Args &args, CommandIo &io)
 	ReplayRun run;
 	ConfigArgs config_args;
 	Config config;
-	std::string stats_out, err;
+	std::string stats_out, telemetry_at, err;
+	unsigned telemetry_ms = 100;
 
 	opts.add_options()
 		("trace", po::value(&run.trace)->required(), "trace to replay (.ztr or .ztb)")
-		("stats-json", po::value(&stats_out), "also write the stats as JSON to this file");
+		("stats-json", po::value(&stats_out), "also write the stats as JSON to this file")
+		("telemetry", po::value(&telemetry_at),
+		 "publish live counters on this ZeroMQ endpoint (PUB), e.g. tcp://127.0.0.1:5556")
+		("telemetry-interval-ms", po::value(&telemetry_ms)->default_value(telemetry_ms),
+		 "at most one message per this many ms");
 	config_args.add_to(opts, true);
 	pos.add("trace", 1);
 	if (auto rc = parse_options(kSpec, args, opts, pos, vm, io))
@@ -59,6 +64,18 @@ int cmd_replay(const Args &args, CommandIo &io)
 	if (auto rc = config_args.apply(kSpec, vm, io, &config))
 		return *rc;
 	run.opts = config.opts;
+	std::unique_ptr<Telemetry> telemetry;
+	if (!telemetry_at.empty()) {
+		TelemetryParams tp;
+		tp.interval = std::chrono::milliseconds(telemetry_ms);
+		try {
+			telemetry = std::make_unique<Telemetry>(
+				telemetry_at, "replay " + run.trace + " " + design_name(run.opts.design), tp);
+		} catch (const std::exception &e) {
+			return command_error(kSpec, io, e.what(), kExitUsage);
+		}
+		run.telemetry = telemetry.get();
+	}
 
 	std::unique_ptr<Replay> replay;
 	if (int rc = run_replay(kSpec, run, io, &replay))

@@ -142,8 +142,47 @@ nlohmann::ordered_json replay_json(const ReplayRun &run, const Replay &r)
 		{ "iova_check", check_json(s.iova) },
 		{ "translation_digest", hex(r.digest(), 16) },
 		{ "config", config_json(run.opts) },
+		{ "telemetry", run.telemetry ? nlohmann::ordered_json{ { "endpoint", run.telemetry->endpoint() },
+								      { "messages_sent", run.telemetry->sent() },
+								      { "messages_dropped", run.telemetry->dropped() } }
+					     : nlohmann::ordered_json() },
 		{ "functions", fns },
 		{ "models", r.has_models() ? model_json(r.model_report()) : nlohmann::ordered_json() },
+	};
+}
+
+nlohmann::ordered_json live_json(const Replay &r)
+{
+	const ReplayStats &s = r.stats();
+	DesignReport d = r.design_report();
+	uint64_t rpcits = 0, hits = 0, misses = 0;
+
+	for (uint32_t i = 0; i < r.functions(); i++) {
+		FunctionStats f = r.function_stats(i);
+		rpcits += f.func.rpcits;
+		hits += f.func.iotlb_hits;
+		misses += f.func.iotlb_misses;
+	}
+	if (r.has_models()) {
+		ModelReport m = r.model_report();
+		hits = m.iotlb_hits;
+		misses = m.iotlb_misses;
+	}
+	return {
+		{ "records", s.records },
+		{ "dma_accesses", s.dma_accesses },
+		{ "dma_bytes", s.dma_bytes },
+		{ "dma_faults", s.dma_faults },
+		{ "guest_rpcits", rpcits },
+		{ "iotlb_hits", hits },
+		{ "iotlb_misses", misses },
+		{ "intercepts", d.intercepts },
+		{ "pinned_bytes", d.pinned_at_end << ZPCI_PAGE_SHIFT },
+		{ "peak_pinned_bytes", d.peak_pinned_pages << ZPCI_PAGE_SHIFT },
+		{ "cpu_rpcit_ns", s.cpu_rpcit_ns },
+		{ "cpu_hypervisor_ns", d.cpu_hypervisor_ns },
+		{ "stale_uses", s.stale_uses },
+		{ "isolation_violations", s.violations },
 	};
 }
 
@@ -258,8 +297,11 @@ void print_replay_summary(std::ostream &out, const ReplayRun &run, const Replay 
 	out
 	    << "rpcit_check: " << check_line(s.rpcit) << '\n'
 	    << "iova_check: " << check_line(s.iova) << '\n'
-	    << "translation_digest: " << hex(r.digest(), 16) << '\n'
-	    << "result: " << (r.checks_passed() ? "ok" : "check failed") << '\n';
+	    << "translation_digest: " << hex(r.digest(), 16) << '\n';
+	if (run.telemetry)
+		out << "telemetry: " << run.telemetry->endpoint() << ", " << run.telemetry->sent()
+		    << " messages sent, " << run.telemetry->dropped() << " dropped\n";
+	out << "result: " << (r.checks_passed() ? "ok" : "check failed") << '\n';
 }
 
 namespace {
@@ -338,7 +380,9 @@ int run_replay(const CommandSpec &spec, ReplayRun &run, CommandIo &io,
 	}
 	Replay &replay = **out;
 	std::string what = std::string(spec.name) + " " + design_name(run.opts.design);
-	Progress progress(io.err, progress_wanted(io.err), what.c_str(), file_size(run.trace));
+	uint64_t size = file_size(run.trace);
+	Progress progress(io.err, progress_wanted(io.err), what.c_str(), size);
+	auto fraction = [&] { return size ? double(ztrace_reader_bytes(r.get())) / size : -1.0; };
 	ztrace_rec rec;
 	ztrace_diag diag;
 	int rc;
@@ -351,10 +395,14 @@ int run_replay(const CommandSpec &spec, ReplayRun &run, CommandIo &io,
 			return command_error(spec, io, err, kExitUsage);
 		if ((replay.stats().records & 0xffff) == 0)
 			progress.update(ztrace_reader_bytes(r.get()), replay.stats().records);
+		if (run.telemetry && (replay.stats().records & 0xff) == 0 && run.telemetry->due())
+			run.telemetry->publish(live_json(replay), fraction(), false);
 	}
 	if (rc < 0 && !run.partial)
 		return command_error(spec, io, diag.msg, kExitUsage);
 	replay.finish();
+	if (run.telemetry)
+		run.telemetry->publish(live_json(replay), fraction(), true);
 	return kExitOk;
 }
 

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "config.h"
+#include "telemetry.h"
 #include "options.h"
 #include "replay.h"
 
@@ -19,7 +20,11 @@ struct ReplayRun {
 	ReplayOptions opts;
 	bool binary = false;
 	bool partial = false;	// interrupted: the stats cover the records before it
+	Telemetry *telemetry = nullptr;	// live counters, when asked for
 };
+
+// The counters a live view shows, as telemetry publishes them.
+nlohmann::ordered_json live_json(const Replay &r);
 
 // The configuration options of every command that runs replays:
 // --config FILE, --set KEY=VALUE (repeatable), and shorthand flags that

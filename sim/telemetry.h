@@ -1,0 +1,60 @@
+// SPDX-License-Identifier: MIT
+// Live telemetry of a run over ZeroMQ: a PUB socket that publishes the
+// run's counters as JSON (schema "zpcisim.telemetry.v1") at most every
+// interval, for `zpcisim monitor` or any SUB socket.  Sending never waits:
+// a slow subscriber's queue is bounded (the high-water mark) and what does
+// not fit is dropped and counted, so the run goes as fast with a stuck
+// subscriber as with none.
+//
+// Message: {"schema", "seq" (from 0; a gap is a message lost), "final"
+// (the run's last), "elapsed_s", "source" (what runs), "progress" (0..1 of
+// the input read, when known), "stats": {counters}, "dropped" (messages
+// dropped before this one)}.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <string>
+
+namespace zpcisim {
+
+constexpr const char *kTelemetrySchema = "zpcisim.telemetry.v1";
+
+struct TelemetryParams {
+	std::chrono::milliseconds interval{ 100 };
+	int high_water_mark = 64;	// messages queued per subscriber
+	// Bytes of socket buffer: small, so that a stuck subscriber costs little
+	// memory and its drops show soon.
+	int kernel_buffer = 64 << 10;
+};
+
+class Telemetry {
+public:
+	// Bind @endpoint; throws std::runtime_error with the reason.
+	Telemetry(const std::string &endpoint, const std::string &source,
+		  const TelemetryParams &p = {});
+	~Telemetry();
+	Telemetry(const Telemetry &) = delete;
+	Telemetry &operator=(const Telemetry &) = delete;
+
+	const std::string &endpoint() const { return endpoint_; }
+	// Whether a periodic message is due.
+	bool due() const { return std::chrono::steady_clock::now() >= next_; }
+	// Publish @stats now (progress < 0: unknown).
+	void publish(const nlohmann::ordered_json &stats, double progress, bool final);
+
+	uint64_t sent() const { return sent_; }
+	uint64_t dropped() const { return dropped_; }
+
+private:
+	struct Socket;
+	std::unique_ptr<Socket> socket_;
+	std::string endpoint_, source_;
+	TelemetryParams p_;
+	std::chrono::steady_clock::time_point start_, next_;
+	uint64_t seq_ = 0, sent_ = 0, dropped_ = 0;
+};
+
+}  // namespace zpcisim
