@@ -203,6 +203,7 @@ void Replay::observe(void *ctx, dma_addr_t iova, phys_addr_t addr, bool write)
 	uint64_t t;
 	if (zpci_pagemap_get(&f.unmapped_at, iova >> ZPCI_PAGE_SHIFT, &t)) {
 		r.stats_.stale_uses++;
+		r.stats_.stale_windows_ns.add(r.now_ - t);
 		r.stats_.stale_window_max_ns = std::max(r.stats_.stale_window_max_ns, r.now_ - t);
 	}
 	r.digest_ = fold(r.digest_, verdict == ZPCI_ISOLATION_OK ? gpa : addr);
@@ -278,6 +279,24 @@ void Replay::detach(Function &f)
 	zpci_dma_detach(&f.dev);
 	add_dma_stats(&f.final_stats.dma, f.dev.stats);
 	f.attached = false;
+}
+
+// Evenly spaced in trace time: when the series is full, every other point
+// goes and the spacing doubles.
+void Replay::sample_pinned(uint64_t now, bool last)
+{
+	auto &series = stats_.pinned_series;
+
+	if (!last && !series.empty() && now < next_sample_)
+		return;
+	series.push_back({ now, machine_->pins.stats.pinned_pages << ZPCI_PAGE_SHIFT });
+	next_sample_ = now + sample_step_;
+	if (series.size() <= kPinnedSamples)
+		return;
+	for (size_t i = 0; 2 * i < series.size(); i++)
+		series[i] = series[2 * i];
+	series.resize((series.size() + 1) / 2);
+	sample_step_ *= 2;
 }
 
 void Replay::mismatch(CheckResult &c, const std::string &what)
@@ -493,6 +512,7 @@ bool Replay::step(const ztrace_rec &rec, const ztrace_reader *pos, std::string *
 
 	pos_ = pos;
 	now_ = rec.time;
+	sample_pinned(now_, false);
 	if (ztrace_check(checker_.get(), &rec, &diag)) {
 		*err = where() + ": " + diag.msg;
 		return false;
@@ -545,6 +565,7 @@ bool Replay::step(const ztrace_rec &rec, const ztrace_reader *pos, std::string *
 
 void Replay::finish()
 {
+	sample_pinned(now_, true);
 	for (auto &f : fns_) {
 		if (f->attached)
 			detach(*f);
@@ -579,6 +600,7 @@ ModelReport Replay::model_report() const
 	r.walk_cache_hits = dtu.walker_stats().walk_cache_hits;
 	r.stale_hits = dtu.stats().stale_hits;
 	r.faults = dtu.stats().faults;
+	r.latency_histogram_ns = latency.buckets();
 	r.latency_p50_ns = latency.percentile(0.50);
 	r.latency_p90_ns = latency.percentile(0.90);
 	r.latency_p99_ns = latency.percentile(0.99);

@@ -21,6 +21,7 @@
 #include <ztrace/trace.h>
 
 #include "cpu/cpu_cost.h"
+#include "stats/histogram.h"
 #include "system/system.h"
 
 namespace zpcisim {
@@ -67,6 +68,7 @@ struct ModelReport {
 	uint64_t walks = 0, memory_refs = 0, walk_cache_hits = 0;
 	uint64_t stale_hits = 0, faults = 0;
 	uint64_t latency_p50_ns = 0, latency_p90_ns = 0, latency_p99_ns = 0, latency_max_ns = 0;
+	std::vector<std::pair<uint64_t, uint64_t>> latency_histogram_ns;	// (upper, count)
 };
 
 // "lazy" -> ZPCI_FLUSH_LAZY; false for an unknown name.
@@ -101,7 +103,13 @@ struct ReplayStats {
 	// them through; and the longest time since such an unmap, in ns.
 	uint64_t stale_uses = 0;
 	uint64_t stale_window_max_ns = 0;
+	Histogram stale_windows_ns;
+	// Pinned memory over trace time: (ns, bytes), evenly spaced, at most
+	// kPinnedSamples points whatever the trace's length.
+	std::vector<std::pair<uint64_t, uint64_t>> pinned_series;
 };
+
+constexpr size_t kPinnedSamples = 1024;
 
 // What the design's hypervisor did (zero for bare).
 struct DesignReport {
@@ -171,6 +179,7 @@ private:
 	std::string where() const;
 	static void observe(void *ctx, dma_addr_t iova, phys_addr_t addr, bool write);
 	void mismatch(CheckResult &c, const std::string &what);
+	void sample_pinned(uint64_t now, bool last);
 
 	ztrace_header header_;
 	ReplayOptions opts_;
@@ -185,6 +194,7 @@ private:
 	const ztrace_reader *pos_ = nullptr;	// the record being applied
 	uint64_t digest_;			// of the guest-physical pages reached
 	uint64_t now_ = 0;			// the record's time, ns
+	uint64_t next_sample_ = 0, sample_step_ = 1000;	// of pinned_series, ns
 	bool finished_ = false;
 };
 

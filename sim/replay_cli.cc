@@ -54,6 +54,7 @@ nlohmann::ordered_json model_json(const ModelReport &m)
 		{ "dma_latency_ns_p90", m.latency_p90_ns },
 		{ "dma_latency_ns_p99", m.latency_p99_ns },
 		{ "dma_latency_ns_max", m.latency_max_ns },
+		{ "dma_latency_histogram_ns", m.latency_histogram_ns },
 	};
 }
 
@@ -135,6 +136,8 @@ nlohmann::ordered_json replay_json(const ReplayRun &run, const Replay &r)
 		{ "cpu_rpcit_ns", s.cpu_rpcit_ns },
 		{ "stale_uses", s.stale_uses },
 		{ "stale_window_max_ns", s.stale_window_max_ns },
+		{ "stale_window_histogram_ns", s.stale_windows_ns.buckets() },
+		{ "pinned_bytes_series", s.pinned_series },
 		{ "isolation_violations", s.violations },
 		{ "first_violation", s.first_violation },
 		{ "design_report", design_json(r.design_report()) },

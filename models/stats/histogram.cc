@@ -55,4 +55,14 @@ uint64_t Histogram::percentile(double p) const
 	return max_;
 }
 
+std::vector<std::pair<uint64_t, uint64_t>> Histogram::buckets() const
+{
+	std::vector<std::pair<uint64_t, uint64_t>> v;
+
+	for (unsigned int b = 0; b < buckets_.size(); b++)
+		if (buckets_[b])
+			v.push_back({ std::min(upper(b), max_), buckets_[b] });
+	return v;
+}
+
 }  // namespace zpcisim

@@ -6,6 +6,8 @@
 
 #include <array>
 #include <cstdint>
+#include <utility>
+#include <vector>
 
 namespace zpcisim {
 
@@ -18,6 +20,8 @@ public:
 	// The value below which @p (0..1) of the samples lie, to the bucket's
 	// upper bound; 0 when empty.
 	uint64_t percentile(double p) const;
+	// The non-empty buckets, lowest first: (upper bound, samples).
+	std::vector<std::pair<uint64_t, uint64_t>> buckets() const;
 
 private:
 	static constexpr int kSub = 16;

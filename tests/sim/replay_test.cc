@@ -401,3 +401,41 @@ TEST(TraceCli, ValidateNamesTheFirstProblem)
 
 }  // namespace
 }  // namespace zpcisim
+
+namespace zpcisim {
+namespace {
+
+// The distributions in the stats: bounded, consistent with the counters.
+TEST(Replay, StatsCarryBoundedSeriesAndHistograms)
+{
+	test::TempDir d;
+	std::string trace = d.file("net.ztb"), stats = d.file("s.json");
+	ASSERT_EQ(test::run({ "trace", "gen", "net", trace, "--records", "200000" }).rc, 0);
+	test::CliRun r = test::run({ "replay", trace, "--design", "intercept-kvm", "--mode", "fast",
+				     "--stats-json", stats });
+	ASSERT_EQ(r.rc, 0) << r.err;
+	nlohmann::json j = nlohmann::json::parse(std::ifstream(stats));
+
+	const auto &series = j["pinned_bytes_series"];
+	ASSERT_GT(series.size(), kPinnedSamples / 2);
+	ASSERT_LE(series.size(), kPinnedSamples + 1);
+	uint64_t peak = 0;
+	for (size_t i = 1; i < series.size(); i++) {
+		EXPECT_GE(series[i][0].get<uint64_t>(), series[i - 1][0].get<uint64_t>());
+		peak = std::max(peak, series[i][1].get<uint64_t>());
+	}
+	EXPECT_LE(peak, j["design_report"]["peak_pinned_bytes"].get<uint64_t>());
+	EXPECT_GT(peak, 0u);
+
+	uint64_t latencies = 0;
+	for (const auto &b : j["models"]["dma_latency_histogram_ns"])
+		latencies += b[1].get<uint64_t>();
+	EXPECT_EQ(latencies, j["models"]["requests"].get<uint64_t>());
+	uint64_t stale = 0;
+	for (const auto &b : j["stale_window_histogram_ns"])
+		stale += b[1].get<uint64_t>();
+	EXPECT_EQ(stale, j["stale_uses"].get<uint64_t>());
+}
+
+}  // namespace
+}  // namespace zpcisim
