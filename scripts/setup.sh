@@ -13,6 +13,7 @@ packages=(
 	nlohmann-json3-dev
 	libtomlplusplus-dev
 	valgrind
+	gnuplot-nox
 )
 
 missing=()

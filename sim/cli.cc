@@ -17,6 +17,7 @@ const std::vector<Command> kCommands = {
 	{ "replay", "replay a trace through a design and report", cmd_replay },
 	{ "compare", "replay a trace through every design, side by side", cmd_compare },
 	{ "sweep", "replay a trace over a grid of configurations, in parallel", cmd_sweep },
+	{ "report", "plot results: cost, IOTLB hit rate, pinned memory, stale windows", cmd_report },
 	{ "config", "print the effective configuration: every key, default and unit", cmd_config },
 	{ "trace", "generate, convert, validate and measure traces", cmd_trace },
 	{ "walk", "translate IOVAs through a table image, entry by entry", cmd_walk },

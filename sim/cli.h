@@ -41,6 +41,7 @@ int cmd_compare(const Args &args, CommandIo &io);
 int cmd_config(const Args &args, CommandIo &io);
 int cmd_monitor(const Args &args, CommandIo &io);
 int cmd_replay(const Args &args, CommandIo &io);
+int cmd_report(const Args &args, CommandIo &io);
 int cmd_serve(const Args &args, CommandIo &io);
 int cmd_sweep(const Args &args, CommandIo &io);
 int cmd_trace(const Args &args, CommandIo &io);

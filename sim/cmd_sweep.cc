@@ -301,7 +301,8 @@ int cmd_sweep(const Args &args, CommandIo &io)
 								j["error"].get<std::string>(),
 						     kExitUsage);
 			rows[i] = sweep.csv_row(i, j);
-			nlohmann::ordered_json line = { { "point", i } };
+			nlohmann::ordered_json line = { { "point", i },
+							{ "sweep_values", sweep.point_json(i) } };
 			line.update(j);
 			json[i] = line.dump();
 			failed_checks += !j.contains("checks_passed") || !j["checks_passed"].get<bool>();

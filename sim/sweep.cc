@@ -175,6 +175,16 @@ std::vector<std::string> Sweep::values(size_t i) const
 	return v;
 }
 
+nlohmann::ordered_json Sweep::point_json(size_t i) const
+{
+	nlohmann::ordered_json j = nlohmann::ordered_json::object();
+	std::vector<std::string> v = values(i);
+
+	for (size_t a = 0; a < axes_.size(); a++)
+		j[axes_[a].key] = v[a];
+	return j;
+}
+
 bool Sweep::config(size_t i, Config *c, std::string *err) const
 {
 	std::vector<std::string> v = values(i);

@@ -28,6 +28,8 @@ public:
 	size_t points() const { return points_; }
 	// Point @i's value of each axis, in axis order.
 	std::vector<std::string> values(size_t i) const;
+	// The same as {key: value}, for its full stats.
+	nlohmann::ordered_json point_json(size_t i) const;
 	// Point @i's configuration.  false with *err if a value is bad.
 	bool config(size_t i, Config *c, std::string *err) const;
 

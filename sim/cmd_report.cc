@@ -1,0 +1,308 @@
+// SPDX-License-Identifier: MIT
+// zpcisim report: plots of results, drawn by gnuplot (PNG and SVG, no
+// display needed).  Sweep results (CSV) give cost and IOTLB hit rate per
+// design across the swept values; full stats (a replay's or compare's
+// --stats-json, a sweep's --json lines) give pinned memory over time, the
+// stale-window distribution and the DMA latency distribution per run.
+#include <cstdio>
+#include <fstream>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <ostream>
+#include <sstream>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "options.h"
+#include "output.h"
+
+namespace zpcisim {
+
+namespace {
+
+const CommandSpec kSpec = {
+	"report",
+	"report RESULTS... [--out DIR]",
+	"Draw plots of RESULTS into DIR (default: report/), each as NAME.png and\n"
+	"NAME.svg, with gnuplot (Debian: gnuplot-nox).  RESULTS are sweep CSV files\n"
+	"(cost_per_design: CPU time per design over the first swept key;\n"
+	"iotlb_hit_rate: hit rate over iotlb.entries, when swept) and full stats\n"
+	"(JSON from replay or compare --stats-json, JSON lines from sweep --json:\n"
+	"pinned_memory over trace time, stale_windows and dma_latency histograms,\n"
+	"one line per run).  Prints each file written.",
+};
+
+struct Series {
+	std::string label;
+	std::vector<std::pair<double, double>> points;
+};
+
+struct Plot {
+	std::string name, title, xlabel, ylabel;
+	bool logx = false, steps = false;
+	std::vector<Series> series;
+};
+
+// A CSV file as rows of fields (quoted fields never hold a newline).
+std::vector<std::vector<std::string>> read_csv(std::istream &in)
+{
+	std::vector<std::vector<std::string>> rows;
+	for (std::string line; std::getline(in, line);) {
+		std::vector<std::string> f(1);
+		bool quoted = false;
+		for (size_t i = 0; i < line.size(); i++) {
+			char c = line[i];
+			if (quoted && c == '"' && i + 1 < line.size() && line[i + 1] == '"')
+				f.back() += '"', i++;
+			else if (c == '"')
+				quoted = !quoted;
+			else if (c == ',' && !quoted)
+				f.emplace_back();
+			else
+				f.back() += c;
+		}
+		rows.push_back(f);
+	}
+	return rows;
+}
+
+// Plots of a sweep's rows: per design, a figure over the first other axis.
+bool sweep_plots(const std::string &path, std::vector<Plot> *plots, std::string *err)
+{
+	std::ifstream in(path);
+	auto rows = read_csv(in);
+	if (rows.empty() || rows[0].empty() || rows[0][0] != "point") {
+		*err = path + ":1: not sweep results (no 'point' column)";
+		return false;
+	}
+	const auto &h = rows[0];
+	auto col = [&](const std::string &name) {
+		for (size_t i = 0; i < h.size(); i++)
+			if (h[i] == name)
+				return int(i);
+		return -1;
+	};
+	int design = col("replay.design"), status = col("status");
+	int x = status > 2 ? (design == 1 ? 2 : 1) : -1;	// the first axis that is not the design
+	std::string xname = x > 0 ? h[x] : "design";
+	struct Want {
+		const char *name, *column, *title, *ylabel;
+		double scale;
+	};
+	const Want wants[] = {
+		{ "cost_per_design", "cpu_total_ns", "CPU time per design", "CPU time (ms)", 1e-6 },
+		{ "iotlb_hit_rate", "iotlb_hit_rate", "IOTLB hit rate", "hit rate", 1 },
+	};
+	for (const Want &w : wants) {
+		int y = col(w.column);
+		if (y < 0 || (std::string(w.name) == "iotlb_hit_rate" && xname != "iotlb.entries"))
+			continue;
+		Plot p{ w.name, w.title, xname, w.ylabel, false, false, {} };
+		p.logx = xname == "iotlb.entries";
+		std::map<std::string, Series> by_design;
+		std::vector<std::string> order;
+		for (size_t r = 1; r < rows.size(); r++) {
+			const auto &f = rows[r];
+			if (f.size() != h.size() || f[status] != "ok" || f[y].empty())
+				continue;
+			std::string d = design >= 0 ? f[design] : "run";
+			if (!by_design.count(d))
+				order.push_back(d);
+			Series &s = by_design[d];
+			s.label = d;
+			double xv = x > 0 ? strtod(f[x].c_str(), nullptr) : double(order.size());
+			s.points.push_back({ xv, strtod(f[y].c_str(), nullptr) * w.scale });
+		}
+		for (const std::string &d : order)
+			p.series.push_back(by_design[d]);
+		if (!p.series.empty())
+			plots->push_back(p);
+	}
+	return true;
+}
+
+// A label for a run's stats: its design, and what else a sweep varied.
+std::string run_label(const nlohmann::json &j)
+{
+	std::string label = j.value("design", "run");
+	if (j.contains("sweep_values"))
+		for (const auto &[k, v] : j["sweep_values"].items())
+			if (k != "replay.design")
+				label += " " + k + "=" + v.get<std::string>();
+	return label;
+}
+
+void stats_plots(const std::vector<nlohmann::json> &runs, std::vector<Plot> *plots)
+{
+	Plot pinned{ "pinned_memory", "Pinned memory over trace time", "trace time (ms)",
+		     "pinned (MiB)", false, true, {} };
+	Plot stale{ "stale_windows", "Stale-use windows", "window (ns)", "stale uses", true, false, {} };
+	Plot latency{ "dma_latency", "DMA latency", "latency (ns)", "requests", true, false, {} };
+	for (const auto &j : runs) {
+		Series p{ run_label(j), {} }, s{ run_label(j), {} }, l{ run_label(j), {} };
+		for (const auto &pt : j.value("pinned_bytes_series", nlohmann::json::array()))
+			p.points.push_back({ pt[0].get<double>() / 1e6, pt[1].get<double>() / (1 << 20) });
+		for (const auto &b : j.value("stale_window_histogram_ns", nlohmann::json::array()))
+			s.points.push_back({ b[0].get<double>(), b[1].get<double>() });
+		if (j.contains("models") && j["models"].is_object())
+			for (const auto &b : j["models"]["dma_latency_histogram_ns"])
+				l.points.push_back({ b[0].get<double>(), b[1].get<double>() });
+		if (!p.points.empty())
+			pinned.series.push_back(p);
+		if (!s.points.empty())
+			stale.series.push_back(s);
+		if (!l.points.empty())
+			latency.series.push_back(l);
+	}
+	for (Plot *p : { &pinned, &stale, &latency })
+		if (!p->series.empty())
+			plots->push_back(*p);
+}
+
+bool read_stats(const std::string &path, std::vector<nlohmann::json> *runs, std::string *err)
+{
+	std::ifstream in(path);
+	std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+	auto whole = nlohmann::json::parse(text, nullptr, false);
+	if (!whole.is_discarded()) {
+		if (whole.is_array())
+			runs->insert(runs->end(), whole.begin(), whole.end());
+		else
+			runs->push_back(whole);
+		return true;
+	}
+	std::istringstream lines(text);
+	size_t lineno = 0;
+	for (std::string line; std::getline(lines, line);) {
+		lineno++;
+		auto j = nlohmann::json::parse(line, nullptr, false);
+		if (j.is_discarded() || !j.is_object()) {
+			*err = path + ":" + std::to_string(lineno) + ": not JSON stats";
+			return false;
+		}
+		runs->push_back(j);
+	}
+	return true;
+}
+
+std::string quote(const std::string &s)
+{
+	std::string q = "\"";
+	for (char c : s)
+		q += c == '"' || c == '\\' ? std::string("\\") + c : std::string(1, c);
+	return q + "\"";
+}
+
+// The gnuplot script drawing @p from @data into @image in @terminal.
+std::string script(const Plot &p, const std::string &data, const std::string &terminal,
+		   const std::string &image)
+{
+	std::ostringstream g;
+	g << "set terminal " << terminal << " size 900,540 font \"sans,11\"\n"
+	  << "set output " << quote(image) << "\n"
+	  << "set title " << quote(p.title) << "\n"
+	  << "set xlabel " << quote(p.xlabel) << "\nset ylabel " << quote(p.ylabel) << "\n"
+	  << "set grid\nset key outside right top\n";
+	if (p.logx)
+		g << "set logscale x 2\n";
+	if (p.xlabel == "design") {
+		g << "set xtics (";
+		for (size_t i = 0; i < p.series.size(); i++)
+			g << (i ? ", " : "") << quote(p.series[i].label) << " " << i + 1;
+		g << ")\nset boxwidth 0.6\nset style fill solid 0.6\nset xrange [0.3:"
+		  << p.series.size() + 0.7 << "]\n";
+	}
+	g << "plot ";
+	for (size_t i = 0; i < p.series.size(); i++) {
+		g << (i ? ", " : "") << quote(data) << " index " << i << " using 1:2 title "
+		  << quote(p.series[i].label) << " with "
+		  << (p.xlabel == "design" ? "boxes" : p.steps ? "steps" : "linespoints");
+	}
+	g << "\n";
+	return g.str();
+}
+
+bool render(const Plot &p, const std::string &dir, std::ostream &out, std::string *err)
+{
+	std::ostringstream data;
+	for (size_t i = 0; i < p.series.size(); i++) {
+		data << "# " << p.series[i].label << '\n';
+		for (const auto &[x, y] : p.series[i].points)
+			data << (p.xlabel == "design" ? double(i + 1) : x) << ' ' << y << '\n';
+		data << "\n\n";
+	}
+	std::string dat = dir + "/" + p.name + ".dat";
+	if (!write_file_atomic(dat, data.str(), err))
+		return false;
+	for (const auto &[ext, terminal] : { std::pair<const char *, const char *>{ "png", "pngcairo" },
+					     { "svg", "svg" } }) {
+		std::string image = dir + "/" + p.name + "." + ext, tmp = image + ".tmp";
+		std::string log = dir + "/." + p.name + ".log";
+		// gnuplot's chatter goes to a log, quoted only if it fails.
+		FILE *g = popen(("gnuplot >'" + log + "' 2>&1").c_str(), "w");
+		if (!g) {
+			*err = "cannot run gnuplot";
+			return false;
+		}
+		std::string s = script(p, dat, terminal, tmp);
+		fwrite(s.data(), 1, s.size(), g);
+		int status = pclose(g);
+		std::ifstream said(log);
+		std::string first;
+		std::getline(said, first);
+		unlink(log.c_str());
+		if (status == -1 || !WIFEXITED(status) || WEXITSTATUS(status)) {
+			unlink(tmp.c_str());
+			*err = WIFEXITED(status) && WEXITSTATUS(status) == 127
+				       ? "gnuplot not found: install gnuplot-nox (scripts/setup.sh does)"
+				       : "gnuplot failed drawing " + image + ": " + first;
+			return false;
+		}
+		if (rename(tmp.c_str(), image.c_str())) {
+			*err = "cannot write " + image;
+			return false;
+		}
+		out << "wrote: " << image << '\n';
+	}
+	return true;
+}
+
+}  // namespace
+
+int cmd_report(const Args &args, CommandIo &io)
+{
+	po::options_description opts("options");
+	po::positional_options_description pos;
+	po::variables_map vm;
+	std::vector<std::string> inputs;
+	std::string dir = "report", err;
+
+	opts.add_options()
+		("results", po::value(&inputs)->required(), "sweep CSV or stats JSON files")
+		("out", po::value(&dir)->default_value(dir), "directory for the plots");
+	pos.add("results", -1);
+	if (auto rc = parse_options(kSpec, args, opts, pos, vm, io))
+		return *rc;
+
+	std::vector<Plot> plots;
+	std::vector<nlohmann::json> runs;
+	for (const std::string &path : inputs) {
+		std::ifstream probe(path);
+		if (!probe)
+			return command_error(kSpec, io, path + ": cannot read", kExitUsage);
+		bool csv = path.size() > 4 && path.compare(path.size() - 4, 4, ".csv") == 0;
+		if (csv ? !sweep_plots(path, &plots, &err) : !read_stats(path, &runs, &err))
+			return command_error(kSpec, io, err, kExitUsage);
+	}
+	stats_plots(runs, &plots);
+	if (plots.empty())
+		return command_error(kSpec, io, "nothing to plot in the results given");
+	mkdir(dir.c_str(), 0777);
+	for (const Plot &p : plots)
+		if (!render(p, dir, io.out, &err))
+			return command_error(kSpec, io, err);
+	return kExitOk;
+}
+
+}  // namespace zpcisim
