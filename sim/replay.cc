@@ -468,10 +468,28 @@ void Replay::access(Function &f, const ztrace_rec &rec)
 }
 
 // Cost what the function logged and move it into the queue of RPCITs to match.
+// An unmapped page whose translation a flush dropped: its window closes.
+void Replay::flushed(void *ctx, u64 page, u64 unmapped_at)
+{
+	Replay &r = *static_cast<Replay *>(ctx);
+
+	(void)page;
+	r.stats_.exposure_windows_ns.add(r.now_ - unmapped_at);
+}
+
+// The RPCITs that reached the function since the last look: their cost, the
+// windows they close, and what the trace's log must match.
 void Replay::collect_rpcits(Function &f)
 {
-	for (size_t i = 0; i < f.func().nr_log; i++)
-		stats_.cpu_rpcit_ns += cpu_.rpcit(f.func().log[i].len);
+	zpci_pagemap_visitor closing = { flushed, this };
+
+	for (size_t i = 0; i < f.func().nr_log; i++) {
+		const zpci_rpcit_rec &rec = f.func().log[i];
+		stats_.cpu_rpcit_ns += cpu_.rpcit(rec.len);
+		if (rec.result.cc == ZPCI_CC_OK && rec.len)
+			zpci_pagemap_drain(&f.unmapped_at, rec.iova >> ZPCI_PAGE_SHIFT,
+					   (rec.iova + rec.len - 1) >> ZPCI_PAGE_SHIFT, &closing);
+	}
 	if (header_.rpcit_log)
 		f.unmatched.insert(f.unmatched.end(), f.func().log, f.func().log + f.func().nr_log);
 	f.func().nr_log = 0;	// the log never grows with trace length
@@ -567,6 +585,8 @@ void Replay::finish()
 {
 	sample_pinned(now_, true);
 	for (auto &f : fns_) {
+		collect_rpcits(*f);
+		stats_.exposed_at_end += f->unmapped_at.used;
 		if (f->attached)
 			detach(*f);
 		pos_ = nullptr;

@@ -104,6 +104,10 @@ struct ReplayStats {
 	uint64_t stale_uses = 0;
 	uint64_t stale_window_max_ns = 0;
 	Histogram stale_windows_ns;
+	// From an unmap to the flush that drops the page's translation: how long
+	// a device could still reach it, used or not (the policy's window).
+	Histogram exposure_windows_ns;
+	uint64_t exposed_at_end = 0;	// unmapped pages no flush had dropped by the end
 	// Pinned memory over trace time: (ns, bytes), evenly spaced, at most
 	// kPinnedSamples points whatever the trace's length.
 	std::vector<std::pair<uint64_t, uint64_t>> pinned_series;
@@ -180,6 +184,7 @@ private:
 	static void observe(void *ctx, dma_addr_t iova, phys_addr_t addr, bool write);
 	void mismatch(CheckResult &c, const std::string &what);
 	void sample_pinned(uint64_t now, bool last);
+	static void flushed(void *ctx, u64 page, u64 unmapped_at);
 
 	ztrace_header header_;
 	ReplayOptions opts_;

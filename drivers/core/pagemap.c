@@ -107,7 +107,8 @@ int zpci_pagemap_set(struct zpci_pagemap *m, u64 page, u64 val)
 }
 
 /* Clear [first, last] below *np at @level; frees what empties. */
-static u64 clear_node(struct zpci_pagemap_node **np, int level, u64 first, u64 last)
+static u64 clear_node(struct zpci_pagemap_node **np, int level, u64 first, u64 last,
+		      const struct zpci_pagemap_visitor *v)
 {
 	struct zpci_pagemap_node *n = *np;
 	u64 dropped = 0, page;
@@ -121,10 +122,12 @@ static u64 clear_node(struct zpci_pagemap_node **np, int level, u64 first, u64 l
 		if (end > last)
 			end = last;
 		if (level == PM_LEVELS - 1) {
+			if (n->slot[i] && v)
+				v->fn(v->ctx, page, n->slot[i] >> 1);
 			dropped += n->slot[i] != 0;
 			n->slot[i] = 0;
 		} else if (n->child[i]) {
-			dropped += clear_node(&n->child[i], level + 1, page, end);
+			dropped += clear_node(&n->child[i], level + 1, page, end, v);
 		}
 		if (end == last)
 			break;
@@ -138,7 +141,8 @@ static u64 clear_node(struct zpci_pagemap_node **np, int level, u64 first, u64 l
 	return dropped;
 }
 
-u64 zpci_pagemap_clear(struct zpci_pagemap *m, u64 first, u64 last)
+u64 zpci_pagemap_drain(struct zpci_pagemap *m, u64 first, u64 last,
+		       const struct zpci_pagemap_visitor *v)
 {
 	u64 dropped;
 
@@ -146,9 +150,14 @@ u64 zpci_pagemap_clear(struct zpci_pagemap *m, u64 first, u64 last)
 		last = PM_PAGE_MAX;
 	if (last < first || !m->root)
 		return 0;
-	dropped = clear_node(&m->root, 0, first, last);
+	dropped = clear_node(&m->root, 0, first, last, v);
 	m->used -= dropped;
 	return dropped;
+}
+
+u64 zpci_pagemap_clear(struct zpci_pagemap *m, u64 first, u64 last)
+{
+	return zpci_pagemap_drain(m, first, last, NULL);
 }
 
 u64 zpci_pagemap_clear_all(struct zpci_pagemap *m)

@@ -107,3 +107,37 @@ TEST_F(PageMap, EdgesOfTheValueAndPageRanges)
 }
 
 }  // namespace
+
+namespace {
+
+// A drain tells every value it drops, in page order, as the model holds them.
+TEST(PageMapDrain, TellsEveryDroppedValueInOrder)
+{
+	zpci_pagemap m;
+	std::map<uint64_t, uint64_t> model;
+	std::vector<std::pair<uint64_t, uint64_t>> told;
+	zpci_pagemap_visitor v = { [](void *ctx, u64 page, u64 val) {
+					  static_cast<std::vector<std::pair<uint64_t, uint64_t>> *>(ctx)
+						  ->push_back({ page, val });
+				  },
+				  &told };
+	zpci_prng r;
+
+	zpci_pagemap_init(&m);
+	zpci_prng_seed(&r, 3);
+	for (int i = 0; i < 2000; i++) {
+		uint64_t page = zpci_prng_below(&r, 1ULL << 30) << zpci_prng_below(&r, 20);
+		page &= (1ULL << 52) - 1;
+		ASSERT_EQ(zpci_pagemap_set(&m, page, i), 0);
+		model[page] = i;
+	}
+	uint64_t first = 1ULL << 35, last = 1ULL << 45;
+	std::vector<std::pair<uint64_t, uint64_t>> want(model.lower_bound(first),
+							model.upper_bound(last));
+	EXPECT_EQ(zpci_pagemap_drain(&m, first, last, &v), want.size());
+	EXPECT_EQ(told, want);
+	EXPECT_EQ(m.used, model.size() - want.size());
+	zpci_pagemap_destroy(&m);
+}
+
+}  // namespace

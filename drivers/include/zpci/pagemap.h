@@ -35,6 +35,16 @@ bool zpci_pagemap_get(const struct zpci_pagemap *m, u64 page, u64 *val);
 int zpci_pagemap_set(struct zpci_pagemap *m, u64 page, u64 val);
 /* Drop the values of pages [first, last]; returns how many there were. */
 u64 zpci_pagemap_clear(struct zpci_pagemap *m, u64 first, u64 last);
+
+/* Told each page and value a drain drops, in page order. */
+struct zpci_pagemap_visitor {
+	void (*fn)(void *ctx, u64 page, u64 val);
+	void *ctx;
+};
+
+/* zpci_pagemap_clear(), telling @v of each value dropped. */
+u64 zpci_pagemap_drain(struct zpci_pagemap *m, u64 first, u64 last,
+		       const struct zpci_pagemap_visitor *v);
 u64 zpci_pagemap_clear_all(struct zpci_pagemap *m);
 
 #ifdef __cplusplus
