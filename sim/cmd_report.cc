@@ -6,6 +6,7 @@
 // stale-window distribution and the DMA latency distribution per run.
 #include <cstdio>
 #include <fstream>
+#include <algorithm>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <ostream>
@@ -42,6 +43,10 @@ struct Plot {
 	std::string name, title, xlabel, ylabel;
 	bool logx = false, steps = false;
 	std::vector<Series> series;
+	// Categorical x: the names of x = 1, 2, ...; drawn as bars when there
+	// is nothing else on the axis, as points over named ticks otherwise.
+	std::vector<std::string> xticks;
+	bool bars = false, scatter = false;
 };
 
 // A CSV file as rows of fields (quoted fields never hold a newline).
@@ -67,57 +72,127 @@ std::vector<std::vector<std::string>> read_csv(std::istream &in)
 	return rows;
 }
 
-// Plots of a sweep's rows: per design, a figure over the first other axis.
+// A sweep's results, by column name.
+struct Table {
+	std::vector<std::string> head;
+	std::vector<std::vector<std::string>> rows;	// the points that ran ("ok")
+
+	int col(const std::string &name) const
+	{
+		for (size_t i = 0; i < head.size(); i++)
+			if (head[i] == name)
+				return int(i);
+		return -1;
+	}
+};
+
+bool numeric(const std::string &s)
+{
+	char *end;
+	strtod(s.c_str(), &end);
+	return !s.empty() && !*end;
+}
+
+// @y (scaled) over column @x, one series per value of column @by (-1: one).
+Plot figure(const Table &t, int x, int y, int by, double scale)
+{
+	Plot p;
+	std::vector<std::string> order;
+	std::map<std::string, Series> series;
+	bool categorical = false;
+
+	for (const auto &r : t.rows)
+		categorical |= !numeric(r[x]);
+	for (const auto &r : t.rows) {
+		if (r[y].empty())
+			continue;
+		std::string key = by >= 0 ? r[by] : t.head[y];
+		double xv;
+		if (categorical) {
+			auto it = std::find(p.xticks.begin(), p.xticks.end(), r[x]);
+			if (it == p.xticks.end())
+				it = p.xticks.insert(p.xticks.end(), r[x]);
+			xv = double(it - p.xticks.begin() + 1);
+		} else {
+			xv = strtod(r[x].c_str(), nullptr);
+		}
+		if (!series.count(key))
+			order.push_back(key);
+		series[key].label = key;
+		series[key].points.push_back({ xv, strtod(r[y].c_str(), nullptr) * scale });
+	}
+	for (const std::string &k : order)
+		p.series.push_back(series[k]);
+	p.xlabel = t.head[x];
+	return p;
+}
+
+// The plots a sweep's rows give: cost per design over the first other axis,
+// the IOTLB hit rate over its size, and each policy's exposure window
+// against the RPCITs it costs.
 bool sweep_plots(const std::string &path, std::vector<Plot> *plots, std::string *err)
 {
 	std::ifstream in(path);
 	auto rows = read_csv(in);
+	Table t;
+
 	if (rows.empty() || rows[0].empty() || rows[0][0] != "point") {
 		*err = path + ":1: not sweep results (no 'point' column)";
 		return false;
 	}
-	const auto &h = rows[0];
-	auto col = [&](const std::string &name) {
-		for (size_t i = 0; i < h.size(); i++)
-			if (h[i] == name)
-				return int(i);
-		return -1;
-	};
-	int design = col("replay.design"), status = col("status");
-	int x = status > 2 ? (design == 1 ? 2 : 1) : -1;	// the first axis that is not the design
-	std::string xname = x > 0 ? h[x] : "design";
-	struct Want {
-		const char *name, *column, *title, *ylabel;
-		double scale;
-	};
-	const Want wants[] = {
-		{ "cost_per_design", "cpu_total_ns", "CPU time per design", "CPU time (ms)", 1e-6 },
-		{ "iotlb_hit_rate", "iotlb_hit_rate", "IOTLB hit rate", "hit rate", 1 },
-	};
-	for (const Want &w : wants) {
-		int y = col(w.column);
-		if (y < 0 || (std::string(w.name) == "iotlb_hit_rate" && xname != "iotlb.entries"))
-			continue;
-		Plot p{ w.name, w.title, xname, w.ylabel, false, false, {} };
-		p.logx = xname == "iotlb.entries";
-		std::map<std::string, Series> by_design;
-		std::vector<std::string> order;
-		for (size_t r = 1; r < rows.size(); r++) {
-			const auto &f = rows[r];
-			if (f.size() != h.size() || f[status] != "ok" || f[y].empty())
-				continue;
-			std::string d = design >= 0 ? f[design] : "run";
-			if (!by_design.count(d))
-				order.push_back(d);
-			Series &s = by_design[d];
-			s.label = d;
-			double xv = x > 0 ? strtod(f[x].c_str(), nullptr) : double(order.size());
-			s.points.push_back({ xv, strtod(f[y].c_str(), nullptr) * w.scale });
+	t.head = rows[0];
+	int status = t.col("status"), design = t.col("replay.design");
+	for (size_t r = 1; r < rows.size(); r++)
+		if (rows[r].size() == t.head.size() && rows[r][status] == "ok")
+			t.rows.push_back(rows[r]);
+	// The axes sit between "point" and "status".
+	int other = -1;
+	for (int c = 1; c < status && other < 0; c++)
+		if (c != design)
+			other = c;
+
+	int cost = t.col("cpu_total_ns");
+	if (other >= 0) {
+		Plot p = figure(t, other, cost, design, 1e-6);
+		p.name = "cost_per_design";
+		p.title = "CPU time per design over " + t.head[other];
+		p.ylabel = "CPU time (ms)";
+		p.logx = p.xlabel == "iotlb.entries" || p.xlabel.find("_ns") != std::string::npos;
+		plots->push_back(p);
+	} else if (design >= 0) {
+		Plot p = figure(t, design, cost, -1, 1e-6);
+		p.name = "cost_per_design";
+		p.title = "CPU time per design";
+		p.ylabel = "CPU time (ms)";
+		p.bars = true;
+		plots->push_back(p);
+	}
+	int entries = t.col("iotlb.entries");
+	if (entries > 0 && entries < status) {
+		Plot p = figure(t, entries, t.col("iotlb_hit_rate"), design, 1);
+		p.name = "iotlb_hit_rate";
+		p.title = "IOTLB hit rate";
+		p.ylabel = "hit rate";
+		p.logx = true;
+		plots->push_back(p);
+		int latency = t.col("dma_latency_ns_p50");
+		if (!t.rows.empty() && !t.rows[0][latency].empty()) {
+			Plot l = figure(t, entries, latency, design, 1);
+			l.name = "dma_latency_by_iotlb";
+			l.title = "DMA latency (median) over IOTLB size";
+			l.ylabel = "latency, median (ns)";
+			l.logx = true;
+			plots->push_back(l);
 		}
-		for (const std::string &d : order)
-			p.series.push_back(by_design[d]);
-		if (!p.series.empty())
-			plots->push_back(p);
+	}
+	int policy = t.col("replay.policy");
+	if (policy > 0 && policy < status) {
+		Plot p = figure(t, t.col("guest_rpcits"), t.col("exposure_window_ns_p50"), policy, 1e-3);
+		p.name = "exposure_vs_rpcits";
+		p.title = "Exposure window (median) against RPCITs, per flush policy";
+		p.ylabel = "exposure window, median (us)";
+		p.scatter = true;
+		plots->push_back(p);
 	}
 	return true;
 }
@@ -135,16 +210,33 @@ std::string run_label(const nlohmann::json &j)
 
 void stats_plots(const std::vector<nlohmann::json> &runs, std::vector<Plot> *plots)
 {
-	Plot pinned{ "pinned_memory", "Pinned memory over trace time", "trace time (ms)",
-		     "pinned (MiB)", false, true, {} };
-	Plot stale{ "stale_windows", "Stale-use windows", "window (ns)", "stale uses", true, false, {} };
-	Plot latency{ "dma_latency", "DMA latency", "latency (ns)", "requests", true, false, {} };
+	Plot pinned, stale, latency, exposure;
+	pinned.name = "pinned_memory";
+	pinned.title = "Pinned memory over trace time";
+	pinned.xlabel = "trace time (ms)";
+	pinned.ylabel = "pinned (MiB)";
+	pinned.steps = true;
+	stale.name = "stale_windows";
+	stale.title = "Stale uses: time since the unmap";
+	stale.xlabel = "window (ns)";
+	stale.ylabel = "stale uses";
+	exposure.name = "exposure_windows";
+	exposure.title = "Exposure windows: unmap to the flush that drops the translation";
+	exposure.xlabel = "window (ns)";
+	exposure.ylabel = "pages";
+	latency.name = "dma_latency";
+	latency.title = "DMA latency";
+	latency.xlabel = "latency (ns)";
+	latency.ylabel = "requests";
+	stale.logx = exposure.logx = latency.logx = true;
 	for (const auto &j : runs) {
-		Series p{ run_label(j), {} }, s{ run_label(j), {} }, l{ run_label(j), {} };
+		Series p{ run_label(j), {} }, s = p, l = p, e = p;
 		for (const auto &pt : j.value("pinned_bytes_series", nlohmann::json::array()))
 			p.points.push_back({ pt[0].get<double>() / 1e6, pt[1].get<double>() / (1 << 20) });
 		for (const auto &b : j.value("stale_window_histogram_ns", nlohmann::json::array()))
 			s.points.push_back({ b[0].get<double>(), b[1].get<double>() });
+		for (const auto &b : j.value("exposure_window_histogram_ns", nlohmann::json::array()))
+			e.points.push_back({ std::max(1.0, b[0].get<double>()), b[1].get<double>() });
 		if (j.contains("models") && j["models"].is_object())
 			for (const auto &b : j["models"]["dma_latency_histogram_ns"])
 				l.points.push_back({ b[0].get<double>(), b[1].get<double>() });
@@ -154,8 +246,10 @@ void stats_plots(const std::vector<nlohmann::json> &runs, std::vector<Plot> *plo
 			stale.series.push_back(s);
 		if (!l.points.empty())
 			latency.series.push_back(l);
+		if (!e.points.empty())
+			exposure.series.push_back(e);
 	}
-	for (Plot *p : { &pinned, &stale, &latency })
+	for (Plot *p : { &pinned, &stale, &exposure, &latency })
 		if (!p->series.empty())
 			plots->push_back(*p);
 }
@@ -203,22 +297,23 @@ std::string script(const Plot &p, const std::string &data, const std::string &te
 	  << "set output " << quote(image) << "\n"
 	  << "set title " << quote(p.title) << "\n"
 	  << "set xlabel " << quote(p.xlabel) << "\nset ylabel " << quote(p.ylabel) << "\n"
-	  << "set grid\nset key outside right top\n";
+	  << "set grid\nset key outside right top\nset offsets graph 0.05, graph 0.05, graph 0.05, 0\n";
 	if (p.logx)
 		g << "set logscale x 2\n";
-	if (p.xlabel == "design") {
+	if (!p.xticks.empty()) {
 		g << "set xtics (";
-		for (size_t i = 0; i < p.series.size(); i++)
-			g << (i ? ", " : "") << quote(p.series[i].label) << " " << i + 1;
-		g << ")\nset boxwidth 0.6\nset style fill solid 0.6\nset xrange [0.3:"
-		  << p.series.size() + 0.7 << "]\n";
+		for (size_t i = 0; i < p.xticks.size(); i++)
+			g << (i ? ", " : "") << quote(p.xticks[i]) << " " << i + 1;
+		g << ")\n";
 	}
+	if (p.bars)
+		g << "set boxwidth 0.6\nset style fill solid 0.6\nset yrange [0:*]\n";
+	const char *style = p.bars ? "boxes" : p.steps ? "steps" : p.scatter ? "points pointsize 2"
+									     : "linespoints";
 	g << "plot ";
-	for (size_t i = 0; i < p.series.size(); i++) {
+	for (size_t i = 0; i < p.series.size(); i++)
 		g << (i ? ", " : "") << quote(data) << " index " << i << " using 1:2 title "
-		  << quote(p.series[i].label) << " with "
-		  << (p.xlabel == "design" ? "boxes" : p.steps ? "steps" : "linespoints");
-	}
+		  << quote(p.series[i].label) << " with " << style;
 	g << "\n";
 	return g.str();
 }
@@ -229,7 +324,7 @@ bool render(const Plot &p, const std::string &dir, std::ostream &out, std::strin
 	for (size_t i = 0; i < p.series.size(); i++) {
 		data << "# " << p.series[i].label << '\n';
 		for (const auto &[x, y] : p.series[i].points)
-			data << (p.xlabel == "design" ? double(i + 1) : x) << ' ' << y << '\n';
+			data << x << ' ' << y << '\n';
 		data << "\n\n";
 	}
 	std::string dat = dir + "/" + p.name + ".dat";

@@ -139,17 +139,41 @@ static void page_put(struct page_pool *p, phys_addr_t pa)
 	p->free[p->nr_free++] = (pa - p->base) >> ZPCI_PAGE_SHIFT;
 }
 
-/* net: an RX ring of posted 2 KiB buffers, TX mapped per packet */
+/*
+ * net: an RX ring of posted 2 KiB buffers, TX mapped per packet.  The
+ * descriptors live in two coherent pages, one per direction: the device
+ * reads a descriptor before each buffer and writes it back after, as a
+ * virtio-net or NIC ring does.
+ */
 
 #define NET_RX_RING	256
 #define NET_TX_MAX	64
+#define NET_DESC	16	/* bytes per descriptor */
 
 struct net_state {
 	struct mapping rx[NET_RX_RING];
 	u32 rx_next;
 	struct mapping tx[NET_TX_MAX];	/* FIFO: completions come in order */
-	u32 tx_head, tx_count;
+	u32 tx_head, tx_count, tx_next;
+	struct mapping rx_ring, tx_ring;	/* the descriptors, coherent */
 };
+
+static void alloc_coherent_page(struct gen *g, struct work *w, struct mapping *m)
+{
+	struct ztrace_rec rec = { .kind = ZTRACE_ALLOC, .fn = w->fn, .len = ZPCI_PAGE_SIZE };
+
+	m->pa = rec.pa = page_get(&w->pool);
+	m->len = ZPCI_PAGE_SIZE;
+	m->id = rec.id = ++g->next_id;
+	emit(g, &rec);
+}
+
+/* The device fetches descriptor @slot of @ring, or writes it back. */
+static void net_desc(struct gen *g, struct work *w, struct mapping *ring, u32 slot,
+		     enum zpci_dma_dir access)
+{
+	emit_dma(g, w, ring->id, (u64)slot * NET_DESC % ZPCI_PAGE_SIZE, NET_DESC, access);
+}
 
 static u64 net_packet_len(struct gen *g)
 {
@@ -169,6 +193,8 @@ static void net_init(struct gen *g, struct work *w)
 	struct net_state *s = w->state;
 	u32 i;
 
+	alloc_coherent_page(g, w, &s->rx_ring);
+	alloc_coherent_page(g, w, &s->tx_ring);
 	for (i = 0; i < NET_RX_RING; i++)
 		net_post_rx(g, w, &s->rx[i]);
 }
@@ -177,7 +203,9 @@ static void net_rx(struct gen *g, struct work *w, struct net_state *s)
 {
 	struct mapping *m = &s->rx[s->rx_next];
 
+	net_desc(g, w, &s->rx_ring, s->rx_next, ZPCI_DMA_READ);
 	emit_dma(g, w, m->id, 0, net_packet_len(g), ZPCI_DMA_WRITE);
+	net_desc(g, w, &s->rx_ring, s->rx_next, ZPCI_DMA_WRITE);
 	tick(g, 100, 400);
 	emit_id(g, w, ZTRACE_UNMAP, m->id);
 	page_put(&w->pool, m->pa);
@@ -208,7 +236,10 @@ static void net_tx(struct gen *g, struct work *w, struct net_state *s)
 	m->pa = page_get(&w->pool) + pick(g, ZPCI_PAGE_SIZE - m->len + 1);
 	emit_map(g, w, m, DMA_TO_DEVICE, 1);
 	tick(g, 50, 200);
+	net_desc(g, w, &s->tx_ring, s->tx_next, ZPCI_DMA_READ);
 	emit_dma(g, w, m->id, 0, m->len, ZPCI_DMA_READ);
+	net_desc(g, w, &s->tx_ring, s->tx_next, ZPCI_DMA_WRITE);
+	s->tx_next = (s->tx_next + 1) % (ZPCI_PAGE_SIZE / NET_DESC);
 }
 
 static void net_step(struct gen *g, struct work *w)
@@ -229,6 +260,8 @@ static void net_drain(struct gen *g, struct work *w)
 		net_tx_complete(g, w, s);
 	for (i = 0; i < NET_RX_RING; i++)
 		emit_id(g, w, ZTRACE_UNMAP, s->rx[i].id);
+	emit_id(g, w, ZTRACE_FREE, s->rx_ring.id);
+	emit_id(g, w, ZTRACE_FREE, s->tx_ring.id);
 }
 
 /* storage: scatter-gather requests kept 32 deep */
@@ -420,8 +453,9 @@ struct plan {
 
 static const struct plan plans[] = {
 	{ { "net", "a NIC with per-packet streaming mappings: a 256-buffer RX ring refilled as "
-		   "packets arrive, TX buffers mapped per packet (virtio-net, drivers without "
-		   "page pools)" }, { "net" }, 0 },
+		   "packets arrive, TX buffers mapped per packet, each packet's descriptor read "
+		   "and written back in a coherent ring page (virtio-net, drivers without page "
+		   "pools)" }, { "net" }, 0 },
 	{ { "storage", "a block device 32 requests deep: scatter-gather lists of 4 KiB pages, "
 		       "4-256 KiB per request, 70% reads (NVMe, virtio-blk)" }, { "storage" }, 0 },
 	{ { "coherent", "descriptor and completion rings in coherent memory that the device "
