@@ -46,7 +46,7 @@ struct Plot {
 	// Categorical x: the names of x = 1, 2, ...; drawn as bars when there
 	// is nothing else on the axis, as points over named ticks otherwise.
 	std::vector<std::string> xticks;
-	bool bars = false, scatter = false;
+	bool bars = false, scatter = false, logy = false;
 };
 
 // A CSV file as rows of fields (quoted fields never hold a newline).
@@ -93,8 +93,9 @@ bool numeric(const std::string &s)
 	return !s.empty() && !*end;
 }
 
-// @y (scaled) over column @x, one series per value of column @by (-1: one).
-Plot figure(const Table &t, int x, int y, int by, double scale)
+// @y (scaled) over column @x, one series per value of column @by (-1: one),
+// or of @by and @by2 together.
+Plot figure(const Table &t, int x, int y, int by, double scale, int by2 = -1)
 {
 	Plot p;
 	std::vector<std::string> order;
@@ -107,6 +108,8 @@ Plot figure(const Table &t, int x, int y, int by, double scale)
 		if (r[y].empty())
 			continue;
 		std::string key = by >= 0 ? r[by] : t.head[y];
+		if (by2 >= 0)
+			key = r[by2] + ", " + key;
 		double xv;
 		if (categorical) {
 			auto it = std::find(p.xticks.begin(), p.xticks.end(), r[x]);
@@ -187,11 +190,12 @@ bool sweep_plots(const std::string &path, std::vector<Plot> *plots, std::string 
 	}
 	int policy = t.col("replay.policy");
 	if (policy > 0 && policy < status) {
-		Plot p = figure(t, t.col("guest_rpcits"), t.col("exposure_window_ns_p50"), policy, 1e-3);
+		Plot p = figure(t, t.col("guest_rpcits"), t.col("exposure_window_ns_p50"), policy, 1,
+				design);
 		p.name = "exposure_vs_rpcits";
-		p.title = "Exposure window (median) against RPCITs, per flush policy";
-		p.ylabel = "exposure window, median (us)";
-		p.scatter = true;
+		p.title = "Exposure window (median) against RPCITs (log scales; 0 drawn at 1)";
+		p.ylabel = "exposure window, median (ns)";
+		p.scatter = p.logx = p.logy = true;
 		plots->push_back(p);
 	}
 	return true;
@@ -293,13 +297,16 @@ std::string script(const Plot &p, const std::string &data, const std::string &te
 		   const std::string &image)
 {
 	std::ostringstream g;
-	g << "set terminal " << terminal << " size 900,540 font \"sans,11\"\n"
+	g << "set terminal " << terminal << " noenhanced size 900,540 font \"sans,11\"\n"
 	  << "set output " << quote(image) << "\n"
 	  << "set title " << quote(p.title) << "\n"
 	  << "set xlabel " << quote(p.xlabel) << "\nset ylabel " << quote(p.ylabel) << "\n"
-	  << "set grid\nset key outside right top\nset offsets graph 0.05, graph 0.05, graph 0.05, 0\n";
+	  << "set grid\nset key outside right top\nset offsets graph 0.05, graph 0.05, graph 0.05, "
+	  << (p.logy ? "graph 0.05" : "0") << "\n";
 	if (p.logx)
-		g << "set logscale x 2\n";
+		g << "set logscale x " << (p.scatter ? 10 : 2) << "\n";
+	if (p.logy)
+		g << "set logscale y 10\n";
 	if (!p.xticks.empty()) {
 		g << "set xtics (";
 		for (size_t i = 0; i < p.xticks.size(); i++)
@@ -324,7 +331,9 @@ bool render(const Plot &p, const std::string &dir, std::ostream &out, std::strin
 	for (size_t i = 0; i < p.series.size(); i++) {
 		data << "# " << p.series[i].label << '\n';
 		for (const auto &[x, y] : p.series[i].points)
-			data << x << ' ' << y << '\n';
+			// A log scale cannot show 0: it is drawn at 1.
+			data << (p.logx ? std::max(x, 1.0) : x) << ' ' << (p.logy ? std::max(y, 1.0) : y)
+			     << '\n';
 		data << "\n\n";
 	}
 	std::string dat = dir + "/" + p.name + ".dat";

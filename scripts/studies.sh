@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# The what-if studies of docs/experiments.md, regenerated: the results
+# (CSV) and plots (PNG, SVG) under docs/experiments/, the traces and full
+# stats in a scratch directory.  `bash scripts/studies.sh [1|2|3]...`
+# (default: all three); prints each study's wall time.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+Z=./build/sim/zpcisim
+OUT=docs/experiments
+TMP=${TMPDIR:-/tmp}/zpcisim-studies
+mkdir -p "$TMP" "$OUT"
+[[ -x $Z ]] || { cmake --preset default >/dev/null && cmake --build --preset default >/dev/null; }
+
+# A fresh sweep: the results file is resumable, so an old one would be kept.
+sweep() {
+	local out=$1
+	shift
+	mkdir -p "$(dirname "$out")"
+	rm -f "$out"
+	$Z sweep "$@" --out "$out" >/dev/null
+}
+
+# 1: IOTLB size x design on a network trace (descriptor rings + per-packet buffers).
+study1() {
+	$Z trace gen net "$TMP/net-4g.ztb" --records 1000000 --seed 1 >/dev/null
+	sweep "$OUT/iotlb/results.csv" "$TMP/net-4g.ztb" --mode cycle \
+		--designs bare,intercept-kvm,nested-pinned --set iotlb.entries=4,16,64,256,1024,4096
+	$Z report "$OUT/iotlb/results.csv" --out "$OUT/iotlb" >/dev/null
+}
+
+# 2: pin cost x design, on a 4 GiB and a 16 GiB guest.
+study2() {
+	for mem in 4G 16G; do
+		$Z trace gen net "$TMP/net-$mem.ztb" --records 1000000 --seed 1 \
+			--guest-memory $mem >/dev/null
+		sweep "$OUT/pin-cost/guest-$mem.csv" "$TMP/net-$mem.ztb" \
+			--designs intercept-user,intercept-kvm,nested-pinned \
+			--set cost.pin_page_ns=25,50,100,170,400,1000,2000
+		$Z report "$OUT/pin-cost/guest-$mem.csv" --out "$OUT/pin-cost/guest-$mem" >/dev/null
+	done
+}
+
+# 3: lazy vs strict vs flush-queue: exposure window against RPCITs.
+study3() {
+	for w in net churn; do
+		$Z trace gen $w "$TMP/$w-policy.ztb" --records 1000000 --seed 1 >/dev/null
+		sweep "$OUT/policy/$w.csv" "$TMP/$w-policy.ztb" --json "$TMP/$w-policy.jsonl" \
+			--designs bare,intercept-kvm --set replay.policy=lazy,strict,flush-queue
+		$Z report "$OUT/policy/$w.csv" "$TMP/$w-policy.jsonl" --out "$OUT/policy/$w" >/dev/null
+		# Only the plots of the policy question are kept.
+		rm -f "$OUT/policy/$w"/{pinned_memory,dma_latency,stale_windows,cost_per_design}.*
+	done
+}
+
+studies=("$@")
+((${#studies[@]})) || studies=(1 2 3)
+for s in "${studies[@]}"; do
+	start=$(date +%s%N)
+	"study$s"
+	rm -f "$OUT"/*/*.dat "$OUT"/*/*/*.dat
+	ms=$((($(date +%s%N) - start) / 1000000))
+	printf 'study %s: %d.%d s\n' "$s" $((ms / 1000)) $((ms % 1000 / 100))
+done
