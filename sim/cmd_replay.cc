@@ -47,8 +47,9 @@ int cmd_replay(const Args &args, CommandIo &io)
 	ReplayRun run;
 	ConfigArgs config_args;
 	Config config;
-	std::string stats_out, telemetry_at, err;
+	std::string stats_out, telemetry_at, timeline_out, err;
 	unsigned telemetry_ms = 100;
+	uint64_t timeline_limit = 1000000;
 
 	opts.add_options()
 		("trace", po::value(&run.trace)->required(), "trace to replay (.ztr or .ztb)")
@@ -56,7 +57,11 @@ int cmd_replay(const Args &args, CommandIo &io)
 		("telemetry", po::value(&telemetry_at),
 		 "publish live counters on this ZeroMQ endpoint (PUB), e.g. tcp://127.0.0.1:5556")
 		("telemetry-interval-ms", po::value(&telemetry_ms)->default_value(telemetry_ms),
-		 "at most one message per this many ms");
+		 "at most one message per this many ms")
+		("timeline", po::value(&timeline_out),
+		 "write a Chrome/Perfetto trace-event JSON of the run to this file")
+		("timeline-limit", po::value(&timeline_limit)->default_value(timeline_limit),
+		 "events the timeline keeps at most");
 	config_args.add_to(opts, true);
 	pos.add("trace", 1);
 	if (auto rc = parse_options(kSpec, args, opts, pos, vm, io))
@@ -78,8 +83,21 @@ int cmd_replay(const Args &args, CommandIo &io)
 	}
 
 	std::unique_ptr<Replay> replay;
+	std::unique_ptr<Timeline> timeline;
+	if (!timeline_out.empty())
+		timeline = std::make_unique<Timeline>(timeline_limit);
+	run.timeline = timeline.get();
 	if (int rc = run_replay(kSpec, run, io, &replay))
 		return rc;
+	if (timeline &&
+	    !write_file_atomic(timeline_out,
+			       timeline->json({ { "trace", run.trace },
+						{ "design", design_name(run.opts.design) },
+						{ "policy", policy_name(run.opts.policy) },
+						{ "mode", mode_name(run.opts.mode) },
+						{ "partial", run.partial } }),
+			       &err))
+		return command_error(kSpec, io, err);
 	if (!stats_out.empty() &&
 	    !write_file_atomic(stats_out, replay_json(run, *replay).dump(2) + "\n", &err))
 		return command_error(kSpec, io, err);

@@ -121,6 +121,7 @@ struct Replay::Function {
 	std::unordered_map<uint64_t, Mapping> maps;
 	std::deque<zpci_rpcit_rec> unmatched;	// issued, not yet seen in the trace
 	zpci_pagemap unmapped_at{};		// IOVA page -> when the guest unmapped it
+	zpci_shadow_stats seen{};		// the hypervisor's work already on the timeline
 };
 
 // The machine's config from the options; the functions from the header.
@@ -290,6 +291,8 @@ void Replay::sample_pinned(uint64_t now, bool last)
 	if (!last && !series.empty() && now < next_sample_)
 		return;
 	series.push_back({ now, machine_->pins.stats.pinned_pages << ZPCI_PAGE_SHIFT });
+	if (timeline_)
+		timeline_->counter("pinned", now, series.back().second);
 	next_sample_ = now + sample_step_;
 	if (series.size() <= kPinnedSamples)
 		return;
@@ -428,12 +431,25 @@ void Replay::unmap(Function &f, const ztrace_rec &rec)
 
 void Replay::device(Function &f, uint64_t iova, uint64_t len, zpci_dma_dir dir, uint64_t time)
 {
+	WalkerStats before = system_ ? system_->dtu().walker_stats() : WalkerStats{};
 	bool ok = system_ ? system_->function(f.index).access(iova, len, dir,
 							      sc_core::sc_time::from_value(time * ns_ticks_))
 			  : zpci_func_dma(&f.func(), iova, nullptr, len, dir) == 0;
 
 	stats_.dma_faults += !ok;
 	stats_.dma_bytes += len;
+	if (!timeline_)
+		return;
+	nlohmann::ordered_json args = { { "iova", hex(iova) }, { "len", len }, { "ok", ok } };
+	uint64_t latency = 0;
+	if (system_) {
+		const WalkerStats &after = system_->dtu().walker_stats();
+		latency = system_->function(f.index).last_latency().value() / ns_ticks_;
+		args["walks"] = after.walks - before.walks;
+		args["memory_refs"] = after.memory_refs - before.memory_refs;
+	}
+	timeline_->span(f.index, "device", dir == ZPCI_DMA_WRITE ? "dma write" : "dma read", time,
+			latency, std::move(args));
 }
 
 void Replay::access(Function &f, const ztrace_rec &rec)
@@ -485,7 +501,12 @@ void Replay::collect_rpcits(Function &f)
 
 	for (size_t i = 0; i < f.func().nr_log; i++) {
 		const zpci_rpcit_rec &rec = f.func().log[i];
-		stats_.cpu_rpcit_ns += cpu_.rpcit(rec.len);
+		uint64_t cost = cpu_.rpcit(rec.len);
+		stats_.cpu_rpcit_ns += cost;
+		if (timeline_)
+			timeline_->span(f.index, "rpcit", "rpcit", now_, cost,
+					{ { "iova", hex(rec.iova) }, { "len", rec.len },
+					  { "cc", rec.result.cc }, { "status", rec.result.status } });
 		if (rec.result.cc == ZPCI_CC_OK && rec.len)
 			zpci_pagemap_drain(&f.unmapped_at, rec.iova >> ZPCI_PAGE_SHIFT,
 					   (rec.iova + rec.len - 1) >> ZPCI_PAGE_SHIFT, &closing);
@@ -578,7 +599,44 @@ bool Replay::step(const ztrace_rec &rec, const ztrace_reader *pos, std::string *
 		break;
 	}
 	collect_rpcits(f);
+	if (timeline_)
+		timeline_record(f, rec);
 	return true;
+}
+
+// The guest's call, and the hypervisor's work it caused, on the timeline.
+void Replay::timeline_record(Function &f, const ztrace_rec &rec)
+{
+	InterceptWork now;
+
+	if (rec.kind != ZTRACE_DMA && rec.kind != ZTRACE_DMA_IOVA) {
+		nlohmann::ordered_json args = { { "id", rec.id } };
+		auto m = f.maps.find(rec.id);
+		if (m != f.maps.end()) {
+			args["iova"] = hex(m->second.handle);
+			args["len"] = m->second.len;
+			args["failed"] = m->second.failed;
+		}
+		timeline_->instant(f.index, "guest", ztrace_kind_name(rec.kind), now_, std::move(args));
+	}
+	const zpci_pin_stats &pins = machine_->pins.stats;
+	now.pins = pins.pins - seen_pins_;
+	now.unpins = pins.unpins - seen_unpins_;
+	seen_pins_ = pins.pins;
+	seen_unpins_ = pins.unpins;
+	if (!f.mf->shadowed)
+		return;
+	const zpci_shadow_stats &s = f.mf->shadow.stats;
+	now.user_space = opts_.design == Design::InterceptUser;
+	now.intercepts = s.intercepts - f.seen.intercepts;
+	now.entries_read = s.entries_read - f.seen.entries_read;
+	now.maps = s.maps - f.seen.maps;
+	f.seen = s;
+	if (now.intercepts)
+		timeline_->span(f.index, "hypervisor", "intercept", now_, cpu_.intercepts(now),
+				{ { "intercepts", now.intercepts }, { "entries_read", now.entries_read },
+				  { "shadow_maps", now.maps }, { "pins", now.pins },
+				  { "unpins", now.unpins } });
 }
 
 void Replay::finish()

@@ -22,6 +22,7 @@
 
 #include "cpu/cpu_cost.h"
 #include "stats/histogram.h"
+#include "timeline.h"
 #include "system/system.h"
 
 namespace zpcisim {
@@ -148,6 +149,8 @@ public:
 	bool step(const ztrace_rec &rec, const ztrace_reader *pos, std::string *err);
 	// Detach what is still attached and close the checks.
 	void finish();
+	// Record events into @t (owned by the caller) from now on.
+	void set_timeline(Timeline *t) { timeline_ = t; }
 
 	const ReplayStats &stats() const { return stats_; }
 	FunctionStats function_stats(uint32_t fn) const;
@@ -185,6 +188,7 @@ private:
 	void mismatch(CheckResult &c, const std::string &what);
 	void sample_pinned(uint64_t now, bool last);
 	static void flushed(void *ctx, u64 page, u64 unmapped_at);
+	void timeline_record(Function &f, const ztrace_rec &rec);
 
 	ztrace_header header_;
 	ReplayOptions opts_;
@@ -200,6 +204,8 @@ private:
 	uint64_t digest_;			// of the guest-physical pages reached
 	uint64_t now_ = 0;			// the record's time, ns
 	uint64_t next_sample_ = 0, sample_step_ = 1000;	// of pinned_series, ns
+	Timeline *timeline_ = nullptr;
+	uint64_t seen_pins_ = 0, seen_unpins_ = 0;	// already on the timeline
 	bool finished_ = false;
 };
 

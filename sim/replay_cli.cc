@@ -387,6 +387,7 @@ int run_replay(const CommandSpec &spec, ReplayRun &run, CommandIo &io,
 		return command_error(spec, io, run.trace + ": " + e.what(), kExitFailure);
 	}
 	Replay &replay = **out;
+	replay.set_timeline(run.timeline);
 	std::string what = std::string(spec.name) + " " + design_name(run.opts.design);
 	uint64_t size = file_size(run.trace);
 	Progress progress(io.err, progress_wanted(io.err), what.c_str(), size);

@@ -21,6 +21,7 @@ struct ReplayRun {
 	bool binary = false;
 	bool partial = false;	// interrupted: the stats cover the records before it
 	Telemetry *telemetry = nullptr;	// live counters, when asked for
+	Timeline *timeline = nullptr;	// events, when asked for
 };
 
 // The counters a live view shows, as telemetry publishes them.
