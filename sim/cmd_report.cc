@@ -95,9 +95,14 @@ bool numeric(const std::string &s)
 
 // @y (scaled) over column @x, one series per value of column @by (-1: one),
 // or of @by and @by2 together.
-Plot figure(const Table &t, int x, int y, int by, double scale, int by2 = -1)
+Plot figure(const Table &t, int x, int y, int by, double scale, const char *name,
+	    const std::string &title, const char *ylabel, int by2 = -1)
 {
 	Plot p;
+
+	p.name = name;
+	p.title = title;
+	p.ylabel = ylabel;
 	std::vector<std::string> order;
 	std::map<std::string, Series> series;
 	bool categorical = false;
@@ -156,45 +161,36 @@ bool sweep_plots(const std::string &path, std::vector<Plot> *plots, std::string 
 
 	int cost = t.col("cpu_total_ns");
 	if (other >= 0) {
-		Plot p = figure(t, other, cost, design, 1e-6);
-		p.name = "cost_per_design";
-		p.title = "CPU time per design over " + t.head[other];
-		p.ylabel = "CPU time (ms)";
+		Plot p = figure(t, other, cost, design, 1e-6, "cost_per_design",
+				"CPU time per design over " + t.head[other], "CPU time (ms)");
 		p.logx = p.xlabel == "iotlb.entries" || p.xlabel.find("_ns") != std::string::npos;
 		plots->push_back(p);
 	} else if (design >= 0) {
-		Plot p = figure(t, design, cost, -1, 1e-6);
-		p.name = "cost_per_design";
-		p.title = "CPU time per design";
-		p.ylabel = "CPU time (ms)";
+		Plot p = figure(t, design, cost, -1, 1e-6, "cost_per_design", "CPU time per design",
+				"CPU time (ms)");
 		p.bars = true;
 		plots->push_back(p);
 	}
 	int entries = t.col("iotlb.entries");
 	if (entries > 0 && entries < status) {
-		Plot p = figure(t, entries, t.col("iotlb_hit_rate"), design, 1);
-		p.name = "iotlb_hit_rate";
-		p.title = "IOTLB hit rate";
-		p.ylabel = "hit rate";
+		Plot p = figure(t, entries, t.col("iotlb_hit_rate"), design, 1, "iotlb_hit_rate",
+				"IOTLB hit rate", "hit rate");
 		p.logx = true;
 		plots->push_back(p);
 		int latency = t.col("dma_latency_ns_p50");
 		if (!t.rows.empty() && !t.rows[0][latency].empty()) {
-			Plot l = figure(t, entries, latency, design, 1);
-			l.name = "dma_latency_by_iotlb";
-			l.title = "DMA latency (median) over IOTLB size";
-			l.ylabel = "latency, median (ns)";
-			l.logx = true;
-			plots->push_back(l);
+			p = figure(t, entries, latency, design, 1, "dma_latency_by_iotlb",
+				   "DMA latency (median) over IOTLB size", "latency, median (ns)");
+			p.logx = true;
+			plots->push_back(p);
 		}
 	}
 	int policy = t.col("replay.policy");
 	if (policy > 0 && policy < status) {
 		Plot p = figure(t, t.col("guest_rpcits"), t.col("exposure_window_ns_p50"), policy, 1,
-				design);
-		p.name = "exposure_vs_rpcits";
-		p.title = "Exposure window (median) against RPCITs (log scales; 0 drawn at 1)";
-		p.ylabel = "exposure window, median (ns)";
+				"exposure_vs_rpcits",
+				"Exposure window (median) against RPCITs (log scales; 0 drawn at 1)",
+				"exposure window, median (ns)", design);
 		p.scatter = p.logx = p.logy = true;
 		plots->push_back(p);
 	}

@@ -24,14 +24,7 @@ namespace {
 using test::CliRun;
 using test::run;
 using test::TempDir;
-
-std::string slurp(const std::string &path)
-{
-	std::ifstream in(path, std::ios::binary);
-	std::stringstream ss;
-	ss << in.rdbuf();
-	return ss.str();
-}
+using test::slurp;
 
 const std::string kSamples = ZPCISIM_SOURCE_DIR "/traces/samples/";
 const std::string kGolden = ZPCISIM_SOURCE_DIR "/tests/golden/";

@@ -18,16 +18,9 @@ namespace {
 using test::CliRun;
 using test::run;
 using test::TempDir;
+using test::slurp;
 
 const std::string kTrace = ZPCISIM_SOURCE_DIR "/traces/samples/net-small.ztr";
-
-std::string slurp(const std::string &path)
-{
-	std::ifstream in(path, std::ios::binary);
-	std::stringstream ss;
-	ss << in.rdbuf();
-	return ss.str();
-}
 
 std::vector<std::string> lines(const std::string &text)
 {

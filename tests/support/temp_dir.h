@@ -3,6 +3,8 @@
 #pragma once
 
 #include <cstdlib>
+#include <fstream>
+#include <sstream>
 #include <stdexcept>
 #include <string>
 
@@ -26,5 +28,14 @@ public:
 private:
 	std::string path_;
 };
+
+// A whole file's bytes ("" if it cannot be read).
+inline std::string slurp(const std::string &path)
+{
+	std::ifstream in(path, std::ios::binary);
+	std::stringstream ss;
+	ss << in.rdbuf();
+	return ss.str();
+}
 
 }  // namespace zpcisim::test

@@ -18,14 +18,7 @@
 namespace {
 
 using zpcisim::test::TempDir;
-
-std::string slurp(const std::string &path)
-{
-	std::ifstream in(path, std::ios::binary);
-	std::stringstream ss;
-	ss << in.rdbuf();
-	return ss.str();
-}
+using zpcisim::test::slurp;
 
 void spit(const std::string &path, const std::string &content)
 {
