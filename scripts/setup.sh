@@ -14,6 +14,7 @@ packages=(
 	libtomlplusplus-dev
 	valgrind
 	gnuplot-nox
+	clang
 )
 
 missing=()

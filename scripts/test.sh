@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Set up, build and run every test: the normal build, then the same tests
-# under AddressSanitizer + UndefinedBehaviorSanitizer.  This is README
-# command (2) and exactly what CI runs.
+# under AddressSanitizer + UndefinedBehaviorSanitizer, then each libFuzzer
+# target for a fixed, seeded number of runs (the same inputs every time).
+# This is README command (2) and exactly what CI runs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -12,3 +13,6 @@ for preset in default asan; do
 	cmake --build --preset "$preset"
 	ctest --preset "$preset" --parallel "$(nproc)"
 done
+echo "== fuzz: each target, ${ZPCISIM_FUZZ_RUNS:=2000} seeded runs" >&2
+cmake --preset fuzz -DZPCISIM_FUZZ_RUNS="$ZPCISIM_FUZZ_RUNS" >/dev/null
+cmake --build --preset fuzz --target fuzz
