@@ -1,5 +1,8 @@
 // SPDX-License-Identifier: MIT
 // zpcisim replay: run a trace through a design and report what happened.
+#include <cstdio>
+#include <unistd.h>
+
 #include "interrupt.h"
 #include "output.h"
 #include "replay_cli.h"
@@ -47,7 +50,7 @@ int cmd_replay(const Args &args, CommandIo &io)
 	ReplayRun run;
 	ConfigArgs config_args;
 	Config config;
-	std::string stats_out, telemetry_at, timeline_out, err;
+	std::string stats_out, telemetry_at, timeline_out, vcd_out, err;
 	unsigned telemetry_ms = 100;
 	uint64_t timeline_limit = 1000000;
 
@@ -61,7 +64,9 @@ int cmd_replay(const Args &args, CommandIo &io)
 		("timeline", po::value(&timeline_out),
 		 "write a Chrome/Perfetto trace-event JSON of the run to this file")
 		("timeline-limit", po::value(&timeline_limit)->default_value(timeline_limit),
-		 "events the timeline keeps at most");
+		 "events the timeline keeps at most")
+		("vcd", po::value(&vcd_out),
+		 "timed modes: write the DTU's signals as a VCD waveform (short traces)");
 	config_args.add_to(opts, true);
 	pos.add("trace", 1);
 	if (auto rc = parse_options(kSpec, args, opts, pos, vm, io))
@@ -69,6 +74,13 @@ int cmd_replay(const Args &args, CommandIo &io)
 	if (auto rc = config_args.apply(kSpec, vm, io, &config))
 		return *rc;
 	run.opts = config.opts;
+	if (!vcd_out.empty()) {
+		if (run.opts.mode == ReplayMode::Functional)
+			return command_error(kSpec, io, "--vcd needs a timed mode: --mode fast or cycle",
+					     kExitUsage);
+		// Written beside, renamed into place when the run is done.
+		run.opts.system.vcd = vcd_out + ".part";
+	}
 	std::unique_ptr<Telemetry> telemetry;
 	if (!telemetry_at.empty()) {
 		TelemetryParams tp;
@@ -87,8 +99,12 @@ int cmd_replay(const Args &args, CommandIo &io)
 	if (!timeline_out.empty())
 		timeline = std::make_unique<Timeline>(timeline_limit);
 	run.timeline = timeline.get();
-	if (int rc = run_replay(kSpec, run, io, &replay))
+	if (int rc = run_replay(kSpec, run, io, &replay)) {
+		replay.reset();
+		if (!vcd_out.empty())
+			unlink((vcd_out + ".part.vcd").c_str());
 		return rc;
+	}
 	if (timeline &&
 	    !write_file_atomic(timeline_out,
 			       timeline->json({ { "trace", run.trace },
@@ -102,6 +118,16 @@ int cmd_replay(const Args &args, CommandIo &io)
 	    !write_file_atomic(stats_out, replay_json(run, *replay).dump(2) + "\n", &err))
 		return command_error(kSpec, io, err);
 	print_replay_summary(io.out, run, *replay);
+	if (!vcd_out.empty()) {
+		bool ok = replay->checks_passed();
+		bool partial = run.partial;
+		replay.reset();	// closes the waveform
+		if (rename((vcd_out + ".part.vcd").c_str(), vcd_out.c_str()))
+			return command_error(kSpec, io, "cannot write " + vcd_out);
+		if (partial)
+			return kExitInterrupted;
+		return ok ? kExitOk : kExitFailure;
+	}
 	if (run.partial)
 		return kExitInterrupted;
 	return replay->checks_passed() ? kExitOk : kExitFailure;

@@ -432,9 +432,13 @@ void Replay::unmap(Function &f, const ztrace_rec &rec)
 void Replay::device(Function &f, uint64_t iova, uint64_t len, zpci_dma_dir dir, uint64_t time)
 {
 	WalkerStats before = system_ ? system_->dtu().walker_stats() : WalkerStats{};
-	bool ok = system_ ? system_->function(f.index).access(iova, len, dir,
-							      sc_core::sc_time::from_value(time * ns_ticks_))
+	sc_core::sc_time at = sc_core::sc_time::from_value(time * ns_ticks_);
+	if (system_)
+		system_->advance_to(at);
+	bool ok = system_ ? system_->function(f.index).access(iova, len, dir, at)
 			  : zpci_func_dma(&f.func(), iova, nullptr, len, dir) == 0;
+	if (system_)
+		system_->sample();
 
 	stats_.dma_faults += !ok;
 	stats_.dma_bytes += len;

@@ -48,7 +48,8 @@ struct ReplayOptions {
 	uint32_t mapping_limit = ZPCI_SHADOW_MAPPING_LIMIT_DEFAULT;
 	// Pinning: the limit and injected failures ("and if pinning fails?").
 	zpci_pin_cfg pin{ 0, 0, 0, 1 };
-	// The timed modes' blocks, before the mode's own settings (apply_mode).
+	// The timed modes' blocks, before the mode's own settings (apply_mode);
+	// system.vcd asks for a waveform.
 	SystemParams system;
 	CpuCostParams cost;
 };

@@ -107,6 +107,9 @@ void Dtu::b_transport(int port, tlm::tlm_generic_payload &trans, sc_core::sc_tim
 	sc_core::sc_time when = sc_core::sc_time_stamp() + delay;
 
 	stats_.requests++;
+	last_iova_ = iova;
+	last_port_ = port;
+	last_ok_ = false;
 	if (!p.f->enabled || p.f->blocked) {
 		stats_.blocked++;
 		trans.set_response_status(tlm::TLM_GENERIC_ERROR_RESPONSE);
@@ -124,6 +127,7 @@ void Dtu::b_transport(int port, tlm::tlm_generic_payload &trans, sc_core::sc_tim
 		return;
 	}
 	stats_.translations++;
+	last_ok_ = true;
 	zpci_func_used(p.f, iova, addr, dir == ZPCI_DMA_WRITE);
 	tlm::tlm_command cmd = trans.get_command();
 	trans.set_address(addr);
@@ -146,6 +150,25 @@ void Dtu::register_stats(StatsRegistry &reg)
 	reg.add(b, "stale_hits", &stats_.stale_hits, "IOTLB hits the current tables would not give");
 	iotlb_.register_stats(reg, b + ".iotlb");
 	walker_.register_stats(reg, b + ".walker");
+}
+
+void Dtu::trace(sc_core::sc_trace_file *tf) const
+{
+	std::string n = name();
+
+	sc_core::sc_trace(tf, last_iova_, n + ".iova");
+	sc_core::sc_trace(tf, last_port_, n + ".port");
+	sc_core::sc_trace(tf, last_ok_, n + ".translated");
+	sc_core::sc_trace(tf, stats_.requests, n + ".requests");
+	sc_core::sc_trace(tf, stats_.faults, n + ".faults");
+	sc_core::sc_trace(tf, stats_.stale_hits, n + ".stale_hits");
+	sc_core::sc_trace(tf, iotlb_.stats().hits, n + ".iotlb.hits");
+	sc_core::sc_trace(tf, iotlb_.stats().misses, n + ".iotlb.misses");
+	sc_core::sc_trace(tf, iotlb_.stats().evictions, n + ".iotlb.evictions");
+	sc_core::sc_trace(tf, iotlb_.stats().invalidations, n + ".iotlb.invalidations");
+	sc_core::sc_trace(tf, walker_.stats().walks, n + ".walker.walks");
+	sc_core::sc_trace(tf, walker_.stats().memory_refs, n + ".walker.memory_refs");
+	sc_core::sc_trace(tf, walker_.stats().queued, n + ".walker.queued");
 }
 
 }  // namespace zpcisim

@@ -67,6 +67,9 @@ public:
 	const CacheStats &iotlb_stats() const { return iotlb_.stats(); }
 	const WalkerStats &walker_stats() const { return walker_.stats(); }
 	void register_stats(StatsRegistry &reg);
+	// Put the DTU's signals in @tf: the last request's IOVA, port and
+	// outcome, and the IOTLB, walker and fault counters.
+	void trace(sc_core::sc_trace_file *tf) const;
 
 private:
 	struct Port {
@@ -88,6 +91,10 @@ private:
 	std::vector<Port> ports_;
 	DtuStats stats_;
 	tlm::tlm_generic_payload fetch_;	// reused for entry fetches
+	// The last request, as signals for a waveform viewer.
+	uint64_t last_iova_ = 0;
+	unsigned int last_port_ = 0;
+	bool last_ok_ = false;
 };
 
 }  // namespace zpcisim

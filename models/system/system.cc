@@ -46,6 +46,15 @@ ZpciSystem::ZpciSystem(zpci_mem memory, uint64_t memory_size, const std::vector<
 		functions_.back()->register_stats(stats_);
 	}
 	dtu_->register_stats(stats_);
+	if (!p.vcd.empty()) {
+		// SystemC adds ".vcd" itself.
+		std::string base = p.vcd.size() > 4 && p.vcd.compare(p.vcd.size() - 4, 4, ".vcd") == 0
+					   ? p.vcd.substr(0, p.vcd.size() - 4)
+					   : p.vcd;
+		vcd_ = sc_core::sc_create_vcd_trace_file(base.c_str());
+		vcd_->set_time_unit(1, sc_core::SC_NS);
+		dtu_->trace(vcd_);
+	}
 	// Elaborate (the multi-socket finishes its bindings then) and start at
 	// time zero.  The blocks have no processes: requests are driven from
 	// outside with annotated delays, so the kernel never needs to run again,
@@ -57,8 +66,25 @@ ZpciSystem::ZpciSystem(zpci_mem memory, uint64_t memory_size, const std::vector<
 
 // Modules go before the kernel context they were built in, and the
 // functions stop telling a DTU that is gone.
+void ZpciSystem::advance_to(const sc_core::sc_time &t)
+{
+	if (vcd_ && t > sc_core::sc_time_stamp())
+		sc_core::sc_start(t - sc_core::sc_time_stamp());
+}
+
+void ZpciSystem::sample()
+{
+	if (!vcd_ || (sampled_any_ && sc_core::sc_time_stamp() <= sampled_))
+		return;
+	sc_core::sc_start(sc_core::SC_ZERO_TIME);
+	sampled_ = sc_core::sc_time_stamp();
+	sampled_any_ = true;
+}
+
 ZpciSystem::~ZpciSystem()
 {
+	if (vcd_)
+		sc_core::sc_close_vcd_trace_file(vcd_);
 	for (zpci_func *f : funcs_)
 		f->hook = zpci_func_flush_hook{ nullptr, nullptr };
 	functions_.clear();

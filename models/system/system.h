@@ -12,6 +12,7 @@
 #pragma once
 
 #include <memory>
+#include <string>
 #include <systemc>
 #include <vector>
 
@@ -31,6 +32,8 @@ struct SystemParams {
 	MemoryParams memory;
 	DtuParams dtu;
 	ZpciFunctionParams function;
+	// Write the DTU's signals as a VCD waveform to this file ("": none).
+	std::string vcd;
 };
 
 // The parameters @mode implies on top of @p.
@@ -45,6 +48,13 @@ public:
 	~ZpciSystem();
 
 	ZpciFunction &function(size_t i) { return *functions_[i]; }
+	// With a VCD: let simulated time reach @t (never back), before a
+	// request arriving then; and after it, record the signals at that time
+	// (once per instant: VCD holds one value per time).  The blocks
+	// themselves need no kernel time; only the waveform does.
+	void advance_to(const sc_core::sc_time &t);
+	void sample();
+	bool tracing() const { return vcd_ != nullptr; }
 	size_t functions() const { return functions_.size(); }
 	Dtu &dtu() { return *dtu_; }
 	Memory &memory() { return *memory_; }
@@ -63,6 +73,9 @@ private:
 	std::unique_ptr<Dtu> dtu_;
 	std::vector<std::unique_ptr<ZpciFunction>> functions_;
 	StatsRegistry stats_;
+	sc_core::sc_trace_file *vcd_ = nullptr;
+	sc_core::sc_time sampled_;
+	bool sampled_any_ = false;
 };
 
 }  // namespace zpcisim

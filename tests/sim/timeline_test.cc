@@ -68,3 +68,47 @@ TEST(Timeline, StopsAtItsLimitAndSaysSo)
 
 }  // namespace
 }  // namespace zpcisim
+
+namespace zpcisim {
+namespace {
+
+// The waveform: the DTU's signals change at the requests' times, and the
+// request counter climbs to what the run counted.
+TEST(Vcd, DtuSignalsFollowTheRequests)
+{
+	test::TempDir d;
+	std::string vcd = d.file("w.vcd"), stats = d.file("s.json");
+	test::CliRun r = test::run({ "replay", ZPCISIM_SOURCE_DIR "/traces/samples/net-small.ztr",
+				     "--mode", "cycle", "--vcd", vcd, "--stats-json", stats });
+	ASSERT_EQ(r.rc, 0) << r.err;
+	std::ifstream in(vcd);
+	std::string line, requests_id;
+	uint64_t times = 0, last_requests = 0, last_time = 0;
+	bool defined = false;
+	while (std::getline(in, line)) {
+		if (line.find(" requests [63:0]") != std::string::npos)
+			requests_id = line.substr(line.find("64") + 2, 7);
+		if (line.rfind("$enddefinitions", 0) == 0)
+			defined = true;
+		if (line.size() > 1 && line[0] == '#') {
+			uint64_t t = std::stoull(line.substr(1));
+			EXPECT_GE(t, last_time);
+			last_time = t;
+			times++;
+		}
+		size_t sp = line.find(' ');
+		if (line[0] == 'b' && sp != std::string::npos && !requests_id.empty() &&
+		    line.find(requests_id.substr(requests_id.find_first_not_of(' '))) == sp + 1)
+			last_requests = std::stoull(line.substr(1, sp - 1), nullptr, 2);
+	}
+	ASSERT_TRUE(defined);
+	EXPECT_GT(times, 100u);
+	auto s = nlohmann::json::parse(std::ifstream(stats));
+	uint64_t requests = s["models"]["requests"];
+	EXPECT_GT(last_requests, 0u);
+	EXPECT_LE(last_requests, requests);
+	EXPECT_FALSE(std::ifstream(vcd + ".part.vcd").good());
+}
+
+}  // namespace
+}  // namespace zpcisim
