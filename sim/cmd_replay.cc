@@ -92,6 +92,7 @@ int cmd_replay(const Args &args, CommandIo &io)
 			return command_error(kSpec, io, e.what(), kExitUsage);
 		}
 		run.telemetry = telemetry.get();
+		warn_if_reachable(kSpec, io, telemetry_at);
 	}
 
 	std::unique_ptr<Replay> replay;

@@ -43,13 +43,6 @@ uint64_t now_ms()
 	return duration_cast<milliseconds>(steady_clock::now().time_since_epoch()).count();
 }
 
-bool is_loopback(const std::string &endpoint)
-{
-	return endpoint.rfind("tcp://127.", 0) == 0 || endpoint.rfind("tcp://[::1]", 0) == 0 ||
-	       endpoint.rfind("tcp://localhost:", 0) == 0 || endpoint.rfind("ipc://", 0) == 0 ||
-	       endpoint.rfind("inproc://", 0) == 0;
-}
-
 void serve_one(zmq::socket_t &sock, zpci_harness_server *srv)
 {
 	std::vector<zmq::message_t> frames;
@@ -100,9 +93,7 @@ int cmd_serve(const Args &args, CommandIo &io)
 	} catch (const zmq::error_t &e) {
 		return command_error(kSpec, io, "cannot listen on " + listen + ": " + e.what());
 	}
-	if (!is_loopback(listen))
-		io.err << "zpcisim serve: " << listen
-		       << " is reachable beyond this machine: whoever reaches it drives the simulator\n";
+	warn_if_reachable(kSpec, io, listen);
 	io.out << "listening: " << sock.get(zmq::sockopt::last_endpoint) << std::endl;
 
 	InterruptScope scope;

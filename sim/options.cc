@@ -27,6 +27,16 @@ std::optional<int> parse_options(const CommandSpec &spec, const Args &args,
 	return std::nullopt;
 }
 
+void warn_if_reachable(const CommandSpec &spec, CommandIo &io, const std::string &endpoint)
+{
+	for (const char *local : { "tcp://127.", "tcp://[::1]", "tcp://localhost:", "ipc://",
+				   "inproc://" })
+		if (endpoint.rfind(local, 0) == 0)
+			return;
+	io.err << "zpcisim " << spec.name << ": " << endpoint
+	       << " is reachable beyond this machine: whoever reaches it sees or drives the run\n";
+}
+
 int command_error(const CommandSpec &spec, CommandIo &io, const std::string &message,
 		  int code)
 {

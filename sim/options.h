@@ -27,6 +27,10 @@ std::optional<int> parse_options(const CommandSpec &spec, const Args &args,
 				 const po::positional_options_description &pos,
 				 po::variables_map &vm, CommandIo &io);
 
+// A ZeroMQ endpoint others can reach (not loopback, IPC or in-process)
+// gets a one-line warning: whoever reaches it reads or drives the run.
+void warn_if_reachable(const CommandSpec &spec, CommandIo &io, const std::string &endpoint);
+
 // "zpcisim NAME: MESSAGE" on stderr; returns @code.
 int command_error(const CommandSpec &spec, CommandIo &io, const std::string &message,
 		  int code = kExitFailure);
