@@ -73,6 +73,15 @@ const Param kParams[] = {
 	    "inject: fail this share of new pins, seeded; 0: never"),
 	NUM("hypervisor.seed", U64, "", 0, kU64Max, pin.seed, "seed of injected failures"),
 
+	NUM("inject.rpcit_busy_every", U32, "RPCITs", 0, kU32Max, inject.rpcit_busy_every,
+	    "every Nth RPCIT reaching a function answers busy (cc 2); 0: never"),
+	NUM("inject.rpcit_fail_every", U32, "RPCITs", 0, kU32Max, inject.rpcit_fail_every,
+	    "every Nth of the others answers insufficient resources (cc 1); 0: never"),
+	NUM("inject.table_nomem_every", U32, "frames", 0, kU32Max, inject.table_nomem_every,
+	    "every Nth frame for the guest's DMA tables cannot be had; 0: never"),
+	NUM("inject.function_error_at_ns", U64, "ns", 0, kU64Max, inject.function_error_at_ns,
+	    "every function enters the error state at this trace time; 0: never"),
+
 	NUM("memory.clock_ns", Double, "ns", 1e-3, 1e6, system.memory.clock_ns,
 	    "clock period of the DMA path (assumption: 1 GHz)"),
 	NUM("memory.latency_cycles", U32, "cycles", 0, kU32Max, system.memory.latency_cycles,

@@ -163,8 +163,11 @@ Replay::Replay(const ztrace_header &h, const ReplayOptions &opts)
 		f->mf = &machine_->fns[i];
 		zpci_pagemap_init(&f->unmapped_at);
 		f->func().observer = { observe, f.get() };
+		zpci_fault_window_every(&f->func().faults.busy, opts.inject.rpcit_busy_every);
+		zpci_fault_window_every(&f->func().faults.insuff, opts.inject.rpcit_fail_every);
 		fns_.push_back(std::move(f));
 	}
+	zpci_fault_window_every(&machine_->guest_pool.inject, opts.inject.table_nomem_every);
 	if (opts.mode != ReplayMode::Functional) {
 		std::vector<zpci_func *> funcs;
 		SystemParams p = opts.system;
@@ -223,6 +226,8 @@ DesignReport Replay::design_report() const
 		const zpci_shadow_stats &s = f->mf->shadow.stats;
 		d.intercepts += s.intercepts;
 		d.host_rpcits += s.host_rpcits;
+		d.host_busy_retries += s.host_busy_retries;
+		d.host_failures += s.host_failures;
 		d.shadow_maps += s.maps;
 		d.shadow_unmaps += s.unmaps;
 		d.insufficient += s.insufficient;
@@ -280,6 +285,27 @@ void Replay::detach(Function &f)
 	zpci_dma_detach(&f.dev);
 	add_dma_stats(&f.final_stats.dma, f.dev.stats);
 	f.attached = false;
+}
+
+// The injected function error, once its time has come: every function.
+void Replay::inject_function_error()
+{
+	uint64_t at = opts_.inject.function_error_at_ns;
+
+	if (!at || error_injected_ || now_ < at)
+		return;
+	for (auto &f : fns_)
+		zpci_func_raise_error(&f->func(), ZPCI_PEC_SYSTEM_ERROR, 0, false);
+	error_injected_ = true;
+}
+
+uint64_t Replay::injected_faults() const
+{
+	uint64_t n = machine_->guest_pool.inject.fired + (error_injected_ ? fns_.size() : 0);
+
+	for (const auto &f : fns_)
+		n += f->mf->func.faults.busy.fired + f->mf->func.faults.insuff.fired;
+	return n;
 }
 
 // Evenly spaced in trace time: when the series is full, every other point
@@ -556,6 +582,7 @@ bool Replay::step(const ztrace_rec &rec, const ztrace_reader *pos, std::string *
 	pos_ = pos;
 	now_ = rec.time;
 	sample_pinned(now_, false);
+	inject_function_error();
 	if (ztrace_check(checker_.get(), &rec, &diag)) {
 		*err = where() + ": " + diag.msg;
 		return false;

@@ -40,6 +40,15 @@ enum class Design {
 	IdentityPinned = ZPCI_DESIGN_IDENTITY_PINNED,
 };
 
+// Faults injected into a run, to exercise the guest's and the hypervisor's
+// recovery paths (pin failures and limits are under pin and mapping_limit).
+struct FaultInjection {
+	uint32_t rpcit_busy_every = 0;	// every Nth RPCIT reaching a function: busy
+	uint32_t rpcit_fail_every = 0;	// ... of the others: cc 1, insufficient resources
+	uint64_t function_error_at_ns = 0;	// every function enters the error state then; 0: never
+	uint32_t table_nomem_every = 0;	// every Nth table frame the guest allocates: none
+};
+
 struct ReplayOptions {
 	Design design = Design::Bare;
 	zpci_flush_policy policy = ZPCI_FLUSH_LAZY;
@@ -52,6 +61,7 @@ struct ReplayOptions {
 	// system.vcd asks for a waveform.
 	SystemParams system;
 	CpuCostParams cost;
+	FaultInjection inject;
 };
 
 const std::vector<std::string> &design_names();
@@ -121,6 +131,7 @@ constexpr size_t kPinnedSamples = 1024;
 struct DesignReport {
 	uint64_t intercepts = 0;
 	uint64_t host_rpcits = 0;
+	uint64_t host_busy_retries = 0, host_failures = 0;
 	uint64_t shadow_maps = 0, shadow_unmaps = 0;
 	uint64_t insufficient = 0, walk_failures = 0;
 	uint64_t pins = 0, unpins = 0, pin_failures = 0;
@@ -167,6 +178,8 @@ public:
 	bool has_models() const { return system_ != nullptr; }
 	ModelReport model_report() const;
 	DesignReport design_report() const;
+	// Outcomes the injection (ReplayOptions::inject) decided so far.
+	uint64_t injected_faults() const;
 
 private:
 	struct Function;
@@ -188,6 +201,7 @@ private:
 	static void observe(void *ctx, dma_addr_t iova, phys_addr_t addr, bool write);
 	void mismatch(CheckResult &c, const std::string &what);
 	void sample_pinned(uint64_t now, bool last);
+	void inject_function_error();
 	static void flushed(void *ctx, u64 page, u64 unmapped_at);
 	void timeline_record(Function &f, const ztrace_rec &rec);
 
@@ -207,6 +221,7 @@ private:
 	uint64_t next_sample_ = 0, sample_step_ = 1000;	// of pinned_series, ns
 	Timeline *timeline_ = nullptr;
 	uint64_t seen_pins_ = 0, seen_unpins_ = 0;	// already on the timeline
+	bool error_injected_ = false;
 	bool finished_ = false;
 };
 

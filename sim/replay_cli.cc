@@ -63,6 +63,8 @@ nlohmann::ordered_json design_json(const DesignReport &d)
 	return {
 		{ "intercepts", d.intercepts },
 		{ "host_rpcits", d.host_rpcits },
+		{ "host_busy_retries", d.host_busy_retries },
+		{ "host_rpcit_failures", d.host_failures },
 		{ "shadow_maps", d.shadow_maps },
 		{ "shadow_unmaps", d.shadow_unmaps },
 		{ "insufficient_resources", d.insufficient },
@@ -145,6 +147,7 @@ nlohmann::ordered_json replay_json(const ReplayRun &run, const Replay &r)
 		{ "pinned_bytes_series", s.pinned_series },
 		{ "isolation_violations", s.violations },
 		{ "first_violation", s.first_violation },
+		{ "injected_faults", r.injected_faults() },
 		{ "design_report", design_json(r.design_report()) },
 		{ "rpcit_check", check_json(s.rpcit) },
 		{ "iova_check", check_json(s.iova) },

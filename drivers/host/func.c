@@ -237,18 +237,20 @@ static struct zpci_insn_result func_stpcifc(void *priv, u32 fh, struct zpci_fib 
 static struct zpci_insn_result rpcit_outcome(struct zpci_func *f, u32 fh)
 {
 	struct zpci_insn_result r = insn_ok;
+	bool busy, insuff;
 
 	if (!handle_ok(f, fh))
 		return insn_not_op;
 	if (f->error) {
 		r.cc = ZPCI_CC_STATUS;
 		r.status = ZPCI_RPCIT_ST_FUNC_IN_ERR;
-	} else if (f->faults.rpcit_busy) {
-		f->faults.rpcit_busy--;
+		return r;
+	}
+	busy = zpci_fault_window_hit(&f->faults.busy);
+	insuff = !busy && zpci_fault_window_hit(&f->faults.insuff);
+	if (busy) {
 		r.cc = ZPCI_CC_BUSY;
-	} else if (f->faults.rpcit_insuff) {
-		if (f->faults.rpcit_insuff > 0)
-			f->faults.rpcit_insuff--;
+	} else if (insuff) {
 		r.cc = ZPCI_CC_STATUS;
 		r.status = ZPCI_RPCIT_ST_INSUFF_RES;
 	}

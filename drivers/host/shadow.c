@@ -174,10 +174,28 @@ static int sync_step(struct zpci_shadow *s, dma_addr_t *page)
 	return -EFAULT;
 }
 
+/* The host flushes the function's IOTLB itself: busy is retried, here. */
+static struct zpci_insn_result host_rpcit(struct zpci_shadow *s, u32 fh, dma_addr_t iova, u64 len)
+{
+	struct zpci_insn_result r;
+	u32 tries = 0;
+
+	s->stats.host_rpcits++;
+	for (;;) {
+		r = s->host.ops->rpcit(s->host.priv, fh, iova, len);
+		if (r.cc != ZPCI_CC_BUSY || tries++ == ZPCI_SHADOW_HOST_BUSY_RETRIES)
+			break;
+		s->stats.host_busy_retries++;
+	}
+	if (r.cc != ZPCI_CC_OK)
+		s->stats.host_failures++;
+	return r;
+}
+
 static struct zpci_insn_result shadow_rpcit(void *priv, u32 fh, dma_addr_t iova, u64 len)
 {
 	struct zpci_shadow *s = priv;
-	struct zpci_insn_result r = insn_ok;
+	struct zpci_insn_result r = insn_ok, host;
 	dma_addr_t page, end;
 	int rc = 0;
 
@@ -196,9 +214,12 @@ static struct zpci_insn_result shadow_rpcit(void *priv, u32 fh, dma_addr_t iova,
 		s->stats.walk_failures++;
 		r = insn_walk_failed;
 	}
-	s->stats.host_rpcits++;
-	s->host.ops->rpcit(s->host.priv, fh, iova, len);
-	return r;
+	/*
+	 * The shadow's own failure says more; otherwise the guest learns what
+	 * the host's flush came to (insufficient resources, function in error).
+	 */
+	host = host_rpcit(s, fh, iova, len);
+	return r.cc == ZPCI_CC_OK ? host : r;
 }
 
 /* CLP: the guest sees the refresh bit and an aperture the limit can map. */

@@ -246,7 +246,7 @@ TEST_F(GuestDma, BusyIsRetriedAndCounted)
 {
 	attach(ZPCI_FLUSH_STRICT, 8);
 	uint64_t a = map(0x200000, kPage);
-	m_->func().faults.rpcit_busy = 3;
+	zpci_fault_window_arm(&m_->func().faults.busy, 0, 3);
 	unmap(a, kPage);
 	EXPECT_EQ(dev_.stats.busy_retries, 3u);
 	EXPECT_EQ(rpcits().size(), 4u);
@@ -258,10 +258,10 @@ TEST_F(GuestDma, EndlessBusyFailsTheUnmapAndKeepsItsIova)
 {
 	attach(ZPCI_FLUSH_STRICT, 2);
 	uint64_t a = map(0x200000, kPage);
-	m_->func().faults.rpcit_busy = ZPCI_DMA_BUSY_RETRIES_DEFAULT + 1;
+	zpci_fault_window_arm(&m_->func().faults.busy, 0, ZPCI_DMA_BUSY_RETRIES_DEFAULT + 1);
 	EXPECT_EQ(zpci_dma_unmap_page(&dev_, a, kPage, DMA_BIDIRECTIONAL), -EBUSY);
 	EXPECT_EQ(dev_.stats.unmap_errors, 1u);
-	m_->func().faults.rpcit_busy = 0;
+	zpci_fault_window_arm(&m_->func().faults.busy, 0, 0);
 	EXPECT_EQ(map(0x300000, kPage), page(1));
 	dma_addr_t h;
 	EXPECT_EQ(zpci_dma_map_page(&dev_, 0x400000, kPage, DMA_TO_DEVICE, &h), -ENOSPC);
@@ -274,7 +274,7 @@ TEST_F(GuestDma, InsufficientResourcesOnceRecoversWithAGlobalFlush)
 	attach(ZPCI_FLUSH_LAZY, 8, true);
 	uint64_t a = map(0x200000, 4 * kPage);
 	unmap(a, 4 * kPage);
-	m_->func().faults.rpcit_insuff = 1;
+	zpci_fault_window_arm(&m_->func().faults.insuff, 0, 1);
 	uint64_t b = map(0x300000, kPage);
 	EXPECT_EQ(b, page(4));
 	EXPECT_EQ(rpcits(), (std::vector<Rpcit>{ { page(0), 4 * kPage }, { page(4), kPage }, global(8) }));
@@ -297,7 +297,7 @@ TEST_F(GuestDma, InsufficientResourcesAlwaysIsACleanError)
 {
 	for (zpci_flush_policy p : { ZPCI_FLUSH_LAZY, ZPCI_FLUSH_STRICT, ZPCI_FLUSH_QUEUE }) {
 		attach(p, 4, true);
-		m_->func().faults.rpcit_insuff = -1;
+		zpci_fault_window_arm(&m_->func().faults.insuff, 0, UINT64_MAX);
 		dma_addr_t h;
 		EXPECT_EQ(zpci_dma_map_page(&dev_, 0x200000, kPage, DMA_FROM_DEVICE, &h), -ENOMEM);
 		EXPECT_EQ(dev_.stats.map_errors, 1u);
@@ -306,7 +306,7 @@ TEST_F(GuestDma, InsufficientResourcesAlwaysIsACleanError)
 		zpci_mem mem = m_->mem();
 		zpci_translate(&mem, &m_->func().space, page(0), ZPCI_DMA_READ, &x);
 		EXPECT_EQ(x.fault, ZPCI_FAULT_INVALID_ENTRY) << "policy " << p;
-		m_->func().faults.rpcit_insuff = 0;
+		zpci_fault_window_arm(&m_->func().faults.insuff, 0, 0);
 		// All four pages can still be had (lazy: after the wrap's flush).
 		EXPECT_EQ(zpci_dma_map_page(&dev_, 0x200000, 4 * kPage, DMA_FROM_DEVICE, &h), 0)
 			<< "policy " << p;
@@ -319,7 +319,7 @@ TEST_F(GuestDma, InsufficientResourcesAlwaysIsACleanError)
 TEST_F(GuestDma, StrictTreatsInsufficientResourcesAsAnError)
 {
 	attach(ZPCI_FLUSH_STRICT, 8, true);
-	m_->func().faults.rpcit_insuff = 1;
+	zpci_fault_window_arm(&m_->func().faults.insuff, 0, 1);
 	dma_addr_t h;
 	EXPECT_EQ(zpci_dma_map_page(&dev_, 0x200000, kPage, DMA_FROM_DEVICE, &h), -ENOMEM);
 	EXPECT_EQ(dev_.stats.global_rpcits, 0u);

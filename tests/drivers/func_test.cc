@@ -210,8 +210,8 @@ TEST_F(Func, DmaMovesDataAcrossPagesAndCountsBytes)
 TEST_F(Func, InjectedRpcitOutcomesComeInOrder)
 {
 	enable_and_register();
-	f_.faults.rpcit_busy = 2;
-	f_.faults.rpcit_insuff = 1;
+	zpci_fault_window_arm(&f_.faults.busy, 0, 2);
+	zpci_fault_window_arm(&f_.faults.insuff, 0, 1);
 	EXPECT_EQ(rpcit(kSdma, 4096).cc, ZPCI_CC_BUSY);
 	EXPECT_EQ(rpcit(kSdma, 4096).cc, ZPCI_CC_BUSY);
 	zpci_insn_result r = rpcit(kSdma, 4096);

@@ -16,6 +16,7 @@
 #ifndef ZPCI_FUNC_H
 #define ZPCI_FUNC_H
 
+#include <zpci/fault_window.h>
 #include <zpci/ftlb.h>
 #include <zpci/hw.h>
 #include <zpci/xlate.h>
@@ -32,10 +33,10 @@ struct zpci_func_cfg {
 	bool refresh;		/* the group's refresh bit */
 };
 
-/* Injected RPCIT outcomes, consumed one RPCIT at a time, busy first. */
+/* Injected RPCIT outcomes: busy counts every RPCIT, insuff the ones busy left. */
 struct zpci_func_faults {
-	u32 rpcit_busy;		/* the next N RPCITs answer cc 2 */
-	long rpcit_insuff;	/* the next N answer cc 1 status 16; -1: all */
+	struct zpci_fault_window busy;		/* cc 2 */
+	struct zpci_fault_window insuff;	/* cc 1 status 16: cannot flush now */
 };
 
 struct zpci_rpcit_rec {
