@@ -42,6 +42,24 @@ protected:
 
 	nlohmann::json stats() { return nlohmann::json::parse(std::ifstream(dir_.file("stats.json"))); }
 
+	// A subscriber on the run's endpoint, there soon after the run binds
+	// (ZeroMQ's "slow joiner" misses what was published before).  @stuck:
+	// it will never read, and holds almost nothing.
+	zmq::socket_t subscriber(bool stuck)
+	{
+		zmq::socket_t sub(ctx_, zmq::socket_type::sub);
+		sub.set(zmq::sockopt::subscribe, "");
+		sub.set(zmq::sockopt::reconnect_ivl, 1);
+		if (stuck) {
+			sub.set(zmq::sockopt::rcvhwm, 1);
+			sub.set(zmq::sockopt::rcvbuf, 4096);
+		} else {
+			sub.set(zmq::sockopt::rcvtimeo, 10000);
+		}
+		sub.connect(endpoint_);
+		return sub;
+	}
+
 	TempDir dir_;
 	std::string trace_, endpoint_;
 	zmq::context_t ctx_;
@@ -49,13 +67,7 @@ protected:
 
 TEST_F(TelemetryTest, SubscriberGetsWellFormedMessagesInOrder)
 {
-	zmq::socket_t sub(ctx_, zmq::socket_type::sub);
-	sub.set(zmq::sockopt::subscribe, "");
-	sub.set(zmq::sockopt::rcvtimeo, 10000);
-	// The run binds when it starts: be there soon after (ZeroMQ's "slow
-	// joiner" misses what was published before; the test needs only a tail).
-	sub.set(zmq::sockopt::reconnect_ivl, 1);
-	sub.connect(endpoint_);
+	zmq::socket_t sub = subscriber(false);
 	CliRun r;
 	std::thread t = replay(&r);
 
@@ -98,12 +110,7 @@ TEST_F(TelemetryTest, SubscriberGetsWellFormedMessagesInOrder)
 // after that is dropped and counted, never waited for.
 TEST_F(TelemetryTest, StuckSubscriberIsDroppedAndCounted)
 {
-	zmq::socket_t sub(ctx_, zmq::socket_type::sub);
-	sub.set(zmq::sockopt::subscribe, "");
-	sub.set(zmq::sockopt::rcvhwm, 1);
-	sub.set(zmq::sockopt::rcvbuf, 4096);
-	sub.set(zmq::sockopt::reconnect_ivl, 1);
-	sub.connect(endpoint_);
+	zmq::socket_t sub = subscriber(true);
 	Telemetry t(endpoint_, "test");
 	nlohmann::ordered_json stats = { { "records", 123456789 }, { "padding", std::string(400, 'x') } };
 	const uint64_t n = 200000;
@@ -116,11 +123,7 @@ TEST_F(TelemetryTest, StuckSubscriberIsDroppedAndCounted)
 // The same through a replay: it completes and reports what it dropped.
 TEST_F(TelemetryTest, ReplayWithAStuckSubscriberCompletesAndReportsDrops)
 {
-	zmq::socket_t sub(ctx_, zmq::socket_type::sub);
-	sub.set(zmq::sockopt::subscribe, "");
-	sub.set(zmq::sockopt::rcvhwm, 1);
-	sub.set(zmq::sockopt::rcvbuf, 4096);
-	sub.connect(endpoint_);
+	zmq::socket_t sub = subscriber(true);
 	CliRun r;
 	replay(&r).join();	// never reading
 	ASSERT_EQ(r.rc, 0) << r.err;
