@@ -358,6 +358,13 @@ void zpci_func_translate(struct zpci_func *f, dma_addr_t iova, enum zpci_dma_dir
 		zpci_func_raise_error(f, out->x.pec, iova, dir == ZPCI_DMA_WRITE);
 		return;
 	}
+	/* A frame outside memory reaches nothing: a system error, not a use. */
+	if (!zpci_range_inside(zpci_align_down(out->x.addr, ZPCI_PAGE_SIZE), ZPCI_PAGE_SIZE,
+			       f->mem_size)) {
+		zpci_func_raise_error(f, ZPCI_PEC_SYSTEM_ERROR, iova, dir == ZPCI_DMA_WRITE);
+		out->blocked = true;
+		return;
+	}
 	zpci_func_used(f, iova, out->x.addr, dir == ZPCI_DMA_WRITE);
 	/* Cache the 4 KiB page, whatever frame size the tables used. */
 	zpci_ftlb_insert(&f->tlb, iova, zpci_align_down(out->x.addr, ZPCI_PAGE_SIZE),

@@ -127,8 +127,6 @@ void Dtu::b_transport(int port, tlm::tlm_generic_payload &trans, sc_core::sc_tim
 		return;
 	}
 	stats_.translations++;
-	last_ok_ = true;
-	zpci_func_used(p.f, iova, addr, dir == ZPCI_DMA_WRITE);
 	tlm::tlm_command cmd = trans.get_command();
 	trans.set_address(addr);
 	if (!p_.move_data)
@@ -136,8 +134,13 @@ void Dtu::b_transport(int port, tlm::tlm_generic_payload &trans, sc_core::sc_tim
 	mem->b_transport(trans, delay);
 	trans.set_address(iova);
 	trans.set_command(cmd);
-	if (trans.get_response_status() == tlm::TLM_ADDRESS_ERROR_RESPONSE)
+	// A frame outside memory reaches nothing: a system error, not a use.
+	if (trans.get_response_status() == tlm::TLM_ADDRESS_ERROR_RESPONSE) {
 		zpci_func_raise_error(p.f, ZPCI_PEC_SYSTEM_ERROR, iova, dir == ZPCI_DMA_WRITE);
+		return;
+	}
+	last_ok_ = true;
+	zpci_func_used(p.f, iova, addr, dir == ZPCI_DMA_WRITE);
 }
 
 void Dtu::register_stats(StatsRegistry &reg)
