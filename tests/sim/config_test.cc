@@ -7,6 +7,8 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include <zpci/prng.h>
+
 #include "config.h"
 #include "support/cli_run.h"
 #include "support/temp_dir.h"
@@ -173,6 +175,53 @@ TEST(Config, KeysReachTheRunTheyConfigure)
 			.get<uint64_t>();
 	};
 	EXPECT_LT(hits("1"), hits("4096"));
+}
+
+}  // namespace
+}  // namespace zpcisim
+
+namespace zpcisim {
+namespace {
+
+// The config reader on damaged files, as a fuzzer would feed it (seeded,
+// the same every run): every file either reads or is refused in one line
+// that names the file and a line of it.
+TEST(Config, DamagedFilesReadOrGiveOneLineWithTheirPlace)
+{
+	test::TempDir d;
+	std::string good = Config().dump(), path = d.file("c.toml");
+	zpci_prng r;
+	int refused = 0;
+	const char pieces[] = "[]=\"#.\n0123456789abcxyz_-+e";
+
+	zpci_prng_seed(&r, 11);
+	for (int i = 0; i < 3000; i++) {
+		std::string text = good;
+		for (int k = 0, n = 1 + zpci_prng_below(&r, 6); k < n && !text.empty(); k++) {
+			size_t at = zpci_prng_below(&r, text.size());
+			switch (zpci_prng_below(&r, 3)) {
+			case 0:
+				text[at] = pieces[zpci_prng_below(&r, sizeof(pieces) - 1)];
+				break;
+			case 1:
+				text.erase(at, 1 + zpci_prng_below(&r, 8));
+				break;
+			default:
+				text.insert(at, 1, pieces[zpci_prng_below(&r, sizeof(pieces) - 1)]);
+				break;
+			}
+		}
+		std::ofstream(path, std::ios::trunc) << text;
+		Config c;
+		std::string err;
+		if (c.load(path, &err))
+			continue;
+		refused++;
+		ASSERT_EQ(err.rfind(path + ":", 0), 0u) << err;
+		ASSERT_TRUE(isdigit(static_cast<unsigned char>(err[path.size() + 1]))) << err;
+		ASSERT_EQ(err.find('\n'), std::string::npos) << err;
+	}
+	EXPECT_GT(refused, 1000);
 }
 
 }  // namespace
