@@ -17,6 +17,7 @@
 
 #include "options.h"
 #include "output.h"
+#include "sweep.h"
 
 namespace zpcisim {
 
@@ -49,26 +50,12 @@ struct Plot {
 	bool bars = false, scatter = false, logy = false;
 };
 
-// A CSV file as rows of fields (quoted fields never hold a newline).
+// A results file as rows of fields.
 std::vector<std::vector<std::string>> read_csv(std::istream &in)
 {
 	std::vector<std::vector<std::string>> rows;
-	for (std::string line; std::getline(in, line);) {
-		std::vector<std::string> f(1);
-		bool quoted = false;
-		for (size_t i = 0; i < line.size(); i++) {
-			char c = line[i];
-			if (quoted && c == '"' && i + 1 < line.size() && line[i + 1] == '"')
-				f.back() += '"', i++;
-			else if (c == '"')
-				quoted = !quoted;
-			else if (c == ',' && !quoted)
-				f.emplace_back();
-			else
-				f.back() += c;
-		}
-		rows.push_back(f);
-	}
+	for (std::string line; std::getline(in, line);)
+		rows.push_back(csv_split(line));
 	return rows;
 }
 

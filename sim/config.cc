@@ -366,6 +366,33 @@ std::string Config::get(const std::string &key) const
 	return p ? format_value(*p, opts) : "";
 }
 
+nlohmann::ordered_json Config::json() const
+{
+	ReplayOptions &o = const_cast<ReplayOptions &>(opts);	// fields are only read
+	nlohmann::ordered_json j;
+
+	for (const Param &p : kParams) {
+		switch (p.kind) {
+		case Kind::U32:
+			j[p.key] = *static_cast<uint32_t *>(p.field(o));
+			break;
+		case Kind::U64:
+			j[p.key] = *static_cast<uint64_t *>(p.field(o));
+			break;
+		case Kind::Double:
+			j[p.key] = *static_cast<double *>(p.field(o));
+			break;
+		case Kind::Bool:
+			j[p.key] = *static_cast<bool *>(p.field(o));
+			break;
+		case Kind::Choice:
+			j[p.key] = p.format(opts);
+			break;
+		}
+	}
+	return j;
+}
+
 std::string Config::dump() const
 {
 	std::ostringstream out;

@@ -8,6 +8,7 @@
 // effective configuration as a file that reads back to the same run.
 #pragma once
 
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -33,6 +34,8 @@ public:
 	std::string get(const std::string &key) const;
 	// Every key with its value, unit and documentation, as TOML.
 	std::string dump() const;
+	// Every key with its value, typed: what a result records of its run.
+	nlohmann::ordered_json json() const;
 };
 
 // Every key, in dump order.

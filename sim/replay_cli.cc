@@ -80,28 +80,13 @@ nlohmann::ordered_json design_json(const DesignReport &d)
 	};
 }
 
-// The run's every key, typed as TOML would have it: what reproduces it.
+// The run's every key, typed: what reproduces it.
 nlohmann::ordered_json config_json(const ReplayOptions &opts)
 {
-	nlohmann::ordered_json j;
 	Config c;
 
 	c.opts = opts;
-	for (const std::string &key : config_keys()) {
-		std::string v = c.get(key);
-		char *end;
-		double d = strtod(v.c_str(), &end);
-
-		if (v == "true" || v == "false")
-			j[key] = v == "true";
-		else if (!v.empty() && !*end && v.find_first_of(".e") == std::string::npos)
-			j[key] = std::stoull(v);
-		else if (!v.empty() && !*end)
-			j[key] = d;
-		else
-			j[key] = v;
-	}
-	return j;
+	return c.json();
 }
 
 nlohmann::ordered_json check_json(const CheckResult &c)

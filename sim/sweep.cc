@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "sweep.h"
 
+#include <algorithm>
 #include <fstream>
 #include <iomanip>
 #include <sstream>
@@ -107,37 +108,26 @@ std::string csv_field(const std::string &s)
 	return q + "\"";
 }
 
-// The first @n fields of a CSV line (quoted fields never hold a newline).
-std::vector<std::string> csv_fields(const std::string &line, size_t n)
+}  // namespace
+
+std::vector<std::string> csv_split(const std::string &line)
 {
-	std::vector<std::string> out;
-	std::string cur;
+	std::vector<std::string> out(1);
 	bool quoted = false;
 
-	for (size_t i = 0; i < line.size() && out.size() < n; i++) {
+	for (size_t i = 0; i < line.size(); i++) {
 		char c = line[i];
-		if (quoted) {
-			if (c == '"' && i + 1 < line.size() && line[i + 1] == '"')
-				cur += '"', i++;
-			else if (c == '"')
-				quoted = false;
-			else
-				cur += c;
-		} else if (c == '"') {
-			quoted = true;
-		} else if (c == ',') {
-			out.push_back(cur);
-			cur.clear();
-		} else {
-			cur += c;
-		}
+		if (quoted && c == '"' && i + 1 < line.size() && line[i + 1] == '"')
+			out.back() += '"', i++;
+		else if (c == '"')
+			quoted = !quoted;
+		else if (c == ',' && !quoted)
+			out.emplace_back();
+		else
+			out.back() += c;
 	}
-	if (out.size() < n)
-		out.push_back(cur);
 	return out;
 }
-
-}  // namespace
 
 bool parse_axis(const std::string &text, SweepAxis *axis, std::string *err)
 {
@@ -250,7 +240,8 @@ bool Sweep::resume(const std::string &path, std::vector<std::string> *rows,
 		lineno++;
 		if (line.empty() || in.eof())
 			continue;	// the last line without its newline: cut short, redo it
-		std::vector<std::string> f = csv_fields(line, 1 + axes_.size());
+		std::vector<std::string> f = csv_split(line);
+		f.resize(std::min(f.size(), 1 + axes_.size()));
 		char *end;
 		unsigned long long i = strtoull(f[0].c_str(), &end, 10);
 		if (f[0].empty() || *end || i >= points_ || f.size() != 1 + axes_.size() ||

@@ -49,6 +49,9 @@ private:
 	size_t points_;
 };
 
+// The fields of one line of a results file (quoted fields hold no newline).
+std::vector<std::string> csv_split(const std::string &line);
+
 // Parse "key=v1,v2,..." into an axis; false with *err.
 bool parse_axis(const std::string &text, SweepAxis *axis, std::string *err);
 
