@@ -80,16 +80,24 @@ bool numeric(const std::string &s)
 	return !s.empty() && !*end;
 }
 
-// @y (scaled) over column @x, one series per value of column @by (-1: one),
-// or of @by and @by2 together.
-Plot figure(const Table &t, int x, int y, int by, double scale, const char *name,
-	    const std::string &title, const char *ylabel, int by2 = -1)
+// A plot's name, title and axes; no series yet.
+Plot plot(const char *name, const std::string &title, const char *xlabel, const char *ylabel)
 {
 	Plot p;
 
 	p.name = name;
 	p.title = title;
+	p.xlabel = xlabel;
 	p.ylabel = ylabel;
+	return p;
+}
+
+// @y (scaled) over column @x, one series per value of column @by (-1: one),
+// or of @by and @by2 together.
+Plot figure(const Table &t, int x, int y, int by, double scale, const char *name,
+	    const std::string &title, const char *ylabel, int by2 = -1)
+{
+	Plot p = plot(name, title, t.head[x].c_str(), ylabel);
 	std::vector<std::string> order;
 	std::map<std::string, Series> series;
 	bool categorical = false;
@@ -118,7 +126,6 @@ Plot figure(const Table &t, int x, int y, int by, double scale, const char *name
 	}
 	for (const std::string &k : order)
 		p.series.push_back(series[k]);
-	p.xlabel = t.head[x];
 	return p;
 }
 
@@ -195,46 +202,42 @@ std::string run_label(const nlohmann::json &j)
 	return label;
 }
 
+// A histogram's (upper bound, count) buckets as one series of @p, if any.
+void add_histogram(Plot *p, const std::string &label, const nlohmann::json &buckets)
+{
+	Series s{ label, {} };
+
+	for (const auto &b : buckets)
+		s.points.push_back({ b[0].get<double>(), b[1].get<double>() });
+	if (!s.points.empty())
+		p->series.push_back(s);
+}
+
 void stats_plots(const std::vector<nlohmann::json> &runs, std::vector<Plot> *plots)
 {
-	Plot pinned, stale, latency, exposure;
-	pinned.name = "pinned_memory";
-	pinned.title = "Pinned memory over trace time";
-	pinned.xlabel = "trace time (ms)";
-	pinned.ylabel = "pinned (MiB)";
+	Plot pinned = plot("pinned_memory", "Pinned memory over trace time", "trace time (ms)",
+			   "pinned (MiB)");
+	Plot stale = plot("stale_windows", "Stale uses: time since the unmap", "window (ns)",
+			  "stale uses");
+	Plot exposure = plot("exposure_windows",
+			     "Exposure windows: unmap to the flush that drops the translation",
+			     "window (ns)", "pages");
+	Plot latency = plot("dma_latency", "DMA latency", "latency (ns)", "requests");
+	const auto none = nlohmann::json::array();
+
 	pinned.steps = true;
-	stale.name = "stale_windows";
-	stale.title = "Stale uses: time since the unmap";
-	stale.xlabel = "window (ns)";
-	stale.ylabel = "stale uses";
-	exposure.name = "exposure_windows";
-	exposure.title = "Exposure windows: unmap to the flush that drops the translation";
-	exposure.xlabel = "window (ns)";
-	exposure.ylabel = "pages";
-	latency.name = "dma_latency";
-	latency.title = "DMA latency";
-	latency.xlabel = "latency (ns)";
-	latency.ylabel = "requests";
 	stale.logx = exposure.logx = latency.logx = true;
 	for (const auto &j : runs) {
-		Series p{ run_label(j), {} }, s = p, l = p, e = p;
-		for (const auto &pt : j.value("pinned_bytes_series", nlohmann::json::array()))
+		std::string label = run_label(j);
+		Series p{ label, {} };
+		for (const auto &pt : j.value("pinned_bytes_series", none))
 			p.points.push_back({ pt[0].get<double>() / 1e6, pt[1].get<double>() / (1 << 20) });
-		for (const auto &b : j.value("stale_window_histogram_ns", nlohmann::json::array()))
-			s.points.push_back({ b[0].get<double>(), b[1].get<double>() });
-		for (const auto &b : j.value("exposure_window_histogram_ns", nlohmann::json::array()))
-			e.points.push_back({ std::max(1.0, b[0].get<double>()), b[1].get<double>() });
-		if (j.contains("models") && j["models"].is_object())
-			for (const auto &b : j["models"]["dma_latency_histogram_ns"])
-				l.points.push_back({ b[0].get<double>(), b[1].get<double>() });
 		if (!p.points.empty())
 			pinned.series.push_back(p);
-		if (!s.points.empty())
-			stale.series.push_back(s);
-		if (!l.points.empty())
-			latency.series.push_back(l);
-		if (!e.points.empty())
-			exposure.series.push_back(e);
+		add_histogram(&stale, label, j.value("stale_window_histogram_ns", none));
+		add_histogram(&exposure, label, j.value("exposure_window_histogram_ns", none));
+		if (j.contains("models") && j["models"].is_object())
+			add_histogram(&latency, label, j["models"]["dma_latency_histogram_ns"]);
 	}
 	for (Plot *p : { &pinned, &stale, &exposure, &latency })
 		if (!p->series.empty())

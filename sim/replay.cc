@@ -457,7 +457,8 @@ void Replay::unmap(Function &f, const ztrace_rec &rec)
 
 void Replay::device(Function &f, uint64_t iova, uint64_t len, zpci_dma_dir dir, uint64_t time)
 {
-	WalkerStats before = system_ ? system_->dtu().walker_stats() : WalkerStats{};
+	// Walks of this access, for the timeline only: no copy on the plain path.
+	WalkerStats before = system_ && timeline_ ? system_->dtu().walker_stats() : WalkerStats{};
 	sc_core::sc_time at = sc_core::sc_time::from_value(time * ns_ticks_);
 	if (system_)
 		system_->advance_to(at);
