@@ -6,6 +6,8 @@
 #include <deque>
 #include <stdexcept>
 
+#include <zpci/digest.h>
+
 #include "format.h"
 
 namespace zpcisim {
@@ -15,13 +17,6 @@ namespace {
 const char *const kPolicyNames[] = { "lazy", "strict", "flush-queue" };
 const char *const kModeNames[] = { "functional", "fast", "cycle" };
 
-// FNV-1a step: the digest of every translated address, in order.
-uint64_t fold(uint64_t digest, uint64_t v)
-{
-	for (int i = 0; i < 8; i++, v >>= 8)
-		digest = (digest ^ (v & 0xff)) * 0x100000001b3ULL;
-	return digest;
-}
 
 std::string rpcit_text(uint64_t iova, uint64_t len)
 {
@@ -150,7 +145,7 @@ static std::vector<zpci_func_cfg> function_cfgs(const ztrace_header &h)
 Replay::Replay(const ztrace_header &h, const ReplayOptions &opts)
 	: header_(h), opts_(opts), checker_(ztrace_checker_create(&h), ztrace_checker_destroy),
 	  machine_(std::make_unique<Machine>(machine_cfg(h, opts), function_cfgs(h))),
-	  cpu_(opts.cost), digest_(0xcbf29ce484222325ULL)
+	  cpu_(opts.cost), digest_(ZPCI_DIGEST_INIT)
 {
 	if (!checker_)
 		throw std::bad_alloc();
@@ -210,7 +205,7 @@ void Replay::observe(void *ctx, dma_addr_t iova, phys_addr_t addr, bool write)
 		r.stats_.stale_windows_ns.add(r.now_ - t);
 		r.stats_.stale_window_max_ns = std::max(r.stats_.stale_window_max_ns, r.now_ - t);
 	}
-	r.digest_ = fold(r.digest_, verdict == ZPCI_ISOLATION_OK ? gpa : addr);
+	r.digest_ = zpci_digest_fold(r.digest_, verdict == ZPCI_ISOLATION_OK ? gpa : addr);
 }
 
 DesignReport Replay::design_report() const

@@ -172,7 +172,7 @@ public:
 		return !stats_.rpcit.mismatched && !stats_.iova.mismatched && !stats_.violations &&
 		       design_report().pins_balanced;
 	}
-	// FNV-1a over the guest-physical address of every translation the
+	// zpci_digest_fold over the guest-physical address of every translation the
 	// device used, in order: equal under every design for a correct guest.
 	uint64_t digest() const { return digest_; }
 	bool has_models() const { return system_ != nullptr; }

@@ -32,6 +32,7 @@ struct page_cache_entry {
 struct zpci_sparse_mem {
 	u64 size;
 	u64 pages;
+	u64 generation;		/* successful writes, plus one */
 	struct radix_node *root;
 	struct page_cache_entry cache[PAGE_CACHE];
 };
@@ -111,6 +112,7 @@ static int sparse_write(void *priv, phys_addr_t addr, const void *buf, size_t le
 		if (!page)
 			return -ENOMEM;
 		memcpy(page + off, in, chunk);
+		sm->generation++;
 		in += chunk;
 		addr += chunk;
 		len -= chunk;
@@ -148,7 +150,13 @@ static int sparse_write64(void *priv, phys_addr_t addr, u64 val)
 	if (!page)
 		return -ENOMEM;
 	memcpy(page + (addr & ~ZPCI_PAGE_MASK), &v, 8);
+	sm->generation++;
 	return 0;
+}
+
+static u64 sparse_generation(void *priv)
+{
+	return ((struct zpci_sparse_mem *)priv)->generation;
 }
 
 static const struct zpci_mem_ops sparse_mem_ops = {
@@ -156,6 +164,7 @@ static const struct zpci_mem_ops sparse_mem_ops = {
 	.write = sparse_write,
 	.read64 = sparse_read64,
 	.write64 = sparse_write64,
+	.generation = sparse_generation,
 };
 
 struct zpci_sparse_mem *zpci_sparse_mem_create(u64 size)
@@ -165,8 +174,10 @@ struct zpci_sparse_mem *zpci_sparse_mem_create(u64 size)
 	if (!size || !zpci_is_aligned(size, ZPCI_PAGE_SIZE) || size > SPARSE_MAX_SIZE)
 		return NULL;
 	sm = calloc(1, sizeof(*sm));
-	if (sm)
+	if (sm) {
 		sm->size = size;
+		sm->generation = 1;
+	}
 	return sm;
 }
 

@@ -56,7 +56,26 @@ static void node_free(struct zpci_pagemap_node *n, int level)
 void zpci_pagemap_destroy(struct zpci_pagemap *m)
 {
 	node_free(m->root, 0);
+	while (m->nr_spare)
+		free(m->spare[--m->nr_spare]);
 	memset(m, 0, sizeof(*m));
+}
+
+/* A zeroed node: a spare if there is one (64 KiB not cleared again). */
+static struct zpci_pagemap_node *node_get(struct zpci_pagemap *m)
+{
+	if (m->nr_spare)
+		return m->spare[--m->nr_spare];
+	return calloc(1, sizeof(struct zpci_pagemap_node));
+}
+
+/* @n has emptied: its count and every slot are zero, its children gone. */
+static void node_put(struct zpci_pagemap *m, struct zpci_pagemap_node *n)
+{
+	if (m->nr_spare < ZPCI_PAGEMAP_SPARES)
+		m->spare[m->nr_spare++] = n;
+	else
+		free(n);
 }
 
 bool zpci_pagemap_get(const struct zpci_pagemap *m, u64 page, u64 *val)
@@ -78,19 +97,45 @@ bool zpci_pagemap_get(const struct zpci_pagemap *m, u64 page, u64 *val)
 	return true;
 }
 
+/*
+ * Undo a set that ran out of memory: the nodes it made at levels [from, to),
+ * hanging from *@made, each pointing only at the next, go back empty, so
+ * no empty node ever hangs in the tree.
+ */
+static void unmake(struct zpci_pagemap *m, struct zpci_pagemap_node **made, int from, int to,
+		   u64 page)
+{
+	struct zpci_pagemap_node *n = *made, *next;
+	int level;
+
+	*made = NULL;
+	for (level = from; level < to; level++, n = next) {
+		next = n->child[index_at(page, level)];
+		n->child[index_at(page, level)] = NULL;
+		node_put(m, n);
+	}
+}
+
 int zpci_pagemap_set(struct zpci_pagemap *m, u64 page, u64 val)
 {
-	struct zpci_pagemap_node **slot = &m->root, *path[PM_LEVELS];
+	struct zpci_pagemap_node **slot = &m->root, **made = NULL, *path[PM_LEVELS];
+	int level, made_level = 0;
 	u64 *v;
-	int level;
 
 	if (val > ZPCI_PAGEMAP_VALUE_MAX || page > PM_PAGE_MAX)
 		return -EINVAL;
 	for (level = 0; level < PM_LEVELS; level++) {
 		if (!*slot) {
-			*slot = calloc(1, sizeof(**slot));
-			if (!*slot)
+			*slot = node_get(m);
+			if (!*slot) {
+				if (made)
+					unmake(m, made, made_level, level, page);
 				return -ENOMEM;
+			}
+			if (!made) {
+				made = slot;
+				made_level = level;
+			}
 		}
 		path[level] = *slot;
 		if (level < PM_LEVELS - 1)
@@ -106,9 +151,9 @@ int zpci_pagemap_set(struct zpci_pagemap *m, u64 page, u64 val)
 	return 0;
 }
 
-/* Clear [first, last] below *np at @level; frees what empties. */
-static u64 clear_node(struct zpci_pagemap_node **np, int level, u64 first, u64 last,
-		      const struct zpci_pagemap_visitor *v)
+/* Clear [first, last] below *np at @level; puts away what empties. */
+static u64 clear_node(struct zpci_pagemap *m, struct zpci_pagemap_node **np, int level, u64 first,
+		      u64 last, const struct zpci_pagemap_visitor *v)
 {
 	struct zpci_pagemap_node *n = *np;
 	u64 dropped = 0, page;
@@ -127,7 +172,7 @@ static u64 clear_node(struct zpci_pagemap_node **np, int level, u64 first, u64 l
 			dropped += n->slot[i] != 0;
 			n->slot[i] = 0;
 		} else if (n->child[i]) {
-			dropped += clear_node(&n->child[i], level + 1, page, end, v);
+			dropped += clear_node(m, &n->child[i], level + 1, page, end, v);
 		}
 		if (end == last)
 			break;
@@ -135,10 +180,40 @@ static u64 clear_node(struct zpci_pagemap_node **np, int level, u64 first, u64 l
 	}
 	n->count -= dropped;
 	if (!n->count) {
-		node_free(n, level);
+		node_put(m, n);
 		*np = NULL;
 	}
 	return dropped;
+}
+
+/* One page, the common case (page-sized mappings), without the range walk. */
+static u64 clear_one(struct zpci_pagemap *m, u64 page, const struct zpci_pagemap_visitor *v)
+{
+	struct zpci_pagemap_node **path[PM_LEVELS], **slot = &m->root;
+	u64 *val;
+	int level;
+
+	for (level = 0; level < PM_LEVELS; level++) {
+		if (!*slot)
+			return 0;
+		path[level] = slot;
+		if (level < PM_LEVELS - 1)
+			slot = &(*slot)->child[index_at(page, level)];
+	}
+	val = &(*path[PM_LEVELS - 1])->slot[index_at(page, PM_LEVELS - 1)];
+	if (!*val)
+		return 0;
+	if (v)
+		v->fn(v->ctx, page, *val >> 1);
+	*val = 0;
+	for (level = PM_LEVELS - 1; level >= 0; level--) {
+		if (--(*path[level])->count)
+			continue;
+		node_put(m, *path[level]);
+		*path[level] = NULL;
+	}
+	m->used--;
+	return 1;
 }
 
 u64 zpci_pagemap_drain(struct zpci_pagemap *m, u64 first, u64 last,
@@ -150,7 +225,9 @@ u64 zpci_pagemap_drain(struct zpci_pagemap *m, u64 first, u64 last,
 		last = PM_PAGE_MAX;
 	if (last < first || !m->root)
 		return 0;
-	dropped = clear_node(&m->root, 0, first, last, v);
+	if (first == last)
+		return clear_one(m, first, v);
+	dropped = clear_node(m, &m->root, 0, first, last, v);
 	m->used -= dropped;
 	return dropped;
 }

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <zpci/digest.h>
 #include <zpci/func.h>
 
 static const struct zpci_insn_result insn_ok = { ZPCI_CC_OK, 0 };
@@ -28,35 +29,31 @@ static int grow(void **v, size_t *cap, size_t nr, size_t elem)
 	return 0;
 }
 
-#define FNV_OFFSET	0xcbf29ce484222325ULL
-#define FNV_PRIME	0x100000001b3ULL
-
-static u64 fnv_fold(u64 digest, u64 v)
-{
-	int i;
-
-	for (i = 0; i < 8; i++, v >>= 8)
-		digest = (digest ^ (v & 0xff)) * FNV_PRIME;
-	return digest;
-}
 
 int zpci_func_init(struct zpci_func *f, const struct zpci_func_cfg *cfg, struct zpci_mem mem,
 		   u64 mem_size)
 {
 	memset(f, 0, sizeof(*f));
-	f->stats.digest = FNV_OFFSET;
+	f->stats.digest = ZPCI_DIGEST_INIT;
 	if (cfg->fh & ZPCI_FH_ENABLED || cfg->edma < cfg->sdma)
 		return -EINVAL;
 	f->cfg = *cfg;
 	f->mem = mem;
 	f->mem_size = mem_size;
 	f->fh = cfg->fh;
-	return zpci_ftlb_init(&f->tlb);
+	f->memo = calloc(ZPCI_REF_MEMO_SIZE, sizeof(*f->memo));
+	if (!f->memo || zpci_ftlb_init(&f->tlb)) {
+		free(f->memo);
+		f->memo = NULL;
+		return -ENOMEM;
+	}
+	return 0;
 }
 
 void zpci_func_destroy(struct zpci_func *f)
 {
 	zpci_ftlb_destroy(&f->tlb);
+	free(f->memo);
 	free(f->log);
 	free(f->events);
 	memset(f, 0, sizeof(*f));
@@ -69,13 +66,21 @@ static bool handle_ok(const struct zpci_func *f, u32 fh)
 
 void zpci_func_used(struct zpci_func *f, dma_addr_t iova, phys_addr_t addr, bool write)
 {
-	f->stats.digest = fnv_fold(f->stats.digest, addr);
+	f->stats.digest = zpci_digest_fold(f->stats.digest, addr);
 	if (f->observer.seen)
 		f->observer.seen(f->observer.ctx, iova, addr, write);
 }
 
+/* What the function translates through changed without a memory write. */
+static void forget_references(struct zpci_func *f)
+{
+	if (f->memo)
+		memset(f->memo, 0, ZPCI_REF_MEMO_SIZE * sizeof(*f->memo));
+}
+
 void zpci_func_set_nested(struct zpci_func *f, const struct zpci_dma_space *host)
 {
+	forget_references(f);
 	f->nested_host = host;
 	f->nested_view.mem = f->mem;
 	f->nested_view.space = host;
@@ -147,6 +152,7 @@ static int func_clp_query_group(void *priv, u8 pfgid, struct zpci_clp_group *grp
 
 static void flush_all(struct zpci_func *f)
 {
+	forget_references(f);
 	f->stats.iotlb_flushed += zpci_ftlb_flush_all(&f->tlb);
 	notify_flush(f, 0, 0);
 }
@@ -291,14 +297,31 @@ struct zpci_hw zpci_func_hw(struct zpci_func *f)
 
 /* Device DMA */
 
-/* A hit is stale when a walk of the current tables would not give it. */
-static bool hit_is_stale(const struct zpci_func *f, dma_addr_t iova, enum zpci_dma_dir dir,
-			 const struct zpci_xlate *cached)
+#define ZPCI_REF_FAULT	(~0ULL)
+
+static u64 reference_frame(const struct zpci_func *f, dma_addr_t iova, enum zpci_dma_dir dir)
 {
 	struct zpci_xlate now;
 
-	zpci_func_reference(f, iova, dir, &now);
-	return now.fault != ZPCI_FAULT_NONE || now.addr != cached->addr;
+	if (zpci_func_reference(f, iova, dir, &now))
+		return ZPCI_REF_FAULT;
+	return zpci_align_down(now.addr, ZPCI_PAGE_SIZE);
+}
+
+bool zpci_func_hit_is_stale(const struct zpci_func *f, dma_addr_t iova, enum zpci_dma_dir dir,
+			    phys_addr_t addr)
+{
+	u64 generation = zpci_mem_generation(&f->mem);
+	u64 key = (iova >> ZPCI_PAGE_SHIFT) << 1 | (dir == ZPCI_DMA_WRITE);
+	struct zpci_ref_memo *m;
+	u64 frame = zpci_align_down(addr, ZPCI_PAGE_SIZE);
+
+	if (!generation || !f->memo)
+		return reference_frame(f, iova, dir) != frame;
+	m = &f->memo[key % ZPCI_REF_MEMO_SIZE];
+	if (m->generation != generation || m->key != key)
+		*m = (struct zpci_ref_memo){ key, generation, reference_frame(f, iova, dir) };
+	return m->frame != frame;
 }
 
 /*
@@ -330,7 +353,7 @@ static bool lookup(const struct zpci_func *f, dma_addr_t iova, enum zpci_dma_dir
 	out->x.addr = e.frame | (iova & ~ZPCI_PAGE_MASK);
 	out->x.frame_size = ZPCI_PAGE_SIZE;
 	out->x.readonly = e.readonly;
-	out->stale = hit_is_stale(f, iova, dir, &out->x);
+	out->stale = zpci_func_hit_is_stale(f, iova, dir, out->x.addr);
 	return true;
 }
 

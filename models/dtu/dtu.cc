@@ -63,17 +63,10 @@ bool Dtu::read_entry(uint64_t addr, const sc_core::sc_time &when, uint64_t *entr
 	return true;
 }
 
-bool Dtu::hit_is_stale(const Port &p, uint64_t iova, zpci_dma_dir dir, uint64_t addr)
-{
-	zpci_xlate x;
-
-	zpci_func_reference(p.f, iova, dir, &x);
-	return x.fault != ZPCI_FAULT_NONE || x.addr != addr;
-}
-
-// IOTLB, else walk, for a request arriving at absolute time @when; adds
-// the time taken to @latency.  On a fault the function enters the error state.
-bool Dtu::translate(Port &p, uint64_t iova, zpci_dma_dir dir, const sc_core::sc_time &when,
+// IOTLB, else walk, for a request arriving @delay after the current time;
+// adds the time taken to @latency.  On a fault the function enters the
+// error state.
+bool Dtu::translate(Port &p, uint64_t iova, zpci_dma_dir dir, const sc_core::sc_time &delay,
 		    uint64_t *addr, sc_core::sc_time &latency)
 {
 	uint64_t page = iova >> ZPCI_PAGE_SHIFT;
@@ -82,12 +75,12 @@ bool Dtu::translate(Port &p, uint64_t iova, zpci_dma_dir dir, const sc_core::sc_
 	latency += p_.iotlb_cycles * clock_;
 	if (hit && !((*hit & kReadonly) && dir == ZPCI_DMA_WRITE)) {
 		*addr = (*hit & ZPCI_PAGE_MASK) | (iova & ~ZPCI_PAGE_MASK);
-		if (p_.check_stale && hit_is_stale(p, iova, dir, *addr))
+		if (p_.check_stale && zpci_func_hit_is_stale(p.f, iova, dir, *addr))
 			stats_.stale_hits++;
 		return true;
 	}
 	WalkResult r = walker_.walk(p.f->fh, p.f->space, p.f->nested_host, iova, dir, *this,
-				    when + latency);
+				    sc_core::sc_time_stamp() + delay + latency);
 	latency += r.latency;
 	if (r.fault != ZPCI_FAULT_NONE) {
 		stats_.faults++;
@@ -104,7 +97,6 @@ void Dtu::b_transport(int port, tlm::tlm_generic_payload &trans, sc_core::sc_tim
 	Port &p = ports_.at(port);
 	uint64_t iova = trans.get_address(), addr;
 	zpci_dma_dir dir = trans.is_write() ? ZPCI_DMA_WRITE : ZPCI_DMA_READ;
-	sc_core::sc_time when = sc_core::sc_time_stamp() + delay;
 
 	stats_.requests++;
 	last_iova_ = iova;
@@ -120,7 +112,7 @@ void Dtu::b_transport(int port, tlm::tlm_generic_payload &trans, sc_core::sc_tim
 		return;
 	}
 	sc_core::sc_time latency = sc_core::SC_ZERO_TIME;
-	bool ok = translate(p, iova, dir, when, &addr, latency);
+	bool ok = translate(p, iova, dir, delay, &addr, latency);
 	delay += latency;
 	if (!ok) {
 		trans.set_response_status(tlm::TLM_ADDRESS_ERROR_RESPONSE);

@@ -79,9 +79,8 @@ private:
 	void b_transport(int port, tlm::tlm_generic_payload &trans, sc_core::sc_time &delay);
 	bool read_entry(uint64_t addr, const sc_core::sc_time &when, uint64_t *entry,
 			sc_core::sc_time &delay) override;
-	bool translate(Port &p, uint64_t iova, zpci_dma_dir dir, const sc_core::sc_time &when,
+	bool translate(Port &p, uint64_t iova, zpci_dma_dir dir, const sc_core::sc_time &delay,
 		       uint64_t *addr, sc_core::sc_time &latency);
-	bool hit_is_stale(const Port &p, uint64_t iova, zpci_dma_dir dir, uint64_t addr);
 	static void flush_hook(void *ctx, u32 fh, dma_addr_t iova, u64 len);
 
 	DtuParams p_;

@@ -17,7 +17,8 @@ sc_core::sc_time ZpciFunction::issue(uint64_t iova, uint8_t *data, uint32_t len,
 				     sc_core::sc_time start, bool *ok)
 {
 	tlm::tlm_generic_payload &t = trans_;
-	sc_core::sc_time d = start - sc_core::sc_time_stamp();
+	const sc_core::sc_time now = sc_core::sc_time_stamp();
+	sc_core::sc_time d = start - now;
 
 	t.set_command(dir == ZPCI_DMA_WRITE ? tlm::TLM_WRITE_COMMAND : tlm::TLM_READ_COMMAND);
 	t.set_address(iova);
@@ -28,7 +29,7 @@ sc_core::sc_time ZpciFunction::issue(uint64_t iova, uint8_t *data, uint32_t len,
 	dma->b_transport(t, d);
 	stats_.requests++;
 	*ok = t.is_response_ok();
-	return sc_core::sc_time_stamp() + d;
+	return now + d;
 }
 
 bool ZpciFunction::access(uint64_t iova, uint64_t len, zpci_dma_dir dir,

@@ -30,13 +30,15 @@ TaggedCache::TaggedCache(const CacheParams &p) : p_(p)
 		throw std::invalid_argument("cache: entries must be a non-zero multiple of assoc");
 	ways_ = p.assoc ? p.assoc : p.entries;
 	sets_ = p.entries / ways_;
+	set_mask_ = (sets_ & (sets_ - 1)) == 0 ? sets_ - 1 : 0;
 	lines_.resize(p.entries);
 	zpci_prng_seed(&prng_, p.seed);
 }
 
+// A power-of-two number of sets (the usual case) takes a mask, not a division.
 uint32_t TaggedCache::set_of(uint64_t key) const
 {
-	return key % sets_;
+	return set_mask_ || sets_ == 1 ? key & set_mask_ : key % sets_;
 }
 
 TaggedCache::Line *TaggedCache::find(uint32_t fh, uint64_t key)

@@ -81,7 +81,7 @@ private:
 	Line &victim(uint32_t set);
 
 	CacheParams p_;
-	uint32_t sets_, ways_;
+	uint32_t sets_, ways_, set_mask_;
 	std::vector<Line> lines_;
 	uint64_t clock_ = 0;
 	zpci_prng prng_;

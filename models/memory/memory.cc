@@ -11,7 +11,7 @@ namespace zpcisim {
 Memory::Memory(sc_core::sc_module_name name, zpci_mem backing, uint64_t size,
 	       const MemoryParams &params)
 	: sc_module(name), socket("socket"), backing_(backing), size_(size), params_(params),
-	  cycle_(params.clock_ns, sc_core::SC_NS)
+	  cycle_(params.clock_ns, sc_core::SC_NS), latency_(params.latency_cycles * cycle_)
 {
 	if (params_.clock_ns <= 0 || params_.bytes_per_cycle == 0)
 		throw std::invalid_argument(std::string(this->name()) +
@@ -22,15 +22,22 @@ Memory::Memory(sc_core::sc_module_name name, zpci_mem backing, uint64_t size,
 // Requests this far behind the latest one are not expected any more.
 static const sc_core::sc_time kHorizon(1, sc_core::SC_MS);
 
-sc_core::sc_time Memory::schedule(const sc_core::sc_time &arrival, unsigned int len)
+sc_core::sc_time Memory::schedule(const sc_core::sc_time &delay, unsigned int len)
 {
 	uint64_t transfer = (len + params_.bytes_per_cycle - 1) / params_.bytes_per_cycle;
-	sc_core::sc_time length = static_cast<double>(transfer) * cycle_;
-	sc_core::sc_time start = arrival + params_.latency_cycles * cycle_;
 
 	stats_.busy_cycles += transfer;
+	// Without contention the delay depends on the length alone: most
+	// accesses are one size (entries, or pages), so keep the last.
+	if (transfer != last_transfer_) {
+		last_transfer_ = transfer;
+		last_length_ = sc_core::sc_time::from_value(transfer * cycle_.value());
+	}
+	const sc_core::sc_time &length = last_length_;
 	if (!params_.contention)
-		return start + length - arrival;
+		return latency_ + length;
+	sc_core::sc_time arrival = sc_core::sc_time_stamp() + delay;
+	sc_core::sc_time start = arrival + latency_;
 	// The first gap at or after start that fits the transfer.
 	auto it = busy_.upper_bound(start);
 	if (it != busy_.begin() && std::prev(it)->second > start)
@@ -90,7 +97,7 @@ void Memory::b_transport(tlm::tlm_generic_payload &trans, sc_core::sc_time &dela
 		stats_.reads++;
 		stats_.bytes_read += len;
 	}
-	delay += schedule(sc_core::sc_time_stamp() + delay, len);
+	delay += schedule(delay, len);
 	trans.set_response_status(tlm::TLM_OK_RESPONSE);
 }
 

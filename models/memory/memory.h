@@ -57,15 +57,18 @@ public:
 
 private:
 	void b_transport(tlm::tlm_generic_payload &trans, sc_core::sc_time &delay);
-	// Delay for a @len-byte access arriving at @arrival: queueing + latency + transfer.
-	sc_core::sc_time schedule(const sc_core::sc_time &arrival, unsigned int len);
+	// Delay for a @len-byte access arriving @delay from now: queueing +
+	// latency + transfer.
+	sc_core::sc_time schedule(const sc_core::sc_time &delay, unsigned int len);
 	int range_check(uint64_t addr, uint64_t len) const;
 
 	zpci_mem backing_;
 	uint64_t size_;
 	MemoryParams params_;
 	MemoryStats stats_;
-	sc_core::sc_time cycle_;
+	sc_core::sc_time cycle_, latency_;
+	uint64_t last_transfer_ = UINT64_MAX;	// cycles of the last transfer,
+	sc_core::sc_time last_length_;		// ... as a time
 	// When the port is busy: start -> end, disjoint.  Stretches that ended
 	// long before the latest request are forgotten.
 	std::map<sc_core::sc_time, sc_core::sc_time> busy_;

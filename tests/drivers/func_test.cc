@@ -145,6 +145,12 @@ TEST_F(Func, IotlbServesUntilRpcitDropsExactlyItsRange)
 	EXPECT_TRUE(t.stale);
 	EXPECT_EQ(t.x.addr, 0x200000ULL);
 	EXPECT_EQ(f_.stats.stale_hits, 1u);
+	// ... and once the entry says the old frame again, the hit is not stale
+	// (the check's remembered walk went with the write).
+	tb_.map_4k(kSdma, 0x200000, false);
+	zpci_func_translate(&f_, kSdma, ZPCI_DMA_READ, &t);
+	EXPECT_FALSE(t.stale);
+	tb_.map_4k(kSdma, 0x400000, false);
 
 	EXPECT_EQ(rpcit(kSdma, 4096).cc, ZPCI_CC_OK);
 	zpci_func_translate(&f_, kSdma, ZPCI_DMA_READ, &t);

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 // The radix page map against std::map: runs of pages as IOVAs come, far
 // scattered pages that each need their own path, and range clears from a
-// single page to the whole space.
+// single page (which takes its own path) to the whole space; emptied nodes
+// are reused.
 #include <gtest/gtest.h>
 
 #include <map>
@@ -60,7 +61,13 @@ TEST_F(PageMap, RunsScatterAndClearsMatchAModel)
 			for (uint64_t p = base; p < base + 1 + zpci_prng_below(&r, 300); p++)
 				ASSERT_NO_FATAL_FAILURE(set(p, p ^ op));
 			break;
-		case 2:	// an unmap of a few pages, or a sweep over many leaves
+		case 2:	// an unmap of one page (its own path), a few, or a sweep over many leaves
+			if (!zpci_prng_below(&r, 3) && !model_.empty()) {
+				auto it = model_.lower_bound(base);
+				uint64_t p = it == model_.end() ? model_.begin()->first : it->first;
+				ASSERT_NO_FATAL_FAILURE(clear(p, p));
+				break;
+			}
 			ASSERT_NO_FATAL_FAILURE(clear(base, base + (zpci_prng_below(&r, 4)
 						? zpci_prng_below(&r, 200) : zpci_prng_below(&r, 1 << 22))));
 			break;

@@ -65,7 +65,7 @@ private:
 	}
 	static int read(void *p, uint64_t a, void *b, size_t l) { return access(p, a, b, nullptr, l); }
 	static int write(void *p, uint64_t a, const void *b, size_t l) { return access(p, a, nullptr, b, l); }
-	static constexpr zpci_mem_ops kOps = { read, write, nullptr, nullptr };
+	static constexpr zpci_mem_ops kOps = { read, write, nullptr, nullptr, nullptr };
 
 	zpci_mem host_;
 	zpci_dma_space space_;

@@ -59,7 +59,7 @@ struct decoder {
 	const char *what;	/* the first problem met */
 };
 
-static u64 get_varint(struct decoder *dc, u64 max)
+static u64 get_varint_any(struct decoder *dc, u64 max)
 {
 	u64 v = 0;
 	int shift;
@@ -83,6 +83,30 @@ static u64 get_varint(struct decoder *dc, u64 max)
 	if (v > max)
 		dc->what = dc->what ? dc->what : "value out of range";
 	return v;
+}
+
+/*
+ * Most numbers in a trace (time deltas, small ids, lengths) take one or two
+ * bytes: those skip the general loop's checks.
+ */
+static u64 get_varint(struct decoder *dc, u64 max)
+{
+	const u8 *p = dc->p;
+	u64 v;
+
+	if (dc->end - p >= 2) {
+		if (p[0] < 0x80)
+			v = p[0], p += 1;
+		else if (p[1] < 0x80)
+			v = (p[0] & 0x7f) | (u64)p[1] << 7, p += 2;
+		else
+			return get_varint_any(dc, max);
+		if (v <= max) {
+			dc->p = p;
+			return v;
+		}
+	}
+	return get_varint_any(dc, max);
 }
 
 static u8 get_byte(struct decoder *dc, u8 max, const char *what)
@@ -143,7 +167,8 @@ long ztrace_bin_decode(const struct ztrace_header *h, const u8 *buf, const u8 *e
 	rec->fn = get_varint(&dc, UINT32_MAX);
 	if (!dc.what && rec->fn >= h->nr_fns)
 		dc.what = "function not in the header";
-	for (a = 0; a < d->nr_args && !dc.what; a++) {
+	/* A problem is kept, not acted on at once: later reads stop at the end. */
+	for (a = 0; a < d->nr_args; a++) {
 		switch (d->args[a]) {
 		case ARG_DIR:
 			rec->dir = get_byte(&dc, DMA_NONE, "bad direction");

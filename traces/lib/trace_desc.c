@@ -44,24 +44,6 @@ const char *ztrace_kind_name(enum ztrace_kind kind)
 	return (unsigned int)kind < ZTRACE_NR_KINDS ? ztrace_kinds[kind].name : "unknown";
 }
 
-u64 *ztrace_arg_slot(struct ztrace_rec *rec, enum ztrace_arg a)
-{
-	switch (a) {
-	case ARG_ID:
-		return &rec->id;
-	case ARG_PA:
-		return &rec->pa;
-	case ARG_LEN:
-		return &rec->len;
-	case ARG_OFF:
-		return &rec->off;
-	case ARG_IOVA:
-		return &rec->iova;
-	default:
-		return NULL;
-	}
-}
-
 /* Header */
 
 struct header_key {

@@ -30,8 +30,24 @@ struct ztrace_kind_desc {
 
 extern const struct ztrace_kind_desc ztrace_kinds[ZTRACE_NR_KINDS];
 
-/* The u64 field of @rec that numeric argument @a lives in. */
-u64 *ztrace_arg_slot(struct ztrace_rec *rec, enum ztrace_arg a);
+/* The u64 field of @rec that numeric argument @a lives in (inline: every record asks). */
+static inline u64 *ztrace_arg_slot(struct ztrace_rec *rec, enum ztrace_arg a)
+{
+	switch (a) {
+	case ARG_ID:
+		return &rec->id;
+	case ARG_PA:
+		return &rec->pa;
+	case ARG_LEN:
+		return &rec->len;
+	case ARG_OFF:
+		return &rec->off;
+	case ARG_IOVA:
+		return &rec->iova;
+	default:
+		return NULL;
+	}
+}
 
 /* Header lines: 1 consumed, 0 not a header line, -EINVAL. */
 int ztrace_header_line(struct ztrace_header *h, bool *seen_guest, int n, char **tok,

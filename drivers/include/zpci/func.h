@@ -64,7 +64,7 @@ struct zpci_func_stats {
 	u64 dma_write_bytes;
 	u64 blocked_dmas;	/* DMA refused in the error state */
 	u64 error_events;
-	u64 digest;		/* FNV-1a of every translated address, in order */
+	u64 digest;		/* zpci_digest_fold of every translated address, in order */
 };
 
 /*
@@ -85,6 +85,19 @@ struct zpci_func_observer {
 	void (*seen)(void *ctx, dma_addr_t iova, phys_addr_t addr, bool write);
 	void *ctx;
 };
+
+/*
+ * A reference translation remembered for one page and direction, valid
+ * while the memory's write generation is the one it was made at: the
+ * stale check of every IOTLB hit would otherwise walk the tables again.
+ */
+struct zpci_ref_memo {
+	u64 key;		/* page << 1 | write */
+	u64 generation;		/* 0: empty */
+	u64 frame;		/* 4 KiB frame, or ZPCI_REF_FAULT */
+};
+
+#define ZPCI_REF_MEMO_SIZE	1024	/* entries, direct-mapped */
 
 struct zpci_func {
 	struct zpci_func_cfg cfg;
@@ -109,6 +122,7 @@ struct zpci_func {
 	size_t nr_log, cap_log;
 	struct zpci_error_event *events;
 	size_t nr_events, cap_events;
+	struct zpci_ref_memo *memo;	/* ZPCI_REF_MEMO_SIZE entries */
 };
 
 int zpci_func_init(struct zpci_func *f, const struct zpci_func_cfg *cfg, struct zpci_mem mem,
@@ -141,6 +155,13 @@ void zpci_func_set_nested(struct zpci_func *f, const struct zpci_dma_space *host
 /* The reference translation of @iova as this function's tables say now. */
 enum zpci_fault zpci_func_reference(const struct zpci_func *f, dma_addr_t iova,
 				    enum zpci_dma_dir dir, struct zpci_xlate *x);
+
+/*
+ * Whether an IOTLB hit giving host-physical @addr for @iova is stale: a
+ * walk of the current tables would fault or give another frame.
+ */
+bool zpci_func_hit_is_stale(const struct zpci_func *f, dma_addr_t iova, enum zpci_dma_dir dir,
+			    phys_addr_t addr);
 
 /* Enter the error state with an event, as a faulting DMA does. */
 void zpci_func_raise_error(struct zpci_func *f, enum zpci_pec pec, dma_addr_t faddr, bool write);

@@ -18,9 +18,14 @@ extern "C" {
 
 struct zpci_pagemap_node;
 
+/* Emptied nodes kept for reuse: a map that empties and refills does not churn. */
+#define ZPCI_PAGEMAP_SPARES	4
+
 struct zpci_pagemap {
 	struct zpci_pagemap_node *root;
 	u64 used;		/* pages with a value */
+	struct zpci_pagemap_node *spare[ZPCI_PAGEMAP_SPARES];	/* all zero */
+	unsigned int nr_spare;
 };
 
 void zpci_pagemap_init(struct zpci_pagemap *m);
