@@ -3,7 +3,10 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cerrno>
 #include <cmath>
+#include <cstring>
+#include <cstdio>
 #include <sstream>
 #include <toml++/toml.h>
 
@@ -163,6 +166,10 @@ std::string unknown_key(const std::string &key)
 	size_t best_d = 4;	// further than this is no suggestion
 
 	for (const Param &p : kParams) {
+		size_t len = strlen(p.key);
+		// The lengths alone put it too far: skip the quadratic distance.
+		if ((key.size() > len ? key.size() - len : len - key.size()) >= best_d)
+			continue;
 		size_t d = distance(key, p.key);
 		if (d < best_d) {
 			best_d = d;
@@ -186,11 +193,16 @@ std::string format_double(double v)
 	return s;
 }
 
+// A whole-number bound, kept as a double: UINT64_MAX reads back as 2^64.
+std::string format_bound(double b)
+{
+	return b >= 18446744073709551616.0 ? std::to_string(UINT64_MAX) : std::to_string(uint64_t(b));
+}
+
 bool parse_number(const Param &p, const std::string &s, ReplayOptions &o, std::string *err)
 {
-	std::string range = p.kind == Kind::Double
-				    ? format_double(p.min) + ".." + format_double(p.max)
-				    : std::to_string(uint64_t(p.min)) + ".." + std::to_string(uint64_t(p.max));
+	std::string range = p.kind == Kind::Double ? format_double(p.min) + ".." + format_double(p.max)
+						   : format_bound(p.min) + ".." + format_bound(p.max);
 	if (p.kind == Kind::Double) {
 		double v;
 		auto r = std::from_chars(s.data(), s.data() + s.size(), v);
@@ -306,10 +318,32 @@ bool Config::set(const std::string &assignment, std::string *err)
 
 bool Config::load(const std::string &path, std::string *err)
 {
+	std::string text;
+	char buf[65536];
+	size_t n;
+	FILE *f = fopen(path.c_str(), "rb");
+
+	if (!f) {
+		*err = path + ": cannot read: " + std::strerror(errno);
+		return false;
+	}
+	while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
+		text.append(buf, n);
+	int failed = ferror(f) ? errno : 0;
+	fclose(f);
+	if (failed) {
+		*err = path + ": cannot read: " + std::strerror(failed);
+		return false;
+	}
+	return read(text, path, err);
+}
+
+bool Config::read(const std::string &text, const std::string &path, std::string *err)
+{
 	toml::table root;
 
 	try {
-		root = toml::parse_file(path);
+		root = toml::parse(text, path);
 	} catch (const toml::parse_error &e) {
 		std::string what(e.description());
 		std::replace(what.begin(), what.end(), '\n', ' ');

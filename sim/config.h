@@ -27,6 +27,8 @@ public:
 	bool set(const std::string &assignment, std::string *err);
 	// Apply a TOML file; false with *err as "FILE:LINE: what".
 	bool load(const std::string &path, std::string *err);
+	// The same for TOML @text, named @path in messages.
+	bool read(const std::string &text, const std::string &path, std::string *err);
 	// What single keys cannot say: an IOTLB's entries a multiple of its ways.
 	bool check(std::string *err) const;
 

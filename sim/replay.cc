@@ -525,6 +525,8 @@ void Replay::collect_rpcits(Function &f)
 {
 	zpci_pagemap_visitor closing = { flushed, this };
 
+	if (!f.func().nr_log)
+		return;	// most records issue none
 	for (size_t i = 0; i < f.func().nr_log; i++) {
 		const zpci_rpcit_rec &rec = f.func().log[i];
 		uint64_t cost = cpu_.rpcit(rec.len);

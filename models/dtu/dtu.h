@@ -69,7 +69,7 @@ public:
 	void register_stats(StatsRegistry &reg);
 	// Put the DTU's signals in @tf: the last request's IOVA, port and
 	// outcome, and the IOTLB, walker and fault counters.
-	void trace(sc_core::sc_trace_file *tf) const;
+	void trace(sc_core::sc_trace_file *tf) const override;
 
 private:
 	struct Port {

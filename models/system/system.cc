@@ -64,23 +64,23 @@ ZpciSystem::ZpciSystem(zpci_mem memory, uint64_t memory_size, const std::vector<
 	sc_core::sc_start(sc_core::SC_ZERO_TIME);
 }
 
-// Modules go before the kernel context they were built in, and the
-// functions stop telling a DTU that is gone.
-void ZpciSystem::advance_to(const sc_core::sc_time &t)
+void ZpciSystem::advance_waveform(const sc_core::sc_time &t)
 {
-	if (vcd_ && t > sc_core::sc_time_stamp())
+	if (t > sc_core::sc_time_stamp())
 		sc_core::sc_start(t - sc_core::sc_time_stamp());
 }
 
-void ZpciSystem::sample()
+void ZpciSystem::sample_waveform()
 {
-	if (!vcd_ || (sampled_any_ && sc_core::sc_time_stamp() <= sampled_))
+	if (sampled_any_ && sc_core::sc_time_stamp() <= sampled_)
 		return;
 	sc_core::sc_start(sc_core::SC_ZERO_TIME);
 	sampled_ = sc_core::sc_time_stamp();
 	sampled_any_ = true;
 }
 
+// Modules go before the kernel context they were built in, and the
+// functions stop telling a DTU that is gone.
 ZpciSystem::~ZpciSystem()
 {
 	if (vcd_)

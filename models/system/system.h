@@ -52,8 +52,16 @@ public:
 	// request arriving then; and after it, record the signals at that time
 	// (once per instant: VCD holds one value per time).  The blocks
 	// themselves need no kernel time; only the waveform does.
-	void advance_to(const sc_core::sc_time &t);
-	void sample();
+	void advance_to(const sc_core::sc_time &t)
+	{
+		if (vcd_)
+			advance_waveform(t);
+	}
+	void sample()
+	{
+		if (vcd_)
+			sample_waveform();
+	}
 	bool tracing() const { return vcd_ != nullptr; }
 	size_t functions() const { return functions_.size(); }
 	Dtu &dtu() { return *dtu_; }
@@ -66,6 +74,9 @@ private:
 		~Kernel();
 		sc_core::sc_simcontext *context;
 	};
+
+	void advance_waveform(const sc_core::sc_time &t);
+	void sample_waveform();
 
 	Kernel kernel_;		// first: the modules below are built in its context
 	std::vector<zpci_func *> funcs_;

@@ -13,6 +13,7 @@
 
 #include <zpci/prng.h>
 
+#include "config.h"
 #include "targets.h"
 
 namespace fs = std::filesystem;
@@ -43,15 +44,14 @@ std::vector<fs::path> inputs(const std::string &name, const std::vector<std::str
 	return out;
 }
 
-void run_all(Target target, const std::string &name, const std::vector<std::string> &exts)
+// Each input whole, then 200 rounds of damage to it: bits flipped, the end cut.
+void damage_all(Target target, const std::vector<std::pair<std::string, std::vector<uint8_t>>> &inputs)
 {
-	auto files = inputs(name, exts);
-	ASSERT_FALSE(files.empty());
+	ASSERT_FALSE(inputs.empty());
 	zpci_prng r;
 	zpci_prng_seed(&r, 17);
-	for (const auto &f : files) {
-		SCOPED_TRACE(f.string());
-		std::vector<uint8_t> data = slurp(f);
+	for (const auto &[name, data] : inputs) {
+		SCOPED_TRACE(name);
 		target(data.data(), data.size());
 		for (int round = 0; round < 200 && !data.empty(); round++) {
 			std::vector<uint8_t> d = data;
@@ -63,6 +63,19 @@ void run_all(Target target, const std::string &name, const std::vector<std::stri
 	}
 }
 
+std::vector<std::pair<std::string, std::vector<uint8_t>>> files(const std::vector<fs::path> &paths)
+{
+	std::vector<std::pair<std::string, std::vector<uint8_t>>> out;
+	for (const auto &p : paths)
+		out.emplace_back(p.string(), slurp(p));
+	return out;
+}
+
+void run_all(Target target, const std::string &name, const std::vector<std::string> &exts)
+{
+	damage_all(target, files(inputs(name, exts)));
+}
+
 TEST(FuzzCorpus, TracesAndTheirDamageEndInRecordsOrOneLine)
 {
 	run_all(zpcisim_fuzz_trace, "trace", { ".ztr", ".ztb" });
@@ -71,6 +84,40 @@ TEST(FuzzCorpus, TracesAndTheirDamageEndInRecordsOrOneLine)
 TEST(FuzzCorpus, ImagesAndTheirDamageEndInWalksOrOneLine)
 {
 	run_all(zpcisim_fuzz_image, "image", { ".zimg" });
+}
+
+// The full default file (every key) and its damage: loaded and dumped back
+// the same, or refused in one line with its place.
+TEST(FuzzCorpus, ConfigurationsAndTheirDamageLoadOrGiveOneLine)
+{
+	auto in = files(inputs("config", {}));
+	std::string dump = zpcisim::Config().dump();
+	in.emplace_back("default dump", std::vector<uint8_t>(dump.begin(), dump.end()));
+	damage_all(zpcisim_fuzz_config, in);
+
+	// And damage in TOML's own characters, which bit flips rarely make.
+	const char pieces[] = "[]=\"#.\n0123456789abcxyz_-+e";
+	zpci_prng r;
+	zpci_prng_seed(&r, 11);
+	for (int i = 0; i < 3000; i++) {
+		std::string text = dump;
+		for (int k = 0, n = 1 + zpci_prng_below(&r, 6); k < n && !text.empty(); k++) {
+			size_t at = zpci_prng_below(&r, text.size());
+			char c = pieces[zpci_prng_below(&r, sizeof(pieces) - 1)];
+			switch (zpci_prng_below(&r, 3)) {
+			case 0:
+				text[at] = c;
+				break;
+			case 1:
+				text.erase(at, 1 + zpci_prng_below(&r, 8));
+				break;
+			default:
+				text.insert(at, 1, c);
+				break;
+			}
+		}
+		zpcisim_fuzz_config(reinterpret_cast<const uint8_t *>(text.data()), text.size());
+	}
 }
 
 // Seeded adversarial guests, then damage to them: never a broken reply,

@@ -24,6 +24,11 @@ extern "C" {
 int zpcisim_fuzz_trace(const uint8_t *data, size_t size);
 /* A table image, read, and every probe in it walked by the reference translator. */
 int zpcisim_fuzz_image(const uint8_t *data, size_t size);
+/*
+ * A configuration file, and each line as a --set assignment (config_target.cc,
+ * in C++: the configuration is the program's).
+ */
+int zpcisim_fuzz_config(const uint8_t *data, size_t size);
 /* A guest script against the harness server (harness_target.c). */
 int zpcisim_fuzz_harness(const uint8_t *data, size_t size);
 /*

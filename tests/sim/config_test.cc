@@ -183,6 +183,12 @@ TEST(Config, KeysReachTheRunTheyConfigure)
 namespace zpcisim {
 namespace {
 
+}  // namespace
+}  // namespace zpcisim
+
+namespace zpcisim {
+namespace {
+
 // The config reader on damaged files, as a fuzzer would feed it (seeded,
 // the same every run): every file either reads or is refused in one line
 // that names the file and a line of it.
