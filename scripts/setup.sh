@@ -15,6 +15,7 @@ packages=(
 	valgrind
 	gnuplot-nox
 	clang
+	slurm-wlm
 )
 
 missing=()

@@ -4,7 +4,11 @@
 // SystemC kernel is one per process), one CSV row per point, written in
 // point order so that a sweep interrupted and resumed writes the same file
 // as one that ran through.
+#include <algorithm>
 #include <csignal>
+#include <filesystem>
+#include <optional>
+#include <set>
 #include <cstring>
 #include <fstream>
 #include <iomanip>
@@ -20,6 +24,7 @@
 #include "interrupt.h"
 #include "output.h"
 #include "replay_cli.h"
+#include "slurm.h"
 #include "sweep.h"
 #include "trace_io.h"
 
@@ -30,7 +35,10 @@ namespace {
 const CommandSpec kSpec = {
 	"sweep",
 	"sweep TRACE --out RESULTS.csv [--set KEY=V1,V2,...]... [--designs LIST] [--jobs N]\n"
-	"                    [--json RESULTS.jsonl] [--config FILE] [shorthand flags]",
+	"                    [--json RESULTS.jsonl] [--config FILE] [--points FIRST-LAST]\n"
+	"                    [--backend slurm --slurm-dir DIR [--chunk N] [--partition P]\n"
+	"                     [--time-limit T] [--sbatch-arg ARG]...] [shorthand flags]\n"
+	"       zpcisim sweep collect DIR [--resume]",
 	"Replay TRACE at every point of the cartesian product of the values given:\n"
 	"a --set with a comma-separated list is an axis, one with a single value sets\n"
 	"it for every point.  --designs is the axis replay.design (default: all five).\n"
@@ -43,7 +51,26 @@ const CommandSpec kSpec = {
 	"\n"
 	"Resumable: points already in RESULTS.csv are not run again, so an\n"
 	"interrupted sweep (SIGINT: exit 130) continues where it stopped.  The same\n"
-	"trace, configuration and axes give byte-identical files.",
+	"trace, configuration and axes give byte-identical files.  --points runs only\n"
+	"points FIRST to LAST.\n"
+	"\n"
+	"--backend slurm: instead of running the points, write DIR/sweep.sh and\n"
+	"submit it with sbatch as one job array, each task a sweep of --chunk points\n"
+	"(default 16) into its own files in DIR, and return.  'zpcisim sweep collect\n"
+	"DIR' merges the tasks' results into RESULTS.csv (and --json) exactly as a\n"
+	"local sweep writes them, once every task is done; otherwise it names the\n"
+	"missing tasks and exits 1, and with --resume submits those again (tasks\n"
+	"Slurm still has pending or running are left to finish).",
+};
+
+const CommandSpec kCollectSpec = {
+	"sweep collect",
+	"sweep collect DIR [--resume]",
+	"Merge the results of a sweep submitted with --backend slurm --slurm-dir DIR\n"
+	"into its RESULTS.csv (and --json file), in point order, byte for byte what a\n"
+	"local sweep writes.  Exit 0 when every point is there; else the missing\n"
+	"tasks are named (with the last line of their Slurm log), and --resume submits\n"
+	"them again.  Collecting twice writes the same files.",
 };
 
 // A point running in a child process; its result arrives as one JSON text.
@@ -217,30 +244,71 @@ bool resume_json(const std::string &path, size_t points, std::vector<std::string
 	return true;
 }
 
-}  // namespace
+// A sweep as its command line describes it.
+struct SweepSetup {
+	std::unique_ptr<Sweep> sweep;
+	std::string trace, out, jsonl, backend = "local", points;
+	unsigned jobs = std::max(1u, std::thread::hardware_concurrency());
+	size_t first = 0, last = SIZE_MAX;	// --points
+	SlurmParams slurm;
+	Args task_args;		// the arguments less backend and outputs: a Slurm task's
+};
 
-int cmd_sweep(const Args &args, CommandIo &io)
+// Options a Slurm task does not get: the backend's, and its own outputs.
+const char *const kNotForTasks[] = { "out", "json", "jobs", "points", "backend", "slurm-dir",
+				     "chunk", "partition", "time-limit", "sbatch-arg" };
+
+bool parse_points(const std::string &text, size_t *first, size_t *last)
+{
+	char *end;
+	size_t dash = text.find('-');
+	if (dash == std::string::npos || !dash || dash + 1 == text.size())
+		return false;
+	*first = strtoull(text.c_str(), &end, 10);
+	if (end != text.c_str() + dash)
+		return false;
+	*last = strtoull(text.c_str() + dash + 1, &end, 10);
+	return !*end && *first <= *last && isdigit(static_cast<unsigned char>(text[dash + 1]));
+}
+
+std::optional<int> setup_sweep(const Args &args, CommandIo &io, SweepSetup *s)
 {
 	po::options_description opts("options");
 	po::positional_options_description pos;
 	po::variables_map vm;
 	ConfigArgs config_args;
 	Config base;
-	std::string trace, out, jsonl, designs, err;
-	unsigned jobs = std::max(1u, std::thread::hardware_concurrency());
+	std::string designs, err;
 
 	opts.add_options()
-		("trace", po::value(&trace)->required(), "trace to replay (.ztr or .ztb)")
-		("out", po::value(&out)->required(), "results, one CSV row per point")
-		("json", po::value(&jsonl), "also each point's full stats, one JSON per line")
+		("trace", po::value(&s->trace)->required(), "trace to replay (.ztr or .ztb)")
+		("out", po::value(&s->out)->required(), "results, one CSV row per point")
+		("json", po::value(&s->jsonl), "also each point's full stats, one JSON per line")
 		("designs", po::value(&designs), "the designs axis, comma-separated (default: all)")
-		("jobs", po::value(&jobs)->default_value(jobs), "points run at once");
+		("jobs", po::value(&s->jobs)->default_value(s->jobs), "points run at once")
+		("points", po::value(&s->points), "run only points FIRST-LAST (from 0)")
+		("backend", po::value(&s->backend)->default_value("local"), "local or slurm")
+		("slurm-dir", po::value(&s->slurm.dir), "slurm: the job directory")
+		("chunk", po::value(&s->slurm.chunk)->default_value(s->slurm.chunk),
+		 "slurm: points per array task")
+		("partition", po::value(&s->slurm.partition), "slurm: partition (default: the cluster's)")
+		("time-limit", po::value(&s->slurm.time_limit), "slurm: time limit per task (sbatch --time)")
+		("sbatch-arg", po::value(&s->slurm.sbatch_args), "slurm: one more sbatch option, as is");
 	config_args.add_to(opts, false);
 	pos.add("trace", 1);
 	if (auto rc = parse_options(kSpec, args, opts, pos, vm, io))
-		return *rc;
-	if (!jobs)
+		return rc;
+	if (!s->jobs)
 		return command_error(kSpec, io, "--jobs must be at least 1", kExitUsage);
+	if (vm.count("points") && !parse_points(s->points, &s->first, &s->last))
+		return command_error(kSpec, io, "--points '" + s->points + "' is not FIRST-LAST",
+				     kExitUsage);
+	if (s->backend != "local" && s->backend != "slurm")
+		return command_error(kSpec, io, "--backend '" + s->backend +
+							"' is not local or slurm", kExitUsage);
+	if (s->backend == "slurm" && (s->slurm.dir.empty() || !s->slurm.chunk))
+		return command_error(kSpec, io, "--backend slurm needs --slurm-dir and a --chunk of 1 or more",
+				     kExitUsage);
 
 	// Single values configure every point; lists are the axes.
 	std::vector<SweepAxis> axes;
@@ -252,10 +320,10 @@ int cmd_sweep(const Args &args, CommandIo &io)
 	else
 		axis_args.push_back("replay.design=bare,intercept-user,intercept-kvm,"
 				    "nested-pinned,identity-pinned");
-	for (const std::string &s : config_args.sets)
-		(s.find(',') == std::string::npos ? fixed.sets : axis_args).push_back(s);
+	for (const std::string &a : config_args.sets)
+		(a.find(',') == std::string::npos ? fixed.sets : axis_args).push_back(a);
 	if (auto rc = fixed.apply(kSpec, vm, io, &base))
-		return *rc;
+		return rc;
 	for (const std::string &a : axis_args) {
 		SweepAxis axis;
 		if (!parse_axis(a, &axis, &err))
@@ -266,26 +334,46 @@ int cmd_sweep(const Args &args, CommandIo &io)
 						     kExitUsage);
 		axes.push_back(axis);
 	}
-	Sweep sweep(base, axes);
+	s->sweep = std::make_unique<Sweep>(base, axes);
+	if (s->first >= s->sweep->points())
+		return command_error(kSpec, io, "--points " + s->points + ": the sweep has " +
+							std::to_string(s->sweep->points()) + " points",
+				     kExitUsage);
+	if (!open_trace(s->trace, &err))
+		return command_error(kSpec, io, err, kExitUsage);
 
-	if (!open_trace(trace, &err))
-		return command_error(kSpec, io, err, kExitUsage);
+	// The same options again, as given, less those a task must not get.
+	auto parsed = po::command_line_parser(args).options(opts).positional(pos).run();
+	for (const auto &o : parsed.options)
+		if (std::find(std::begin(kNotForTasks), std::end(kNotForTasks), o.string_key) ==
+		    std::end(kNotForTasks))
+			s->task_args.insert(s->task_args.end(), o.original_tokens.begin(),
+					    o.original_tokens.end());
+	return std::nullopt;
+}
+
+int run_local(SweepSetup &s, CommandIo &io)
+{
+	const Sweep &sweep = *s.sweep;
+	std::string err;
 	std::vector<std::string> rows, json;
-	if (!sweep.resume(out, &rows, &err))
+
+	if (!sweep.resume(s.out, &rows, &err))
 		return command_error(kSpec, io, err, kExitUsage);
-	if (!jsonl.empty() && !resume_json(jsonl, sweep.points(), &json, &err))
+	if (!s.jsonl.empty() && !resume_json(s.jsonl, sweep.points(), &json, &err))
 		return command_error(kSpec, io, err, kExitUsage);
 	json.resize(sweep.points());
 
 	std::vector<size_t> todo;
-	for (size_t i = 0; i < sweep.points(); i++)
-		if (rows[i].empty() || (!jsonl.empty() && json[i].empty()))
+	size_t wanted = 0;
+	for (size_t i = s.first; i < sweep.points() && i <= s.last; i++, wanted++)
+		if (rows[i].empty() || (!s.jsonl.empty() && json[i].empty()))
 			todo.push_back(i);
-	size_t resumed = sweep.points() - todo.size();
+	size_t resumed = wanted - todo.size();
 
 	InterruptScope interrupt;
-	Progress progress(io.err, progress_wanted(io.err), "sweep", sweep.points(), "points");
-	Runner runner(sweep, trace, jobs);
+	Progress progress(io.err, progress_wanted(io.err), "sweep", wanted, "points");
+	Runner runner(sweep, s.trace, s.jobs);
 	std::map<size_t, nlohmann::ordered_json> done;
 	size_t next = 0, written = 0, failed_checks = 0;
 	auto t0 = std::chrono::steady_clock::now();
@@ -310,21 +398,183 @@ int cmd_sweep(const Args &args, CommandIo &io)
 			changed = true;
 		}
 		done.clear();
-		if (changed && !write_results(sweep, out, jsonl, rows, json, &err))
+		if (changed && !write_results(sweep, s.out, s.jsonl, rows, json, &err))
 			return command_error(kSpec, io, err);
 		progress.update(resumed + written, resumed + written);
 	}
 	double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-	io.out << "trace: " << trace << '\n'
-	       << "points: " << sweep.points() << '\n'
+	io.out << "trace: " << s.trace << '\n'
+	       << "points: " << wanted << '\n'
 	       << "resumed: " << resumed << '\n'
 	       << "run: " << written << '\n'
 	       << "not_ok: " << failed_checks << '\n'
-	       << "results: " << out << '\n'
+	       << "results: " << s.out << '\n'
 	       << "wall_s: " << std::fixed << std::setprecision(1) << wall << '\n';
 	if (interrupted())
 		return kExitInterrupted;
 	return kExitOk;
+}
+
+std::string absolute(const std::string &path)
+{
+	return path.empty() ? path : std::filesystem::absolute(path).lexically_normal().string();
+}
+
+std::string plan_path(const std::string &dir)
+{
+	return dir + "/sweep.json";
+}
+
+int submit_slurm(SweepSetup &s, CommandIo &io)
+{
+	std::string err, job;
+	std::error_code ec;
+	SlurmPlan plan;
+	char exe[4096];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+
+	if (n <= 0)
+		return command_error(kSpec, io, std::string("cannot find this program: ") + strerror(errno));
+	s.slurm.dir = absolute(s.slurm.dir);
+	std::filesystem::create_directories(s.slurm.dir, ec);
+	if (ec)
+		return command_error(kSpec, io, s.slurm.dir + ": " + ec.message());
+	plan.zpcisim = std::string(exe, n);
+	plan.cwd = std::filesystem::current_path().string();
+	plan.task_args = s.task_args;
+	plan.out = absolute(s.out);
+	plan.json = absolute(s.jsonl);
+	plan.points = s.sweep->points();
+	plan.chunk = s.slurm.chunk;
+	if (!slurm_write_script(s.slurm, plan, &err))
+		return command_error(kSpec, io, err);
+	std::string array = "0-" + std::to_string(plan.tasks() - 1);
+	if (!slurm_submit(s.slurm.dir, array, &job, &err))
+		return command_error(kSpec, io, err);
+	plan.jobs.push_back(job);
+	if (!write_file_atomic(plan_path(s.slurm.dir), plan.to_json().dump(2) + "\n", &err))
+		return command_error(kSpec, io, err);
+	io.out << "trace: " << s.trace << '\n'
+	       << "points: " << plan.points << '\n'
+	       << "tasks: " << plan.tasks() << " of up to " << plan.chunk << " points\n"
+	       << "job: " << job << '\n'
+	       << "collect: zpcisim sweep collect " << s.slurm.dir << '\n';
+	return kExitOk;
+}
+
+// The last line a task's Slurm log holds, to say why it has no results.
+std::string last_log_line(const std::string &dir, size_t k)
+{
+	std::ifstream in(slurm_task_file(dir, k, ".log"));
+	std::string line, last = "no log";
+	while (std::getline(in, line))
+		if (!line.empty())
+			last = line;
+	return last;
+}
+
+int cmd_sweep_collect(const Args &args, CommandIo &io)
+{
+	po::options_description opts("options");
+	po::positional_options_description pos;
+	po::variables_map vm;
+	std::string dir, err;
+	bool resume = false;
+
+	opts.add_options()
+		("dir", po::value(&dir)->required(), "the job directory (--slurm-dir)")
+		("resume", po::bool_switch(&resume), "submit the missing tasks again");
+	pos.add("dir", 1);
+	if (auto rc = parse_options(kCollectSpec, args, opts, pos, vm, io))
+		return *rc;
+	dir = absolute(dir);
+	SlurmPlan plan;
+	std::ifstream in(plan_path(dir));
+	auto j = nlohmann::ordered_json::parse(in, nullptr, false);
+	if (!in || j.is_discarded() || !SlurmPlan::from_json(j, &plan))
+		return command_error(kCollectSpec, io, plan_path(dir) + ": not a sweep submitted to Slurm",
+				     kExitUsage);
+
+	// The sweep again, from the same arguments, where they were given.
+	SweepSetup s;
+	std::error_code ec;
+	std::filesystem::path here = std::filesystem::current_path();
+	std::filesystem::current_path(plan.cwd, ec);
+	Args again = plan.task_args;
+	again.insert(again.end(), { "--out", plan.out });
+	std::ostringstream quiet_out, why;
+	CommandIo quiet{ quiet_out, why };
+	auto rc = ec ? std::optional<int>(kExitUsage) : setup_sweep(again, quiet, &s);
+	std::filesystem::current_path(here, ec);
+	if (rc || s.sweep->points() != plan.points)
+		return command_error(kCollectSpec, io, plan_path(dir) + ": the sweep cannot be set up again: " +
+							       why.str().substr(0, why.str().find('\n')),
+				     kExitUsage);
+
+	// Each task's points, from its own files.
+	const Sweep &sweep = *s.sweep;
+	std::vector<std::string> rows(plan.points), json(plan.points);
+	std::set<size_t> missing;
+	for (size_t k = 0; k < plan.tasks(); k++) {
+		std::vector<std::string> task_rows, task_json;
+		if (!sweep.resume(slurm_task_file(dir, k, ".csv"), &task_rows, &err) ||
+		    (!plan.json.empty() &&
+		     !resume_json(slurm_task_file(dir, k, ".jsonl"), plan.points, &task_json, &err)))
+			return command_error(kCollectSpec, io, err);
+		task_json.resize(plan.points);
+		for (size_t i = k * plan.chunk; i < std::min(plan.points, (k + 1) * plan.chunk); i++) {
+			if (task_rows[i].empty() || (!plan.json.empty() && task_json[i].empty()))
+				missing.insert(k);
+			rows[i] = task_rows[i];
+			json[i] = task_json[i];
+		}
+	}
+	if (missing.empty()) {
+		if (!write_results(sweep, plan.out, plan.json, rows, json, &err))
+			return command_error(kCollectSpec, io, err);
+		io.out << "points: " << plan.points << '\n'
+		       << "tasks: " << plan.tasks() << '\n'
+		       << "results: " << plan.out << '\n';
+		return kExitOk;
+	}
+
+	std::set<size_t> running = slurm_unfinished(plan.jobs);
+	std::string again_list;
+	for (size_t k : missing) {
+		bool busy = running.count(k);
+		io.err << "zpcisim sweep collect: task " << k << ": "
+		       << (busy ? "still pending or running" : "no results: " + last_log_line(dir, k))
+		       << '\n';
+		if (!busy)
+			again_list += (again_list.empty() ? "" : ",") + std::to_string(k);
+	}
+	if (!resume || again_list.empty()) {
+		io.err << "zpcisim sweep collect: " << missing.size() << " of " << plan.tasks()
+		       << " tasks incomplete" << (again_list.empty() ? "" : "; --resume submits them again")
+		       << '\n';
+		return kExitFailure;
+	}
+	std::string job;
+	if (!slurm_submit(dir, again_list, &job, &err))
+		return command_error(kCollectSpec, io, err);
+	plan.jobs.push_back(job);
+	if (!write_file_atomic(plan_path(dir), plan.to_json().dump(2) + "\n", &err))
+		return command_error(kCollectSpec, io, err);
+	io.err << "zpcisim sweep collect: tasks " << again_list << " submitted again as job " << job
+	       << "; collect once it has run\n";
+	return kExitFailure;
+}
+
+}  // namespace
+
+int cmd_sweep(const Args &args, CommandIo &io)
+{
+	if (!args.empty() && args[0] == "collect")
+		return cmd_sweep_collect(Args(args.begin() + 1, args.end()), io);
+	SweepSetup s;
+	if (auto rc = setup_sweep(args, io, &s))
+		return *rc;
+	return s.backend == "slurm" ? submit_slurm(s, io) : run_local(s, io);
 }
 
 }  // namespace zpcisim

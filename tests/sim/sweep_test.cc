@@ -3,6 +3,8 @@
 // resumption of an interrupted results file, and determinism.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cstdlib>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -142,6 +144,76 @@ TEST(Sweep, PointsThatCannotStartAreRowsWithTheReason)
 		  0u)
 		<< rows[3];
 	EXPECT_EQ(rows[4].rfind("3,nested-pinned,8589934592,ok,", 0), 0u) << rows[4];
+}
+
+// --points runs a slice of the grid (a Slurm task's chunk): exactly the
+// rows the whole sweep has for it.
+TEST(Sweep, PointsRunOnlyTheirSliceWithTheWholeSweepsRows)
+{
+	TempDir whole, part;
+	ASSERT_EQ(sweep(whole).rc, 0);
+	CliRun r = sweep(part, { "--points", "2-3" });
+	ASSERT_EQ(r.rc, 0) << r.err;
+	EXPECT_NE(r.out.find("points: 2\nresumed: 0\nrun: 2\n"), std::string::npos) << r.out;
+	std::vector<std::string> all = lines(slurp(whole.file("r.csv"))),
+				 some = lines(slurp(part.file("r.csv")));
+	ASSERT_EQ(some.size(), 3u);
+	EXPECT_EQ(some[0], all[0]);
+	EXPECT_EQ(some[1], all[3]);
+	EXPECT_EQ(some[2], all[4]);
+	std::vector<std::string> all_json = lines(slurp(whole.file("r.jsonl"))),
+				 some_json = lines(slurp(part.file("r.jsonl")));
+	ASSERT_EQ(some_json.size(), 2u);
+	EXPECT_EQ(some_json[0], all_json[2]);
+	EXPECT_EQ(some_json[1], all_json[3]);
+}
+
+// The Slurm backend's command line: one line, exit 2, before anything is
+// submitted; collect refuses a directory that holds no submitted sweep.
+TEST(Sweep, SlurmArgumentsAndCollectAreCheckedFirst)
+{
+	TempDir d;
+	struct {
+		std::vector<std::string> extra;
+		const char *says;
+	} cases[] = {
+		{ { "--points", "3" }, "--points '3' is not FIRST-LAST" },
+		{ { "--points", "4-2" }, "--points '4-2' is not FIRST-LAST" },
+		{ { "--points", "6-9" }, "--points 6-9: the sweep has 6 points" },
+		{ { "--backend", "cloud" }, "--backend 'cloud' is not local or slurm" },
+		{ { "--backend", "slurm" }, "--backend slurm needs --slurm-dir" },
+		{ { "--backend", "slurm", "--slurm-dir", d.file("j"), "--chunk", "0" },
+		  "--backend slurm needs --slurm-dir and a --chunk of 1 or more" },
+	};
+	for (const auto &c : cases) {
+		CliRun r = sweep(d, c.extra);
+		EXPECT_EQ(r.rc, 2) << c.says;
+		EXPECT_NE(r.err.find(c.says), std::string::npos) << r.err;
+		EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+	}
+	CliRun r = run({ "sweep", "collect", d.file("nothing") });
+	EXPECT_EQ(r.rc, 2);
+	EXPECT_NE(r.err.find(d.file("nothing/sweep.json") + ": not a sweep submitted to Slurm"),
+		  std::string::npos)
+		<< r.err;
+}
+
+// Without sbatch (no Slurm here), submission fails in one line naming it,
+// after writing the job script a user can submit by hand.
+TEST(Sweep, SlurmSubmissionWithoutSbatchSaysSo)
+{
+	TempDir d;
+	std::string path = getenv("PATH") ? getenv("PATH") : "";
+	setenv("PATH", d.file("no-programs-here").c_str(), 1);
+	CliRun r = sweep(d, { "--backend", "slurm", "--slurm-dir", d.file("job"), "--chunk", "4" });
+	setenv("PATH", path.c_str(), 1);
+	EXPECT_EQ(r.rc, 1);
+	EXPECT_NE(r.err.find("zpcisim sweep: sbatch: "), std::string::npos) << r.err;
+	std::string script = slurp(d.file("job/sweep.sh"));
+	EXPECT_NE(script.find("#SBATCH --array=0-1\n"), std::string::npos) << script;
+	EXPECT_NE(script.find(" --points \"$first-$last\" --jobs 1\n"), std::string::npos) << script;
+	EXPECT_EQ(script.find("--backend"), std::string::npos) << script;
+	EXPECT_EQ(script.find(d.file("r.csv")), std::string::npos) << script;
 }
 
 }  // namespace
