@@ -58,8 +58,14 @@ constexpr double kU64Max = 18446744073709551615.0;
 const Param kParams[] = {
 	CHOICE("replay.design", "bare, intercept-user, intercept-kvm, nested-pinned, identity-pinned",
 	       "the design under test", parse_design, design_name, design),
+	CHOICE("replay.guest", "linux-6.1, linux-6.7",
+	       "the guest kernel's DMA layer: linux-6.1 is s390's own (<= 6.6, the bitmap "
+	       "allocator), linux-6.7 the generic DMA-IOMMU layer (top-down allocator with "
+	       "caches, one IOVA range per scatter-gather list)",
+	       parse_guest, guest_name, guest),
 	CHOICE("replay.policy", "lazy, strict, flush-queue",
-	       "the guest's flush policy: lazy is Linux <= 6.6's default, flush-queue 6.7+'s",
+	       "the guest's flush policy: lazy is Linux <= 6.6's default, flush-queue 6.7+'s "
+	       "(linux-6.7 has no lazy mode without its queues)",
 	       parse_policy, policy_name, policy),
 	CHOICE("replay.mode", "functional, fast, cycle",
 	       "functional: exact, untimed; fast: the models, fixed latencies; cycle: the "
@@ -390,6 +396,10 @@ bool Config::check(std::string *err) const
 			       std::to_string(caches[i]->assoc) + ")";
 			return false;
 		}
+	if (opts.guest == ZPCI_GUEST_LINUX_6_7 && opts.policy == ZPCI_FLUSH_LAZY) {
+		*err = "replay.guest linux-6.7 has no lazy policy: its lazy mode is flush-queue";
+		return false;
+	}
 	return true;
 }
 

@@ -15,6 +15,7 @@ namespace zpcisim {
 namespace {
 
 const char *const kPolicyNames[] = { "lazy", "strict", "flush-queue" };
+const char *const kGuestNames[] = { "linux-6.1", "linux-6.7" };
 const char *const kModeNames[] = { "functional", "fast", "cycle" };
 
 
@@ -56,6 +57,16 @@ bool parse_policy(const std::string &name, zpci_flush_policy *policy)
 const char *policy_name(zpci_flush_policy policy)
 {
 	return kPolicyNames[policy];
+}
+
+bool parse_guest(const std::string &name, zpci_guest_gen *gen)
+{
+	return parse_name(kGuestNames, name, gen);
+}
+
+const char *guest_name(zpci_guest_gen gen)
+{
+	return kGuestNames[gen];
 }
 
 bool parse_mode(const std::string &name, ReplayMode *mode)
@@ -334,6 +345,7 @@ bool Replay::attach(Function &f, std::string *err)
 	zpci_dma_cfg cfg = zpci_dma_default_cfg(header_.fn[f.index].fid, opts_.policy,
 						header_.guest_mem);
 	cfg.cpus = header_.cpus;
+	cfg.gen = opts_.guest;
 	cfg.identity = opts_.design == Design::IdentityPinned;
 	int rc = zpci_dma_attach(&f.dev, f.mf->guest_hw, zpci_machine_guest_mem(machine_.get()),
 				 &machine_->guest_pool,

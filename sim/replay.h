@@ -51,6 +51,7 @@ struct FaultInjection {
 
 struct ReplayOptions {
 	Design design = Design::Bare;
+	zpci_guest_gen guest = ZPCI_GUEST_LINUX_6_1;
 	zpci_flush_policy policy = ZPCI_FLUSH_LAZY;
 	ReplayMode mode = ReplayMode::Functional;
 	// Intercepting designs: shadow mappings at once (VFIO's dma_entry_limit).
@@ -86,6 +87,9 @@ struct ModelReport {
 // "lazy" -> ZPCI_FLUSH_LAZY; false for an unknown name.
 bool parse_policy(const std::string &name, zpci_flush_policy *policy);
 const char *policy_name(zpci_flush_policy policy);
+// "linux-6.1" -> ZPCI_GUEST_LINUX_6_1.
+bool parse_guest(const std::string &name, zpci_guest_gen *gen);
+const char *guest_name(zpci_guest_gen gen);
 
 // A check of replayed behaviour against what the trace recorded.
 struct CheckResult {

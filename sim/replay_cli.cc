@@ -222,6 +222,7 @@ void print_replay_summary(std::ostream &out, const ReplayRun &run, const Replay 
 	uint64_t translations = hits + misses;
 	out << "trace: " << run.trace << (run.binary ? " (binary)" : " (text)") << '\n'
 	    << "design: " << design_name(run.opts.design) << '\n'
+	    << "guest: " << guest_name(run.opts.guest) << '\n'
 	    << "policy: " << policy_name(run.opts.policy) << '\n'
 	    << "mode: " << mode_name(run.opts.mode) << '\n'
 	    << "functions: " << r.functions() << '\n';
@@ -315,6 +316,7 @@ namespace {
 // Each shorthand flag and the key it sets.
 const std::pair<const char *, const char *> kShorthands[] = {
 	{ "design", "replay.design" },
+	{ "guest", "replay.guest" },
 	{ "policy", "replay.policy" },
 	{ "mode", "replay.mode" },
 	{ "mapping-limit", "hypervisor.mapping_limit" },

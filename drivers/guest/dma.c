@@ -33,16 +33,38 @@ static bool dir_readonly(enum dma_data_direction dir)
 	return dir == DMA_TO_DEVICE || dir == DMA_NONE;
 }
 
+static bool gen_6_7(const struct zpci_dma_dev *dev)
+{
+	return dev->cfg.gen == ZPCI_GUEST_LINUX_6_7;
+}
+
 static int iova_global_flush(void *priv)
 {
 	return zpci_refresh_global(priv);
 }
 
+/* The generation's allocator: @npages of IOVA space, or -ENOSPC. */
+static int iova_alloc(struct zpci_dma_dev *dev, u64 npages, dma_addr_t *iova)
+{
+	if (gen_6_7(dev))
+		return zpci_iova_domain_alloc(&dev->domain, npages, dev->cpu % dev->cfg.cpus,
+					      dev->now_ns, iova);
+	return zpci_iova_bitmap_alloc(&dev->iova, npages, iova);
+}
+
+/* Reusable now: its translations are flushed, or were never established. */
+static void iova_free(struct zpci_dma_dev *dev, dma_addr_t iova, u64 npages)
+{
+	if (gen_6_7(dev))
+		zpci_iova_domain_free(&dev->domain, iova, npages, dev->cpu % dev->cfg.cpus,
+				      dev->now_ns);
+	else
+		zpci_iova_bitmap_free(&dev->iova, iova, npages);
+}
+
 static void fq_release(void *priv, dma_addr_t iova, u64 npages)
 {
-	struct zpci_dma_dev *dev = priv;
-
-	zpci_iova_bitmap_free(&dev->iova, iova, npages);
+	iova_free(priv, iova, npages);
 }
 
 static const struct zpci_fq_ops dma_fq_ops = {
@@ -73,6 +95,13 @@ static int size_aperture(struct zpci_dma_dev *dev, const struct zpci_clp_fn *fn)
 
 static int init_iova(struct zpci_dma_dev *dev)
 {
+	/* dma-iommu's domain spans the table's reach; the aperture is what is not reserved. */
+	struct zpci_iova_domain_cfg dcfg = {
+		.start_dma = dev->start_dma,
+		.end_dma = dev->end_dma,
+		.top = ZPCI_TABLE_SIZE_RT - 1,
+		.nr_cpus = dev->cfg.cpus,
+	};
 	struct zpci_iova_bitmap_cfg icfg = {
 		.start = dev->start_dma,
 		.pages = (dev->end_dma - dev->start_dma + 1) >> ZPCI_PAGE_SHIFT,
@@ -82,7 +111,17 @@ static int init_iova(struct zpci_dma_dev *dev)
 		.flush_priv = dev,
 	};
 
+	if (gen_6_7(dev))
+		return zpci_iova_domain_init(&dev->domain, &dcfg);
 	return zpci_iova_bitmap_init(&dev->iova, &icfg);
+}
+
+static void destroy_iova(struct zpci_dma_dev *dev)
+{
+	if (gen_6_7(dev))
+		zpci_iova_domain_destroy(&dev->domain);
+	else
+		zpci_iova_bitmap_destroy(&dev->iova);
 }
 
 static int init_fq(struct zpci_dma_dev *dev)
@@ -121,6 +160,11 @@ int zpci_dma_attach(struct zpci_dma_dev *dev, struct zpci_hw hw, struct zpci_mem
 	dev->hw = hw;
 	dev->mem = mem;
 	dev->cfg = *cfg;
+	/* 6.7's lazy mode is its flush queue: there is no lazy mode without one. */
+	if (cfg->gen == ZPCI_GUEST_LINUX_6_7 && cfg->policy == ZPCI_FLUSH_LAZY)
+		return -EINVAL;
+	if (!dev->cfg.cpus)
+		dev->cfg.cpus = 1;
 	rc = hw.ops->clp_query_fn(hw.priv, cfg->fid, &fn);
 	if (!rc)
 		rc = hw.ops->clp_query_group(hw.priv, fn.pfgid, &grp);
@@ -152,7 +196,7 @@ out_fq:
 	if (cfg->policy == ZPCI_FLUSH_QUEUE)
 		zpci_fq_destroy(&dev->fq);
 out_iova:
-	zpci_iova_bitmap_destroy(&dev->iova);
+	destroy_iova(dev);
 out_table:
 	zpci_dma_table_destroy(&dev->table);
 out_disable:
@@ -174,15 +218,19 @@ void zpci_dma_detach(struct zpci_dma_dev *dev)
 	}
 	dev->hw.ops->mpcifc(dev->hw.priv, dev->fh, ZPCI_MOD_FC_DEREG_IOAT, &none);
 	zpci_dma_table_destroy(&dev->table);
-	zpci_iova_bitmap_destroy(&dev->iova);
+	destroy_iova(dev);
 	dev->hw.ops->clp_set_fn(dev->hw.priv, dev->fh, false, &dev->fh);
 }
 
 void zpci_dma_set_time(struct zpci_dma_dev *dev, u64 now_ns)
 {
 	dev->now_ns = now_ns;
+	if (dev->cfg.identity)
+		return;
 	if (dev->cfg.policy == ZPCI_FLUSH_QUEUE)
 		zpci_fq_advance(&dev->fq, now_ns);
+	if (gen_6_7(dev))
+		zpci_iova_domain_advance(&dev->domain, now_ns);
 }
 
 void zpci_dma_set_cpu(struct zpci_dma_dev *dev, u32 cpu)
@@ -196,17 +244,7 @@ static void iova_release(struct zpci_dma_dev *dev, dma_addr_t iova, u64 npages)
 	if (dev->cfg.policy == ZPCI_FLUSH_QUEUE)
 		zpci_fq_queue(&dev->fq, dev->cpu, iova, npages, dev->now_ns);
 	else
-		zpci_iova_bitmap_free(&dev->iova, iova, npages);
-}
-
-/*
- * A range the map path gave up on: its entries were never established, so
- * its IOVA goes straight back to the allocator (in lazy mode to the lazy
- * bitmap, as Linux does).
- */
-static void iova_abandon(struct zpci_dma_dev *dev, dma_addr_t iova, u64 npages)
-{
-	zpci_iova_bitmap_free(&dev->iova, iova, npages);
+		iova_free(dev, iova, npages);
 }
 
 int zpci_dma_map_page(struct zpci_dma_dev *dev, phys_addr_t pa, u64 size,
@@ -227,7 +265,7 @@ int zpci_dma_map_page(struct zpci_dma_dev *dev, phys_addr_t pa, u64 size,
 		*handle = pa;
 		return 0;
 	}
-	rc = zpci_iova_bitmap_alloc(&dev->iova, npages, &iova);
+	rc = iova_alloc(dev, npages, &iova);
 	if (rc)
 		goto out_err;
 	rc = zpci_dma_table_map(&dev->table, iova, pa & ZPCI_PAGE_MASK, npages, dir_readonly(dir));
@@ -243,7 +281,7 @@ int zpci_dma_map_page(struct zpci_dma_dev *dev, phys_addr_t pa, u64 size,
 out_unmap:
 	zpci_dma_table_unmap(&dev->table, iova, npages);
 out_free:
-	iova_abandon(dev, iova, npages);
+	iova_free(dev, iova, npages);
 out_err:
 	dev->stats.map_errors++;
 	return rc;
@@ -284,7 +322,7 @@ static int map_sg_segment(struct zpci_dma_dev *dev, struct zpci_sg *sg, int firs
 	dma_addr_t base;
 	int i, rc;
 
-	rc = zpci_iova_bitmap_alloc(&dev->iova, npages, &base);
+	rc = iova_alloc(dev, npages, &base);
 	if (rc)
 		goto out_err;
 	for (i = first; i <= last; i++) {
@@ -307,16 +345,92 @@ static int map_sg_segment(struct zpci_dma_dev *dev, struct zpci_sg *sg, int firs
 out_unmap:
 	if (done)
 		zpci_dma_table_unmap(&dev->table, base, done);
-	iova_abandon(dev, base, npages);
+	iova_free(dev, base, npages);
 out_err:
 	dev->stats.map_errors++;
 	return rc;
 }
 
 /*
- * Elements merge into one DMA segment while each new one starts on a page
- * boundary, the segment so far ends on one, and it stays within
- * max_seg_size.  The i-th segment is described in the i-th element.
+ * Linux 6.7+ (DMA-IOMMU): one IOVA range for the whole list.  Each element
+ * takes whole pages from its own page offset; an element that would cross
+ * a segment boundary starts at it instead, the gap going to the element
+ * before (which then maps the pages that follow its buffer).  One sync-map
+ * RPCIT covers everything mapped.  Then the DMA segments: an element joins
+ * the one before when that one filled its pages exactly, it starts on a
+ * page, is not at a segment boundary, and the segment stays within
+ * max_seg_size.
+ */
+static int map_sg_one_range(struct zpci_dma_dev *dev, struct zpci_sg *sg, int nents,
+			    enum dma_data_direction dir)
+{
+	u64 boundary_mask = dev->cfg.seg_boundary ? dev->cfg.seg_boundary - 1 : ~0ULL;
+	u64 len = 0, mapped = 0, cur_len = 0;
+	dma_addr_t base, at;
+	int i, count = 0, rc;
+
+	/* Where each element goes in the range (dma_address) and its pages' bytes (dma_length). */
+	for (i = 0; i < nents; i++) {
+		u64 off = sg[i].pa & ~ZPCI_PAGE_MASK;
+		u64 pages = (off + sg[i].length + ZPCI_PAGE_SIZE - 1) & ZPCI_PAGE_MASK;
+		u64 pad = (boundary_mask - len + 1) & boundary_mask;
+
+		if (i && pad && pad < pages - 1) {
+			sg[i - 1].dma_length += pad;
+			len += pad;
+		}
+		sg[i].dma_address = len;
+		sg[i].dma_length = pages;
+		len += pages;
+	}
+	rc = iova_alloc(dev, len >> ZPCI_PAGE_SHIFT, &base);
+	if (rc)
+		goto out_err;
+	for (i = 0; i < nents; i++) {
+		rc = zpci_dma_table_map(&dev->table, base + sg[i].dma_address, sg[i].pa & ZPCI_PAGE_MASK,
+					sg[i].dma_length >> ZPCI_PAGE_SHIFT, dir_readonly(dir));
+		if (rc)
+			goto out_unmap;
+		mapped += sg[i].dma_length;
+	}
+	rc = zpci_sync_map(dev, base, mapped);
+	if (rc)
+		goto out_unmap;
+	dev->stats.mapped_pages += mapped >> ZPCI_PAGE_SHIFT;
+	for (i = 0, at = base; i < nents; i++) {
+		u64 off = sg[i].pa & ~ZPCI_PAGE_MASK, room = sg[i].dma_length;
+
+		sg[i].dma_length = 0;
+		if (cur_len && !off && (at & boundary_mask) &&
+		    dev->cfg.max_seg_size - cur_len >= sg[i].length) {
+			cur_len += sg[i].length;
+		} else {
+			cur_len = sg[i].length;
+			sg[count++].dma_address = at + off;
+		}
+		sg[count - 1].dma_length = cur_len;
+		at += room;
+		if (off + sg[i].length < room)
+			cur_len = 0;	/* it did not fill its pages: nothing joins it */
+	}
+	return count;
+
+out_unmap:
+	if (mapped)
+		zpci_dma_table_unmap(&dev->table, base, mapped >> ZPCI_PAGE_SHIFT);
+	iova_free(dev, base, len >> ZPCI_PAGE_SHIFT);
+out_err:
+	for (i = 0; i < nents; i++)
+		sg[i].dma_length = 0;
+	dev->stats.map_errors++;
+	return rc;
+}
+
+/*
+ * Linux <= 6.6: elements merge into one DMA segment while each new one
+ * starts on a page boundary, the segment so far ends on one, and it stays
+ * within max_seg_size; each segment gets its own IOVA range.  The i-th
+ * segment is described in the i-th element.
  */
 int zpci_dma_map_sg(struct zpci_dma_dev *dev, struct zpci_sg *sg, int nents,
 		    enum dma_data_direction dir)
@@ -328,6 +442,8 @@ int zpci_dma_map_sg(struct zpci_dma_dev *dev, struct zpci_sg *sg, int nents,
 		return -EINVAL;
 	for (i = 0; i < nents; i++)
 		sg[i].dma_length = 0;
+	if (gen_6_7(dev) && !dev->cfg.identity)
+		return map_sg_one_range(dev, sg, nents, dir);
 	if (dev->cfg.identity) {
 		/* Every element is its own segment at its guest-physical address. */
 		for (i = 0; i < nents; i++) {
@@ -374,6 +490,21 @@ int zpci_dma_unmap_sg(struct zpci_dma_dev *dev, struct zpci_sg *sg, int nents,
 		      enum dma_data_direction dir)
 {
 	int i, rc, first_err = 0;
+
+	if (gen_6_7(dev) && !dev->cfg.identity) {
+		/* The one range, from the first segment to the end of the last. */
+		int last = -1;
+		for (i = 0; i < nents; i++)
+			last = sg[i].dma_length ? i : last;
+		if (last < 0)
+			return 0;
+		rc = zpci_dma_unmap_page(dev, sg[0].dma_address,
+					 sg[last].dma_address + sg[last].dma_length - sg[0].dma_address,
+					 dir);
+		for (i = 0; i <= last; i++)
+			sg[i].dma_address = sg[i].dma_length = 0;
+		return rc;
+	}
 
 	for (i = 0; i < nents; i++) {
 		if (!sg[i].dma_length)

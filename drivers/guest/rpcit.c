@@ -49,7 +49,9 @@ int zpci_sync_map(struct zpci_dma_dev *dev, dma_addr_t iova, u64 len)
 		return 0;
 	dev->stats.sync_map_rpcits++;
 	rc = zpci_refresh_trans(dev, iova, len);
-	if (rc == -ENOMEM && dev->cfg.policy != ZPCI_FLUSH_STRICT)
+	/* Linux <= 6.6 in strict mode gave up; 6.7+ flushes globally in every mode. */
+	if (rc == -ENOMEM &&
+	    (dev->cfg.policy != ZPCI_FLUSH_STRICT || dev->cfg.gen == ZPCI_GUEST_LINUX_6_7))
 		rc = recover_insufficient(dev);
 	return rc;
 }

@@ -31,7 +31,8 @@ std::ostream &operator<<(std::ostream &os, const Rpcit &r)
 
 class GuestDma : public ::testing::Test {
 protected:
-	void attach(zpci_flush_policy policy, uint64_t aperture_pages, bool refresh = false)
+	void attach(zpci_flush_policy policy, uint64_t aperture_pages, bool refresh = false,
+		    zpci_guest_gen gen = ZPCI_GUEST_LINUX_6_1, uint64_t seg_boundary = 0)
 	{
 		BareMachineCfg mc;
 		mc.refresh = refresh;
@@ -39,8 +40,20 @@ protected:
 		zpci_dma_cfg cfg = zpci_dma_default_cfg(BareMachine::kFid, policy, 1ULL << 30);
 		cfg.aperture_cap = aperture_pages * kPage;
 		cfg.fq = { 1, 2, ZPCI_FQ_PERCPU_TIMEOUT_NS };
+		cfg.gen = gen;
+		if (seg_boundary)
+			cfg.seg_boundary = seg_boundary;
 		ASSERT_EQ(m_->attach(&dev_, cfg), 0);
 		attached_ = true;
+	}
+
+	// Where the device's access to @iova lands.
+	uint64_t reaches(uint64_t iova)
+	{
+		zpci_func_xlate t;
+		zpci_func_translate(&m_->func(), iova, ZPCI_DMA_READ, &t);
+		EXPECT_EQ(t.x.fault, ZPCI_FAULT_NONE) << std::hex << iova;
+		return t.x.addr;
 	}
 
 	~GuestDma() override
@@ -420,6 +433,116 @@ TEST_F(GuestDma, CoherentMemoryIsMappedBothWaysAndCounted)
 	EXPECT_EQ(dev_.stats.allocated_pages, 0u);
 }
 
+// Linux 6.7+ (DMA-IOMMU), on a 64-page aperture, pages 0..63.  Top-down:
+// the first map takes the last page; 3 pages are allocated as 4, aligned to
+// 4, below it, leaving 60..62 as a hole.  With the refresh bit each map's
+// RPCIT covers its own pages, not the rounded allocation; a strict unmap
+// frees at once and the same size gets the same range back (LIFO cache).
+TEST_F(GuestDma, Linux67MapsTopDownRoundedAndAligned)
+{
+	attach(ZPCI_FLUSH_STRICT, 64, true, ZPCI_GUEST_LINUX_6_7);
+	EXPECT_EQ(map(0x200000, kPage), page(63));
+	uint64_t b = map(0x300000, 3 * kPage);
+	EXPECT_EQ(b, page(56));
+	unmap(b, 3 * kPage);
+	EXPECT_EQ(map(0x400000, 3 * kPage), page(56));
+	EXPECT_EQ(rpcits(), (std::vector<Rpcit>{ { page(63), kPage }, { page(56), 3 * kPage },
+						 { page(56), 3 * kPage }, { page(56), 3 * kPage } }));
+	EXPECT_EQ(reaches(page(58) + 8), 0x402008u);
+}
+
+// 6.7 has no lazy mode without its flush queues.
+TEST_F(GuestDma, Linux67RefusesLazy)
+{
+	BareMachine m{ BareMachineCfg{} };
+	zpci_dma_cfg cfg = zpci_dma_default_cfg(BareMachine::kFid, ZPCI_FLUSH_LAZY, 1ULL << 30);
+	cfg.gen = ZPCI_GUEST_LINUX_6_7;
+	zpci_dma_dev dev{};
+	EXPECT_EQ(m.attach(&dev, cfg), -EINVAL);
+	EXPECT_FALSE(m.func().enabled);
+}
+
+// The exhaustion a shadowing hypervisor invites: with the refresh bit the
+// guest uses one 32768-entry queue flushed after 1 s, so on a small
+// aperture a burst of large maps runs out while the freed ranges wait.
+// 16-page maps go top-down (48, 32, 16, 0); the fifth fails although
+// everything was unmapped, without flushing the queue; once the second has
+// passed, the timeout flush frees them in queue order and the next map
+// gets the last one freed (LIFO).
+TEST_F(GuestDma, Linux67FlushQueueExhaustsASmallApertureUntilItsTimeout)
+{
+	BareMachineCfg mc;
+	mc.refresh = true;
+	m_ = std::make_unique<BareMachine>(mc);
+	zpci_dma_cfg cfg = zpci_dma_default_cfg(BareMachine::kFid, ZPCI_FLUSH_QUEUE, 1ULL << 30);
+	cfg.gen = ZPCI_GUEST_LINUX_6_7;
+	cfg.aperture_cap = 64 * kPage;
+	ASSERT_EQ(m_->attach(&dev_, cfg), 0);
+	attached_ = true;
+	for (uint64_t i = 0; i < 4; i++) {
+		zpci_dma_set_time(&dev_, i * 1000000);
+		uint64_t h = map(0x1000000 + i * 0x100000, 16 * kPage);
+		EXPECT_EQ(h, page(48 - 16 * i));
+		unmap(h, 16 * kPage);
+	}
+	dma_addr_t h;
+	zpci_dma_set_time(&dev_, 999999999);
+	EXPECT_EQ(zpci_dma_map_page(&dev_, 0x2000000, 16 * kPage, DMA_TO_DEVICE, &h), -ENOSPC);
+	EXPECT_EQ(dev_.stats.global_rpcits, 0u);
+	zpci_dma_set_time(&dev_, 1000000000);	// 1 s after the first unmap
+	EXPECT_EQ(dev_.stats.global_rpcits, 1u);
+	EXPECT_EQ(map(0x2000000, 16 * kPage), page(0));
+}
+
+// One IOVA range for the whole list, each element from its own page offset,
+// one RPCIT for all of it; elements that fill their pages join one segment,
+// one that does not ends its segment.  The unmap is the one range again.
+TEST_F(GuestDma, Linux67MapSgTakesOneRangeForTheList)
+{
+	attach(ZPCI_FLUSH_STRICT, 64, true, ZPCI_GUEST_LINUX_6_7);
+	std::vector<zpci_sg> sg = {
+		{ 0x210800, 0x800, 0, 0 }, { 0x220000, 0x1000, 0, 0 }, { 0x230000, 0x2000, 0, 0 },
+		{ 0x240000, 100, 0, 0 }, { 0x250000, 0x1000, 0, 0 },
+	};
+	// 1 + 1 + 2 + 1 + 1 pages: 6, allocated as 8 (aligned 8): pages 56..63.
+	ASSERT_EQ(zpci_dma_map_sg(&dev_, sg.data(), 5, DMA_FROM_DEVICE), 2);
+	EXPECT_EQ(sg[0].dma_address, page(56) + 0x800);
+	EXPECT_EQ(sg[0].dma_length, 0x800u + 0x1000 + 0x2000 + 100);
+	EXPECT_EQ(sg[1].dma_address, page(61));
+	EXPECT_EQ(sg[1].dma_length, 0x1000u);
+	EXPECT_EQ(sg[2].dma_length, 0u);
+	EXPECT_EQ(rpcits(), (std::vector<Rpcit>{ { page(56), 6 * kPage } }));
+	EXPECT_EQ(reaches(page(56) + 0x900), 0x210900u);
+	EXPECT_EQ(reaches(page(57) + 5), 0x220005u);
+	EXPECT_EQ(reaches(page(59)), 0x231000u);
+	EXPECT_EQ(reaches(page(60) + 99), 0x240063u);
+	EXPECT_EQ(reaches(page(61)), 0x250000u);
+
+	ASSERT_EQ(zpci_dma_unmap_sg(&dev_, sg.data(), 5, DMA_FROM_DEVICE), 0);
+	EXPECT_EQ(rpcits().back(), (Rpcit{ page(56), 6 * kPage }));
+	EXPECT_EQ(dev_.stats.unmapped_pages, 6u);
+	EXPECT_EQ(dev_.stats.mapped_pages, 6u);
+}
+
+// An element that would cross a segment boundary starts at it: the gap goes
+// to the element before, which then maps the guest pages after its buffer.
+TEST_F(GuestDma, Linux67MapSgPadsToTheSegmentBoundary)
+{
+	attach(ZPCI_FLUSH_STRICT, 64, true, ZPCI_GUEST_LINUX_6_7, 4 * kPage);
+	std::vector<zpci_sg> sg = { { 0x300000, 0x1000, 0, 0 }, { 0x400000, 0x4000, 0, 0 } };
+	// 1 page, 3 of padding, then 4: 8 pages at 56..63.
+	ASSERT_EQ(zpci_dma_map_sg(&dev_, sg.data(), 2, DMA_TO_DEVICE), 2);
+	EXPECT_EQ(sg[0].dma_address, page(56));
+	EXPECT_EQ(sg[0].dma_length, 0x1000u);
+	EXPECT_EQ(sg[1].dma_address, page(60));
+	EXPECT_EQ(sg[1].dma_length, 0x4000u);
+	EXPECT_EQ(rpcits(), (std::vector<Rpcit>{ { page(56), 8 * kPage } }));
+	EXPECT_EQ(reaches(page(57)), 0x301000u);	// the padding
+	EXPECT_EQ(reaches(page(63) + 1), 0x403001u);
+	ASSERT_EQ(zpci_dma_unmap_sg(&dev_, sg.data(), 2, DMA_TO_DEVICE), 0);
+	EXPECT_EQ(rpcits().back(), (Rpcit{ page(56), 8 * kPage }));
+}
+
 }  // namespace
 }  // namespace zpcisim::test
 
@@ -431,8 +554,9 @@ struct LiveMap {
 	dma_data_direction dir;
 };
 
-// (policy, refresh bit)
-class DmaPolicyRun : public ::testing::TestWithParam<std::tuple<zpci_flush_policy, bool>> {
+// (policy, refresh bit, guest generation)
+class DmaPolicyRun
+	: public ::testing::TestWithParam<std::tuple<zpci_flush_policy, bool, zpci_guest_gen>> {
 protected:
 	static constexpr uint64_t kPages = 256;
 
@@ -445,6 +569,8 @@ protected:
 			zpci_dma_default_cfg(BareMachine::kFid, std::get<0>(GetParam()), 1ULL << 30);
 		cfg.aperture_cap = kPages * kPage;
 		cfg.fq = { 2, 16, ZPCI_FQ_PERCPU_TIMEOUT_NS };
+		cfg.gen = std::get<2>(GetParam());
+		cfg.cpus = 2;
 		ASSERT_EQ(m_->attach(&dev_, cfg), 0);
 	}
 
@@ -600,13 +726,20 @@ std::string run_name(const ::testing::TestParamInfo<DmaPolicyRun::ParamType> &in
 {
 	static const char *const names[] = { "Lazy", "Strict", "Queue" };
 	return std::string(names[std::get<0>(info.param)]) +
-	       (std::get<1>(info.param) ? "Refresh" : "Bare");
+	       (std::get<1>(info.param) ? "Refresh" : "Bare") +
+	       (std::get<2>(info.param) == ZPCI_GUEST_LINUX_6_7 ? "Linux67" : "Linux61");
 }
 
 INSTANTIATE_TEST_SUITE_P(
 	Policies, DmaPolicyRun,
 	::testing::Combine(::testing::Values(ZPCI_FLUSH_LAZY, ZPCI_FLUSH_STRICT, ZPCI_FLUSH_QUEUE),
-			   ::testing::Bool()),
+			   ::testing::Bool(), ::testing::Values(ZPCI_GUEST_LINUX_6_1)),
+	run_name);
+// 6.7 has no lazy mode without its queues.
+INSTANTIATE_TEST_SUITE_P(
+	Linux67, DmaPolicyRun,
+	::testing::Combine(::testing::Values(ZPCI_FLUSH_STRICT, ZPCI_FLUSH_QUEUE), ::testing::Bool(),
+			   ::testing::Values(ZPCI_GUEST_LINUX_6_7)),
 	run_name);
 
 }  // namespace

@@ -29,6 +29,7 @@
 #include <zpci/flush_queue.h>
 #include <zpci/hw.h>
 #include <zpci/iova_bitmap.h>
+#include <zpci/iova_domain.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -40,8 +41,25 @@ enum zpci_flush_policy {
 	ZPCI_FLUSH_QUEUE,
 };
 
+/*
+ * Which kernel's DMA layer the guest runs.
+ *   LINUX_6_1  s390's own DMA ops (Linux <= 6.6): the bitmap allocator
+ *              (iova_bitmap.h) over the aperture, lazy or strict.
+ *   LINUX_6_7  the generic DMA-IOMMU layer (Linux >= 6.7): the top-down
+ *              allocator with its caches (iova_domain.h), strict or behind
+ *              flush queues; map_sg takes one IOVA range for the whole
+ *              list, each element page-aligned in it.
+ */
+enum zpci_guest_gen {
+	ZPCI_GUEST_LINUX_6_1,
+	ZPCI_GUEST_LINUX_6_7,
+};
+
 struct zpci_dma_cfg {
 	u32 fid;
+	enum zpci_guest_gen gen;
+	/* LINUX_6_1: lazy or strict (flush-queue: its queues over the bitmap);
+	 * LINUX_6_7: strict or flush-queue. */
 	enum zpci_flush_policy policy;
 	u64 guest_mem_size;	/* the default aperture cap */
 	u64 aperture_cap;	/* bytes; 0: guest_mem_size */
@@ -93,7 +111,8 @@ struct zpci_dma_dev {
 	bool refresh;
 	dma_addr_t start_dma, end_dma;	/* the aperture, end inclusive */
 	struct zpci_dma_table table;
-	struct zpci_iova_bitmap iova;
+	struct zpci_iova_bitmap iova;		/* LINUX_6_1 */
+	struct zpci_iova_domain domain;		/* LINUX_6_7 */
 	struct zpci_flush_queue fq;
 	struct zpci_dma_stats stats;
 	u64 now_ns;
