@@ -8,6 +8,7 @@
 
 #include <zpci/u64map.h>
 #include <ztrace/gen.h>
+#include <ztrace/import.h>
 
 #include "format.h"
 #include "options.h"
@@ -27,6 +28,7 @@ struct TraceCommand {
 
 int trace_gen(const Args &args, CommandIo &io);
 int trace_convert(const Args &args, CommandIo &io);
+int trace_import(const Args &args, CommandIo &io);
 int trace_validate(const Args &args, CommandIo &io);
 int trace_stats(const Args &args, CommandIo &io);
 int trace_head(const Args &args, CommandIo &io);
@@ -34,6 +36,7 @@ int trace_head(const Args &args, CommandIo &io);
 const TraceCommand kTraceCommands[] = {
 	{ "gen", "write a synthetic workload trace", trace_gen },
 	{ "convert", "convert between the text (.ztr) and binary (.ztb) encodings", trace_convert },
+	{ "import", "turn a capture of a real s390x kernel into a trace", trace_import },
 	{ "validate", "check a trace's syntax and meaning", trace_validate },
 	{ "stats", "count records and measure footprint and reuse", trace_stats },
 	{ "head", "print the header and first records as text", trace_head },
@@ -103,6 +106,45 @@ int trace_gen(const Args &args, CommandIo &io)
 			    &diag))
 		return command_error(spec, io, diag.msg, kExitUsage);
 	io.out << "wrote: " << out << '\n';
+	return kExitOk;
+}
+
+const CommandSpec kImportSpec = {
+	"trace import", "trace import CAPTURE OUT",
+	"Turn CAPTURE, a real s390x kernel's ftrace text from traces/capture/capture.sh,\n"
+	"into the trace OUT (.ztb: binary, else text): every map and coherent allocation\n"
+	"with the handle the kernel returned, every unmap and free, every RPCIT it issued.\n"
+	"Replaying OUT checks the replayed guest's IOVAs and RPCITs against the kernel's\n"
+	"(rpcit_check, iova_check).  Device accesses and scatter-gather lists are not in\n"
+	"a capture.",
+};
+
+int trace_import(const Args &args, CommandIo &io)
+{
+	po::options_description opts("options");
+	po::positional_options_description pos;
+	po::variables_map vm;
+	std::string in, out;
+
+	opts.add_options()
+		("in", po::value(&in)->required(), "the capture (WORKLOAD.ftrace)")
+		("out", po::value(&out)->required(), "output trace");
+	pos.add("in", 1).add("out", 1);
+	if (auto rc = parse_options(kImportSpec, args, opts, pos, vm, io))
+		return *rc;
+	ztrace_import_stats st;
+	ztrace_diag diag;
+	if (ztrace_import_ftrace(in.c_str(), out.c_str(), &st, &diag))
+		return command_error(kImportSpec, io, diag.msg, kExitUsage);
+	io.out << "events: " << st.events << '\n'
+	       << "maps: " << st.maps << '\n'
+	       << "allocs: " << st.allocs << '\n'
+	       << "unmaps: " << st.unmaps << '\n'
+	       << "frees: " << st.frees << '\n'
+	       << "rpcits: " << st.rpcits << '\n'
+	       << "failed_maps: " << st.failed_maps << '\n'
+	       << "unknown_unmaps: " << st.unknown_unmaps << '\n'
+	       << "wrote: " << out << '\n';
 	return kExitOk;
 }
 

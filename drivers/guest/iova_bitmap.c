@@ -38,9 +38,20 @@ void zpci_iova_bitmap_destroy(struct zpci_iova_bitmap *a)
 	memset(a, 0, sizeof(*a));
 }
 
+/*
+ * The aperture's last page is never handed out: Linux's area allocator
+ * keeps "the last of the limit" (seen in a real 6.1 guest, which wraps
+ * one page early).
+ */
+static u64 limit(const struct zpci_iova_bitmap *a)
+{
+	return a->pages - 1;
+}
+
+/* The first free run of @npages at or after @from; limit() when none. */
 static u64 search(struct zpci_iova_bitmap *a, u64 from, u64 npages)
 {
-	return zpci_find_next_zero_area(a->map, a->pages, from, npages,
+	return zpci_find_next_zero_area(a->map, limit(a), from, npages,
 					a->start >> ZPCI_PAGE_SHIFT, a->boundary_pages);
 }
 
@@ -67,7 +78,7 @@ int zpci_iova_bitmap_alloc(struct zpci_iova_bitmap *a, u64 npages, dma_addr_t *i
 	u64 bit = search(a, a->next_bit, npages);
 	int rc;
 
-	if (bit == a->pages) {
+	if (bit == limit(a)) {
 		if (!a->strict) {
 			rc = reclaim_lazy(a);
 			if (rc) {
@@ -77,7 +88,7 @@ int zpci_iova_bitmap_alloc(struct zpci_iova_bitmap *a, u64 npages, dma_addr_t *i
 		}
 		a->stats.wraps++;
 		bit = search(a, 0, npages);
-		if (bit == a->pages) {
+		if (bit == limit(a)) {
 			a->stats.failures++;
 			return -ENOSPC;
 		}
