@@ -16,6 +16,7 @@ packages=(
 	gnuplot-nox
 	clang
 	slurm-wlm
+	xz-utils
 )
 
 missing=()

@@ -48,7 +48,7 @@ struct importer {
 	struct ztrace_writer *w;
 	struct zpci_u64map ids;		/* handle -> ID, of live mappings */
 	struct call ctx[NR_CTX];
-	u64 next_id, t0;
+	u64 next_id, t0, last_time;
 	bool started;
 	struct ztrace_import_stats *st;
 };
@@ -106,8 +106,15 @@ static int metadata(struct importer *im, char *line)
 	return 0;
 }
 
+/*
+ * A call's record carries the time it was made, but an interrupt's calls
+ * may have been written since: time must not go backwards in a trace.
+ */
 static int emit(struct importer *im, struct ztrace_rec *rec)
 {
+	if (rec->time < im->last_time)
+		rec->time = im->last_time;
+	im->last_time = rec->time;
 	return ztrace_write(im->w, rec, im->diag);
 }
 
