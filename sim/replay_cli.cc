@@ -190,8 +190,11 @@ std::string check_line(const CheckResult &c)
 		return "not recorded";
 	if (!c.mismatched)
 		return "ok, " + std::to_string(c.matched) + " matched";
+	char agreement[32];
+	snprintf(agreement, sizeof(agreement), " (%.1f%% agree)",
+		 100.0 * c.matched / (c.matched + c.mismatched));
 	return "FAILED, " + std::to_string(c.mismatched) + " mismatched, " +
-	       std::to_string(c.matched) + " matched; first: " + c.first;
+	       std::to_string(c.matched) + " matched" + agreement + "; first: " + c.first;
 }
 
 }  // namespace
