@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "replay_cli.h"
 
+#include <cstdio>
 #include <iomanip>
 #include <ostream>
 #include <sys/stat.h>
