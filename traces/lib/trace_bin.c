@@ -87,9 +87,10 @@ static u64 get_varint_any(struct decoder *dc, u64 max)
 
 /*
  * Most numbers in a trace (time deltas, small ids, lengths) take one or two
- * bytes: those skip the general loop's checks.
+ * bytes: those skip the general loop's checks.  Inlined: a record has four
+ * or five, and the call cost more than the common case.
  */
-static u64 get_varint(struct decoder *dc, u64 max)
+static inline __attribute__((always_inline)) u64 get_varint(struct decoder *dc, u64 max)
 {
 	const u8 *p = dc->p;
 	u64 v;
