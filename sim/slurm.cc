@@ -112,6 +112,8 @@ int run_program(const std::vector<std::string> &argv, std::string *out, std::str
 		dup2(e[1], 2);
 		close(o[0]);
 		close(e[0]);
+		close(o[1]);
+		close(e[1]);
 		execvp(args[0], args.data());
 		dprintf(2, "%s: %s", argv[0].c_str(), strerror(errno));
 		_exit(127);
