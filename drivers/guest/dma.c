@@ -43,12 +43,18 @@ static int iova_global_flush(void *priv)
 	return zpci_refresh_global(priv);
 }
 
+/* The trace's CPU numbers fold onto the CPUs the guest was configured with. */
+static u32 cpu_slot(const struct zpci_dma_dev *dev)
+{
+	return dev->cpu % dev->cfg.cpus;
+}
+
 /* The generation's allocator: @npages of IOVA space, or -ENOSPC. */
 static int iova_alloc(struct zpci_dma_dev *dev, u64 npages, dma_addr_t *iova)
 {
 	if (gen_6_7(dev))
-		return zpci_iova_domain_alloc(&dev->domain, npages, dev->cpu % dev->cfg.cpus,
-					      dev->now_ns, iova);
+		return zpci_iova_domain_alloc(&dev->domain, npages, cpu_slot(dev), dev->now_ns,
+					      iova);
 	return zpci_iova_bitmap_alloc(&dev->iova, npages, iova);
 }
 
@@ -56,8 +62,7 @@ static int iova_alloc(struct zpci_dma_dev *dev, u64 npages, dma_addr_t *iova)
 static void iova_free(struct zpci_dma_dev *dev, dma_addr_t iova, u64 npages)
 {
 	if (gen_6_7(dev))
-		zpci_iova_domain_free(&dev->domain, iova, npages, dev->cpu % dev->cfg.cpus,
-				      dev->now_ns);
+		zpci_iova_domain_free(&dev->domain, iova, npages, cpu_slot(dev), dev->now_ns);
 	else
 		zpci_iova_bitmap_free(&dev->iova, iova, npages);
 }
