@@ -53,7 +53,7 @@ static u32 cpu_slot(const struct zpci_dma_dev *dev)
 static int iova_alloc(struct zpci_dma_dev *dev, u64 npages, dma_addr_t *iova)
 {
 	if (gen_6_7(dev))
-		return zpci_iova_domain_alloc(&dev->domain, npages, cpu_slot(dev), dev->now_ns,
+		return zpci_iova_domain_alloc(&dev->domain, npages, cpu_slot(dev), dev->jiffies,
 					      iova);
 	return zpci_iova_bitmap_alloc(&dev->iova, npages, iova);
 }
@@ -62,7 +62,7 @@ static int iova_alloc(struct zpci_dma_dev *dev, u64 npages, dma_addr_t *iova)
 static void iova_free(struct zpci_dma_dev *dev, dma_addr_t iova, u64 npages)
 {
 	if (gen_6_7(dev))
-		zpci_iova_domain_free(&dev->domain, iova, npages, cpu_slot(dev), dev->now_ns);
+		zpci_iova_domain_free(&dev->domain, iova, npages, cpu_slot(dev), dev->jiffies);
 	else
 		zpci_iova_bitmap_free(&dev->iova, iova, npages);
 }
@@ -106,6 +106,7 @@ static int init_iova(struct zpci_dma_dev *dev)
 		.end_dma = dev->end_dma,
 		.top = ZPCI_TABLE_SIZE_RT - 1,
 		.nr_cpus = dev->cfg.cpus,
+		.hz = dev->cfg.hz,
 	};
 	struct zpci_iova_bitmap_cfg icfg = {
 		.start = dev->start_dma,
@@ -140,7 +141,7 @@ static int init_fq(struct zpci_dma_dev *dev)
 			fq = (struct zpci_fq_cfg){ dev->cfg.cpus, ZPCI_FQ_PERCPU_ENTRIES,
 						   ZPCI_FQ_PERCPU_TIMEOUT_NS };
 	}
-	return zpci_fq_init(&dev->fq, &fq, &dma_fq_ops, dev);
+	return zpci_fq_init(&dev->fq, &fq, dev->cfg.hz, &dma_fq_ops, dev);
 }
 
 static int register_ioat(struct zpci_dma_dev *dev, u8 oc)
@@ -170,6 +171,8 @@ int zpci_dma_attach(struct zpci_dma_dev *dev, struct zpci_hw hw, struct zpci_mem
 		return -EINVAL;
 	if (!dev->cfg.cpus)
 		dev->cfg.cpus = 1;
+	if (!dev->cfg.hz)
+		dev->cfg.hz = ZPCI_HZ_DEFAULT;
 	rc = hw.ops->clp_query_fn(hw.priv, cfg->fid, &fn);
 	if (!rc)
 		rc = hw.ops->clp_query_group(hw.priv, fn.pfgid, &grp);
@@ -227,15 +230,30 @@ void zpci_dma_detach(struct zpci_dma_dev *dev)
 	dev->hw.ops->clp_set_fn(dev->hw.priv, dev->fh, false, &dev->fh);
 }
 
-void zpci_dma_set_time(struct zpci_dma_dev *dev, u64 now_ns)
+static void run_timers(struct zpci_dma_dev *dev)
 {
-	dev->now_ns = now_ns;
 	if (dev->cfg.identity)
 		return;
 	if (dev->cfg.policy == ZPCI_FLUSH_QUEUE)
-		zpci_fq_advance(&dev->fq, now_ns);
+		zpci_fq_advance(&dev->fq, dev->jiffies);
 	if (gen_6_7(dev))
-		zpci_iova_domain_advance(&dev->domain, now_ns);
+		zpci_iova_domain_advance(&dev->domain, dev->jiffies);
+}
+
+void zpci_dma_set_time(struct zpci_dma_dev *dev, u64 now_ns)
+{
+	dev->now_ns = now_ns;
+	if (dev->ticks)
+		return;
+	dev->jiffies = zpci_jiffies_at(dev->cfg.hz, now_ns);
+	run_timers(dev);
+}
+
+void zpci_dma_tick(struct zpci_dma_dev *dev, u64 jiffies)
+{
+	dev->ticks = true;
+	dev->jiffies = jiffies;
+	run_timers(dev);
 }
 
 void zpci_dma_set_cpu(struct zpci_dma_dev *dev, u32 cpu)
@@ -247,7 +265,7 @@ void zpci_dma_set_cpu(struct zpci_dma_dev *dev, u32 cpu)
 static void iova_release(struct zpci_dma_dev *dev, dma_addr_t iova, u64 npages)
 {
 	if (dev->cfg.policy == ZPCI_FLUSH_QUEUE)
-		zpci_fq_queue(&dev->fq, dev->cpu, iova, npages, dev->now_ns);
+		zpci_fq_queue(&dev->fq, dev->cpu, iova, npages, dev->jiffies);
 	else
 		iova_free(dev, iova, npages);
 }

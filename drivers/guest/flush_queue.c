@@ -8,17 +8,18 @@
 #include <zpci/flush_queue.h>
 
 int zpci_fq_init(struct zpci_flush_queue *fq, const struct zpci_fq_cfg *cfg,
-		 const struct zpci_fq_ops *ops, void *priv)
+		 u32 hz, const struct zpci_fq_ops *ops, void *priv)
 {
 	u32 i;
 
 	memset(fq, 0, sizeof(*fq));
-	if (!cfg->nr_queues || !cfg->entries || !cfg->timeout_ns)
+	if (!cfg->nr_queues || !cfg->entries || !cfg->timeout_ns || !hz || hz > ZPCI_HZ_MAX)
 		return -EINVAL;
 	fq->ring = calloc(cfg->nr_queues, sizeof(*fq->ring));
 	if (!fq->ring)
 		return -ENOMEM;
 	fq->cfg = *cfg;
+	fq->timeout = zpci_jiffies_delay(hz, cfg->timeout_ns);
 	for (i = 0; i < cfg->nr_queues; i++) {
 		fq->ring[i].e = calloc(cfg->entries, sizeof(*fq->ring[i].e));
 		if (!fq->ring[i].e) {
@@ -71,9 +72,9 @@ static void flush_and_release_all(struct zpci_flush_queue *fq)
 		ring_release(fq, &fq->ring[i]);
 }
 
-void zpci_fq_advance(struct zpci_flush_queue *fq, u64 now_ns)
+void zpci_fq_advance(struct zpci_flush_queue *fq, u64 now)
 {
-	if (!fq->timer_armed || now_ns < fq->deadline_ns)
+	if (!fq->timer_armed || now < fq->expiry)
 		return;
 	fq->timer_armed = false;
 	fq->stats.timeout_flushes++;
@@ -81,12 +82,12 @@ void zpci_fq_advance(struct zpci_flush_queue *fq, u64 now_ns)
 }
 
 void zpci_fq_queue(struct zpci_flush_queue *fq, u32 cpu, dma_addr_t iova, u64 npages,
-		   u64 now_ns)
+		   u64 now)
 {
 	struct zpci_fq_ring *r = &fq->ring[cpu % fq->cfg.nr_queues];
 	struct zpci_fq_entry *e;
 
-	zpci_fq_advance(fq, now_ns);
+	zpci_fq_advance(fq, now);
 	ring_release(fq, r);
 	if (r->count == fq->cfg.entries) {
 		fq->stats.full_flushes++;
@@ -101,7 +102,7 @@ void zpci_fq_queue(struct zpci_flush_queue *fq, u32 cpu, dma_addr_t iova, u64 np
 	fq->stats.queued++;
 	if (!fq->timer_armed) {
 		fq->timer_armed = true;
-		fq->deadline_ns = now_ns + fq->cfg.timeout_ns;
+		fq->expiry = zpci_timer_expiry(now, fq->timeout);
 	}
 }
 

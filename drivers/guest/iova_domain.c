@@ -149,11 +149,6 @@ static void swap_mags(struct zpci_iova_cpu_cache *c)
 	c->prev = t;
 }
 
-static u64 round_to_tick(const struct zpci_iova_domain *d, u64 t)
-{
-	return t / d->tick_ns * d->tick_ns;
-}
-
 static void depot_push(struct zpci_iova_domain *d, struct zpci_iova_cache *k,
 		       struct zpci_iova_mag *m, u64 now)
 {
@@ -163,7 +158,7 @@ static void depot_push(struct zpci_iova_domain *d, struct zpci_iova_cache *k,
 	d->stats.depot_pushes++;
 	if (!k->trim_pending) {
 		k->trim_pending = true;
-		k->trim_at = round_to_tick(d, now) + ZPCI_IOVA_DEPOT_DELAY_NS;
+		k->trim_at = zpci_timer_expiry(now, d->trim_delay);
 	}
 }
 
@@ -255,7 +250,7 @@ static void trim_once(struct zpci_iova_domain *d, struct zpci_iova_cache *k)
 	free(m);
 	d->stats.trims++;
 	k->trim_pending = true;
-	k->trim_at += ZPCI_IOVA_DEPOT_DELAY_NS;
+	k->trim_at = zpci_timer_expiry(k->trim_at, d->trim_delay);
 }
 
 void zpci_iova_domain_advance(struct zpci_iova_domain *d, u64 now)
@@ -380,7 +375,8 @@ int zpci_iova_domain_init(struct zpci_iova_domain *d, const struct zpci_iova_dom
 
 	memset(d, 0, sizeof(*d));
 	if (!cfg->nr_cpus || cfg->end_dma < cfg->start_dma || cfg->top < cfg->end_dma ||
-	    cfg->top >> ZPCI_PAGE_SHIFT == ANCHOR >> ZPCI_PAGE_SHIFT)
+	    cfg->top >> ZPCI_PAGE_SHIFT == ANCHOR >> ZPCI_PAGE_SHIFT ||
+	    cfg->hz > ZPCI_HZ_MAX)
 		return -EINVAL;
 	d->base_pfn = 1;	/* pfn 0 is never handed out */
 	d->start_pfn = cfg->start_dma >> ZPCI_PAGE_SHIFT;
@@ -391,7 +387,8 @@ int zpci_iova_domain_init(struct zpci_iova_domain *d, const struct zpci_iova_dom
 	if (d->end_pfn < d->start_pfn)
 		return -EINVAL;
 	d->nr_cpus = cfg->nr_cpus;
-	d->tick_ns = cfg->tick_ns ? cfg->tick_ns : ZPCI_IOVA_TICK_NS;
+	d->trim_delay = zpci_jiffies_delay(cfg->hz ? cfg->hz : ZPCI_HZ_DEFAULT,
+					   ZPCI_IOVA_DEPOT_DELAY_NS);
 	d->cached_lo = d->cached_hi = ANCHOR;
 	n = ZPCI_BITS_TO_LONGS(nbits(d));
 	d->used = calloc(n, sizeof(unsigned long));

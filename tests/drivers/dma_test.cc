@@ -17,6 +17,7 @@ namespace zpcisim::test {
 namespace {
 
 constexpr uint64_t kSdma = 0x100000000ULL;
+constexpr uint64_t kMs = 1000000;
 constexpr uint64_t kPage = 4096;
 
 struct Rpcit {
@@ -197,7 +198,8 @@ TEST_F(GuestDma, StrictStreamIsOneRpcitPerUnmap)
 }
 
 // Queue of 2: the third unmap finds it full, flushes once and frees the two;
-// the timeout flushes whatever is left.
+// the timer flushes whatever is left.  10 ms is 3 jiffies at HZ=250 (2.5
+// rounded up): armed at jiffies 0, the timer runs on the tick after, 4, at 16 ms.
 TEST_F(GuestDma, FlushQueueFlushesWhenFullAndOnTimeout)
 {
 	attach(ZPCI_FLUSH_QUEUE, 8);
@@ -211,9 +213,9 @@ TEST_F(GuestDma, FlushQueueFlushesWhenFullAndOnTimeout)
 	unmap(h[2], kPage);
 	EXPECT_EQ(rpcits(), std::vector<Rpcit>{ global(8) });
 	EXPECT_EQ(zpci_fq_pending(&dev_.fq), 1u);
-	zpci_dma_set_time(&dev_, 1000 + ZPCI_FQ_PERCPU_TIMEOUT_NS - 1);
+	zpci_dma_set_time(&dev_, 16 * kMs - 1);
 	EXPECT_EQ(rpcits().size(), 1u);
-	zpci_dma_set_time(&dev_, 1000 + ZPCI_FQ_PERCPU_TIMEOUT_NS);
+	zpci_dma_set_time(&dev_, 16 * kMs);
 	EXPECT_EQ(rpcits(), (std::vector<Rpcit>{ global(8), global(8) }));
 	EXPECT_EQ(zpci_fq_pending(&dev_.fq), 0u);
 	EXPECT_EQ(dev_.fq.stats.full_flushes, 1u);
@@ -251,7 +253,7 @@ TEST_F(GuestDma, FlushQueueHoldsIovasUntilTheFlush)
 	dma_addr_t h;
 	EXPECT_EQ(zpci_dma_map_page(&dev_, 0x400000, kPage, DMA_TO_DEVICE, &h), -ENOSPC);
 	EXPECT_EQ(dev_.stats.map_errors, 1u);
-	zpci_dma_set_time(&dev_, ZPCI_FQ_PERCPU_TIMEOUT_NS);
+	zpci_dma_set_time(&dev_, 16 * kMs);	// the timer's tick, as above
 	EXPECT_EQ(map(0x400000, kPage), page(0));
 }
 
@@ -466,9 +468,10 @@ TEST_F(GuestDma, Linux67RefusesLazy)
 // guest uses one 32768-entry queue flushed after 1 s, so on a small
 // aperture a burst of large maps runs out while the freed ranges wait.
 // 16-page maps go top-down (48, 32, 16, 0); the fifth fails although
-// everything was unmapped, without flushing the queue; once the second has
-// passed, the timeout flush frees them in queue order and the next map
-// gets the last one freed (LIFO).
+// everything was unmapped, without flushing the queue; once the timer has
+// run, its flush frees them in queue order and the next map gets the last
+// one freed (LIFO).  1 s is 250 jiffies at HZ=250, filed in the wheel's
+// 8-jiffy buckets: armed at jiffies 0, it runs at tick 256, 1.024 s.
 TEST_F(GuestDma, Linux67FlushQueueExhaustsASmallApertureUntilItsTimeout)
 {
 	BareMachineCfg mc;
@@ -486,10 +489,10 @@ TEST_F(GuestDma, Linux67FlushQueueExhaustsASmallApertureUntilItsTimeout)
 		unmap(h, 16 * kPage);
 	}
 	dma_addr_t h;
-	zpci_dma_set_time(&dev_, 999999999);
+	zpci_dma_set_time(&dev_, 1024 * kMs - 1);
 	EXPECT_EQ(zpci_dma_map_page(&dev_, 0x2000000, 16 * kPage, DMA_TO_DEVICE, &h), -ENOSPC);
 	EXPECT_EQ(dev_.stats.global_rpcits, 0u);
-	zpci_dma_set_time(&dev_, 1000000000);	// 1 s after the first unmap
+	zpci_dma_set_time(&dev_, 1024 * kMs);
 	EXPECT_EQ(dev_.stats.global_rpcits, 1u);
 	EXPECT_EQ(map(0x2000000, 16 * kPage), page(0));
 }

@@ -28,13 +28,15 @@ void rec_release(void *priv, dma_addr_t iova, u64 npages)
 }
 
 const zpci_fq_ops kOps = { rec_flush, rec_release };
+constexpr uint32_t kHz = 250;	// times below are jiffies
+constexpr uint64_t kSecond = 1000000000;
 
 class FlushQueue : public ::testing::Test {
 protected:
-	void init(uint32_t queues, uint32_t entries, uint64_t timeout)
+	void init(uint32_t queues, uint32_t entries, uint64_t timeout_ns)
 	{
-		zpci_fq_cfg cfg{ queues, entries, timeout };
-		ASSERT_EQ(zpci_fq_init(&fq_, &cfg, &kOps, &rec_), 0);
+		zpci_fq_cfg cfg{ queues, entries, timeout_ns };
+		ASSERT_EQ(zpci_fq_init(&fq_, &cfg, kHz, &kOps, &rec_), 0);
 	}
 	~FlushQueue() override { zpci_fq_destroy(&fq_); }
 
@@ -60,27 +62,30 @@ TEST_F(FlushQueue, FullQueueFreesItsOwnEntriesOthersFollowLater)
 	EXPECT_EQ(fq_.stats.full_flushes, 1u);
 }
 
-// The timer starts with the first entry and, when it fires, frees everything.
+// The timer starts with the first entry and, when it runs, frees
+// everything.  1 s is 250 jiffies, filed in the wheel's 8-jiffy buckets:
+// armed at 5000 it runs at 5256, the first multiple of 8 past 5250.
 TEST_F(FlushQueue, TimeoutFlushesAllQueues)
 {
-	init(2, 8, 1000);
+	init(2, 8, kSecond);
 	zpci_fq_advance(&fq_, 5000);	// nothing queued: no timer
 	EXPECT_TRUE(rec_.events.empty());
 	zpci_fq_queue(&fq_, 0, 100, 1, 5000);
-	zpci_fq_queue(&fq_, 1, 200, 1, 5500);	// does not move the deadline
-	zpci_fq_advance(&fq_, 5999);
+	zpci_fq_queue(&fq_, 1, 200, 1, 5100);	// does not move the expiry
+	zpci_fq_advance(&fq_, 5255);
 	EXPECT_TRUE(rec_.events.empty());
-	zpci_fq_advance(&fq_, 6000);
+	zpci_fq_advance(&fq_, 5256);
 	EXPECT_EQ(rec_.events, (Events{ "flush", "release 100+1", "release 200+1" }));
 	EXPECT_EQ(fq_.stats.timeout_flushes, 1u);
 	EXPECT_FALSE(fq_.timer_armed);
-	// A queue operation after the deadline runs the timeout first.
-	zpci_fq_queue(&fq_, 0, 300, 1, 7000);
-	zpci_fq_queue(&fq_, 0, 400, 1, 8000);
+	// A queue operation after the expiry runs the timer first.
+	zpci_fq_queue(&fq_, 0, 300, 1, 6000);	// runs at 6256
+	zpci_fq_queue(&fq_, 0, 400, 1, 6256);
 	EXPECT_EQ(rec_.events.size(), 5u);
 	EXPECT_EQ(rec_.events[3], "flush");
 	EXPECT_EQ(rec_.events[4], "release 300+1");
 	EXPECT_EQ(zpci_fq_pending(&fq_), 1u);
+	EXPECT_EQ(fq_.expiry, 6256u + 256);
 }
 
 // Linux ignores a failed flush-all; the entries are freed regardless.
@@ -110,7 +115,10 @@ TEST(FlushQueueInit, RejectsEmptyShapes)
 	zpci_flush_queue fq;
 	Recorder rec;
 	for (zpci_fq_cfg cfg : { zpci_fq_cfg{ 0, 1, 1 }, zpci_fq_cfg{ 1, 0, 1 }, zpci_fq_cfg{ 1, 1, 0 } })
-		EXPECT_EQ(zpci_fq_init(&fq, &cfg, &kOps, &rec), -EINVAL);
+		EXPECT_EQ(zpci_fq_init(&fq, &cfg, kHz, &kOps, &rec), -EINVAL);
+	zpci_fq_cfg good{ 1, 1, 1 };
+	EXPECT_EQ(zpci_fq_init(&fq, &good, 0, &kOps, &rec), -EINVAL);
+	EXPECT_EQ(zpci_fq_init(&fq, &good, ZPCI_HZ_MAX + 1, &kOps, &rec), -EINVAL);
 }
 
 }  // namespace

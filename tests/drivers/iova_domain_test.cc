@@ -18,7 +18,8 @@ namespace {
 constexpr uint64_t kStart = 0x100000000ULL;	// 4 GiB, pfn 0x100000
 constexpr uint64_t kStartPfn = kStart >> 12;
 constexpr uint64_t kTop = (1ULL << 42) - 1;	// the region-third table's reach
-constexpr uint64_t kMs = 1000000;
+// The depot trim: 100 ms is 25 jiffies at HZ=250, run on the tick after.
+constexpr uint64_t kTrimRuns = 25 + 1;
 
 class IovaDomain : public ::testing::Test {
 protected:
@@ -94,7 +95,8 @@ TEST_F(IovaDomain, MagazinesSwapThenTheDepot)
 }
 
 // With 2 CPUs, a depot of 3 magazines loses its newest one 100 ms after the
-// first push, on a 10 ms tick; then it holds no more than there are CPUs.
+// first push: 25 jiffies at HZ=250, and a timer runs on the tick after its
+// expiry; then the depot holds no more than there are CPUs.  Times are jiffies.
 TEST_F(IovaDomain, TheDepotIsTrimmedDownToOneMagazinePerCpu)
 {
 	init(0x4000);
@@ -102,21 +104,21 @@ TEST_F(IovaDomain, TheDepotIsTrimmedDownToOneMagazinePerCpu)
 	for (int i = 1; i <= 509; i++)
 		p[i] = alloc(1);
 	for (int i = 1; i <= 509; i++)
-		release(p[i], 1, 0, 15 * kMs);	// pushes after frees 255, 382, 509
+		release(p[i], 1, 0, 3);	// pushes after frees 255, 382, 509
 	EXPECT_EQ(d_.cache[0].depot_size, 3u);
-	zpci_iova_domain_advance(&d_, 109 * kMs);
+	zpci_iova_domain_advance(&d_, 28);
 	EXPECT_EQ(d_.stats.trims, 0u);
-	zpci_iova_domain_advance(&d_, 110 * kMs);	// 10 ms (the tick of 15) + 100
+	zpci_iova_domain_advance(&d_, 29);	// 3 + 25 + 1
 	EXPECT_EQ(d_.stats.trims, 1u);
 	EXPECT_EQ(zpci_iova_domain_used_pages(&d_), 509u - 127);
-	zpci_iova_domain_advance(&d_, 10000 * kMs);
+	zpci_iova_domain_advance(&d_, 10000);
 	EXPECT_EQ(d_.stats.trims, 1u);
 	EXPECT_EQ(d_.cache[0].depot_size, 2u);
 	// The trimmed magazine held 382..508, so the tree's search restarts
 	// below 381, the range above the first of them given back: two pages
 	// fit at 384..383.  The depot is shared: CPU 1 gets 381 from it.
-	EXPECT_EQ(alloc(2, 1, 10000 * kMs), p[384]);
-	EXPECT_EQ(alloc(1, 1, 10000 * kMs), p[381]);
+	EXPECT_EQ(alloc(2, 1, 10000), p[384]);
+	EXPECT_EQ(alloc(1, 1, 10000), p[381]);
 }
 
 TEST_F(IovaDomain, AFullTreeTakesBackEveryCacheAndSearchesAgain)
@@ -234,7 +236,7 @@ public:
 				depot_[order].push_back(c.loaded);
 				c.loaded.clear();
 				if (!trim_at_[order])
-					trim_at_[order] = now / (10 * kMs) * (10 * kMs) + 100 * kMs;
+					trim_at_[order] = now + kTrimRuns;
 			}
 		}
 		c.loaded.push_back(pfn);
@@ -331,7 +333,7 @@ private:
 			for (uint64_t p : depot_[next].back())
 				tree_free(p);
 			depot_[next].pop_back();
-			trim_at_[next] += 100 * kMs;
+			trim_at_[next] += kTrimRuns;
 		}
 	}
 
@@ -359,7 +361,7 @@ void replay_against_reference(zpci_iova_domain *d, uint64_t start, uint64_t page
 		// the depot grows, the aperture fills and the caches are purged.
 		if (op % 1500 == 0)
 			alloc_percent = 10 + 80 * zpci_prng_below(&r, 2);
-		now += zpci_prng_below(&r, 2 * kMs);
+		now += zpci_prng_below(&r, 2);	// jiffies
 		uint32_t cpu = zpci_prng_below(&r, 10) ? 0 : 1;
 		if (live.empty() || zpci_prng_below(&r, 100) < alloc_percent) {
 			uint64_t kind = zpci_prng_below(&r, 10), npages =

@@ -11,18 +11,33 @@ mount -t debugfs debugfs /sys/kernel/debug
 T=/sys/kernel/tracing
 workload=$(sed -n 's/.*zpcisim.workload=\([a-z]*\).*/\1/p' /proc/cmdline)
 
-# Arguments are in r2..r6 on s390x; $retval is r2 on return.
+# Arguments are in r2..r6 on s390x; $retval is r2 on return.  Up to 6.6
+# the s390 DMA layer has its own entry points; since 6.7 the generic
+# DMA-IOMMU layer takes the calls, with the same arguments, and maps
+# through the s390 IOMMU driver, whose map_pages has the physical address.
+# There a coherent allocation maps without a map call, and a free unmaps
+# without an unmap call: their returns end them.
 probe() { echo "$1" >> $T/kprobe_events || echo "zpcisim-capture: cannot probe: $1"; }
-probe 'p:zpci/map s390_dma_map_pages size=%r5 dir=%r6'
-probe 'r:zpci/map_ret s390_dma_map_pages iova=$retval'
-probe 'p:zpci/update __dma_update_trans pa=%r3 iova=%r4 size=%r5 flags=%r6'
-probe 'p:zpci/unmap s390_dma_unmap_pages iova=%r3 size=%r4 dir=%r5'
-probe 'p:zpci/alloc s390_dma_alloc size=%r3'
-probe 'p:zpci/free s390_dma_free size=%r3 iova=%r5'
-probe 'p:zpci/map_sg s390_dma_map_sg nents=%r4 dir=%r5'
-probe 'p:zpci/unmap_sg s390_dma_unmap_sg nents=%r4 dir=%r5'
+if grep -q ' s390_dma_map_pages$' /proc/kallsyms; then
+	api=s390_dma map=s390_dma_map_pages unmap=s390_dma_unmap_pages
+	probe 'p:zpci/update __dma_update_trans pa=%r3 iova=%r4 size=%r5 flags=%r6'
+else
+	api=iommu_dma map=iommu_dma_map_page unmap=iommu_dma_unmap_page
+	probe 'p:zpci/update s390_iommu_map_pages iova=%r3 pa=%r4 pgsize=%r5 pgcount=%r6'
+fi
+probe "p:zpci/map $map size=%r5 dir=%r6"
+probe "r:zpci/map_ret $map iova=\$retval"
+probe "p:zpci/unmap $unmap iova=%r3 size=%r4 dir=%r5"
+probe "p:zpci/alloc ${api}_alloc size=%r3"
+probe "r:zpci/alloc_ret ${api}_alloc addr=\$retval"
+probe "p:zpci/free ${api}_free size=%r3 iova=%r5"
+probe "r:zpci/free_ret ${api}_free"
+probe "p:zpci/map_sg ${api}_map_sg nents=%r4 dir=%r5"
+probe "p:zpci/unmap_sg ${api}_unmap_sg nents=%r4 dir=%r5"
 probe 'p:zpci/rpcit zpci_refresh_trans fn=%r2 addr=%r3 range=%r4'
-probe 'r:zpci/rpcit_ret zpci_refresh_trans rc=$retval'
+# Every tick, with jiffies as the tick left it: the flush queue's timeout
+# and the IOVA caches' trim are timers, which run on ticks.
+probe 'p:zpci/tick update_process_times jiffies=@jiffies_64:u64'
 echo 65536 > $T/buffer_size_kb
 echo 1 > $T/events/zpci/enable
 echo 1 > $T/tracing_on
@@ -31,6 +46,7 @@ for m in /lib/modules/*.ko; do insmod $m; done
 dev=$(ls /sys/bus/pci/devices | head -n 1)
 d=/sys/bus/pci/devices/$dev
 echo "zpcisim-capture: function fid=$(cat $d/function_id) fh=$(cat $d/function_handle) pfgid=$(cat $d/pfgid)"
+echo "zpcisim-capture: guest api=$api domain=$(cat $d/iommu_group/type 2>/dev/null || echo none)"
 
 case $workload in
 block)

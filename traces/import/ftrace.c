@@ -5,7 +5,10 @@
  * A DMA API call shows as several events on one CPU in one context: map
  * (size, direction), update (the table write, which has the physical
  * address), map_ret (the handle); alloc before the map of a coherent
- * allocation; free before the unmap it makes.  An interrupt can run its own
+ * allocation; free before the unmap it makes.  Since Linux 6.7 a coherent
+ * allocation maps without a map call (alloc, update, alloc_ret: the
+ * handle is the update's IOVA) and a free without an unmap call; the
+ * returns end them.  An interrupt can run its own
  * calls in the middle of a task's, so the call in progress is kept per
  * context (task, softirq, hardirq, NMI), told apart by ftrace's flags.
  */
@@ -34,7 +37,7 @@ struct call {
 	bool mapping;		/* between map and map_ret */
 	bool alloc;		/* ... for a coherent allocation of alloc_size */
 	bool freeing;		/* between free and its unmap */
-	u64 time, size, alloc_size, pa;
+	u64 time, size, alloc_size, pa, iova;
 	enum dma_data_direction dir;
 	bool have_pa;
 	struct ztrace_rec rpcits[CALL_RPCITS];
@@ -189,14 +192,17 @@ static int map_done(struct importer *im, struct call *c, u64 handle)
 	}
 	if (!c->have_pa)
 		return ztrace_error(im->diag, &im->pos, "map returned with no table update before it");
+	/*
+	 * Up to 6.6 the update has the buffer's address, since only its page;
+	 * the handle has the offset in the page either way.
+	 */
+	rec.pa = (c->pa & ~(u64)(ZPCI_PAGE_SIZE - 1)) | (handle & (ZPCI_PAGE_SIZE - 1));
 	if (c->alloc) {
 		rec.kind = ZTRACE_ALLOC;
-		rec.pa = c->pa;
 		rec.len = c->alloc_size;
 		im->st->allocs++;
 	} else {
 		rec.kind = ZTRACE_MAP;
-		rec.pa = c->pa;
 		rec.len = c->size;
 		rec.dir = c->dir;
 		im->st->maps++;
@@ -248,6 +254,17 @@ static int event(struct importer *im, const char *out, char **tok, int n)
 		if (need(im, tok, n, "size", &c->alloc_size))
 			return -EINVAL;
 		c->alloc = true;
+		c->mapping = true;
+		c->have_pa = false;
+		c->time = now;
+	} else if (!strcmp(name, "alloc_ret:")) {
+		if (need(im, tok, n, "addr", &v))
+			return -EINVAL;
+		if (!c->alloc)
+			return 0;	/* its map call returned the handle */
+		return map_done(im, c, v && c->have_pa ? c->iova : DMA_MAPPING_ERROR);
+	} else if (!strcmp(name, "free_ret:")) {
+		c->freeing = false;
 	} else if (!strcmp(name, "map:")) {
 		if (need(im, tok, n, "size", &c->size) || need(im, tok, n, "dir", &v))
 			return -EINVAL;
@@ -258,10 +275,14 @@ static int event(struct importer *im, const char *out, char **tok, int n)
 		c->have_pa = false;
 		c->time = now;
 	} else if (!strcmp(name, "update:")) {
-		if (need(im, tok, n, "pa", &a) || need(im, tok, n, "flags", &v))
+		/* Up to 6.6 the update also invalidates (flags); since, it only maps. */
+		if (need(im, tok, n, "pa", &a) || need(im, tok, n, "iova", &b))
 			return -EINVAL;
+		if (!arg(tok, n, "flags", &v))
+			v = 0;
 		if (c->mapping && !c->have_pa && !(v & ZPCI_PTE_INVALID)) {
 			c->pa = a;
+			c->iova = b;
 			c->have_pa = true;
 		}
 	} else if (!strcmp(name, "map_ret:")) {

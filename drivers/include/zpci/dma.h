@@ -66,6 +66,7 @@ struct zpci_dma_cfg {
 	u64 seg_boundary;	/* no mapping crosses a multiple of it; 0: none */
 	u64 max_seg_size;	/* map_sg merges elements up to this */
 	u32 cpus;		/* guest CPUs: one flush queue each */
+	u32 hz;			/* the guest's timer ticks a second; 0: ZPCI_HZ_DEFAULT */
 	/*
 	 * ZPCI_FLUSH_QUEUE only.  All zero: chosen as Linux does, one large
 	 * queue if the refresh bit says a hypervisor shadows the tables,
@@ -116,6 +117,8 @@ struct zpci_dma_dev {
 	struct zpci_flush_queue fq;
 	struct zpci_dma_stats stats;
 	u64 now_ns;
+	u64 jiffies;		/* the guest's: from the time, or from its ticks */
+	bool ticks;		/* ticks drive jiffies (zpci_dma_tick()) */
 	u32 cpu;
 };
 
@@ -136,8 +139,13 @@ int zpci_dma_attach(struct zpci_dma_dev *dev, struct zpci_hw hw, struct zpci_mem
 /* Flush what is queued, deregister, free every table, disable. */
 void zpci_dma_detach(struct zpci_dma_dev *dev);
 
-/* The caller's clock and CPU, for flush-queue timeouts and per-CPU queues. */
+/*
+ * The caller's clock and CPU, for the guest's timers and per-CPU queues.
+ * jiffies follow the time until the first zpci_dma_tick(), then the ticks.
+ */
 void zpci_dma_set_time(struct zpci_dma_dev *dev, u64 now_ns);
+/* A timer tick that left jiffies at @jiffies: the timers due by then run. */
+void zpci_dma_tick(struct zpci_dma_dev *dev, u64 jiffies);
 void zpci_dma_set_cpu(struct zpci_dma_dev *dev, u32 cpu);
 
 int zpci_dma_map_page(struct zpci_dma_dev *dev, phys_addr_t pa, u64 size,

@@ -3,8 +3,10 @@
  * Flush queues: lazy invalidation as Linux 6.7+ does it behind the generic
  * DMA layer.  An unmapped IOVA range is not reusable until an IOTLB flush
  * has covered it, so it waits in a queue; the queues are emptied by one
- * global flush when the current CPU's queue is full, or when a timeout set
- * at the first queued entry expires.  Time is the caller's (simulated) time.
+ * global flush when the current CPU's queue is full, or when a timer armed
+ * at the first queued entry runs: on the guest's timer wheel, so up to a
+ * bucket's granularity after the timeout.  Time is the guest's jiffies
+ * (zpci/jiffies.h).
  *
  * Each entry carries the flush generation it was queued in; a flush moves
  * the finished generation on, and entries of earlier generations are given
@@ -15,6 +17,7 @@
 #define ZPCI_FLUSH_QUEUE_H
 
 #include <zpci/arch.h>
+#include <zpci/jiffies.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -61,22 +64,23 @@ struct zpci_flush_queue {
 	struct zpci_fq_ring *ring;
 	const struct zpci_fq_ops *ops;
 	void *priv;
+	u64 timeout;		/* jiffies */
 	u64 start_gen, finish_gen;
 	bool timer_armed;
-	u64 deadline_ns;
+	u64 expiry;		/* the jiffies at which the armed timer runs */
 	struct zpci_fq_stats stats;
 };
 
 int zpci_fq_init(struct zpci_flush_queue *fq, const struct zpci_fq_cfg *cfg,
-		 const struct zpci_fq_ops *ops, void *priv);
+		 u32 hz, const struct zpci_fq_ops *ops, void *priv);
 /* Releases nothing: call zpci_fq_drain() first to give the IOVAs back. */
 void zpci_fq_destroy(struct zpci_flush_queue *fq);
 
-/* Run the timeout if it expired by @now_ns. */
-void zpci_fq_advance(struct zpci_flush_queue *fq, u64 now_ns);
-/* Queue an unmapped range on @cpu's queue at @now_ns. */
+/* Run the timer if it is due by jiffies @now. */
+void zpci_fq_advance(struct zpci_flush_queue *fq, u64 now);
+/* Queue an unmapped range on @cpu's queue at jiffies @now. */
 void zpci_fq_queue(struct zpci_flush_queue *fq, u32 cpu, dma_addr_t iova, u64 npages,
-		   u64 now_ns);
+		   u64 now);
 /* Flush once and give every queued range back (detach). */
 void zpci_fq_drain(struct zpci_flush_queue *fq);
 /* Ranges waiting, over all queues. */

@@ -14,10 +14,10 @@
  * ZPCI_IOVA_MAG_SIZE freed ranges, and full magazines wait on a shared
  * depot.  Cached ranges stay allocated in the tree.  A depot holding more
  * magazines than there are CPUs gives one back to the tree every
- * ZPCI_IOVA_DEPOT_DELAY_NS, on timer ticks.  When the tree has no room,
+ * ZPCI_IOVA_DEPOT_DELAY_NS, on the guest's timer wheel (zpci/jiffies.h).  When the tree has no room,
  * every cache goes back to it and the search runs once more.
  *
- * Time comes from the caller (the trace), in ns.  Modelled for devices
+ * Time is the guest's jiffies, from the caller (the trace).  Modelled for devices
  * whose DMA mask reaches past 4 GiB, as zPCI functions' does: the 32-bit
  * first attempt and the 32-bit cached position are left out.
  */
@@ -25,6 +25,7 @@
 #define ZPCI_IOVA_DOMAIN_H
 
 #include <zpci/arch.h>
+#include <zpci/jiffies.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -33,7 +34,6 @@ extern "C" {
 #define ZPCI_IOVA_MAG_SIZE		127
 #define ZPCI_IOVA_CACHE_ORDERS		6	/* 1, 2, 4, 8, 16, 32 pages */
 #define ZPCI_IOVA_DEPOT_DELAY_NS	100000000ULL
-#define ZPCI_IOVA_TICK_NS		10000000ULL	/* HZ=100, as s390 builds */
 
 struct zpci_iova_mag {
 	u32 size;
@@ -50,7 +50,7 @@ struct zpci_iova_cache {
 	struct zpci_iova_mag *depot;	/* a stack */
 	u32 depot_size;
 	bool trim_pending;
-	u64 trim_at;			/* ns */
+	u64 trim_at;			/* jiffies: when the trim timer runs */
 };
 
 struct zpci_iova_domain_stats {
@@ -78,7 +78,7 @@ struct zpci_iova_domain {
 	/* The range the next search starts below (the kernel's cached node). */
 	u64 cached_lo, cached_hi;
 	u32 nr_cpus;
-	u64 tick_ns;
+	u64 trim_delay;			/* jiffies */
 	struct zpci_iova_cache cache[ZPCI_IOVA_CACHE_ORDERS];
 	struct zpci_iova_domain_stats stats;
 };
@@ -87,7 +87,7 @@ struct zpci_iova_domain_cfg {
 	dma_addr_t start_dma, end_dma;	/* the aperture, end inclusive */
 	dma_addr_t top;			/* the domain's last address (the table's reach) */
 	u32 nr_cpus;
-	u64 tick_ns;			/* 0: ZPCI_IOVA_TICK_NS */
+	u32 hz;				/* 0: ZPCI_HZ_DEFAULT */
 };
 
 int zpci_iova_domain_init(struct zpci_iova_domain *d, const struct zpci_iova_domain_cfg *cfg);
