@@ -142,6 +142,7 @@ int trace_import(const Args &args, CommandIo &io)
 	       << "unmaps: " << st.unmaps << '\n'
 	       << "frees: " << st.frees << '\n'
 	       << "rpcits: " << st.rpcits << '\n'
+	       << "ticks: " << st.ticks << '\n'
 	       << "failed_maps: " << st.failed_maps << '\n'
 	       << "unknown_unmaps: " << st.unknown_unmaps << '\n'
 	       << "wrote: " << out << '\n';

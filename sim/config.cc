@@ -63,6 +63,9 @@ const Param kParams[] = {
 	       "allocator), linux-6.7 the generic DMA-IOMMU layer (top-down allocator with "
 	       "caches, one IOVA range per scatter-gather list)",
 	       parse_guest, guest_name, guest),
+	NUM("replay.hz", U32, "Hz", 1, ZPCI_HZ_MAX, hz,
+	    "the guest's timer ticks a second, for traces without tick records; its timers "
+	    "(flush-queue timeout, IOVA cache trim) run on them (Debian's s390x kernels: 250)"),
 	CHOICE("replay.policy", "lazy, strict, flush-queue",
 	       "the guest's flush policy: lazy is Linux <= 6.6's default, flush-queue 6.7+'s "
 	       "(linux-6.7 has no lazy mode without its queues)",

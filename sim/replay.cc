@@ -346,6 +346,7 @@ bool Replay::attach(Function &f, std::string *err)
 						header_.guest_mem);
 	cfg.cpus = header_.cpus;
 	cfg.gen = opts_.guest;
+	cfg.hz = opts_.hz;
 	cfg.identity = opts_.design == Design::IdentityPinned;
 	int rc = zpci_dma_attach(&f.dev, f.mf->guest_hw, zpci_machine_guest_mem(machine_.get()),
 				 &machine_->guest_pool,
@@ -573,6 +574,23 @@ void Replay::check_rpcit(Function &f, const ztrace_rec &rec)
 	f.unmatched.pop_front();
 }
 
+// The guest's jiffies and timers, in every function's DMA layer.
+void Replay::tick(const ztrace_rec &rec)
+{
+	for (auto &f : fns_) {
+		if (!f->attached)
+			continue;
+		if (rec.kind == ZTRACE_TICK) {
+			zpci_dma_tick(&f->dev, rec.jiffies);
+			continue;
+		}
+		if (header_.rpcit_log)
+			check_none_pending(*f);
+		zpci_dma_run_timers(&f->dev, rec.jiffies);
+		collect_rpcits(*f);
+	}
+}
+
 // The trace records each RPCIT right after the call that issued it.
 void Replay::check_none_pending(Function &f)
 {
@@ -602,6 +620,10 @@ bool Replay::step(const ztrace_rec &rec, const ztrace_reader *pos, std::string *
 	if (rec.kind == ZTRACE_RPCIT) {
 		if (header_.rpcit_log)
 			check_rpcit(f, rec);
+		return true;
+	}
+	if (rec.kind == ZTRACE_TICK || rec.kind == ZTRACE_TIMERS) {
+		tick(rec);
 		return true;
 	}
 	if (header_.rpcit_log)
@@ -685,14 +707,17 @@ void Replay::finish()
 	sample_pinned(now_, true);
 	for (auto &f : fns_) {
 		collect_rpcits(*f);
-		stats_.exposed_at_end += f->unmapped_at.used;
-		if (f->attached)
-			detach(*f);
-		pos_ = nullptr;
-		collect_rpcits(*f);
 		if (header_.rpcit_log)
 			check_none_pending(*f);
+		stats_.exposed_at_end += f->unmapped_at.used;
+		if (!f->attached)
+			continue;
+		// The replay's own teardown, which the trace does not record.
+		detach(*f);
+		collect_rpcits(*f);
+		f->unmatched.clear();
 	}
+	pos_ = nullptr;
 	finished_ = true;
 }
 

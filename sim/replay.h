@@ -52,6 +52,7 @@ struct FaultInjection {
 struct ReplayOptions {
 	Design design = Design::Bare;
 	zpci_guest_gen guest = ZPCI_GUEST_LINUX_6_1;
+	uint32_t hz = ZPCI_HZ_DEFAULT;
 	zpci_flush_policy policy = ZPCI_FLUSH_LAZY;
 	ReplayMode mode = ReplayMode::Functional;
 	// Intercepting designs: shadow mappings at once (VFIO's dma_entry_limit).
@@ -201,6 +202,7 @@ private:
 	void collect_rpcits(Function &f);
 	void check_rpcit(Function &f, const ztrace_rec &rec);
 	void check_none_pending(Function &f);
+	void tick(const ztrace_rec &rec);
 	std::string where() const;
 	static void observe(void *ctx, dma_addr_t iova, phys_addr_t addr, bool write);
 	void mismatch(CheckResult &c, const std::string &what);

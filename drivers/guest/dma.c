@@ -53,8 +53,7 @@ static u32 cpu_slot(const struct zpci_dma_dev *dev)
 static int iova_alloc(struct zpci_dma_dev *dev, u64 npages, dma_addr_t *iova)
 {
 	if (gen_6_7(dev))
-		return zpci_iova_domain_alloc(&dev->domain, npages, cpu_slot(dev), dev->jiffies,
-					      iova);
+		return zpci_iova_domain_alloc(&dev->domain, npages, cpu_slot(dev), iova);
 	return zpci_iova_bitmap_alloc(&dev->iova, npages, iova);
 }
 
@@ -253,6 +252,11 @@ void zpci_dma_tick(struct zpci_dma_dev *dev, u64 jiffies)
 {
 	dev->ticks = true;
 	dev->jiffies = jiffies;
+}
+
+void zpci_dma_run_timers(struct zpci_dma_dev *dev, u64 jiffies)
+{
+	zpci_dma_tick(dev, jiffies);
 	run_timers(dev);
 }
 

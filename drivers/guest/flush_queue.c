@@ -87,7 +87,6 @@ void zpci_fq_queue(struct zpci_flush_queue *fq, u32 cpu, dma_addr_t iova, u64 np
 	struct zpci_fq_ring *r = &fq->ring[cpu % fq->cfg.nr_queues];
 	struct zpci_fq_entry *e;
 
-	zpci_fq_advance(fq, now);
 	ring_release(fq, r);
 	if (r->count == fq->cfg.entries) {
 		fq->stats.full_flushes++;

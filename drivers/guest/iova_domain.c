@@ -272,13 +272,11 @@ void zpci_iova_domain_advance(struct zpci_iova_domain *d, u64 now)
 	}
 }
 
-int zpci_iova_domain_alloc(struct zpci_iova_domain *d, u64 npages, u32 cpu, u64 now,
-			   dma_addr_t *iova)
+int zpci_iova_domain_alloc(struct zpci_iova_domain *d, u64 npages, u32 cpu, dma_addr_t *iova)
 {
 	unsigned int order;
 	u64 pfn;
 
-	zpci_iova_domain_advance(d, now);
 	if (!npages || cpu >= d->nr_cpus)
 		return -EINVAL;
 	if (npages < CACHE_MAX_PAGES)
@@ -304,7 +302,6 @@ int zpci_iova_domain_free(struct zpci_iova_domain *d, dma_addr_t iova, u64 npage
 	u64 pfn = iova >> ZPCI_PAGE_SHIFT;
 	unsigned int order = order_base_2(npages);
 
-	zpci_iova_domain_advance(d, now);
 	if (!npages || cpu >= d->nr_cpus || pfn < d->start_pfn || pfn > d->end_pfn ||
 	    !zpci_test_bit(d->first, pfn - d->start_pfn) ||
 	    zpci_test_bit(d->cached, pfn - d->start_pfn))

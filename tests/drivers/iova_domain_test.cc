@@ -35,13 +35,15 @@ protected:
 	uint64_t alloc(uint64_t npages, uint32_t cpu = 0, uint64_t now = 0)
 	{
 		dma_addr_t iova = 0;
-		int rc = zpci_iova_domain_alloc(&d_, npages, cpu, now, &iova);
+		zpci_iova_domain_advance(&d_, now);
+		int rc = zpci_iova_domain_alloc(&d_, npages, cpu, &iova);
 		EXPECT_TRUE(rc == 0 || rc == -ENOSPC) << rc;
 		return rc ? 0 : iova >> 12;
 	}
 
 	void release(uint64_t pfn, uint64_t npages, uint32_t cpu = 0, uint64_t now = 0)
 	{
+		zpci_iova_domain_advance(&d_, now);
 		ASSERT_EQ(zpci_iova_domain_free(&d_, pfn << 12, npages, cpu, now), 0) << pfn;
 	}
 
@@ -170,7 +172,7 @@ TEST_F(IovaDomain, RejectsWhatNoMapReturned)
 	EXPECT_EQ(alloc(4), p);
 	release(p, 4);
 	dma_addr_t iova;
-	EXPECT_EQ(zpci_iova_domain_alloc(&d_, 0, 0, 0, &iova), -EINVAL);
+	EXPECT_EQ(zpci_iova_domain_alloc(&d_, 0, 0, &iova), -EINVAL);
 	zpci_iova_domain_cfg bad{ kStart, kStart - 1, kTop, 1, 0 };
 	zpci_iova_domain other;
 	EXPECT_EQ(zpci_iova_domain_init(&other, &bad), -EINVAL);
@@ -368,7 +370,8 @@ void replay_against_reference(zpci_iova_domain *d, uint64_t start, uint64_t page
 				kind < 8 ? 1 :
 				kind < 9 ? 20 + zpci_prng_below(&r, 20) : 60 + zpci_prng_below(&r, 200);
 			dma_addr_t iova = 0;
-			int rc = zpci_iova_domain_alloc(d, npages, cpu, now, &iova);
+			zpci_iova_domain_advance(d, now);
+			int rc = zpci_iova_domain_alloc(d, npages, cpu, &iova);
 			uint64_t want = ref.alloc(npages, cpu, now);
 			ASSERT_EQ(rc ? 0 : iova >> 12, want) << "op " << op << " npages " << npages;
 			if (!rc)
@@ -378,6 +381,7 @@ void replay_against_reference(zpci_iova_domain *d, uint64_t start, uint64_t page
 			Live l = live[i];
 			live[i] = live.back();
 			live.pop_back();
+			zpci_iova_domain_advance(d, now);
 			ASSERT_EQ(zpci_iova_domain_free(d, l.pfn << 12, l.npages, cpu, now), 0);
 			ref.free(l.pfn, l.npages, cpu, now);
 		}

@@ -294,6 +294,7 @@ TEST(TraceChecker, RefusesWhatMakesNoSense)
 		{ "0 0 attach\n0 0 map 1 0x1000 10 to-device\n0 0 detach\n",
 		  "detach: function 0 still has 1 live mappings" },
 		{ "0 0 attach\n0 0 dma-iova 0x1000 0 read\n", "dma-iova: zero length" },
+		{ "0 0 attach\n0 0 tick 5\n0 0 timers 4\n", "timers: jiffies 4 before the last tick's 5" },
 	};
 	TempDir d;
 	for (const auto &c : cases) {

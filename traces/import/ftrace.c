@@ -322,6 +322,14 @@ static int event(struct importer *im, const char *out, char **tok, int n)
 					    CALL_RPCITS);
 		c->rpcits[c->nr_rpcits++] = rec;
 		return 0;
+	} else if (!strcmp(name, "tick:") || !strcmp(name, "timers:")) {
+		struct ztrace_rec rec = { .kind = strcmp(name, "tick:") ? ZTRACE_TIMERS : ZTRACE_TICK,
+					  .time = now };
+
+		if (need(im, tok, n, "jiffies", &rec.jiffies))
+			return -EINVAL;
+		im->st->ticks += rec.kind == ZTRACE_TICK;
+		return emit(im, &rec);
 	} else if (!strcmp(name, "map_sg:") || !strcmp(name, "unmap_sg:")) {
 		return ztrace_error(im->diag, &im->pos,
 				    "%s scatter-gather lists are not imported: the capture has no elements",

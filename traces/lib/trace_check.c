@@ -37,6 +37,8 @@ struct ztrace_checker {
 	struct ztrace_header h;
 	bool attached[ZTRACE_MAX_FNS];
 	struct zpci_u64map live[ZTRACE_MAX_FNS];
+	bool ticked;
+	u64 jiffies;		/* at the last tick */
 };
 
 struct ztrace_checker *ztrace_checker_create(const struct ztrace_header *h)
@@ -164,6 +166,15 @@ int ztrace_check(struct ztrace_checker *c, const struct ztrace_rec *rec,
 	struct check k = { c, rec, &c->live[rec->fn], diag };
 	bool *attached = &c->attached[rec->fn];
 
+	/* Ticks and timers are the guest's, whichever function they name. */
+	if (rec->kind == ZTRACE_TICK || rec->kind == ZTRACE_TIMERS) {
+		if (c->ticked && rec->jiffies < c->jiffies)
+			return check_fail(&k, "jiffies %" PRIu64 " before the last tick's %" PRIu64,
+					  rec->jiffies, c->jiffies);
+		c->ticked = true;
+		c->jiffies = rec->jiffies;
+		return 0;
+	}
 	if (rec->kind == ZTRACE_ATTACH) {
 		if (*attached)
 			return check_fail(&k, "function %u is already attached", rec->fn);

@@ -22,6 +22,8 @@ const struct ztrace_kind_desc ztrace_kinds[ZTRACE_NR_KINDS] = {
 	[ZTRACE_DMA]		= { "dma", 4, { ARG_ID, ARG_OFF, ARG_LEN, ARG_ACCESS }, 0 },
 	[ZTRACE_DMA_IOVA]	= { "dma-iova", 3, { ARG_IOVA, ARG_LEN, ARG_ACCESS }, 0 },
 	[ZTRACE_RPCIT]		= { "rpcit", 2, { ARG_IOVA, ARG_LEN }, 0 },
+	[ZTRACE_TICK]		= { "tick", 1, { ARG_JIFFIES }, 0 },
+	[ZTRACE_TIMERS]		= { "timers", 1, { ARG_JIFFIES }, 0 },
 };
 
 static const char *const dir_names[] = {
@@ -232,7 +234,7 @@ static int parse_arg(const struct ztrace_kind_desc *d, enum ztrace_arg a, char *
 		     struct ztrace_rec *rec, struct ztrace_sg *sg,
 		     const struct ztrace_pos *pos, struct ztrace_diag *diag)
 {
-	static const char *const arg_names[] = { "ID", "PA", "LEN", "OFF", "IOVA" };
+	static const char *const arg_names[] = { "ID", "PA", "LEN", "OFF", "IOVA", "JIFFIES" };
 	int v;
 
 	switch (a) {
@@ -303,7 +305,7 @@ int ztrace_text_parse(const struct ztrace_header *h, int n, char **tok, struct z
 			d = &ztrace_kinds[i];
 	if (!d)
 		return ztrace_error(diag, pos, "unknown record '%s', expected one of attach, detach, "
-				    "map, unmap, map-sg, unmap-sg, alloc, free, dma, dma-iova, rpcit",
+				    "map, unmap, map-sg, unmap-sg, alloc, free, dma, dma-iova, rpcit, tick, timers",
 				    tok[2]);
 	rec->kind = d - ztrace_kinds;
 	if (n - 3 < d->nr_args)
@@ -378,6 +380,7 @@ static bool format_arg(const struct ztrace_rec *rec, enum ztrace_arg a, char *bu
 	case ARG_ID:
 	case ARG_LEN:
 	case ARG_OFF:
+	case ARG_JIFFIES:
 		return append(buf, len, used, " %" PRIu64,
 			      *ztrace_arg_slot((struct ztrace_rec *)rec, a));
 	default:

@@ -14,6 +14,7 @@ enum ztrace_arg {
 	ARG_LEN,
 	ARG_OFF,
 	ARG_IOVA,
+	ARG_JIFFIES,
 	ARG_DIR,
 	ARG_ACCESS,
 	ARG_SG,
@@ -44,6 +45,8 @@ static inline u64 *ztrace_arg_slot(struct ztrace_rec *rec, enum ztrace_arg a)
 		return &rec->off;
 	case ARG_IOVA:
 		return &rec->iova;
+	case ARG_JIFFIES:
+		return &rec->jiffies;
 	default:
 		return NULL;
 	}

@@ -141,11 +141,15 @@ void zpci_dma_detach(struct zpci_dma_dev *dev);
 
 /*
  * The caller's clock and CPU, for the guest's timers and per-CPU queues.
- * jiffies follow the time until the first zpci_dma_tick(), then the ticks.
+ * Until the first tick, jiffies follow the time and the timers due run at
+ * each new time; from then on the ticks set jiffies and the timers run
+ * where the guest's timer softirq ran (a captured trace records both).
  */
 void zpci_dma_set_time(struct zpci_dma_dev *dev, u64 now_ns);
-/* A timer tick that left jiffies at @jiffies: the timers due by then run. */
+/* A timer tick left the guest's jiffies at @jiffies. */
 void zpci_dma_tick(struct zpci_dma_dev *dev, u64 jiffies);
+/* The guest's timer softirq ran at @jiffies: the timers due by then run. */
+void zpci_dma_run_timers(struct zpci_dma_dev *dev, u64 jiffies);
 void zpci_dma_set_cpu(struct zpci_dma_dev *dev, u32 cpu);
 
 int zpci_dma_map_page(struct zpci_dma_dev *dev, phys_addr_t pa, u64 size,

@@ -78,7 +78,11 @@ void zpci_fq_destroy(struct zpci_flush_queue *fq);
 
 /* Run the timer if it is due by jiffies @now. */
 void zpci_fq_advance(struct zpci_flush_queue *fq, u64 now);
-/* Queue an unmapped range on @cpu's queue at jiffies @now. */
+/*
+ * Queue an unmapped range on @cpu's queue at jiffies @now, which arms the
+ * timer if it is not; the timer itself runs only in zpci_fq_advance(), as
+ * the kernel's runs only in its timer softirq.
+ */
 void zpci_fq_queue(struct zpci_flush_queue *fq, u32 cpu, dma_addr_t iova, u64 npages,
 		   u64 now);
 /* Flush once and give every queued range back (detach). */

@@ -94,19 +94,19 @@ int zpci_iova_domain_init(struct zpci_iova_domain *d, const struct zpci_iova_dom
 void zpci_iova_domain_destroy(struct zpci_iova_domain *d);
 
 /*
- * An IOVA range of @npages for a map on @cpu at @now: 0 and *iova, or
- * -ENOSPC when even the purged caches leave no room.
+ * An IOVA range of @npages for a map on @cpu: 0 and *iova, or -ENOSPC
+ * when even the purged caches leave no room.
  */
-int zpci_iova_domain_alloc(struct zpci_iova_domain *d, u64 npages, u32 cpu, u64 now,
-			   dma_addr_t *iova);
+int zpci_iova_domain_alloc(struct zpci_iova_domain *d, u64 npages, u32 cpu, dma_addr_t *iova);
 /*
  * Give back the range at @iova that a map of @npages got, once its
- * translations are flushed.  -EINVAL when no allocated range begins there
- * (one already given back included).
+ * translations are flushed, at jiffies @now (a depot push arms the trim
+ * timer).  -EINVAL when no allocated range begins there (one already
+ * given back included).
  */
 int zpci_iova_domain_free(struct zpci_iova_domain *d, dma_addr_t iova, u64 npages, u32 cpu,
 			  u64 now);
-/* Run the depot trims due by @now. */
+/* Run the depot trims due by jiffies @now: timers run only here. */
 void zpci_iova_domain_advance(struct zpci_iova_domain *d, u64 now);
 
 /* Pages allocated in the tree, cached ones included. */

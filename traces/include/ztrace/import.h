@@ -23,7 +23,7 @@ extern "C" {
 
 struct ztrace_import_stats {
 	u64 events;		/* kprobe event lines read */
-	u64 maps, allocs, unmaps, frees, rpcits;
+	u64 maps, allocs, unmaps, frees, rpcits, ticks;
 	u64 failed_maps;	/* the kernel returned DMA_MAPPING_ERROR: not replayable */
 	u64 unknown_unmaps;	/* of a handle mapped before the capture began */
 };

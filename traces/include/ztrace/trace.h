@@ -57,6 +57,8 @@ enum ztrace_kind {
 	ZTRACE_DMA,
 	ZTRACE_DMA_IOVA,
 	ZTRACE_RPCIT,
+	ZTRACE_TICK,
+	ZTRACE_TIMERS,
 	ZTRACE_NR_KINDS,
 };
 
@@ -79,6 +81,7 @@ struct ztrace_rec {
 	u64 len;
 	u64 off;		/* dma: offset into the mapping (map-sg: through its elements) */
 	dma_addr_t iova;	/* dma-iova, rpcit; map/alloc: the recorded handle */
+	u64 jiffies;		/* tick, timers */
 	enum dma_data_direction dir;
 	enum zpci_dma_dir access;
 	u32 cpu;
