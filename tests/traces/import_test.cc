@@ -97,6 +97,47 @@ TEST(Import, CallsWithTheKernelsHandlesAndTheirRpcitsAfterThem)
 	EXPECT_EQ(r.st.rpcits, 2u);	// another function's is not this trace's
 }
 
+// Since Linux 6.7: the update is the IOMMU driver's map_pages, with the page
+// only (the offset is in the handle); a coherent allocation maps with no map
+// call and ends at its return, its handle the update's IOVA; a free unmaps
+// with no unmap call; ticks and timer softirq runs become tick and timers.
+TEST(Import, Linux67CallsAndTheGuestsTicks)
+{
+	TempDir d;
+	std::string c = kHeader;
+	c += ev("d.h..", "4.000000", "tick", "jiffies=4294893524");
+	c += ev(".....", "4.000010", "alloc", "size=0x1b06");
+	c += ev(".....", "4.000020", "update", "iova=0x10fffe000 pa=0x6dd8000 pgsize=0x1000 pgcount=0x1");
+	c += ev(".....", "4.000030", "update", "iova=0x10ffff000 pa=0x6dd7000 pgsize=0x1000 pgcount=0x1");
+	c += ev(".....", "4.000040", "rpcit", "fn=0x8002000000000000 addr=0x10fffe000 range=0x2000");
+	c += ev(".....", "4.000050", "alloc_ret", "addr=0x37ffe815000");
+	c += ev("d....", "4.000060", "map", "size=0x10 dir=0x1");
+	c += ev("d....", "4.000070", "update", "iova=0x10fffd000 pa=0x6f20000 pgsize=0x1000 pgcount=0x1");
+	c += ev("d....", "4.000080", "rpcit", "fn=0x8002000000000000 addr=0x10fffd000 range=0x1000");
+	c += ev("d....", "4.000090", "map_ret", "iova=0x10fffd0f8");
+	c += ev("..s..", "4.000100", "timers", "jiffies=4294893524");
+	c += ev(".....", "4.000110", "free", "size=0x1b06 iova=0x10fffe000");
+	c += ev(".....", "4.000120", "rpcit", "fn=0x8002000000000000 addr=0x10fffe000 range=0x2000");
+	c += ev(".....", "4.000130", "free_ret", "");
+	c += ev("d.h..", "4.000140", "unmap", "iova=0x10fffd0f8 size=0x10 dir=0x1");
+	Imported r = import(d, c);
+	ASSERT_EQ(r.rc, 0) << r.err;
+	EXPECT_EQ(records(r.text), "0 0 attach\n"
+				   "0 0 tick 4294893524\n"
+				   "10000 0 alloc 1 0x6dd8000 6918 iova=0x10fffe000\n"
+				   "40000 0 rpcit 0x10fffe000 8192\n"
+				   "60000 0 map 2 0x6f200f8 16 to-device iova=0x10fffd0f8\n"
+				   "80000 0 rpcit 0x10fffd000 4096\n"
+				   "100000 0 timers 4294893524\n"
+				   "110000 0 free 1\n"
+				   "120000 0 rpcit 0x10fffe000 8192\n"
+				   "140000 0 unmap 2\n");
+	EXPECT_EQ(r.st.ticks, 1u);
+	EXPECT_EQ(r.st.allocs, 1u);
+	EXPECT_EQ(r.st.frees, 1u);
+	EXPECT_EQ(r.st.unmaps, 1u);
+}
+
 TEST(Import, BadCapturesAreOneLineWithTheirPlaceAndLeaveNoTrace)
 {
 	struct {
@@ -112,6 +153,8 @@ TEST(Import, BadCapturesAreOneLineWithTheirPlaceAndLeaveNoTrace)
 		  ":5: map returned without a map" },
 		{ std::string(kHeader) + ev(".....", "1.0", "map_sg", "nents=3 dir=1"),
 		  ":5: map_sg: scatter-gather lists are not imported" },
+		{ std::string(kHeader) + ev(".....", "1.0", "tick", "jiffies=x"),
+		  ":5: event without jiffies=" },
 		{ kHeader, "no events" },
 	};
 	for (const auto &c : cases) {

@@ -35,11 +35,14 @@ probe "r:zpci/free_ret ${api}_free"
 probe "p:zpci/map_sg ${api}_map_sg nents=%r4 dir=%r5"
 probe "p:zpci/unmap_sg ${api}_unmap_sg nents=%r4 dir=%r5"
 probe 'p:zpci/rpcit zpci_refresh_trans fn=%r2 addr=%r3 range=%r4'
-# Every tick, with jiffies as the tick left it, and every run of the timer
-# softirq: the flush queue's timeout and the IOVA caches' trim are timers,
-# which run there, after whatever interrupts came with the tick.
-probe 'p:zpci/tick update_process_times jiffies=@jiffies_64:u64'
-probe 'p:zpci/timers run_timer_softirq jiffies=@jiffies_64:u64'
+# Since 6.7, every tick, with jiffies as the tick left it, and every run
+# of the timer softirq: the flush queue's timeout and the IOVA caches' trim
+# are timers, which run there, after whatever interrupts came with the
+# tick.  (Up to 6.6 the DMA layer has no timers.)
+if [ $api = iommu_dma ]; then
+	probe 'p:zpci/tick update_process_times jiffies=@jiffies_64:u64'
+	probe 'p:zpci/timers run_timer_softirq jiffies=@jiffies_64:u64'
+fi
 echo 65536 > $T/buffer_size_kb
 echo 1 > $T/events/zpci/enable
 echo 1 > $T/tracing_on
