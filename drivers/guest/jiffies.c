@@ -27,6 +27,11 @@ u64 zpci_jiffies_at(u32 hz, u64 ns)
 	return ns / NSEC_PER_SEC * hz + ns % NSEC_PER_SEC * hz / NSEC_PER_SEC;
 }
 
+u64 zpci_jiffies_time(u32 hz, u64 j)
+{
+	return j / hz * NSEC_PER_SEC + (j % hz * NSEC_PER_SEC + hz - 1) / hz;
+}
+
 u64 zpci_jiffies_delay(u32 hz, u64 ns)
 {
 	return ns / NSEC_PER_SEC * hz + (ns % NSEC_PER_SEC * hz + NSEC_PER_SEC - 1) / NSEC_PER_SEC;

@@ -27,6 +27,11 @@ TEST(Jiffies, TimeCountsTicksFromZero)
 	EXPECT_EQ(zpci_jiffies_at(250, 3999999), 0u);
 	EXPECT_EQ(zpci_jiffies_at(250, 4000000), 1u);
 	EXPECT_EQ(zpci_jiffies_at(300, 1000000000), 300u);
+	EXPECT_EQ(zpci_jiffies_time(250, 1), 4000000u);
+	EXPECT_EQ(zpci_jiffies_time(300, 1), 3333334u);	// rounded up: jiffies_at() of it is 1
+	EXPECT_EQ(zpci_jiffies_at(300, 3333334), 1u);
+	EXPECT_EQ(zpci_jiffies_at(300, 3333333), 0u);
+	EXPECT_EQ(zpci_jiffies_time(300, 301), 1003333334u);
 	// A year of ns at HZ=1000 does not overflow.
 	EXPECT_EQ(zpci_jiffies_at(1000, 31536000ULL * 1000000000), 31536000000ULL);
 }

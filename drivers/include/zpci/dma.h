@@ -118,6 +118,7 @@ struct zpci_dma_dev {
 	struct zpci_dma_stats stats;
 	u64 now_ns;
 	u64 jiffies;		/* the guest's: from the time, or from its ticks */
+	u64 next_tick_ns;	/* from the time: when jiffies next moves on */
 	bool ticks;		/* ticks drive jiffies (zpci_dma_tick()) */
 	u32 cpu;
 };

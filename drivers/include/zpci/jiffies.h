@@ -27,6 +27,8 @@ extern "C" {
 
 /* jiffies at @ns, counting from 0 at time 0, for a trace without ticks. */
 u64 zpci_jiffies_at(u32 hz, u64 ns);
+/* When, counting so, jiffies reaches @j. */
+u64 zpci_jiffies_time(u32 hz, u64 j);
 /* A delay of @ns in jiffies, rounded up, as msecs_to_jiffies() does. */
 u64 zpci_jiffies_delay(u32 hz, u64 ns);
 /* The jiffies at which a timer armed at jiffies @now to expire @delay later runs. */
