@@ -9,6 +9,7 @@ packages=(
 	libsystemc-dev
 	libboost-program-options-dev
 	libgtest-dev libgmock-dev
+	libbenchmark-dev
 	libzmq3-dev cppzmq-dev
 	nlohmann-json3-dev
 	libtomlplusplus-dev
