@@ -116,6 +116,51 @@ struct Replay::Mapping {
 	std::vector<uint64_t> elem_iova;	// map-sg: each element's IOVA
 };
 
+// The live mappings by trace ID: a flat map to reused slots, so that the
+// device record's look-up, the replay's most frequent, is one probe and
+// maps allocate nothing once warm.
+class MappingTable {
+public:
+	MappingTable()
+	{
+		if (zpci_u64map_init(&ids_))
+			throw std::bad_alloc();
+	}
+	~MappingTable() { zpci_u64map_destroy(&ids_); }
+	MappingTable(const MappingTable &) = delete;
+	MappingTable &operator=(const MappingTable &) = delete;
+
+	Replay::Mapping *find(uint64_t id)
+	{
+		u64 *slot = zpci_u64map_find(&ids_, id);
+		return slot ? &slots_[*slot] : nullptr;
+	}
+	void put(uint64_t id, Replay::Mapping &&m)
+	{
+		size_t slot = slots_.size();
+		if (!free_.empty()) {
+			slot = free_.back();
+			free_.pop_back();
+			slots_[slot] = std::move(m);
+		} else {
+			slots_.push_back(std::move(m));
+		}
+		if (zpci_u64map_put(&ids_, id, slot))
+			throw std::bad_alloc();
+	}
+	void erase(uint64_t id)
+	{
+		u64 *slot = zpci_u64map_find(&ids_, id);
+		free_.push_back(*slot);
+		zpci_u64map_remove(&ids_, id);
+	}
+
+private:
+	zpci_u64map ids_{};
+	std::vector<Replay::Mapping> slots_;
+	std::vector<size_t> free_;
+};
+
 struct Replay::Function {
 	Replay *owner = nullptr;
 	uint32_t index = 0;
@@ -124,7 +169,7 @@ struct Replay::Function {
 	zpci_dma_dev dev{};
 	bool attached = false;
 	FunctionStats final_stats;
-	std::unordered_map<uint64_t, Mapping> maps;
+	MappingTable maps;
 	std::deque<zpci_rpcit_rec> unmatched;	// issued, not yet seen in the trace
 	zpci_pagemap unmapped_at{};		// IOVA page -> when the guest unmapped it
 	zpci_shadow_stats seen{};		// the hypervisor's work already on the timeline
@@ -395,7 +440,7 @@ void Replay::map(Function &f, const ztrace_rec &rec)
 			mismatch(stats_.iova, where() + ": the trace recorded IOVA " + hex(rec.iova) +
 					      ", the replayed guest returned " + hex(h));
 	}
-	f.maps[rec.id] = std::move(m);
+	f.maps.put(rec.id, std::move(m));
 }
 
 void Replay::map_sg(Function &f, const ztrace_rec &rec)
@@ -422,7 +467,7 @@ void Replay::map_sg(Function &f, const ztrace_rec &rec)
 			pos += rec.sg[e++].len;
 		}
 	}
-	f.maps[rec.id] = std::move(m);
+	f.maps.put(rec.id, std::move(m));
 }
 
 // The guest's pages from @iova for @len: unmapped now, or mapped again.
@@ -443,8 +488,7 @@ void Replay::note_pages(Function &f, uint64_t iova, uint64_t len, bool unmapped)
 
 void Replay::unmap(Function &f, const ztrace_rec &rec)
 {
-	auto it = f.maps.find(rec.id);
-	Mapping &m = it->second;
+	Mapping &m = *f.maps.find(rec.id);	// the checker saw it live
 
 	if (!m.failed && m.kind == ZTRACE_MAP_SG) {
 		for (size_t e = 0; e < m.elem_iova.size(); e++)
@@ -460,25 +504,36 @@ void Replay::unmap(Function &f, const ztrace_rec &rec)
 		zpci_dma_free_coherent(&f.dev, m.len, m.handle);
 	else
 		zpci_dma_unmap_page(&f.dev, m.handle, m.len, m.dir);
-	f.maps.erase(it);
+	f.maps.erase(rec.id);
+}
+
+bool Replay::device_access(Function &f, uint64_t iova, uint64_t len, zpci_dma_dir dir,
+			   uint64_t time)
+{
+	bool ok;
+
+	if (system_) {
+		sc_core::sc_time at = sc_core::sc_time::from_value(time * ns_ticks_);
+		system_->advance_to(at);
+		ok = system_->function(f.index).access(iova, len, dir, at);
+		system_->sample();
+	} else {
+		ok = zpci_func_dma(&f.func(), iova, nullptr, len, dir) == 0;
+	}
+	stats_.dma_faults += !ok;
+	stats_.dma_bytes += len;
+	return ok;
 }
 
 void Replay::device(Function &f, uint64_t iova, uint64_t len, zpci_dma_dir dir, uint64_t time)
 {
-	// Walks of this access, for the timeline only: no copy on the plain path.
-	WalkerStats before = system_ && timeline_ ? system_->dtu().walker_stats() : WalkerStats{};
-	sc_core::sc_time at = sc_core::sc_time::from_value(time * ns_ticks_);
-	if (system_)
-		system_->advance_to(at);
-	bool ok = system_ ? system_->function(f.index).access(iova, len, dir, at)
-			  : zpci_func_dma(&f.func(), iova, nullptr, len, dir) == 0;
-	if (system_)
-		system_->sample();
-
-	stats_.dma_faults += !ok;
-	stats_.dma_bytes += len;
-	if (!timeline_)
+	if (!timeline_) {
+		device_access(f, iova, len, dir, time);
 		return;
+	}
+	// The walks of this access, for the timeline.
+	WalkerStats before = system_ ? system_->dtu().walker_stats() : WalkerStats{};
+	bool ok = device_access(f, iova, len, dir, time);
 	nlohmann::ordered_json args = { { "iova", hex(iova) }, { "len", len }, { "ok", ok } };
 	uint64_t latency = 0;
 	if (system_) {
@@ -498,7 +553,7 @@ void Replay::access(Function &f, const ztrace_rec &rec)
 		device(f, rec.iova, rec.len, rec.access, rec.time);
 		return;
 	}
-	const Mapping &m = f.maps.at(rec.id);
+	const Mapping &m = *f.maps.find(rec.id);	// the checker saw it live
 	if (m.failed) {
 		stats_.skipped++;
 		return;
@@ -674,11 +729,10 @@ void Replay::timeline_record(Function &f, const ztrace_rec &rec)
 
 	if (rec.kind != ZTRACE_DMA && rec.kind != ZTRACE_DMA_IOVA) {
 		nlohmann::ordered_json args = { { "id", rec.id } };
-		auto m = f.maps.find(rec.id);
-		if (m != f.maps.end()) {
-			args["iova"] = hex(m->second.handle);
-			args["len"] = m->second.len;
-			args["failed"] = m->second.failed;
+		if (const Mapping *m = f.maps.find(rec.id)) {
+			args["iova"] = hex(m->handle);
+			args["len"] = m->len;
+			args["failed"] = m->failed;
 		}
 		timeline_->instant(f.index, "guest", ztrace_kind_name(rec.kind), now_, std::move(args));
 	}

@@ -189,6 +189,7 @@ public:
 private:
 	struct Function;
 	struct Mapping;
+	friend class MappingTable;
 
 	void build_design(Function &f);
 	bool attach(Function &f, std::string *err);
@@ -199,6 +200,8 @@ private:
 	void note_pages(Function &f, uint64_t iova, uint64_t len, bool unmapped);
 	void access(Function &f, const ztrace_rec &rec);
 	void device(Function &f, uint64_t iova, uint64_t len, zpci_dma_dir dir, uint64_t time);
+	bool device_access(Function &f, uint64_t iova, uint64_t len, zpci_dma_dir dir,
+			   uint64_t time);
 	void collect_rpcits(Function &f);
 	void check_rpcit(Function &f, const ztrace_rec &rec);
 	void check_none_pending(Function &f);

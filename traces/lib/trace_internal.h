@@ -6,8 +6,11 @@
 #ifndef ZTRACE_TRACE_INTERNAL_H
 #define ZTRACE_TRACE_INTERNAL_H
 
+#include <stddef.h>
+
 #include <ztrace/trace.h>
 
+/* The numbers first, up to ARG_DIR: ztrace_arg_slot() relies on it. */
 enum ztrace_arg {
 	ARG_ID,
 	ARG_PA,
@@ -34,22 +37,17 @@ extern const struct ztrace_kind_desc ztrace_kinds[ZTRACE_NR_KINDS];
 /* The u64 field of @rec that numeric argument @a lives in (inline: every record asks). */
 static inline u64 *ztrace_arg_slot(struct ztrace_rec *rec, enum ztrace_arg a)
 {
-	switch (a) {
-	case ARG_ID:
-		return &rec->id;
-	case ARG_PA:
-		return &rec->pa;
-	case ARG_LEN:
-		return &rec->len;
-	case ARG_OFF:
-		return &rec->off;
-	case ARG_IOVA:
-		return &rec->iova;
-	case ARG_JIFFIES:
-		return &rec->jiffies;
-	default:
-		return NULL;
-	}
+	/* A table, not a switch: the binary decoder asks once per number. */
+	static const size_t offset[] = {
+		[ARG_ID] = offsetof(struct ztrace_rec, id),
+		[ARG_PA] = offsetof(struct ztrace_rec, pa),
+		[ARG_LEN] = offsetof(struct ztrace_rec, len),
+		[ARG_OFF] = offsetof(struct ztrace_rec, off),
+		[ARG_IOVA] = offsetof(struct ztrace_rec, iova),
+		[ARG_JIFFIES] = offsetof(struct ztrace_rec, jiffies),
+	};
+
+	return a < ARG_DIR ? (u64 *)((char *)rec + offset[a]) : NULL;
 }
 
 /* Header lines: 1 consumed, 0 not a header line, -EINVAL. */
