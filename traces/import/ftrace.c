@@ -179,6 +179,14 @@ static int flush_rpcits(struct importer *im, struct call *c)
 	return 0;
 }
 
+/* A map's table update and handle are still to come. */
+static void begin_map(struct call *c, u64 now)
+{
+	c->mapping = true;
+	c->have_pa = false;
+	c->time = now;
+}
+
 static int map_done(struct importer *im, struct call *c, u64 handle)
 {
 	struct ztrace_rec rec = { .time = c->time, .id = im->next_id, .iova = handle,
@@ -254,9 +262,7 @@ static int event(struct importer *im, const char *out, char **tok, int n)
 		if (need(im, tok, n, "size", &c->alloc_size))
 			return -EINVAL;
 		c->alloc = true;
-		c->mapping = true;
-		c->have_pa = false;
-		c->time = now;
+		begin_map(c, now);
 	} else if (!strcmp(name, "alloc_ret:")) {
 		if (need(im, tok, n, "addr", &v))
 			return -EINVAL;
@@ -271,9 +277,7 @@ static int event(struct importer *im, const char *out, char **tok, int n)
 		if (v > DMA_NONE)
 			return ztrace_error(im->diag, &im->pos, "direction %" PRIu64 " is not one", v);
 		c->dir = v;
-		c->mapping = true;
-		c->have_pa = false;
-		c->time = now;
+		begin_map(c, now);
 	} else if (!strcmp(name, "update:")) {
 		/* Up to 6.6 the update also invalidates (flags); since, it only maps. */
 		if (need(im, tok, n, "pa", &a) || need(im, tok, n, "iova", &b))
