@@ -274,27 +274,12 @@ std::string place(const std::string &path, const toml::source_region &src)
 	return path + ":" + std::to_string(src.begin.line) + ": ";
 }
 
-}  // namespace
-
-const std::vector<std::string> &config_keys()
+// Set @p from @value, as @key says it.
+bool assign(const Param &param, const std::string &key, const std::string &value,
+	    ReplayOptions &opts, std::string *err)
 {
-	static const std::vector<std::string> keys = [] {
-		std::vector<std::string> v;
-		for (const Param &p : kParams)
-			v.push_back(p.key);
-		return v;
-	}();
-	return keys;
-}
+	const Param *p = &param;
 
-bool Config::set(const std::string &key, const std::string &value, std::string *err)
-{
-	const Param *p = find_param(key);
-
-	if (!p) {
-		*err = unknown_key(key);
-		return false;
-	}
 	switch (p->kind) {
 	case Kind::Bool:
 		if (value != "true" && value != "false") {
@@ -314,6 +299,35 @@ bool Config::set(const std::string &key, const std::string &value, std::string *
 	}
 }
 
+}  // namespace
+
+const std::vector<std::string> &config_keys()
+{
+	static const std::vector<std::string> keys = [] {
+		std::vector<std::string> v;
+		for (const Param &p : kParams)
+			v.push_back(p.key);
+		return v;
+	}();
+	return keys;
+}
+
+bool Config::set(const std::string &key, const std::string &value, std::string *err,
+		 const std::string &where)
+{
+	const Param *p = find_param(key);
+
+	if (!p) {
+		*err = unknown_key(key);
+		return false;
+	}
+	if (!assign(*p, key, value, opts, err))
+		return false;
+	where_[key] = where;
+	return true;
+}
+
+
 bool Config::set(const std::string &assignment, std::string *err)
 {
 	size_t eq = assignment.find('=');
@@ -322,7 +336,18 @@ bool Config::set(const std::string &assignment, std::string *err)
 		*err = "'" + assignment + "' is not KEY=VALUE";
 		return false;
 	}
-	return set(assignment.substr(0, eq), assignment.substr(eq + 1), err);
+	return set(assignment.substr(0, eq), assignment.substr(eq + 1), err,
+		   "--set " + assignment);
+}
+
+std::string Config::where(std::initializer_list<const char *> keys) const
+{
+	for (const char *k : keys) {
+		auto it = where_.find(k);
+		if (it != where_.end() && !it->second.empty())
+			return it->second + ": ";
+	}
+	return "";
 }
 
 bool Config::load(const std::string &path, std::string *err)
@@ -378,8 +403,9 @@ bool Config::read(const std::string &text, const std::string &path, std::string 
 				       ": a string, number or boolean is expected";
 				return false;
 			}
-			if (!set(key, text, &why)) {
-				*err = place(path, value.source()) + why;
+			std::string at = place(path, value.source());
+			if (!set(key, text, &why, at.substr(0, at.size() - 2))) {
+				*err = at + why;
 				return false;
 			}
 		}
@@ -394,13 +420,17 @@ bool Config::check(std::string *err) const
 
 	for (int i = 0; i < 2; i++)
 		if (caches[i]->assoc && caches[i]->entries % caches[i]->assoc) {
-			*err = std::string(names[i]) + ".entries (" + std::to_string(caches[i]->entries) +
+			std::string entries = std::string(names[i]) + ".entries";
+			std::string assoc = std::string(names[i]) + ".assoc";
+			*err = where({ assoc.c_str(), entries.c_str() }) +
+			       std::string(names[i]) + ".entries (" + std::to_string(caches[i]->entries) +
 			       ") must be a multiple of " + names[i] + ".assoc (" +
 			       std::to_string(caches[i]->assoc) + ")";
 			return false;
 		}
 	if (opts.guest == ZPCI_GUEST_LINUX_6_7 && opts.policy == ZPCI_FLUSH_LAZY) {
-		*err = "replay.guest linux-6.7 has no lazy policy: its lazy mode is flush-queue";
+		*err = where({ "replay.policy", "replay.guest" }) +
+		       "replay.guest linux-6.7 has no lazy policy: its lazy mode is flush-queue";
 		return false;
 	}
 	return true;

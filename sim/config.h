@@ -8,6 +8,7 @@
 // effective configuration as a file that reads back to the same run.
 #pragma once
 
+#include <map>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
@@ -20,9 +21,11 @@ class Config {
 public:
 	ReplayOptions opts;	// starts at the documented defaults
 
-	// Set @key from text.  false with *err saying what is wrong (no place:
-	// the caller knows where the text came from).
-	bool set(const std::string &key, const std::string &value, std::string *err);
+	// Set @key from text, given at @where ("FILE:LINE", "--set", ...) for
+	// check() to name.  false with *err saying what is wrong (no place: the
+	// caller knows where the text came from).
+	bool set(const std::string &key, const std::string &value, std::string *err,
+		 const std::string &where = "");
 	// "key=value", as --set takes it.
 	bool set(const std::string &assignment, std::string *err);
 	// Apply a TOML file; false with *err as "FILE:LINE: what".
@@ -30,6 +33,7 @@ public:
 	// The same for TOML @text, named @path in messages.
 	bool read(const std::string &text, const std::string &path, std::string *err);
 	// What single keys cannot say: an IOTLB's entries a multiple of its ways.
+	// *err begins with where the offending keys were set.
 	bool check(std::string *err) const;
 
 	// The value of @key as --set would take it; "" for no such key.
@@ -38,6 +42,11 @@ public:
 	std::string dump() const;
 	// Every key with its value, typed: what a result records of its run.
 	nlohmann::ordered_json json() const;
+
+private:
+	std::map<std::string, std::string> where_;	// key -> where it was set
+	// "WHERE: " of the first of @keys that was set, for check()'s messages.
+	std::string where(std::initializer_list<const char *> keys) const;
 };
 
 // Every key, in dump order.

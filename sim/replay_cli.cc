@@ -353,7 +353,8 @@ std::optional<int> ConfigArgs::apply(const CommandSpec &spec, const po::variable
 	if (!file.empty() && !c->load(file, &err))
 		return command_error(spec, io, err, kExitUsage);
 	for (const auto &[flag, key] : kShorthands)
-		if (vm.count(flag) && !c->set(key, vm[flag].as<std::string>(), &err))
+		if (vm.count(flag) && !c->set(key, vm[flag].as<std::string>(), &err,
+					      "--" + std::string(flag)))
 			return command_error(spec, io, "--" + std::string(flag) + ": " +
 						       err.substr(std::string(key).size() + 2),
 					     kExitUsage);

@@ -40,6 +40,9 @@ void fuzz_file(const std::string &text)
 	}
 	if (!c.check(&err)) {
 		expect_one_line(err);
+		// Every key came from the input, and the defaults agree.
+		if (err.rfind(name + ":", 0))
+			fail("a cross-key refusal does not name the input and a line", err);
 		return;
 	}
 	if (!back.read(c.dump(), "dump", &err))

@@ -106,16 +106,29 @@ TEST_P(ConfigBadFile, IsOneLineNamingFileAndLine)
 INSTANTIATE_TEST_SUITE_P(Cases, ConfigBadFile, testing::ValuesIn(kBadFiles),
 			 [](const testing::TestParamInfo<BadFile> &i) { return i.param.name; });
 
-TEST(Config, CrossKeyCheckNamesBothKeys)
+// A cross-key refusal names both keys and where the one that broke it was set.
+TEST(Config, CrossKeyCheckNamesBothKeysAndWhereOneWasSet)
 {
 	Config c;
 	std::string err;
 
 	ASSERT_TRUE(c.set("walk_cache.entries=62", &err));
 	EXPECT_FALSE(c.check(&err));
-	EXPECT_EQ(err, "walk_cache.entries (62) must be a multiple of walk_cache.assoc (4)");
+	EXPECT_EQ(err, "--set walk_cache.entries=62: walk_cache.entries (62) must be a multiple of "
+		       "walk_cache.assoc (4)");
 	ASSERT_TRUE(c.set("walk_cache.assoc=0", &err));
 	EXPECT_TRUE(c.check(&err));
+
+	TempDir d;
+	std::string f = write(d, "c.toml", "[iotlb]\nentries = 64\n\n[replay]\nguest = \"linux-6.7\"\n");
+	Config g;
+	ASSERT_TRUE(g.load(f, &err)) << err;
+	EXPECT_FALSE(g.check(&err));
+	EXPECT_EQ(err, f + ":5: replay.guest linux-6.7 has no lazy policy: its lazy mode is "
+			   "flush-queue");
+	ASSERT_TRUE(g.set("replay.policy", "lazy", &err, "--policy"));
+	EXPECT_FALSE(g.check(&err));
+	EXPECT_EQ(err.rfind("--policy: ", 0), 0u) << err;
 }
 
 TEST(Config, CommandLineOrderIsFileThenShorthandThenSet)
