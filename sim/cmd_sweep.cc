@@ -45,7 +45,8 @@ const CommandSpec kSpec = {
 	"Axes vary in the order given, the last fastest.  Points run N at a time in\n"
 	"child processes (default: one per core).  RESULTS.csv gets one row per\n"
 	"point: the point's number, its axis values, its status (ok, check_failed,\n"
-	"cannot_start: why) and its figures, units in the column names; --json\n"
+	"invalid: why the values do not go together, cannot_start: why) and its\n"
+	"figures, units in the column names; --json\n"
 	"writes each point's full stats, one JSON object per line.  Both files are\n"
 	"rewritten whole after each point, never half-written.\n"
 	"\n"
@@ -93,7 +94,7 @@ struct Child {
 	std::unique_ptr<Replay> replay;
 
 	if (!sweep.config(i, &c, &err)) {
-		result = { { "error", err }, { "exit", kExitUsage } };
+		result = { { "invalid", err } };	// its values, each good, do not go together
 	} else {
 		run.trace = trace;
 		run.opts = c.opts;
@@ -322,12 +323,19 @@ std::optional<int> setup_sweep(const Args &args, CommandIo &io, SweepSetup *s)
 				    "nested-pinned,identity-pinned");
 	for (const std::string &a : config_args.sets)
 		(a.find(',') == std::string::npos ? fixed.sets : axis_args).push_back(a);
-	if (auto rc = fixed.apply(kSpec, vm, io, &base))
+	// Keys that only make sense together are checked per point: an axis may
+	// complete what the fixed settings leave.
+	if (auto rc = fixed.apply(kSpec, vm, io, &base, false))
 		return rc;
 	for (const std::string &a : axis_args) {
 		SweepAxis axis;
 		if (!parse_axis(a, &axis, &err))
 			return command_error(kSpec, io, "--set " + err, kExitUsage);
+		for (const std::string &v : axis.values) {
+			Config c = base;
+			if (!c.set(axis.key, v, &err))
+				return command_error(kSpec, io, "--set " + err, kExitUsage);
+		}
 		for (const SweepAxis &other : axes)
 			if (other.key == axis.key)
 				return command_error(kSpec, io, axis.key + " is swept twice",

@@ -346,7 +346,7 @@ void ConfigArgs::add_to(po::options_description &opts, bool with_design)
 }
 
 std::optional<int> ConfigArgs::apply(const CommandSpec &spec, const po::variables_map &vm,
-				     CommandIo &io, Config *c) const
+				     CommandIo &io, Config *c, bool check) const
 {
 	std::string err;
 
@@ -361,7 +361,7 @@ std::optional<int> ConfigArgs::apply(const CommandSpec &spec, const po::variable
 	for (const std::string &s : sets)
 		if (!c->set(s, &err))
 			return command_error(spec, io, "--set " + err, kExitUsage);
-	if (!c->check(&err))
+	if (check && !c->check(&err))
 		return command_error(spec, io, err, kExitUsage);
 	return std::nullopt;
 }

@@ -38,9 +38,10 @@ struct ConfigArgs {
 	// @with_design: the command takes --design (replay and config do;
 	// compare and sweep choose designs their own way).
 	void add_to(po::options_description &opts, bool with_design);
-	// Build @c; an exit status after a one-line error, or nullopt.
+	// Build @c, and @check the keys that go together; an exit status
+	// after a one-line error, or nullopt.
 	std::optional<int> apply(const CommandSpec &spec, const po::variables_map &vm,
-				 CommandIo &io, Config *c) const;
+				 CommandIo &io, Config *c, bool check = true) const;
 };
 
 // Replay @run.trace; on success (0) *out holds the finished replay.  Bad

@@ -207,8 +207,10 @@ std::string Sweep::csv_row(size_t i, const nlohmann::ordered_json &result) const
 
 	for (const std::string &v : values(i))
 		row += "," + csv_field(v);
-	if (result.contains("error")) {
-		row += "," + csv_field("cannot_start: " + result["error"].get<std::string>());
+	if (result.contains("error") || result.contains("invalid")) {
+		row += "," + csv_field(result.contains("error")
+					       ? "cannot_start: " + result["error"].get<std::string>()
+					       : "invalid: " + result["invalid"].get<std::string>());
 		for (size_t c = 0; c < sizeof(kColumns) / sizeof(kColumns[0]); c++)
 			row += ",";
 		return row;

@@ -122,11 +122,36 @@ TEST(Sweep, BadAxesAreExitTwoNamingTheKey)
 	r = sweep(d, { "--set", "iotlb.entrys=1,2" });
 	EXPECT_EQ(r.rc, 2);
 	EXPECT_NE(r.err.find("did you mean 'iotlb.entries'"), std::string::npos) << r.err;
-	r = run({ "sweep", kTrace, "--out", d.file("x.csv"), "--set", "walk_cache.entries=60,62" });
-	EXPECT_EQ(r.rc, 2);
-	EXPECT_NE(r.err.find("point 1: walk_cache.entries (62) must be a multiple"),
-		  std::string::npos)
-		<< r.err;
+}
+
+// Values that are each good but do not go together make their point a row
+// saying so; the fixed settings alone need not go together, the axes may
+// complete them.
+TEST(Sweep, PointsWhoseValuesDoNotGoTogetherAreRowsWithTheReason)
+{
+	TempDir d;
+	CliRun r = run({ "sweep", kTrace, "--out", d.file("x.csv"), "--designs", "bare", "--set",
+			 "walk_cache.entries=60,62" });
+	ASSERT_EQ(r.rc, 0) << r.err;
+	EXPECT_NE(r.out.find("not_ok: 1\n"), std::string::npos) << r.out;
+	std::vector<std::string> rows = lines(slurp(d.file("x.csv")));
+	ASSERT_EQ(rows.size(), 3u);
+	EXPECT_EQ(rows[1].rfind("0,bare,60,ok,", 0), 0u) << rows[1];
+	EXPECT_EQ(rows[2].rfind("1,bare,62,invalid: walk_cache.entries (62) must be a multiple of "
+				"walk_cache.assoc (4),,,", 0),
+		  0u)
+		<< rows[2];
+
+	r = run({ "sweep", kTrace, "--out", d.file("g.csv"), "--designs", "bare", "--guest",
+		  "linux-6.7", "--set", "replay.policy=lazy,flush-queue" });
+	ASSERT_EQ(r.rc, 0) << r.err;
+	rows = lines(slurp(d.file("g.csv")));
+	ASSERT_EQ(rows.size(), 3u);
+	EXPECT_EQ(rows[1].rfind("0,bare,lazy,invalid: --guest: replay.guest linux-6.7 has no lazy "
+				"policy: its lazy mode is flush-queue,", 0),
+		  0u)
+		<< rows[1];
+	EXPECT_EQ(rows[2].rfind("1,bare,flush-queue,ok,", 0), 0u) << rows[2];
 }
 
 // A point whose design cannot start is a row saying so, not the sweep's end.
