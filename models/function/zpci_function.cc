@@ -69,7 +69,7 @@ bool ZpciFunction::access(uint64_t iova, uint64_t len, zpci_dma_dir dir,
 	stats_.failed += !all_ok;
 	busy_until_ = std::max(busy_until_, done);
 	last_latency_ = done - arrival;
-	latency_ns_.add(last_latency_.value() / ns_.value());
+	latency_ns_.add(to_ns(last_latency_.value()));
 	return all_ok;
 }
 

@@ -73,6 +73,12 @@ private:
 	Histogram latency_ns_;
 	sc_core::sc_time last_latency_, busy_until_;
 	sc_core::sc_time ns_;	// built once: sc_time(value, unit) is costly
+	// Ticks to ns; SystemC's default resolution (1 ps) by a constant, which
+	// compiles to a multiply where a divide costs tens of cycles per access.
+	uint64_t to_ns(uint64_t ticks) const
+	{
+		return ns_.value() == 1000 ? ticks / 1000 : ticks / ns_.value();
+	}
 };
 
 }  // namespace zpcisim

@@ -67,6 +67,7 @@ private:
 	MemoryParams params_;
 	MemoryStats stats_;
 	sc_core::sc_time cycle_, latency_;
+	int per_cycle_shift_;			// bytes to cycles, a power of two: -1 if not
 	uint64_t last_transfer_ = UINT64_MAX;	// cycles of the last transfer,
 	sc_core::sc_time last_length_;		// ... as a time
 	// When the port is busy: start -> end, disjoint.  Stretches that ended

@@ -5,17 +5,7 @@
 
 namespace zpcisim {
 
-// Values below kSub have a bucket each; above, the top 5 bits choose one
-// of kSub buckets within their power of two.
-unsigned int Histogram::bucket(uint64_t v)
-{
-	if (v < kSub)
-		return v;
-	int msb = 63 - __builtin_clzll(v);
-	unsigned int sub = (v >> (msb - 4)) & (kSub - 1);
-	return (msb - 3) * kSub + sub;
-}
-
+// The largest value bucket() puts in @b.
 uint64_t Histogram::upper(unsigned int b)
 {
 	if (b < kSub)
@@ -26,12 +16,6 @@ uint64_t Histogram::upper(unsigned int b)
 	return lo + (1ULL << (msb - 4)) - 1;
 }
 
-void Histogram::add(uint64_t v)
-{
-	buckets_[bucket(v)]++;
-	count_++;
-	max_ = std::max(max_, v);
-}
 
 void Histogram::merge(const Histogram &other)
 {

@@ -4,6 +4,7 @@
 // true value, in constant memory whatever the number of samples.
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <utility>
@@ -13,7 +14,13 @@ namespace zpcisim {
 
 class Histogram {
 public:
-	void add(uint64_t v);
+	// Inline: every device access adds its latency.
+	void add(uint64_t v)
+	{
+		buckets_[bucket(v)]++;
+		count_++;
+		max_ = std::max(max_, v);
+	}
 	void merge(const Histogram &other);
 	uint64_t count() const { return count_; }
 	uint64_t max() const { return max_; }
@@ -25,7 +32,16 @@ public:
 
 private:
 	static constexpr int kSub = 16;
-	static unsigned int bucket(uint64_t v);
+	// Values below kSub have a bucket each; above, the top 5 bits choose
+	// one of kSub buckets within their power of two.
+	static unsigned int bucket(uint64_t v)
+	{
+		if (v < kSub)
+			return v;
+		int msb = 63 - __builtin_clzll(v);
+		unsigned int sub = (v >> (msb - 4)) & (kSub - 1);
+		return (msb - 3) * kSub + sub;
+	}
 	static uint64_t upper(unsigned int b);
 
 	std::array<uint64_t, 64 * kSub> buckets_{};

@@ -158,7 +158,7 @@ long ztrace_bin_decode(const struct ztrace_header *h, const u8 *buf, const u8 *e
 	int a;
 	u8 b;
 
-	memset(rec, 0, sizeof(*rec));
+	ztrace_rec_clear(rec);
 	if (buf == end)
 		return 0;
 	b = *dc.p++;

@@ -290,7 +290,7 @@ int ztrace_text_parse(const struct ztrace_header *h, int n, char **tok, struct z
 	u64 fn;
 	int i, rc;
 
-	memset(rec, 0, sizeof(*rec));
+	ztrace_rec_clear(rec);
 	if (n < 3)
 		return ztrace_error(diag, pos, "record needs TIME FN KIND, found %d field%s", n,
 				    n == 1 ? "" : "s");

@@ -50,6 +50,18 @@ static inline u64 *ztrace_arg_slot(struct ztrace_rec *rec, enum ztrace_arg a)
 	return a < ARG_DIR ? (u64 *)((char *)rec + offset[a]) : NULL;
 }
 
+/*
+ * An empty record, for a decoder to start from: a copy of a constant, which
+ * compilers inline as a few vector moves, where a memset of the size
+ * becomes `rep stos`, a fifth of a binary record's decoding time.
+ */
+static inline void ztrace_rec_clear(struct ztrace_rec *rec)
+{
+	static const struct ztrace_rec empty;
+
+	*rec = empty;
+}
+
 /* Header lines: 1 consumed, 0 not a header line, -EINVAL. */
 int ztrace_header_line(struct ztrace_header *h, bool *seen_guest, int n, char **tok,
 		       const struct ztrace_pos *pos, struct ztrace_diag *diag);
