@@ -23,6 +23,11 @@ int ztrace_error(struct ztrace_diag *diag, const struct ztrace_pos *pos,
 	return -EINVAL;
 }
 
+static bool is_blank(char c)
+{
+	return c == ' ' || c == '\t' || c == '\r';
+}
+
 int ztrace_split(char *s, char **tok, const struct ztrace_pos *pos,
 		 struct ztrace_diag *diag)
 {
@@ -31,15 +36,18 @@ int ztrace_split(char *s, char **tok, const struct ztrace_pos *pos,
 
 	if (hash)
 		*hash = '\0';
+	/* By hand: fields are short, and strspn()'s set-up costs more than them. */
 	for (;;) {
-		s += strspn(s, " \t\r");
+		while (is_blank(*s))
+			s++;
 		if (!*s)
 			return n;
 		if (n == ZTRACE_TOKENS_MAX)
 			return ztrace_error(diag, pos, "too many fields (at most %d)",
 					    ZTRACE_TOKENS_MAX);
 		tok[n++] = s;
-		s += strcspn(s, " \t\r");
+		while (*s && !is_blank(*s))
+			s++;
 		if (*s)
 			*s++ = '\0';
 	}
@@ -184,9 +192,9 @@ int ztrace_parse_u64(const char *tok, u64 *val)
 		}
 		if (d >= (int)base)
 			break;
-		if (v > (UINT64_MAX - d) / base)
+		/* Not a division per digit: it cost more than the rest of the parse. */
+		if (__builtin_mul_overflow(v, (u64)base, &v) || __builtin_add_overflow(v, (u64)d, &v))
 			return -EINVAL;
-		v = v * base + d;
 		digit_seen = true;
 		last_sep = false;
 	}

@@ -191,12 +191,18 @@ int ztrace_format_header(const struct ztrace_header *h, char *buf, size_t len)
 
 /* Text records */
 
+/* Names differ in their first letter mostly: a call to strcmp() only then. */
+static bool same_name(const char *a, const char *b)
+{
+	return a[0] == b[0] && !strcmp(a, b);
+}
+
 static int parse_enum(const char *tok, const char *const *names, int nr, int *out)
 {
 	int i;
 
 	for (i = 0; i < nr; i++)
-		if (!strcmp(tok, names[i])) {
+		if (same_name(tok, names[i])) {
 			*out = i;
 			return 0;
 		}
@@ -268,7 +274,7 @@ static int parse_key(const struct ztrace_kind_desc *d, char *tok, struct ztrace_
 
 	if (!ztrace_split_kv(tok, &key, &val))
 		return ztrace_error(diag, pos, "%s: unexpected '%s' after its arguments", d->name, tok);
-	for (k = 0; k < (int)NR_KEYS && strcmp(key, key_names[k]); k++)
+	for (k = 0; k < (int)NR_KEYS && !same_name(key, key_names[k]); k++)
 		;
 	if (k == (int)NR_KEYS || !(d->keys & (1 << k)))
 		return ztrace_error(diag, pos, "%s: unknown key '%s'", d->name, key);
@@ -300,8 +306,8 @@ int ztrace_text_parse(const struct ztrace_header *h, int n, char **tok, struct z
 		return ztrace_error(diag, pos, "function '%s' is not one of the header's 0-%u",
 				    tok[1], h->nr_fns - 1);
 	rec->fn = fn;
-	for (i = 0; i < ZTRACE_NR_KINDS; i++)
-		if (!strcmp(tok[2], ztrace_kinds[i].name))
+	for (i = 0; i < ZTRACE_NR_KINDS && !d; i++)
+		if (same_name(tok[2], ztrace_kinds[i].name))
 			d = &ztrace_kinds[i];
 	if (!d)
 		return ztrace_error(diag, pos, "unknown record '%s', expected one of attach, detach, "
