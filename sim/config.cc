@@ -269,33 +269,37 @@ bool node_text(const toml::node &n, std::string *out)
 	return true;
 }
 
-std::string place(const std::string &path, const toml::source_region &src)
+// "FILE:LINE" of a value, and the same as a message's prefix.
+std::string location(const std::string &path, const toml::source_region &src)
 {
-	return path + ":" + std::to_string(src.begin.line) + ": ";
+	return path + ":" + std::to_string(src.begin.line);
 }
 
-// Set @p from @value, as @key says it.
-bool assign(const Param &param, const std::string &key, const std::string &value,
+std::string place(const std::string &path, const toml::source_region &src)
+{
+	return location(path, src) + ": ";
+}
+
+// Set @p, the parameter @key names, from @value.
+bool assign(const Param &p, const std::string &key, const std::string &value,
 	    ReplayOptions &opts, std::string *err)
 {
-	const Param *p = &param;
-
-	switch (p->kind) {
+	switch (p.kind) {
 	case Kind::Bool:
 		if (value != "true" && value != "false") {
 			*err = key + ": '" + value + "' is not true or false";
 			return false;
 		}
-		*static_cast<bool *>(p->field(opts)) = value == "true";
+		*static_cast<bool *>(p.field(opts)) = value == "true";
 		return true;
 	case Kind::Choice:
-		if (!p->parse(value, opts)) {
-			*err = key + ": '" + value + "' is not one of " + p->choices;
+		if (!p.parse(value, opts)) {
+			*err = key + ": '" + value + "' is not one of " + p.choices;
 			return false;
 		}
 		return true;
 	default:
-		return parse_number(*p, value, opts, err);
+		return parse_number(p, value, opts, err);
 	}
 }
 
@@ -326,7 +330,6 @@ bool Config::set(const std::string &key, const std::string &value, std::string *
 	where_[key] = where;
 	return true;
 }
-
 
 bool Config::set(const std::string &assignment, std::string *err)
 {
@@ -403,9 +406,8 @@ bool Config::read(const std::string &text, const std::string &path, std::string 
 				       ": a string, number or boolean is expected";
 				return false;
 			}
-			std::string at = place(path, value.source());
-			if (!set(key, text, &why, at.substr(0, at.size() - 2))) {
-				*err = at + why;
+			if (!set(key, text, &why, location(path, value.source()))) {
+				*err = place(path, value.source()) + why;
 				return false;
 			}
 		}
