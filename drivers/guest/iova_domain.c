@@ -373,7 +373,7 @@ int zpci_iova_domain_init(struct zpci_iova_domain *d, const struct zpci_iova_dom
 	memset(d, 0, sizeof(*d));
 	if (!cfg->nr_cpus || cfg->end_dma < cfg->start_dma || cfg->top < cfg->end_dma ||
 	    cfg->top >> ZPCI_PAGE_SHIFT == ANCHOR >> ZPCI_PAGE_SHIFT ||
-	    cfg->hz > ZPCI_HZ_MAX)
+	    !cfg->hz || cfg->hz > ZPCI_HZ_MAX)
 		return -EINVAL;
 	d->base_pfn = 1;	/* pfn 0 is never handed out */
 	d->start_pfn = cfg->start_dma >> ZPCI_PAGE_SHIFT;
@@ -384,8 +384,7 @@ int zpci_iova_domain_init(struct zpci_iova_domain *d, const struct zpci_iova_dom
 	if (d->end_pfn < d->start_pfn)
 		return -EINVAL;
 	d->nr_cpus = cfg->nr_cpus;
-	d->trim_delay = zpci_jiffies_delay(cfg->hz ? cfg->hz : ZPCI_HZ_DEFAULT,
-					   ZPCI_IOVA_DEPOT_DELAY_NS);
+	d->trim_delay = zpci_jiffies_delay(cfg->hz, ZPCI_IOVA_DEPOT_DELAY_NS);
 	d->cached_lo = d->cached_hi = ANCHOR;
 	n = ZPCI_BITS_TO_LONGS(nbits(d));
 	d->used = calloc(n, sizeof(unsigned long));

@@ -19,6 +19,7 @@ constexpr uint64_t kStart = 0x100000000ULL;	// 4 GiB, pfn 0x100000
 constexpr uint64_t kStartPfn = kStart >> 12;
 constexpr uint64_t kTop = (1ULL << 42) - 1;	// the region-third table's reach
 // The depot trim: 100 ms is 25 jiffies at HZ=250, run on the tick after.
+constexpr uint32_t kHz = 250;
 constexpr uint64_t kTrimRuns = 25 + 1;
 
 class IovaDomain : public ::testing::Test {
@@ -27,7 +28,7 @@ protected:
 
 	void init(uint64_t pages, uint32_t cpus = 2, uint64_t start = kStart)
 	{
-		zpci_iova_domain_cfg cfg{ start, start + pages * 4096 - 1, kTop, cpus, 0 };
+		zpci_iova_domain_cfg cfg{ start, start + pages * 4096 - 1, kTop, cpus, kHz };
 		ASSERT_EQ(zpci_iova_domain_init(&d_, &cfg), 0);
 	}
 
@@ -173,9 +174,13 @@ TEST_F(IovaDomain, RejectsWhatNoMapReturned)
 	release(p, 4);
 	dma_addr_t iova;
 	EXPECT_EQ(zpci_iova_domain_alloc(&d_, 0, 0, &iova), -EINVAL);
-	zpci_iova_domain_cfg bad{ kStart, kStart - 1, kTop, 1, 0 };
+	zpci_iova_domain_cfg bad{ kStart, kStart - 1, kTop, 1, kHz };
 	zpci_iova_domain other;
 	EXPECT_EQ(zpci_iova_domain_init(&other, &bad), -EINVAL);
+	for (uint32_t hz : { 0u, ZPCI_HZ_MAX + 1u }) {
+		zpci_iova_domain_cfg no_clock{ kStart, kStart + 4095, kTop, 1, hz };
+		EXPECT_EQ(zpci_iova_domain_init(&other, &no_clock), -EINVAL) << hz;
+	}
 }
 
 // The reference: the kernel's algorithm, step by step, on std containers.

@@ -191,6 +191,24 @@ int ztrace_format_header(const struct ztrace_header *h, char *buf, size_t len)
 
 /* Text records */
 
+/* Append printf output at *used; false when it does not fit. */
+static bool append(char *buf, size_t len, size_t *used, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static bool append(char *buf, size_t len, size_t *used, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(buf + *used, len - *used, fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= len - *used)
+		return false;
+	*used += n;
+	return true;
+}
+
 /* Names differ in their first letter mostly: a call to strcmp() only then. */
 static bool same_name(const char *a, const char *b)
 {
@@ -288,6 +306,19 @@ static int parse_key(const struct ztrace_kind_desc *d, char *tok, struct ztrace_
 	return 0;
 }
 
+/* The kinds a record may be, from the table, so the message never falls behind it. */
+static int unknown_kind(const char *tok, const struct ztrace_pos *pos, struct ztrace_diag *diag)
+{
+	char names[256];
+	size_t used = 0;
+	int i;
+
+	names[0] = '\0';
+	for (i = 0; i < ZTRACE_NR_KINDS; i++)
+		append(names, sizeof(names), &used, "%s%s", i ? ", " : "", ztrace_kinds[i].name);
+	return ztrace_error(diag, pos, "unknown record '%s', expected one of %s", tok, names);
+}
+
 int ztrace_text_parse(const struct ztrace_header *h, int n, char **tok, struct ztrace_rec *rec,
 		      struct ztrace_sg *sg, const struct ztrace_pos *pos,
 		      struct ztrace_diag *diag)
@@ -310,9 +341,7 @@ int ztrace_text_parse(const struct ztrace_header *h, int n, char **tok, struct z
 		if (same_name(tok[2], ztrace_kinds[i].name))
 			d = &ztrace_kinds[i];
 	if (!d)
-		return ztrace_error(diag, pos, "unknown record '%s', expected one of attach, detach, "
-				    "map, unmap, map-sg, unmap-sg, alloc, free, dma, dma-iova, rpcit, tick, timers",
-				    tok[2]);
+		return unknown_kind(tok[2], pos, diag);
 	rec->kind = d - ztrace_kinds;
 	if (n - 3 < d->nr_args)
 		return ztrace_error(diag, pos, "%s takes %d argument%s, found %d", d->name,
@@ -348,23 +377,6 @@ int ztrace_rec_valid(const struct ztrace_header *h, const struct ztrace_rec *rec
 	return 0;
 }
 
-/* Append printf output at *used; false when it does not fit. */
-static bool append(char *buf, size_t len, size_t *used, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-
-static bool append(char *buf, size_t len, size_t *used, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(buf + *used, len - *used, fmt, ap);
-	va_end(ap);
-	if (n < 0 || (size_t)n >= len - *used)
-		return false;
-	*used += n;
-	return true;
-}
 
 static bool format_arg(const struct ztrace_rec *rec, enum ztrace_arg a, char *buf, size_t len,
 		       size_t *used)

@@ -14,12 +14,13 @@
  * ZPCI_IOVA_MAG_SIZE freed ranges, and full magazines wait on a shared
  * depot.  Cached ranges stay allocated in the tree.  A depot holding more
  * magazines than there are CPUs gives one back to the tree every
- * ZPCI_IOVA_DEPOT_DELAY_NS, on the guest's timer wheel (zpci/jiffies.h).  When the tree has no room,
- * every cache goes back to it and the search runs once more.
+ * ZPCI_IOVA_DEPOT_DELAY_NS, on the guest's timer wheel (zpci/jiffies.h).
+ * When the tree has no room, every cache goes back to it and the search
+ * runs once more.
  *
- * Time is the guest's jiffies, from the caller (the trace).  Modelled for devices
- * whose DMA mask reaches past 4 GiB, as zPCI functions' does: the 32-bit
- * first attempt and the 32-bit cached position are left out.
+ * Time is the guest's jiffies, from the caller (the trace).  Modelled for
+ * devices whose DMA mask reaches past 4 GiB, as zPCI functions' does: the
+ * 32-bit first attempt and the 32-bit cached position are left out.
  */
 #ifndef ZPCI_IOVA_DOMAIN_H
 #define ZPCI_IOVA_DOMAIN_H
@@ -87,7 +88,7 @@ struct zpci_iova_domain_cfg {
 	dma_addr_t start_dma, end_dma;	/* the aperture, end inclusive */
 	dma_addr_t top;			/* the domain's last address (the table's reach) */
 	u32 nr_cpus;
-	u32 hz;				/* 0: ZPCI_HZ_DEFAULT */
+	u32 hz;				/* the guest's, for the trim timer */
 };
 
 int zpci_iova_domain_init(struct zpci_iova_domain *d, const struct zpci_iova_domain_cfg *cfg);
