@@ -8,12 +8,17 @@
 
 namespace zpcisim {
 
+// log2(@n) for a power of two, else -1.
+static int power_of_two_shift(unsigned int n)
+{
+	return n && !(n & (n - 1)) ? __builtin_ctz(n) : -1;
+}
+
 Memory::Memory(sc_core::sc_module_name name, zpci_mem backing, uint64_t size,
 	       const MemoryParams &params)
 	: sc_module(name), socket("socket"), backing_(backing), size_(size), params_(params),
 	  cycle_(params.clock_ns, sc_core::SC_NS), latency_(params.latency_cycles * cycle_),
-	  per_cycle_shift_(params.bytes_per_cycle && !(params.bytes_per_cycle & (params.bytes_per_cycle - 1))
-				   ? __builtin_ctz(params.bytes_per_cycle) : -1)
+	  per_cycle_shift_(power_of_two_shift(params.bytes_per_cycle))
 {
 	if (params_.clock_ns <= 0 || params_.bytes_per_cycle == 0)
 		throw std::invalid_argument(std::string(this->name()) +

@@ -16,7 +16,6 @@ uint64_t Histogram::upper(unsigned int b)
 	return lo + (1ULL << (msb - 4)) - 1;
 }
 
-
 void Histogram::merge(const Histogram &other)
 {
 	for (size_t b = 0; b < buckets_.size(); b++)
