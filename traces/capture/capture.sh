@@ -110,6 +110,7 @@ for w in "${workloads[@]}"; do
 		  -device virtio-net-pci,id=dev0,netdev=n0,disable-legacy=on,iommu_platform=on,romfile=) ;;
 	*) say "unknown workload '$w' (block, net)"; exit 2 ;;
 	esac
+	file=$out/$w${strict:+-strict}.ftrace
 	say "$w: booting $kpkg under QEMU (TCG)"
 	start=$(date +%s)
 	timeout 540 qemu-system-s390x -M s390-ccw-virtio -cpu max -m "$memory_mib" -smp 1 \
@@ -127,6 +128,6 @@ for w in "${workloads[@]}"; do
 			sed '1d;$d' | tr -d '\r' | sed 's/^/# statistics: /'
 		sed -n '/^zpcisim-capture: trace begins/,/^zpcisim-capture: trace ends/p' "$work/$w.console" |
 			sed '1d;$d' | tr -d '\r'
-	} > "$out/$w${strict:+-strict}.ftrace"
-	say "$w: $(grep -c ': [a-z_]*: (' "$out/$w${strict:+-strict}.ftrace") events in $(( $(date +%s) - start )) s -> $out/$w${strict:+-strict}.ftrace"
+	} > "$file"
+	say "$w: $(grep -c ': [a-z_]*: (' "$file") events in $(( $(date +%s) - start )) s -> $file"
 done

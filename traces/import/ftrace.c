@@ -204,7 +204,7 @@ static int map_done(struct importer *im, struct call *c, u64 handle)
 	 * Up to 6.6 the update has the buffer's address, since only its page;
 	 * the handle has the offset in the page either way.
 	 */
-	rec.pa = (c->pa & ~(u64)(ZPCI_PAGE_SIZE - 1)) | (handle & (ZPCI_PAGE_SIZE - 1));
+	rec.pa = (c->pa & ZPCI_PAGE_MASK) | (handle & ~ZPCI_PAGE_MASK);
 	if (c->alloc) {
 		rec.kind = ZTRACE_ALLOC;
 		rec.len = c->alloc_size;
