@@ -314,4 +314,40 @@ TEST(TraceChecker, RefusesWhatMakesNoSense)
 	}
 }
 
+// A record that decodes but makes no sense is named as the record the
+// reader just gave: its line, or its number and where it starts.
+TEST(TraceFormat, PositionNamesTheRecordJustRead)
+{
+	TempDir d;
+	spit(d.file("a.ztr"), kHeader + "0 0 attach\n10 0 map 1 0x1000 10 to-device\n20 0 unmap 7\n");
+	ASSERT_EQ(convert(d.file("a.ztr"), d.file("a.ztb")), "");
+	std::string bin = slurp(d.file("a.ztb"));
+	size_t records_at = 12 + (bin[8] & 0xff) + ((bin[9] & 0xff) << 8);
+	// The third record starts after the first two, whose sizes the
+	// reader's offsets give.
+	std::vector<std::string> where;
+	std::vector<uint64_t> offsets;
+	for (const char *name : { "a.ztr", "a.ztb" }) {
+		ztrace_reader *r;
+		ztrace_diag diag;
+		ASSERT_EQ(ztrace_open(d.file(name).c_str(), &r, &diag), 0) << diag.msg;
+		ztrace_rec rec;
+		char buf[512];
+		while (ztrace_next(r, &rec, &diag) == 1) {
+			ztrace_reader_where(r, buf, sizeof(buf));
+			where.push_back(buf);
+			offsets.push_back(ztrace_reader_bytes(r));
+		}
+		ztrace_close(r);
+	}
+	ASSERT_EQ(where.size(), 6u);
+	EXPECT_EQ(where[0], d.file("a.ztr") + ":4");
+	EXPECT_EQ(where[2], d.file("a.ztr") + ":6");
+	EXPECT_EQ(where[3], d.file("a.ztb") + ": record 1 (byte offset " +
+				    std::to_string(records_at) + ")");
+	EXPECT_EQ(where[5], d.file("a.ztb") + ": record 3 (byte offset " +
+				    std::to_string(offsets[4]) + ")");
+	EXPECT_EQ(offsets[5], bin.size());
+}
+
 }  // namespace

@@ -33,6 +33,7 @@ struct ztrace_reader {
 	/* binary */
 	struct ztrace_inbuf bin;
 	u64 offset;			/* file offset of bin.buf[bin.head] */
+	u64 record_offset;		/* ... of the last record read */
 };
 
 const struct ztrace_header *ztrace_reader_header(const struct ztrace_reader *r)
@@ -55,22 +56,29 @@ u64 ztrace_reader_bytes(const struct ztrace_reader *r)
 	return r->enc == ZTRACE_BINARY ? r->offset : r->bytes;
 }
 
+static void bin_where(const struct ztrace_reader *r, u64 record, u64 offset, char *buf,
+		      size_t len)
+{
+	snprintf(buf, len, "%s: record %" PRIu64 " (byte offset %" PRIu64 ")", r->pos.file, record,
+		 offset);
+}
+
 void ztrace_reader_where(const struct ztrace_reader *r, char *buf, size_t len)
 {
 	if (r->enc == ZTRACE_TEXT)
 		snprintf(buf, len, "%s:%lu", r->pos.file, r->pos.line);
 	else
-		snprintf(buf, len, "%s: record %" PRIu64 " (byte offset %" PRIu64 ")", r->pos.file,
-			 r->records + 1, r->offset);
+		bin_where(r, r->records, r->record_offset, buf, len);
 }
 
-/* Binary-reader diagnostics carry the record number and byte offset. */
-static int bin_error(struct ztrace_reader *r, struct ztrace_diag *diag, const char *what)
+/* Binary-reader diagnostics name the record that starts at @offset. */
+static int bin_error(struct ztrace_reader *r, u64 offset, struct ztrace_diag *diag,
+		     const char *what)
 {
 	char where[256];
 	struct ztrace_pos pos = { where, 0 };
 
-	ztrace_reader_where(r, where, sizeof(where));
+	bin_where(r, r->records + 1, offset, where, sizeof(where));
 	return ztrace_error(diag, &pos, "%s", what);
 }
 
@@ -226,12 +234,12 @@ static int bin_next(struct ztrace_reader *r, struct ztrace_rec *rec, struct ztra
 	long n;
 
 	if (bin_fill(r))
-		return bin_error(r, diag, "read error");
+		return bin_error(r, r->offset, diag, "read error");
 	buf = (const u8 *)r->bin.buf;
 	n = ztrace_bin_decode(&r->h, buf + r->bin.head, buf + r->bin.tail, r->last_time, rec,
 			      r->sg, &what);
 	if (n < 0)
-		return bin_error(r, diag, what);
+		return bin_error(r, r->offset, diag, what);
 	r->bin.head += n;
 	r->offset += n;
 	return n ? 1 : 0;
@@ -257,15 +265,18 @@ int ztrace_open_stream(FILE *f, const char *name, struct ztrace_reader **out,
 		       struct ztrace_diag *diag)
 {
 	struct ztrace_reader *r = calloc(1, sizeof(*r));
+	char *own_name = strdup(name);
 	int rc;
 
-	if (!r) {
+	if (!r || !own_name) {
 		struct ztrace_pos pos = { name, 0 };
 
+		free(r);
+		free(own_name);
 		return ztrace_error(diag, &pos, "out of memory");
 	}
 	r->f = f;
-	r->pos.file = name;
+	r->pos.file = own_name;	/* messages outlive the caller's string */
 	rc = reader_open(r, diag);
 	if (rc) {
 		ztrace_close(r);
@@ -294,6 +305,7 @@ int ztrace_open(const char *path, struct ztrace_reader **out, struct ztrace_diag
 
 int ztrace_next(struct ztrace_reader *r, struct ztrace_rec *rec, struct ztrace_diag *diag)
 {
+	u64 start = r->offset;
 	int rc = r->enc == ZTRACE_BINARY ? bin_next(r, rec, diag) : text_next(r, rec, diag);
 
 	if (rc != 1)
@@ -302,12 +314,13 @@ int ztrace_next(struct ztrace_reader *r, struct ztrace_rec *rec, struct ztrace_d
 		struct ztrace_pos pos = r->pos;
 
 		if (r->enc == ZTRACE_BINARY)
-			return bin_error(r, diag, "time goes backwards");
+			return bin_error(r, start, diag, "time goes backwards");
 		return ztrace_error(diag, &pos, "time %" PRIu64 " is before the previous record's %"
 				    PRIu64, rec->time, r->last_time);
 	}
 	r->last_time = rec->time;
 	r->records++;
+	r->record_offset = start;
 	return 1;
 }
 
@@ -320,6 +333,7 @@ void ztrace_close(struct ztrace_reader *r)
 		fclose(r->f);
 	ztrace_inbuf_destroy(&r->bin);
 	free(r->sg);
+	free((char *)r->pos.file);
 	free(r);
 }
 
