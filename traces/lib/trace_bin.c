@@ -148,6 +148,44 @@ static void decode_sg(struct decoder *dc, struct ztrace_rec *rec, struct ztrace_
 	rec->sg = sg;
 }
 
+/*
+ * @d's arguments and optional keys, in its table's order.  A problem is
+ * kept, not acted on at once: later reads stop at the end.  Inlined for
+ * each kind with @d constant, so that the loop and the switch fold away.
+ */
+static inline __attribute__((always_inline)) void
+decode_args(struct decoder *dc, struct ztrace_rec *rec, struct ztrace_sg *sg,
+	    const struct ztrace_kind_desc *d)
+{
+	int a;
+
+#pragma GCC unroll 4	/* ZTRACE_MAX_ARGS: -O2 does not unroll what grows */
+	for (a = 0; a < d->nr_args; a++) {
+		switch (d->args[a]) {
+		case ARG_DIR:
+			rec->dir = get_byte(dc, DMA_NONE, "bad direction");
+			break;
+		case ARG_ACCESS:
+			rec->access = get_byte(dc, ZPCI_DMA_WRITE, "bad access");
+			break;
+		case ARG_SG:
+			decode_sg(dc, rec, sg);
+			break;
+		default:
+			*ztrace_arg_slot(rec, d->args[a]) = get_varint(dc, UINT64_MAX);
+		}
+	}
+	if ((d->keys & ZTRACE_HAS_IOVA) && (rec->flags & ZTRACE_HAS_IOVA))
+		rec->iova = get_varint(dc, UINT64_MAX);
+	if ((d->keys & ZTRACE_HAS_CPU) && (rec->flags & ZTRACE_HAS_CPU))
+		rec->cpu = get_varint(dc, UINT32_MAX);
+}
+
+#define DECODE_KIND(kind)						\
+	case kind:							\
+		decode_args(&dc, rec, sg, &ztrace_kinds[kind]);		\
+		break
+
 long ztrace_bin_decode(const struct ztrace_header *h, const u8 *buf, const u8 *end,
 		       u64 prev_time, struct ztrace_rec *rec, struct ztrace_sg *sg,
 		       const char **what)
@@ -155,7 +193,6 @@ long ztrace_bin_decode(const struct ztrace_header *h, const u8 *buf, const u8 *e
 	struct decoder dc = { .p = buf, .end = end };
 	const struct ztrace_kind_desc *d;
 	u64 delta;
-	int a;
 	u8 b;
 
 	ztrace_rec_clear(rec);
@@ -178,26 +215,23 @@ long ztrace_bin_decode(const struct ztrace_header *h, const u8 *buf, const u8 *e
 	rec->fn = get_varint(&dc, UINT32_MAX);
 	if (!dc.what && rec->fn >= h->nr_fns)
 		dc.what = "function not in the header";
-	/* A problem is kept, not acted on at once: later reads stop at the end. */
-	for (a = 0; a < d->nr_args; a++) {
-		switch (d->args[a]) {
-		case ARG_DIR:
-			rec->dir = get_byte(&dc, DMA_NONE, "bad direction");
-			break;
-		case ARG_ACCESS:
-			rec->access = get_byte(&dc, ZPCI_DMA_WRITE, "bad access");
-			break;
-		case ARG_SG:
-			decode_sg(&dc, rec, sg);
-			break;
-		default:
-			*ztrace_arg_slot(rec, d->args[a]) = get_varint(&dc, UINT64_MAX);
-		}
+	switch (rec->kind) {
+	DECODE_KIND(ZTRACE_ATTACH);
+	DECODE_KIND(ZTRACE_DETACH);
+	DECODE_KIND(ZTRACE_MAP);
+	DECODE_KIND(ZTRACE_UNMAP);
+	DECODE_KIND(ZTRACE_MAP_SG);
+	DECODE_KIND(ZTRACE_UNMAP_SG);
+	DECODE_KIND(ZTRACE_ALLOC);
+	DECODE_KIND(ZTRACE_FREE);
+	DECODE_KIND(ZTRACE_DMA);
+	DECODE_KIND(ZTRACE_DMA_IOVA);
+	DECODE_KIND(ZTRACE_RPCIT);
+	DECODE_KIND(ZTRACE_TICK);
+	DECODE_KIND(ZTRACE_TIMERS);
+	default:
+		break;
 	}
-	if (rec->flags & ZTRACE_HAS_IOVA)
-		rec->iova = get_varint(&dc, UINT64_MAX);
-	if (rec->flags & ZTRACE_HAS_CPU)
-		rec->cpu = get_varint(&dc, UINT32_MAX);
 	if (dc.what) {
 		*what = dc.what;
 		return -EINVAL;

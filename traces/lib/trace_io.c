@@ -160,17 +160,22 @@ static int text_next(struct ztrace_reader *r, struct ztrace_rec *rec, struct ztr
 
 /* Binary */
 
+static int bin_refill(struct ztrace_inbuf *b)
+{
+	while (!b->eof && b->tail - b->head < b->cap)
+		if (ztrace_inbuf_refill(b, b->cap))
+			return -EIO;
+	return 0;
+}
+
 /* Keep at least one whole record's worth of bytes buffered, or all that is left. */
-static int bin_fill(struct ztrace_reader *r)
+static inline int bin_fill(struct ztrace_reader *r)
 {
 	struct ztrace_inbuf *b = &r->bin;
 
 	if (b->eof || b->tail - b->head >= ZTRACE_BIN_REC_MAX)
 		return 0;
-	while (!b->eof && b->tail - b->head < b->cap)
-		if (ztrace_inbuf_refill(b, b->cap))
-			return -EIO;
-	return 0;
+	return bin_refill(b);
 }
 
 static int bin_header(struct ztrace_reader *r, char *text, struct ztrace_diag *diag)
