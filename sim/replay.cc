@@ -361,12 +361,17 @@ uint64_t Replay::injected_faults() const
 
 // Evenly spaced in trace time: when the series is full, every other point
 // goes and the spacing doubles.
+// Small, to be inlined: most records are not due for a sample.
 void Replay::sample_pinned(uint64_t now, bool last)
+{
+	if (last || stats_.pinned_series.empty() || now >= next_sample_)
+		add_pinned_sample(now);
+}
+
+void Replay::add_pinned_sample(uint64_t now)
 {
 	auto &series = stats_.pinned_series;
 
-	if (!last && !series.empty() && now < next_sample_)
-		return;
 	series.push_back({ now, machine_->pins.stats.pinned_pages << ZPCI_PAGE_SHIFT });
 	if (timeline_)
 		timeline_->counter("pinned", now, series.back().second);
@@ -589,12 +594,17 @@ void Replay::flushed(void *ctx, u64 page, u64 unmapped_at)
 
 // The RPCITs that reached the function since the last look: their cost, the
 // windows they close, and what the trace's log must match.
+// Small, to be inlined: most records issue none.
 void Replay::collect_rpcits(Function &f)
+{
+	if (f.func().nr_log)
+		take_rpcit_log(f);
+}
+
+void Replay::take_rpcit_log(Function &f)
 {
 	zpci_pagemap_visitor closing = { flushed, this };
 
-	if (!f.func().nr_log)
-		return;	// most records issue none
 	for (size_t i = 0; i < f.func().nr_log; i++) {
 		const zpci_rpcit_rec &rec = f.func().log[i];
 		uint64_t cost = cpu_.rpcit(rec.len);

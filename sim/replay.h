@@ -203,6 +203,7 @@ private:
 	bool device_access(Function &f, uint64_t iova, uint64_t len, zpci_dma_dir dir,
 			   uint64_t time);
 	void collect_rpcits(Function &f);
+	void take_rpcit_log(Function &f);
 	void check_rpcit(Function &f, const ztrace_rec &rec);
 	void check_none_pending(Function &f);
 	void tick(const ztrace_rec &rec);
@@ -210,6 +211,7 @@ private:
 	static void observe(void *ctx, dma_addr_t iova, phys_addr_t addr, bool write);
 	void mismatch(CheckResult &c, const std::string &what);
 	void sample_pinned(uint64_t now, bool last);
+	void add_pinned_sample(uint64_t now);
 	void inject_function_error();
 	static void flushed(void *ctx, u64 page, u64 unmapped_at);
 	void timeline_record(Function &f, const ztrace_rec &rec);

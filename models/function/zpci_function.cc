@@ -12,12 +12,12 @@ ZpciFunction::ZpciFunction(sc_core::sc_module_name name, zpci_func *f, const Zpc
 {
 }
 
-// One page-sized request at @start; returns when it completes.
+// One page-sized request at @start (@now is the kernel's time); returns
+// when it completes.
 sc_core::sc_time ZpciFunction::issue(uint64_t iova, uint8_t *data, uint32_t len, zpci_dma_dir dir,
-				     sc_core::sc_time start, bool *ok)
+				     const sc_core::sc_time &now, sc_core::sc_time start, bool *ok)
 {
 	tlm::tlm_generic_payload &t = trans_;
-	const sc_core::sc_time now = sc_core::sc_time_stamp();
 	sc_core::sc_time d = start - now;
 
 	t.set_command(dir == ZPCI_DMA_WRITE ? tlm::TLM_WRITE_COMMAND : tlm::TLM_READ_COMMAND);
@@ -35,6 +35,7 @@ sc_core::sc_time ZpciFunction::issue(uint64_t iova, uint8_t *data, uint32_t len,
 bool ZpciFunction::access(uint64_t iova, uint64_t len, zpci_dma_dir dir,
 			  const sc_core::sc_time &arrival, uint8_t *data)
 {
+	const sc_core::sc_time now = sc_core::sc_time_stamp();
 	sc_core::sc_time done = arrival;
 	bool all_ok = true;
 
@@ -47,7 +48,7 @@ bool ZpciFunction::access(uint64_t iova, uint64_t len, zpci_dma_dir dir,
 		// With a window, a request waits for the one `outstanding` before it.
 		if (!window_.empty())
 			start = std::max(start, window_[next_]);
-		sc_core::sc_time end = issue(iova, data, chunk, dir, start, &ok);
+		sc_core::sc_time end = issue(iova, data, chunk, dir, now, start, &ok);
 		if (!window_.empty()) {
 			window_[next_] = end;
 			next_ = (next_ + 1) % window_.size();

@@ -61,7 +61,7 @@ public:
 
 private:
 	sc_core::sc_time issue(uint64_t iova, uint8_t *data, uint32_t len, zpci_dma_dir dir,
-			       sc_core::sc_time start, bool *ok);
+			       const sc_core::sc_time &now, sc_core::sc_time start, bool *ok);
 
 	zpci_func *f_;
 	ZpciFunctionParams p_;

@@ -24,26 +24,31 @@ Memory::Memory(sc_core::sc_module_name name, zpci_mem backing, uint64_t size,
 		throw std::invalid_argument(std::string(this->name()) +
 					    ": clock_ns and bytes_per_cycle must be positive");
 	socket.register_b_transport(this, &Memory::b_transport);
+	for (uint64_t c = 0; c <= cycles(kTabled); c++)
+		length_.push_back(sc_core::sc_time::from_value(c * cycle_.value()));
 }
 
 // Requests this far behind the latest one are not expected any more.
 static const sc_core::sc_time kHorizon(1, sc_core::SC_MS);
 
-sc_core::sc_time Memory::schedule(const sc_core::sc_time &delay, unsigned int len)
+uint64_t Memory::cycles(uint64_t len) const
 {
 	// A divide costs tens of cycles on every access; widths are powers of two.
 	uint64_t bytes = len + params_.bytes_per_cycle - 1;
-	uint64_t transfer = per_cycle_shift_ >= 0 ? bytes >> per_cycle_shift_
-						  : bytes / params_.bytes_per_cycle;
+
+	return per_cycle_shift_ >= 0 ? bytes >> per_cycle_shift_ : bytes / params_.bytes_per_cycle;
+}
+
+sc_core::sc_time Memory::schedule(const sc_core::sc_time &delay, unsigned int len)
+{
+	uint64_t transfer = cycles(len);
 
 	stats_.busy_cycles += transfer;
-	// Without contention the delay depends on the length alone: most
-	// accesses are one size (entries, or pages), so keep the last.
-	if (transfer != last_transfer_) {
-		last_transfer_ = transfer;
-		last_length_ = sc_core::sc_time::from_value(transfer * cycle_.value());
-	}
-	const sc_core::sc_time &length = last_length_;
+	// Building an sc_time from a number is a library call: the lengths
+	// up to a page are made once.
+	const sc_core::sc_time length = transfer < length_.size()
+						? length_[transfer]
+						: sc_core::sc_time::from_value(transfer * cycle_.value());
 	if (!params_.contention)
 		return latency_ + length;
 	sc_core::sc_time arrival = sc_core::sc_time_stamp() + delay;

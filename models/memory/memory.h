@@ -15,6 +15,7 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <vector>
 
 #include <systemc>
 #include <tlm>
@@ -60,6 +61,7 @@ private:
 	// Delay for a @len-byte access arriving @delay from now: queueing +
 	// latency + transfer.
 	sc_core::sc_time schedule(const sc_core::sc_time &delay, unsigned int len);
+	uint64_t cycles(uint64_t len) const;	// to transfer @len bytes
 	int range_check(uint64_t addr, uint64_t len) const;
 
 	zpci_mem backing_;
@@ -68,8 +70,8 @@ private:
 	MemoryStats stats_;
 	sc_core::sc_time cycle_, latency_;
 	int per_cycle_shift_;			// bytes to cycles, a power of two: -1 if not
-	uint64_t last_transfer_ = UINT64_MAX;	// cycles of the last transfer,
-	sc_core::sc_time last_length_;		// ... as a time
+	static constexpr uint64_t kTabled = 4096;	// bytes: a page, the longest DMA request
+	std::vector<sc_core::sc_time> length_;	// a transfer's time by its cycles, up to kTabled
 	// When the port is busy: start -> end, disjoint.  Stretches that ended
 	// long before the latest request are forgotten.
 	std::map<sc_core::sc_time, sc_core::sc_time> busy_;
