@@ -57,7 +57,7 @@ void damage_all(Target target, const std::vector<std::pair<std::string, std::vec
 			std::vector<uint8_t> d = data;
 			for (int k = 0; k < 1 + round % 4; k++)
 				d[zpci_prng_below(&r, d.size())] ^= 1u << zpci_prng_below(&r, 8);
-			d.resize(d.size() - zpci_prng_below(&r, d.size() / 8 + 1));
+			d.erase(d.end() - zpci_prng_below(&r, d.size() / 8 + 1), d.end());
 			target(d.data(), d.size());
 		}
 	}
