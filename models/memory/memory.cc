@@ -61,11 +61,34 @@ sc_core::sc_time Memory::schedule(const sc_core::sc_time &delay, unsigned int le
 		start = std::max(start, it->second);
 		++it;
 	}
-	busy_.emplace(start, start + length);
+	occupy(it, start, start + length);
 	latest_ = std::max(latest_, arrival);
 	while (!busy_.empty() && busy_.begin()->second + kHorizon < latest_)
 		busy_.erase(busy_.begin());
 	return start + length - arrival;
+}
+
+// Mark [start, end) busy, in the gap before @next.  A stretch that
+// touches its neighbours joins them: a busy port's transfers come back to
+// back, and one stretch for a run of them keeps the map short and its
+// searches quick, with the same free gaps.
+void Memory::occupy(Busy::iterator next, const sc_core::sc_time &start,
+		    const sc_core::sc_time &end)
+{
+	auto prev = next == busy_.begin() ? busy_.end() : std::prev(next);
+	bool joins_prev = prev != busy_.end() && prev->second == start;
+	bool joins_next = next != busy_.end() && next->first == end;
+
+	if (joins_prev) {
+		prev->second = joins_next ? next->second : end;
+		if (joins_next)
+			busy_.erase(next);
+	} else if (joins_next) {
+		sc_core::sc_time next_end = next->second;
+		busy_.emplace_hint(busy_.erase(next), start, next_end);
+	} else {
+		busy_.emplace_hint(next, start, end);
+	}
 }
 
 int Memory::range_check(uint64_t addr, uint64_t len) const

@@ -57,11 +57,14 @@ public:
 	const MemoryStats &stats() const { return stats_; }
 
 private:
+	using Busy = std::map<sc_core::sc_time, sc_core::sc_time>;	// start -> end
+
 	void b_transport(tlm::tlm_generic_payload &trans, sc_core::sc_time &delay);
 	// Delay for a @len-byte access arriving @delay from now: queueing +
 	// latency + transfer.
 	sc_core::sc_time schedule(const sc_core::sc_time &delay, unsigned int len);
 	uint64_t cycles(uint64_t len) const;	// to transfer @len bytes
+	void occupy(Busy::iterator next, const sc_core::sc_time &start, const sc_core::sc_time &end);
 	int range_check(uint64_t addr, uint64_t len) const;
 
 	zpci_mem backing_;
@@ -74,7 +77,7 @@ private:
 	std::vector<sc_core::sc_time> length_;	// a transfer's time by its cycles, up to kTabled
 	// When the port is busy: start -> end, disjoint.  Stretches that ended
 	// long before the latest request are forgotten.
-	std::map<sc_core::sc_time, sc_core::sc_time> busy_;
+	Busy busy_;
 	sc_core::sc_time latest_;
 };
 
