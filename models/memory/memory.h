@@ -64,6 +64,7 @@ private:
 	// latency + transfer.
 	sc_core::sc_time schedule(const sc_core::sc_time &delay, unsigned int len);
 	uint64_t cycles(uint64_t len) const;	// to transfer @len bytes
+	Busy::iterator first_after(const sc_core::sc_time &t);
 	void occupy(Busy::iterator next, const sc_core::sc_time &start, const sc_core::sc_time &end);
 	int range_check(uint64_t addr, uint64_t len) const;
 
