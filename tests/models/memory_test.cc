@@ -2,10 +2,13 @@
 // The Memory block through its TLM socket, against the C memory it wraps.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <memory>
 #include <vector>
 
 #include <tlm_utils/simple_initiator_socket.h>
+
+#include <zpci/prng.h>
 
 #include "memory/memory.h"
 #include "support/systemc_fixture.h"
@@ -111,6 +114,56 @@ TEST_F(MemoryBlock, TransfersTakeTheFirstGapThatFits)
 	sc_core::sc_time overlap(9950, sc_core::SC_NS);
 	cpu_.access(tlm::TLM_READ_COMMAND, 0, buf.data(), 1600, overlap);
 	EXPECT_EQ(overlap, sc_core::sc_time(10300, sc_core::SC_NS));
+}
+
+// The port against a plain reference: every booking kept in a list, never
+// joined or forgotten, and a transfer placed at the earliest of "ready"
+// and the bookings' ends where it overlaps none.  Requests come nearly in
+// time order, some out of it and some together, so that transfers land in
+// gaps, touch bookings on one side or both, and wait behind them.
+TEST_F(MemoryBlock, PortSchedulingEqualsAPlainReference)
+{
+	struct Booking {
+		uint64_t start, end;	// ns
+	};
+	std::vector<Booking> booked;
+	auto reference = [&](uint64_t ready, uint64_t length) {
+		auto fits = [&](uint64_t s) {
+			for (const Booking &b : booked)
+				if (s < b.end && b.start < s + length)
+					return false;
+			return true;
+		};
+		uint64_t best = UINT64_MAX;
+		if (fits(ready))
+			best = ready;
+		for (const Booking &b : booked)
+			if (b.end >= ready && b.end < best && fits(b.end))
+				best = b.end;
+		booked.push_back({ best, best + length });
+		return best + length;
+	};
+	zpci_prng r;
+	zpci_prng_seed(&r, 5);
+	std::vector<uint8_t> buf(4096);
+	uint64_t now = 0;
+	// On a grid of 8 ns and 8-cycle transfers, ends often meet starts.
+	for (int i = 0; i < 4000; i++) {
+		now += 8 * (zpci_prng_below(&r, 4) == 0 ? 0 : zpci_prng_below(&r, 40));
+		uint64_t back = zpci_prng_below(&r, 3) == 0 ? 8 * zpci_prng_below(&r, 64) : 0;
+		uint64_t arrival = now - std::min(now, back);
+		// What ended before the earliest arrival to come can matter no more.
+		booked.erase(std::remove_if(booked.begin(), booked.end(),
+					    [&](const Booking &b) { return b.end + 512 < now; }),
+			     booked.end());
+		unsigned int len = 128 * (1 + zpci_prng_below(&r, 16));
+		sc_core::sc_time d(arrival, sc_core::SC_NS);
+		ASSERT_EQ(cpu_.access(tlm::TLM_IGNORE_COMMAND, 0, buf.data(), len, d),
+			  tlm::TLM_OK_RESPONSE);
+		// Defaults: 100 cycles of latency, 16 bytes a cycle, 1 ns cycles.
+		uint64_t done = reference(arrival + 100, (len + 15) / 16);
+		ASSERT_EQ(d, sc_core::sc_time(done, sc_core::SC_NS)) << "request " << i;
+	}
 }
 
 TEST_F(MemoryBlock, OutsideMemoryIsAnAddressErrorResponse)
