@@ -360,8 +360,8 @@ uint64_t Replay::injected_faults() const
 }
 
 // Evenly spaced in trace time: when the series is full, every other point
-// goes and the spacing doubles.
-// Small, to be inlined: most records are not due for a sample.
+// goes and the spacing doubles.  The test is inline: most records are not
+// due for a sample.
 void Replay::sample_pinned(uint64_t now, bool last)
 {
 	if (last || stats_.pinned_series.empty() || now >= next_sample_)
@@ -593,8 +593,8 @@ void Replay::flushed(void *ctx, u64 page, u64 unmapped_at)
 }
 
 // The RPCITs that reached the function since the last look: their cost, the
-// windows they close, and what the trace's log must match.
-// Small, to be inlined: most records issue none.
+// windows they close, and what the trace's log must match.  The test is
+// inline: most records issue none.
 void Replay::collect_rpcits(Function &f)
 {
 	if (f.func().nr_log)

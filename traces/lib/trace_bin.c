@@ -230,6 +230,7 @@ long ztrace_bin_decode(const struct ztrace_header *h, const u8 *buf, const u8 *e
 	DECODE_KIND(ZTRACE_TICK);
 	DECODE_KIND(ZTRACE_TIMERS);
 	default:
+		decode_args(&dc, rec, sg, d);	/* a kind not listed: right, only slower */
 		break;
 	}
 	if (dc.what) {
