@@ -33,6 +33,14 @@ std::vector<std::string> lines(const std::string &text)
 	return v;
 }
 
+// @row begins with @prefix (a point's number, its values and its status).
+::testing::AssertionResult starts(const std::string &row, const std::string &prefix)
+{
+	if (row.rfind(prefix, 0) == 0)
+		return ::testing::AssertionSuccess();
+	return ::testing::AssertionFailure() << "row '" << row << "' does not begin '" << prefix << "'";
+}
+
 CliRun sweep(const TempDir &d, std::vector<std::string> extra = {})
 {
 	std::vector<std::string> args = { "sweep", kTrace, "--out", d.file("r.csv"), "--json",
@@ -52,12 +60,12 @@ TEST(Sweep, OneRowPerPointLastAxisFastest)
 		<< r.out;
 	std::vector<std::string> rows = lines(slurp(d.file("r.csv")));
 	ASSERT_EQ(rows.size(), 7u);
-	EXPECT_EQ(rows[0].rfind("point,replay.design,iotlb.entries,status,records,", 0), 0u);
+	EXPECT_TRUE(starts(rows[0], "point,replay.design,iotlb.entries,status,records,"));
 	const char *const want[] = { "0,bare,64,ok,", "1,bare,256,ok,", "2,bare,1024,ok,",
 				     "3,intercept-kvm,64,ok,", "4,intercept-kvm,256,ok,",
 				     "5,intercept-kvm,1024,ok," };
 	for (int i = 0; i < 6; i++)
-		EXPECT_EQ(rows[i + 1].rfind(want[i], 0), 0u) << rows[i + 1];
+		EXPECT_TRUE(starts(rows[i + 1], want[i]));
 
 	// The single value reached every point; each JSON line is its point's full stats.
 	std::vector<std::string> json = lines(slurp(d.file("r.jsonl")));
@@ -136,22 +144,18 @@ TEST(Sweep, PointsWhoseValuesDoNotGoTogetherAreRowsWithTheReason)
 	EXPECT_NE(r.out.find("not_ok: 1\n"), std::string::npos) << r.out;
 	std::vector<std::string> rows = lines(slurp(d.file("x.csv")));
 	ASSERT_EQ(rows.size(), 3u);
-	EXPECT_EQ(rows[1].rfind("0,bare,60,ok,", 0), 0u) << rows[1];
-	EXPECT_EQ(rows[2].rfind("1,bare,62,invalid: walk_cache.entries (62) must be a multiple of "
-				"walk_cache.assoc (4),,,", 0),
-		  0u)
-		<< rows[2];
+	EXPECT_TRUE(starts(rows[1], "0,bare,60,ok,"));
+	EXPECT_TRUE(starts(rows[2], "1,bare,62,invalid: walk_cache.entries (62) must be a multiple "
+				    "of walk_cache.assoc (4),,,"));
 
 	r = run({ "sweep", kTrace, "--out", d.file("g.csv"), "--designs", "bare", "--guest",
 		  "linux-6.7", "--set", "replay.policy=lazy,flush-queue" });
 	ASSERT_EQ(r.rc, 0) << r.err;
 	rows = lines(slurp(d.file("g.csv")));
 	ASSERT_EQ(rows.size(), 3u);
-	EXPECT_EQ(rows[1].rfind("0,bare,lazy,invalid: --guest: replay.guest linux-6.7 has no lazy "
-				"policy: its lazy mode is flush-queue,", 0),
-		  0u)
-		<< rows[1];
-	EXPECT_EQ(rows[2].rfind("1,bare,flush-queue,ok,", 0), 0u) << rows[2];
+	EXPECT_TRUE(starts(rows[1], "0,bare,lazy,invalid: --guest: replay.guest linux-6.7 has no "
+				    "lazy policy: its lazy mode is flush-queue,"));
+	EXPECT_TRUE(starts(rows[2], "1,bare,flush-queue,ok,"));
 }
 
 // A point whose design cannot start is a row saying so, not the sweep's end.
@@ -164,11 +168,9 @@ TEST(Sweep, PointsThatCannotStartAreRowsWithTheReason)
 	EXPECT_NE(r.out.find("not_ok: 1\n"), std::string::npos) << r.out;
 	std::vector<std::string> rows = lines(slurp(d.file("p.csv")));
 	ASSERT_EQ(rows.size(), 5u);
-	EXPECT_EQ(rows[3].rfind("2,nested-pinned,1048576,\"cannot_start: nested-pinned: pinning guest "
-				"memory failed, the guest cannot start\",,,", 0),
-		  0u)
-		<< rows[3];
-	EXPECT_EQ(rows[4].rfind("3,nested-pinned,8589934592,ok,", 0), 0u) << rows[4];
+	EXPECT_TRUE(starts(rows[3], "2,nested-pinned,1048576,\"cannot_start: nested-pinned: pinning "
+				    "guest memory failed, the guest cannot start\",,,"));
+	EXPECT_TRUE(starts(rows[4], "3,nested-pinned,8589934592,ok,"));
 }
 
 // --points runs a slice of the grid (a Slurm task's chunk): exactly the
