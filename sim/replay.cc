@@ -229,7 +229,7 @@ Replay::Replay(const ztrace_header &h, const ReplayOptions &opts)
 		p = apply_mode(p, opts.mode == ReplayMode::Fast ? TimingMode::Fast : TimingMode::Cycle);
 		system_ = std::make_unique<ZpciSystem>(zpci_machine_host_mem(machine_.get()),
 						       zpci_machine_host_size(machine_.get()), funcs, p);
-		ns_ticks_ = sc_core::sc_time(1, sc_core::SC_NS).value();
+		ns_.emplace(sc_core::sc_time(1, sc_core::SC_NS), kTabledNs);
 	}
 }
 
@@ -512,13 +512,24 @@ void Replay::unmap(Function &f, const ztrace_rec &rec)
 	f.maps.erase(rec.id);
 }
 
+// @time (ns) as kernel time.  Records come in time order, mostly a few
+// microseconds apart: a step from the last record's time is a look-up.
+sc_core::sc_time Replay::kernel_time(uint64_t time)
+{
+	if (time < kernel_ns_)
+		return (*ns_)(time);
+	kernel_at_ += (*ns_)(time - kernel_ns_);
+	kernel_ns_ = time;
+	return kernel_at_;
+}
+
 bool Replay::device_access(Function &f, uint64_t iova, uint64_t len, zpci_dma_dir dir,
 			   uint64_t time)
 {
 	bool ok;
 
 	if (system_) {
-		sc_core::sc_time at = sc_core::sc_time::from_value(time * ns_ticks_);
+		sc_core::sc_time at = kernel_time(time);
 		system_->advance_to(at);
 		ok = system_->function(f.index).access(iova, len, dir, at);
 		system_->sample();
@@ -543,7 +554,7 @@ void Replay::device(Function &f, uint64_t iova, uint64_t len, zpci_dma_dir dir, 
 	uint64_t latency = 0;
 	if (system_) {
 		const WalkerStats &after = system_->dtu().walker_stats();
-		latency = system_->function(f.index).last_latency().value() / ns_ticks_;
+		latency = system_->function(f.index).last_latency().value() / ns_->ticks();
 		args["walks"] = after.walks - before.walks;
 		args["memory_refs"] = after.memory_refs - before.memory_refs;
 	}

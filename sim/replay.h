@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -24,6 +25,7 @@
 #include "stats/histogram.h"
 #include "timeline.h"
 #include "system/system.h"
+#include "time/periods.h"
 
 namespace zpcisim {
 
@@ -215,6 +217,7 @@ private:
 	void inject_function_error();
 	static void flushed(void *ctx, u64 page, u64 unmapped_at);
 	void timeline_record(Function &f, const ztrace_rec &rec);
+	sc_core::sc_time kernel_time(uint64_t time);
 
 	ztrace_header header_;
 	ReplayOptions opts_;
@@ -224,7 +227,10 @@ private:
 	std::vector<std::unique_ptr<Function>> fns_;
 	std::unique_ptr<ZpciSystem> system_;	// fast and cycle modes
 	CpuCost cpu_;
-	uint64_t ns_ticks_ = 0;			// kernel time units per ns
+	static constexpr uint64_t kTabledNs = 4096;
+	std::optional<Periods> ns_;		// with system_
+	sc_core::sc_time kernel_at_;		// the last device access's time, as kernel time
+	uint64_t kernel_ns_ = 0;		// and in ns
 	ReplayStats stats_;
 	const ztrace_reader *pos_ = nullptr;	// the record being applied
 	uint64_t digest_;			// of the guest-physical pages reached

@@ -11,7 +11,7 @@ constexpr uint64_t kReadonly = 1;	// IOTLB value: frame | read-only
 
 Dtu::Dtu(sc_core::sc_module_name name, const DtuParams &p)
 	: sc_module(name), dma("dma"), mem("mem"), p_(p), clock_(p.clock_ns, sc_core::SC_NS),
-	  iotlb_(p.iotlb), walker_(p.walker, clock_)
+	  iotlb_latency_(p.iotlb_cycles * clock_), iotlb_(p.iotlb), walker_(p.walker, clock_)
 {
 	dma.register_b_transport(this, &Dtu::b_transport);
 }
@@ -72,7 +72,7 @@ bool Dtu::translate(Port &p, uint64_t iova, zpci_dma_dir dir, const sc_core::sc_
 	uint64_t page = iova >> ZPCI_PAGE_SHIFT;
 	auto hit = iotlb_.lookup(p.f->fh, page);
 
-	latency += p_.iotlb_cycles * clock_;
+	latency += iotlb_latency_;
 	if (hit && !((*hit & kReadonly) && dir == ZPCI_DMA_WRITE)) {
 		*addr = (*hit & ZPCI_PAGE_MASK) | (iova & ~ZPCI_PAGE_MASK);
 		if (p_.check_stale && zpci_func_hit_is_stale(p.f, iova, dir, *addr))

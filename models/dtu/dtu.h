@@ -85,6 +85,7 @@ private:
 
 	DtuParams p_;
 	sc_core::sc_time clock_;
+	sc_core::sc_time iotlb_latency_;	// a double multiply: made once, not per request
 	TaggedCache iotlb_;
 	TableWalker walker_;
 	std::vector<Port> ports_;

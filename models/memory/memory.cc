@@ -18,14 +18,13 @@ Memory::Memory(sc_core::sc_module_name name, zpci_mem backing, uint64_t size,
 	       const MemoryParams &params)
 	: sc_module(name), socket("socket"), backing_(backing), size_(size), params_(params),
 	  cycle_(params.clock_ns, sc_core::SC_NS), latency_(params.latency_cycles * cycle_),
-	  per_cycle_shift_(power_of_two_shift(params.bytes_per_cycle))
+	  per_cycle_shift_(power_of_two_shift(params.bytes_per_cycle)),
+	  transfer_(cycle_, params.bytes_per_cycle ? cycles(kTabled) + 1 : 0)	// else thrown below
 {
 	if (params_.clock_ns <= 0 || params_.bytes_per_cycle == 0)
 		throw std::invalid_argument(std::string(this->name()) +
 					    ": clock_ns and bytes_per_cycle must be positive");
 	socket.register_b_transport(this, &Memory::b_transport);
-	for (uint64_t c = 0; c <= cycles(kTabled); c++)
-		length_.push_back(sc_core::sc_time::from_value(c * cycle_.value()));
 }
 
 // Requests this far behind the latest one are not expected any more.
@@ -44,11 +43,7 @@ sc_core::sc_time Memory::schedule(const sc_core::sc_time &delay, unsigned int le
 	uint64_t transfer = cycles(len);
 
 	stats_.busy_cycles += transfer;
-	// Building an sc_time from a number is a library call: the lengths
-	// up to a page are made once.
-	const sc_core::sc_time length = transfer < length_.size()
-						? length_[transfer]
-						: sc_core::sc_time::from_value(transfer * cycle_.value());
+	const sc_core::sc_time length = transfer_(transfer);
 	if (!params_.contention)
 		return latency_ + length;
 	sc_core::sc_time arrival = sc_core::sc_time_stamp() + delay;

@@ -23,6 +23,8 @@
 
 #include <zpci/mem.h>
 
+#include "time/periods.h"
+
 namespace zpcisim {
 
 struct MemoryParams {
@@ -75,7 +77,7 @@ private:
 	sc_core::sc_time cycle_, latency_;
 	int per_cycle_shift_;			// bytes to cycles, a power of two: -1 if not
 	static constexpr uint64_t kTabled = 4096;	// bytes: a page, the longest DMA request
-	std::vector<sc_core::sc_time> length_;	// a transfer's time by its cycles, up to kTabled
+	Periods transfer_;			// a transfer's time by its cycles, tabled up to kTabled
 	// When the port is busy: start -> end, disjoint.  Stretches that ended
 	// long before the latest request are forgotten.
 	Busy busy_;
