@@ -308,11 +308,11 @@ static u64 reference_frame(const struct zpci_func *f, dma_addr_t iova, enum zpci
 	return zpci_align_down(now.addr, ZPCI_PAGE_SIZE);
 }
 
-bool zpci_func_hit_is_stale(const struct zpci_func *f, dma_addr_t iova, enum zpci_dma_dir dir,
-			    phys_addr_t addr)
+bool zpci_func_stale_walk(const struct zpci_func *f, dma_addr_t iova, enum zpci_dma_dir dir,
+			  phys_addr_t addr)
 {
 	u64 generation = zpci_mem_generation(&f->mem);
-	u64 key = (iova >> ZPCI_PAGE_SHIFT) << 1 | (dir == ZPCI_DMA_WRITE);
+	u64 key = zpci_ref_memo_key(iova, dir);
 	struct zpci_ref_memo *m;
 	u64 frame = zpci_align_down(addr, ZPCI_PAGE_SIZE);
 

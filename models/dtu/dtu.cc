@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "dtu/dtu.h"
 
+#include "time/now.h"
+
 namespace zpcisim {
 
 namespace {
@@ -44,7 +46,7 @@ bool Dtu::read_entry(uint64_t addr, const sc_core::sc_time &when, uint64_t *entr
 {
 	tlm::tlm_generic_payload &t = fetch_;
 	uint8_t b[8];
-	sc_core::sc_time d = when - sc_core::sc_time_stamp();
+	sc_core::sc_time d = when - now(*this);
 
 	t.set_command(tlm::TLM_READ_COMMAND);
 	t.set_address(addr);
@@ -53,7 +55,7 @@ bool Dtu::read_entry(uint64_t addr, const sc_core::sc_time &when, uint64_t *entr
 	t.set_streaming_width(8);
 	t.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
 	mem->b_transport(t, d);
-	delay += d - (when - sc_core::sc_time_stamp());
+	delay += d - (when - now(*this));
 	if (!t.is_response_ok())
 		return false;
 	uint64_t v = 0;
@@ -80,7 +82,7 @@ bool Dtu::translate(Port &p, uint64_t iova, zpci_dma_dir dir, const sc_core::sc_
 		return true;
 	}
 	WalkResult r = walker_.walk(p.f->fh, p.f->space, p.f->nested_host, iova, dir, *this,
-				    sc_core::sc_time_stamp() + delay + latency);
+				    now(*this) + delay + latency);
 	latency += r.latency;
 	if (r.fault != ZPCI_FAULT_NONE) {
 		stats_.faults++;

@@ -3,6 +3,8 @@
 
 #include <algorithm>
 
+#include "time/now.h"
+
 namespace zpcisim {
 
 ZpciFunction::ZpciFunction(sc_core::sc_module_name name, zpci_func *f, const ZpciFunctionParams &p)
@@ -35,7 +37,7 @@ sc_core::sc_time ZpciFunction::issue(uint64_t iova, uint8_t *data, uint32_t len,
 bool ZpciFunction::access(uint64_t iova, uint64_t len, zpci_dma_dir dir,
 			  const sc_core::sc_time &arrival, uint8_t *data)
 {
-	const sc_core::sc_time now = sc_core::sc_time_stamp();
+	const sc_core::sc_time kernel = now(*this);
 	sc_core::sc_time done = arrival;
 	bool all_ok = true;
 
@@ -48,7 +50,7 @@ bool ZpciFunction::access(uint64_t iova, uint64_t len, zpci_dma_dir dir,
 		// With a window, a request waits for the one `outstanding` before it.
 		if (!window_.empty())
 			start = std::max(start, window_[next_]);
-		sc_core::sc_time end = issue(iova, data, chunk, dir, now, start, &ok);
+		sc_core::sc_time end = issue(iova, data, chunk, dir, kernel, start, &ok);
 		if (!window_.empty()) {
 			window_[next_] = end;
 			next_ = (next_ + 1) % window_.size();

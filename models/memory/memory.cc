@@ -3,8 +3,9 @@
 
 #include <algorithm>
 #include <iterator>
-
 #include <stdexcept>
+
+#include "time/now.h"
 
 namespace zpcisim {
 
@@ -46,7 +47,7 @@ sc_core::sc_time Memory::schedule(const sc_core::sc_time &delay, unsigned int le
 	const sc_core::sc_time length = transfer_(transfer);
 	if (!params_.contention)
 		return latency_ + length;
-	sc_core::sc_time arrival = sc_core::sc_time_stamp() + delay;
+	sc_core::sc_time arrival = now(*this) + delay;
 	sc_core::sc_time start = arrival + latency_;
 	// The first gap at or after start that fits the transfer.
 	auto it = first_after(start);

@@ -156,12 +156,31 @@ void zpci_func_set_nested(struct zpci_func *f, const struct zpci_dma_space *host
 enum zpci_fault zpci_func_reference(const struct zpci_func *f, dma_addr_t iova,
 				    enum zpci_dma_dir dir, struct zpci_xlate *x);
 
+static inline u64 zpci_ref_memo_key(dma_addr_t iova, enum zpci_dma_dir dir)
+{
+	return (iova >> ZPCI_PAGE_SHIFT) << 1 | (dir == ZPCI_DMA_WRITE);
+}
+
+/* The stale check past the memo: a walk, remembered while memory stays. */
+bool zpci_func_stale_walk(const struct zpci_func *f, dma_addr_t iova, enum zpci_dma_dir dir,
+			  phys_addr_t addr);
+
 /*
  * Whether an IOTLB hit giving host-physical @addr for @iova is stale: a
- * walk of the current tables would fault or give another frame.
+ * walk of the current tables would fault or give another frame.  Every
+ * hit asks, and the memo nearly always knows: that look-up is inline.
  */
-bool zpci_func_hit_is_stale(const struct zpci_func *f, dma_addr_t iova, enum zpci_dma_dir dir,
-			    phys_addr_t addr);
+static inline bool zpci_func_hit_is_stale(const struct zpci_func *f, dma_addr_t iova,
+					  enum zpci_dma_dir dir, phys_addr_t addr)
+{
+	u64 key = zpci_ref_memo_key(iova, dir);
+	const struct zpci_ref_memo *m = f->memo ? &f->memo[key % ZPCI_REF_MEMO_SIZE] : NULL;
+	u64 generation = zpci_mem_generation(&f->mem);
+
+	if (m && generation && m->generation == generation && m->key == key)
+		return m->frame != zpci_align_down(addr, ZPCI_PAGE_SIZE);
+	return zpci_func_stale_walk(f, iova, dir, addr);
+}
 
 /* Enter the error state with an event, as a faulting DMA does. */
 void zpci_func_raise_error(struct zpci_func *f, enum zpci_pec pec, dma_addr_t faddr, bool write);
