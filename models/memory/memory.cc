@@ -2,6 +2,7 @@
 #include "memory/memory.h"
 
 #include <algorithm>
+#include <cerrno>
 #include <iterator>
 #include <stdexcept>
 
@@ -25,7 +26,7 @@ Memory::Memory(sc_core::sc_module_name name, zpci_mem backing, uint64_t size,
 	if (params_.clock_ns <= 0 || params_.bytes_per_cycle == 0)
 		throw std::invalid_argument(std::string(this->name()) +
 					    ": clock_ns and bytes_per_cycle must be positive");
-	socket.register_b_transport(this, &Memory::b_transport);
+	socket.bind(*this);
 }
 
 // Requests this far behind the latest one are not expected any more.
@@ -110,36 +111,52 @@ int Memory::range_check(uint64_t addr, uint64_t len) const
 	return zpci_range_inside(addr, len, size_) ? 0 : -EFAULT;
 }
 
-void Memory::b_transport(tlm::tlm_generic_payload &trans, sc_core::sc_time &delay)
+// The data of @trans moved (TLM_IGNORE_COMMAND: its range checked only):
+// 0, -EFAULT outside memory, -EOPNOTSUPP for a command memory does not do.
+int Memory::move(tlm::tlm_generic_payload &trans)
 {
 	const uint64_t addr = trans.get_address();
 	const unsigned int len = trans.get_data_length();
-	int rc;
+
+	switch (trans.get_command()) {
+	case tlm::TLM_READ_COMMAND:
+		return zpci_mem_read(&backing_, addr, trans.get_data_ptr(), len);
+	case tlm::TLM_WRITE_COMMAND:
+		return zpci_mem_write(&backing_, addr, trans.get_data_ptr(), len);
+	case tlm::TLM_IGNORE_COMMAND:
+		return range_check(addr, len);
+	default:
+		return -EOPNOTSUPP;
+	}
+}
+
+static tlm::tlm_response_status response_for(int rc)
+{
+	switch (rc) {
+	case 0:
+		return tlm::TLM_OK_RESPONSE;
+	case -EFAULT:
+		return tlm::TLM_ADDRESS_ERROR_RESPONSE;
+	case -EOPNOTSUPP:
+		return tlm::TLM_COMMAND_ERROR_RESPONSE;
+	default:
+		return tlm::TLM_GENERIC_ERROR_RESPONSE;
+	}
+}
+
+void Memory::b_transport(tlm::tlm_generic_payload &trans, sc_core::sc_time &delay)
+{
+	const unsigned int len = trans.get_data_length();
 
 	if (trans.get_byte_enable_ptr() || trans.get_streaming_width() < len) {
 		stats_.errors++;
 		trans.set_response_status(tlm::TLM_BYTE_ENABLE_ERROR_RESPONSE);
 		return;
 	}
-	switch (trans.get_command()) {
-	case tlm::TLM_READ_COMMAND:
-		rc = zpci_mem_read(&backing_, addr, trans.get_data_ptr(), len);
-		break;
-	case tlm::TLM_WRITE_COMMAND:
-		rc = zpci_mem_write(&backing_, addr, trans.get_data_ptr(), len);
-		break;
-	case tlm::TLM_IGNORE_COMMAND:
-		rc = range_check(addr, len);
-		break;
-	default:
-		stats_.errors++;
-		trans.set_response_status(tlm::TLM_COMMAND_ERROR_RESPONSE);
-		return;
-	}
+	int rc = move(trans);
 	if (rc) {
 		stats_.errors++;
-		trans.set_response_status(rc == -EFAULT ? tlm::TLM_ADDRESS_ERROR_RESPONSE
-							: tlm::TLM_GENERIC_ERROR_RESPONSE);
+		trans.set_response_status(response_for(rc));
 		return;
 	}
 	if (trans.is_write()) {
@@ -151,6 +168,28 @@ void Memory::b_transport(tlm::tlm_generic_payload &trans, sc_core::sc_time &dela
 	}
 	delay += schedule(delay, len);
 	trans.set_response_status(tlm::TLM_OK_RESPONSE);
+}
+
+tlm::tlm_sync_enum Memory::nb_transport_fw(tlm::tlm_generic_payload &trans, tlm::tlm_phase &phase,
+					   sc_core::sc_time &delay)
+{
+	if (phase == tlm::BEGIN_REQ)
+		b_transport(trans, delay);
+	return tlm::TLM_COMPLETED;
+}
+
+bool Memory::get_direct_mem_ptr(tlm::tlm_generic_payload &, tlm::tlm_dmi &dmi)
+{
+	dmi.allow_none();
+	return false;
+}
+
+unsigned int Memory::transport_dbg(tlm::tlm_generic_payload &trans)
+{
+	if (trans.get_byte_enable_ptr() || trans.get_command() == tlm::TLM_IGNORE_COMMAND ||
+	    move(trans))
+		return 0;
+	return trans.get_data_length();
 }
 
 }  // namespace zpcisim

@@ -195,6 +195,62 @@ TEST_F(MemoryBlock, ByteEnablesAreRejected)
 	EXPECT_EQ(t.get_response_status(), tlm::TLM_BYTE_ENABLE_ERROR_RESPONSE);
 }
 
+TEST_F(MemoryBlock, UnknownCommandIsACommandError)
+{
+	uint8_t buf[8] = {};
+	sc_core::sc_time d = sc_core::SC_ZERO_TIME;
+	EXPECT_EQ(cpu_.access(static_cast<tlm::tlm_command>(7), 0x1000, buf, 8, d),
+		  tlm::TLM_COMMAND_ERROR_RESPONSE);
+	EXPECT_EQ(mem_.stats().errors, 1u);
+}
+
+// A non-blocking request completes at once (the base protocol's early
+// completion), taking the time a blocking one would.
+TEST_F(MemoryBlock, NonBlockingRequestCompletesAtOnce)
+{
+	uint8_t buf[64] = {};
+	tlm::tlm_generic_payload t;
+	t.set_command(tlm::TLM_READ_COMMAND);
+	t.set_address(0x4000);
+	t.set_data_ptr(buf);
+	t.set_data_length(64);
+	t.set_streaming_width(64);
+	t.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
+	tlm::tlm_phase phase = tlm::BEGIN_REQ;
+	sc_core::sc_time d = sc_core::SC_ZERO_TIME;
+	EXPECT_EQ(cpu_.socket->nb_transport_fw(t, phase, d), tlm::TLM_COMPLETED);
+	EXPECT_EQ(t.get_response_status(), tlm::TLM_OK_RESPONSE);
+	EXPECT_EQ(d, sc_core::sc_time(100 + 64 / 16, sc_core::SC_NS));
+	EXPECT_EQ(mem_.stats().reads, 1u);
+}
+
+// Debug accesses (a debugger, a loader) move data and take no time: the
+// port and the counters do not see them.
+TEST_F(MemoryBlock, DebugAccessesMoveDataUntimed)
+{
+	uint8_t data[16], back[16] = {};
+	for (int i = 0; i < 16; i++)
+		data[i] = 0xa0 + i;
+	tlm::tlm_generic_payload t;
+	t.set_command(tlm::TLM_WRITE_COMMAND);
+	t.set_address(0x3ff8);
+	t.set_data_ptr(data);
+	t.set_data_length(16);
+	EXPECT_EQ(cpu_.socket->transport_dbg(t), 16u);
+	zpci_mem m = backing_.view();
+	ASSERT_EQ(zpci_mem_read(&m, 0x3ff8, back, 16), 0);
+	EXPECT_TRUE(std::equal(data, data + 16, back));
+
+	t.set_command(tlm::TLM_READ_COMMAND);
+	t.set_address((1 << 20) - 8);	// runs past the end
+	EXPECT_EQ(cpu_.socket->transport_dbg(t), 0u);
+	t.set_command(tlm::TLM_IGNORE_COMMAND);
+	t.set_address(0);
+	EXPECT_EQ(cpu_.socket->transport_dbg(t), 0u);
+	EXPECT_EQ(mem_.stats().reads + mem_.stats().writes + mem_.stats().errors, 0u);
+	EXPECT_EQ(mem_.stats().busy_cycles, 0u);
+}
+
 class MemoryParamsCheck : public SystemCTest {};
 
 TEST_F(MemoryParamsCheck, ZeroBandwidthIsRejected)
