@@ -11,19 +11,20 @@ constexpr uint64_t kReadonly = 1;	// IOTLB value: frame | read-only
 
 }  // namespace
 
-Dtu::Dtu(sc_core::sc_module_name name, const DtuParams &p)
-	: sc_module(name), dma("dma"), mem("mem"), p_(p), clock_(p.clock_ns, sc_core::SC_NS),
-	  iotlb_latency_(p.iotlb_cycles * clock_), iotlb_(p.iotlb), walker_(p.walker, clock_)
+Dtu::Port::Port(Dtu &dtu, unsigned int index, zpci_func *f)
+	: socket(sc_core::sc_gen_unique_name("port")), index(index), f(f), dtu_(dtu)
 {
-	dma.register_b_transport(this, &Dtu::b_transport);
+	socket.bind(*this);
 }
 
-void Dtu::attach(unsigned int port, zpci_func *f)
+Dtu::Dtu(sc_core::sc_module_name name, const std::vector<zpci_func *> &funcs, const DtuParams &p)
+	: sc_module(name), mem("mem"), p_(p), clock_(p.clock_ns, sc_core::SC_NS),
+	  iotlb_latency_(p.iotlb_cycles * clock_), iotlb_(p.iotlb), walker_(p.walker, clock_)
 {
-	if (ports_.size() <= port)
-		ports_.resize(port + 1);
-	ports_[port] = Port{ f };
-	f->hook = { flush_hook, this };
+	for (zpci_func *f : funcs) {
+		ports_.push_back(std::make_unique<Port>(*this, ports_.size(), f));
+		f->hook = { flush_hook, this };
+	}
 }
 
 void Dtu::flush_hook(void *ctx, u32 fh, dma_addr_t iova, u64 len)
@@ -94,15 +95,14 @@ bool Dtu::translate(Port &p, uint64_t iova, zpci_dma_dir dir, const sc_core::sc_
 	return true;
 }
 
-void Dtu::b_transport(int port, tlm::tlm_generic_payload &trans, sc_core::sc_time &delay)
+void Dtu::b_transport(Port &p, tlm::tlm_generic_payload &trans, sc_core::sc_time &delay)
 {
-	Port &p = ports_.at(port);
 	uint64_t iova = trans.get_address(), addr;
 	zpci_dma_dir dir = trans.is_write() ? ZPCI_DMA_WRITE : ZPCI_DMA_READ;
 
 	stats_.requests++;
 	last_iova_ = iova;
-	last_port_ = port;
+	last_port_ = p.index;
 	last_ok_ = false;
 	if (!p.f->enabled || p.f->blocked) {
 		stats_.blocked++;

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 // Dtu: the DMA translation unit in the host bridge.
 //
-// Models: device DMA requests arrive on `dma` (one port per function, each
-// request within one 4 KiB page); the function state is checked (enabled,
+// Models: device DMA requests arrive on a port per function (each request
+// within one 4 KiB page); the function state is checked (enabled,
 // not blocked); the IOTLB is looked up, the TableWalker walks on a miss
 // (2-D when the function is nested over a host table); a fault puts the
 // function in the error state with its error event; a translated access
@@ -17,13 +17,14 @@
 #include <cstdint>
 #include <systemc>
 #include <tlm>
-#include <tlm_utils/multi_passthrough_target_socket.h>
 #include <tlm_utils/simple_initiator_socket.h>
+#include <memory>
 #include <vector>
 
 #include <zpci/func.h>
 
 #include "iotlb/iotlb.h"
+#include "sockets/lt_target.h"
 #include "stats/stats.h"
 #include "walker/table_walker.h"
 
@@ -53,14 +54,15 @@ struct DtuStats {
 
 class Dtu : public sc_core::sc_module, private EntryReader {
 public:
-	tlm_utils::multi_passthrough_target_socket<Dtu> dma;
 	tlm_utils::simple_initiator_socket<Dtu> mem;
 
-	Dtu(sc_core::sc_module_name name, const DtuParams &p = {});
+	// A port for each of @funcs, in order (each nested over a host table if
+	// it says so); hooks their flushes to the IOTLB and walk cache.
+	Dtu(sc_core::sc_module_name name, const std::vector<zpci_func *> &funcs,
+	    const DtuParams &p = {});
 
-	// Port @port serves @f (nested over a host table if @f says so).
-	// Hooks @f's flushes to the IOTLB and walk cache.
-	void attach(unsigned int port, zpci_func *f);
+	// The socket function @i's requests arrive on.
+	tlm::tlm_target_socket<> &port(size_t i) { return ports_.at(i)->socket; }
 
 	const DtuStats &stats() const { return stats_; }
 	double clock_ns() const { return p_.clock_ns; }
@@ -72,11 +74,24 @@ public:
 	void trace(sc_core::sc_trace_file *tf) const override;
 
 private:
-	struct Port {
-		zpci_func *f = nullptr;
+	// One function's requests: the forward interface of its socket.
+	class Port : public LtTarget {
+	public:
+		Port(Dtu &dtu, unsigned int index, zpci_func *f);
+		void b_transport(tlm::tlm_generic_payload &trans, sc_core::sc_time &delay) override
+		{
+			dtu_.b_transport(*this, trans, delay);
+		}
+
+		tlm::tlm_target_socket<> socket;
+		const unsigned int index;
+		zpci_func *const f;
+
+	private:
+		Dtu &dtu_;
 	};
 
-	void b_transport(int port, tlm::tlm_generic_payload &trans, sc_core::sc_time &delay);
+	void b_transport(Port &p, tlm::tlm_generic_payload &trans, sc_core::sc_time &delay);
 	bool read_entry(uint64_t addr, const sc_core::sc_time &when, uint64_t *entry,
 			sc_core::sc_time &delay) override;
 	bool translate(Port &p, uint64_t iova, zpci_dma_dir dir, const sc_core::sc_time &delay,
@@ -88,7 +103,7 @@ private:
 	sc_core::sc_time iotlb_latency_;	// a double multiply: made once, not per request
 	TaggedCache iotlb_;
 	TableWalker walker_;
-	std::vector<Port> ports_;
+	std::vector<std::unique_ptr<Port>> ports_;
 	DtuStats stats_;
 	tlm::tlm_generic_payload fetch_;	// reused for entry fetches
 	// The last request, as signals for a waveform viewer.

@@ -170,20 +170,6 @@ void Memory::b_transport(tlm::tlm_generic_payload &trans, sc_core::sc_time &dela
 	trans.set_response_status(tlm::TLM_OK_RESPONSE);
 }
 
-tlm::tlm_sync_enum Memory::nb_transport_fw(tlm::tlm_generic_payload &trans, tlm::tlm_phase &phase,
-					   sc_core::sc_time &delay)
-{
-	if (phase == tlm::BEGIN_REQ)
-		b_transport(trans, delay);
-	return tlm::TLM_COMPLETED;
-}
-
-bool Memory::get_direct_mem_ptr(tlm::tlm_generic_payload &, tlm::tlm_dmi &dmi)
-{
-	dmi.allow_none();
-	return false;
-}
-
 unsigned int Memory::transport_dbg(tlm::tlm_generic_payload &trans)
 {
 	if (trans.get_byte_enable_ptr() || trans.get_command() == tlm::TLM_IGNORE_COMMAND ||

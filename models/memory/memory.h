@@ -9,9 +9,7 @@
 // zpci_mem) shared with the driver code, so what the guest driver writes
 // is what the walker reads.
 // Does not model: banks, refresh, caches, byte enables, DMI.
-// TLM_IGNORE_COMMAND is a timed access that moves no data.  The module is
-// its socket's forward interface: a convenience socket's dispatch cost a
-// third of the block's time per request.
+// TLM_IGNORE_COMMAND is a timed access that moves no data.
 #pragma once
 
 #include <cstdint>
@@ -25,6 +23,7 @@
 #include <zpci/mem.h>
 
 #include "time/periods.h"
+#include "sockets/lt_target.h"
 
 namespace zpcisim {
 
@@ -48,7 +47,7 @@ struct MemoryStats {
 	uint64_t busy_cycles = 0;	// cycles the port spent transferring data
 };
 
-class Memory : public sc_core::sc_module, public tlm::tlm_fw_transport_if<> {
+class Memory : public sc_core::sc_module, public LtTarget {
 public:
 	tlm::tlm_target_socket<> socket;
 
@@ -59,12 +58,8 @@ public:
 	const MemoryParams &params() const { return params_; }
 	const MemoryStats &stats() const { return stats_; }
 
-	// The base protocol, loosely timed: a non-blocking request completes at
-	// once; debug accesses move data untimed; no DMI.
 	void b_transport(tlm::tlm_generic_payload &trans, sc_core::sc_time &delay) override;
-	tlm::tlm_sync_enum nb_transport_fw(tlm::tlm_generic_payload &trans, tlm::tlm_phase &phase,
-					   sc_core::sc_time &delay) override;
-	bool get_direct_mem_ptr(tlm::tlm_generic_payload &trans, tlm::tlm_dmi &dmi) override;
+	// Debug accesses move data, untimed and uncounted.
 	unsigned int transport_dbg(tlm::tlm_generic_payload &trans) override;
 
 private:

@@ -35,14 +35,13 @@ ZpciSystem::Kernel::~Kernel()
 ZpciSystem::ZpciSystem(zpci_mem memory, uint64_t memory_size, const std::vector<zpci_func *> &funcs,
 		       const SystemParams &p)
 	: funcs_(funcs), memory_(std::make_unique<Memory>("memory", memory, memory_size, p.memory)),
-	  dtu_(std::make_unique<Dtu>("dtu", p.dtu))
+	  dtu_(std::make_unique<Dtu>("dtu", funcs, p.dtu))
 {
 	dtu_->mem.bind(memory_->socket);
 	for (size_t i = 0; i < funcs.size(); i++) {
 		std::string name = "function" + std::to_string(i);
 		functions_.push_back(std::make_unique<ZpciFunction>(name.c_str(), funcs[i], p.function));
-		functions_.back()->dma.bind(dtu_->dma);
-		dtu_->attach(i, funcs[i]);
+		functions_.back()->dma.bind(dtu_->port(i));
 		functions_.back()->register_stats(stats_);
 	}
 	dtu_->register_stats(stats_);
@@ -55,7 +54,7 @@ ZpciSystem::ZpciSystem(zpci_mem memory, uint64_t memory_size, const std::vector<
 		vcd_->set_time_unit(1, sc_core::SC_NS);
 		dtu_->trace(vcd_);
 	}
-	// Elaborate (the multi-socket finishes its bindings then) and start at
+	// Elaborate and start at
 	// time zero.  The blocks have no processes: requests are driven from
 	// outside with annotated delays, so the kernel never needs to run again,
 	// and "nothing happened" is no news worth a warning.
