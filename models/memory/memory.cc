@@ -113,7 +113,7 @@ int Memory::range_check(uint64_t addr, uint64_t len) const
 
 // The data of @trans moved (TLM_IGNORE_COMMAND: its range checked only):
 // 0, -EFAULT outside memory, -EOPNOTSUPP for a command memory does not do.
-int Memory::move(tlm::tlm_generic_payload &trans)
+inline int Memory::move(tlm::tlm_generic_payload &trans)
 {
 	const uint64_t addr = trans.get_address();
 	const unsigned int len = trans.get_data_length();
