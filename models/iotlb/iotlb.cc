@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "iotlb/iotlb.h"
 
+#include <algorithm>
 #include <stdexcept>
 
 namespace zpcisim {
@@ -41,12 +42,12 @@ uint32_t TaggedCache::set_of(uint64_t key) const
 	return set_mask_ || sets_ == 1 ? key & set_mask_ : key % sets_;
 }
 
-TaggedCache::Line *TaggedCache::find(uint32_t fh, uint64_t key)
+inline TaggedCache::Line *TaggedCache::find(uint32_t fh, uint64_t key)
 {
 	Line *set = &lines_[set_of(key) * ways_];
 
 	for (uint32_t w = 0; w < ways_; w++)
-		if (set[w].valid && set[w].fh == fh && set[w].key == key)
+		if (set[w].key == key && set[w].fh == fh)
 			return &set[w];
 	return nullptr;
 }
@@ -56,7 +57,7 @@ std::optional<uint64_t> TaggedCache::lookup(uint32_t fh, uint64_t key)
 	if (!p_.enabled)
 		return std::nullopt;
 	stats_.lookups++;
-	Line *l = find(fh, key);
+	Line *l = key != kNoKey ? find(fh, key) : nullptr;
 	if (!l) {
 		stats_.misses++;
 		return std::nullopt;
@@ -73,7 +74,7 @@ TaggedCache::Line &TaggedCache::victim(uint32_t set)
 	Line *s = &lines_[set * ways_];
 
 	for (uint32_t w = 0; w < ways_; w++)
-		if (!s[w].valid)
+		if (!s[w].valid())
 			return s[w];
 	stats_.evictions++;
 	if (p_.policy == Replacement::Random)
@@ -89,20 +90,25 @@ void TaggedCache::insert(uint32_t fh, uint64_t key, uint64_t value)
 {
 	if (!p_.enabled)
 		return;
+	if (key == kNoKey)
+		throw std::invalid_argument("cache: the key UINT64_MAX marks an empty line");
 	Line *l = find(fh, key);
 	if (!l)
 		l = &victim(set_of(key));
 	stats_.inserts++;
-	*l = Line{ true, fh, key, value, ++clock_ };
+	*l = Line{ key, fh, value, ++clock_ };
 }
 
 void TaggedCache::invalidate_range(uint32_t fh, uint64_t first, uint64_t last)
 {
+	last = std::min(last, kNoKey - 1);	// the empty lines' key is no one's
+	if (first > last)
+		return;
 	// A short range looks up its keys; a long one sweeps the cache.
 	if (last - first < lines_.size()) {
 		for (uint64_t k = first;; k++) {
 			if (Line *l = find(fh, k)) {
-				l->valid = false;
+				*l = Line{};
 				stats_.invalidations++;
 			}
 			if (k == last)
@@ -110,8 +116,8 @@ void TaggedCache::invalidate_range(uint32_t fh, uint64_t first, uint64_t last)
 		}
 	}
 	for (Line &l : lines_)
-		if (l.valid && l.fh == fh && l.key >= first && l.key <= last) {
-			l.valid = false;
+		if (l.valid() && l.fh == fh && l.key >= first && l.key <= last) {
+			l = Line{};
 			stats_.invalidations++;
 		}
 }
@@ -119,8 +125,8 @@ void TaggedCache::invalidate_range(uint32_t fh, uint64_t first, uint64_t last)
 void TaggedCache::invalidate_function(uint32_t fh)
 {
 	for (Line &l : lines_)
-		if (l.valid && l.fh == fh) {
-			l.valid = false;
+		if (l.valid() && l.fh == fh) {
+			l = Line{};
 			stats_.invalidations++;
 		}
 }
@@ -128,8 +134,8 @@ void TaggedCache::invalidate_function(uint32_t fh)
 void TaggedCache::invalidate_all()
 {
 	for (Line &l : lines_)
-		if (l.valid) {
-			l.valid = false;
+		if (l.valid()) {
+			l = Line{};
 			stats_.invalidations++;
 		}
 }

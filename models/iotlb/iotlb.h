@@ -57,6 +57,7 @@ public:
 	TaggedCache(const CacheParams &p);
 
 	std::optional<uint64_t> lookup(uint32_t fh, uint64_t key);
+	// @key: anything but UINT64_MAX.
 	void insert(uint32_t fh, uint64_t key, uint64_t value);
 	// Drop @fh's entries with key in [first, last].
 	void invalidate_range(uint32_t fh, uint64_t first, uint64_t last);
@@ -68,12 +69,15 @@ public:
 	void register_stats(StatsRegistry &reg, const std::string &block);
 
 private:
+	// An empty line's key is one no caller uses (keys are pages or
+	// segments), so a look-up compares key and handle, not a valid bit too.
+	static constexpr uint64_t kNoKey = UINT64_MAX;
 	struct Line {
-		bool valid = false;
+		uint64_t key = kNoKey;
 		uint32_t fh = 0;
-		uint64_t key = 0;
 		uint64_t value = 0;
 		uint64_t stamp = 0;	// last use (LRU) or fill (FIFO)
+		bool valid() const { return key != kNoKey; }
 	};
 
 	uint32_t set_of(uint64_t key) const;

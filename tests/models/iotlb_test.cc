@@ -205,6 +205,22 @@ TEST(TaggedCache, InvalidationsByRangeFunctionAndAll)
 	EXPECT_EQ(c.stats().invalidations, 4u + 32 + 28 + 1);
 }
 
+// Empty lines carry the key UINT64_MAX: it cannot go in, and invalidating
+// up to it drops no empty line.
+TEST(TaggedCache, TheEmptyLinesKeyIsNoEntrysKey)
+{
+	CacheParams p;
+	p.entries = 64;
+	TaggedCache c(p);
+	EXPECT_THROW(c.insert(0, UINT64_MAX, 1), std::invalid_argument);
+	EXPECT_FALSE(c.lookup(0, UINT64_MAX));
+	c.insert(0, UINT64_MAX - 1, 7);
+	c.invalidate_range(0, UINT64_MAX - 3, UINT64_MAX);	// the short-range path
+	EXPECT_FALSE(c.lookup(0, UINT64_MAX - 1));
+	EXPECT_EQ(c.stats().invalidations, 1u);
+	EXPECT_EQ(c.stats().hits, 0u);
+}
+
 TEST(TaggedCache, DisabledCacheNeverHits)
 {
 	CacheParams p;
