@@ -16,8 +16,10 @@ static int cmp_hpa(const void *a, const void *b)
 	return (x->hpa > y->hpa) - (x->hpa < y->hpa);
 }
 
-static int layout_alloc(struct zpci_layout *l, u64 guest_size, size_t n)
+static int layout_alloc(struct zpci_layout *l, u64 guest_size, u64 chunk)
 {
+	size_t n = guest_size / chunk;
+
 	memset(l, 0, sizeof(*l));
 	l->by_gpa = calloc(n, sizeof(*l->by_gpa));
 	l->by_hpa = calloc(n, sizeof(*l->by_hpa));
@@ -26,6 +28,7 @@ static int layout_alloc(struct zpci_layout *l, u64 guest_size, size_t n)
 		return -ENOMEM;
 	}
 	l->guest_size = guest_size;
+	l->chunk = chunk;
 	l->nr_extents = n;
 	return 0;
 }
@@ -50,7 +53,7 @@ int zpci_layout_init_contiguous(struct zpci_layout *l, u64 guest_size,
 
 	if (!layout_args_ok(guest_size, guest_size, host_base))
 		return -EINVAL;
-	rc = layout_alloc(l, guest_size, 1);
+	rc = layout_alloc(l, guest_size, guest_size);
 	if (rc)
 		return rc;
 	l->by_gpa[0] = (struct zpci_extent){ .gpa = 0, .hpa = host_base, .len = guest_size };
@@ -68,7 +71,7 @@ int zpci_layout_init_scattered(struct zpci_layout *l, u64 guest_size, u64 chunk,
 	if (!layout_args_ok(guest_size, chunk, host_base))
 		return -EINVAL;
 	n = guest_size / chunk;
-	rc = layout_alloc(l, guest_size, n);
+	rc = layout_alloc(l, guest_size, chunk);
 	if (rc)
 		return rc;
 	for (i = 0; i < n; i++)
@@ -95,24 +98,22 @@ void zpci_layout_destroy(struct zpci_layout *l)
 	memset(l, 0, sizeof(*l));
 }
 
-/* The extent of @v whose [key, key + len) holds @addr, or NULL. */
-static const struct zpci_extent *extent_find(const struct zpci_extent *v, size_t n,
-					     phys_addr_t addr, bool by_hpa)
+/*
+ * The extent of @v (sorted by hpa if @by_hpa, else by gpa) holding @addr,
+ * or NULL.  The layouts built here are equal extents back to back on both
+ * sides, so the one holding @addr is found by its index, not a search:
+ * every device access asks where it landed.
+ */
+static const struct zpci_extent *extent_find(const struct zpci_layout *l,
+					     const struct zpci_extent *v, phys_addr_t addr,
+					     bool by_hpa)
 {
-	size_t lo = 0, hi = n;
+	phys_addr_t base = by_hpa ? v[0].hpa : v[0].gpa;
+	u64 off = addr - base;
 
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		phys_addr_t key = by_hpa ? v[mid].hpa : v[mid].gpa;
-
-		if (addr < key)
-			hi = mid;
-		else if (addr - key >= v[mid].len)
-			lo = mid + 1;
-		else
-			return &v[mid];
-	}
-	return NULL;
+	if (addr < base || off >= l->guest_size)
+		return NULL;
+	return &v[l->nr_extents == 1 ? 0 : off / l->chunk];
 }
 
 /* Map @addr through the extent holding it, from one side to the other. */
@@ -120,7 +121,7 @@ static int layout_map(const struct zpci_layout *l, phys_addr_t addr, bool from_h
 		      phys_addr_t *out)
 {
 	const struct zpci_extent *e =
-		extent_find(from_hpa ? l->by_hpa : l->by_gpa, l->nr_extents, addr, from_hpa);
+		extent_find(l, from_hpa ? l->by_hpa : l->by_gpa, addr, from_hpa);
 
 	if (!e)
 		return -EFAULT;
@@ -152,7 +153,7 @@ static int guest_view_access(struct zpci_guest_view *gv, phys_addr_t gpa,
 	if (!zpci_range_inside(gpa, len, l->guest_size))
 		return -EFAULT;
 	while (len) {
-		const struct zpci_extent *e = extent_find(l->by_gpa, l->nr_extents, gpa, false);
+		const struct zpci_extent *e = extent_find(l, l->by_gpa, gpa, false);
 		u64 off = gpa - e->gpa;
 		size_t chunk = e->len - off < len ? e->len - off : len;
 		int rc;

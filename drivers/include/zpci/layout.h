@@ -6,6 +6,8 @@
  *
  * A layout is a set of extents that together cover [0, guest_size) in
  * guest-physical space exactly once, and never overlap in host space.
+ * The extents are all one chunk long and, on each side, back to back: a
+ * look-up in either direction is an index, not a search.
  */
 #ifndef ZPCI_LAYOUT_H
 #define ZPCI_LAYOUT_H
@@ -24,6 +26,7 @@ struct zpci_extent {
 
 struct zpci_layout {
 	u64 guest_size;
+	u64 chunk;		/* every extent's length */
 	size_t nr_extents;
 	struct zpci_extent *by_gpa;	/* sorted by gpa */
 	struct zpci_extent *by_hpa;	/* the same extents, sorted by hpa */
