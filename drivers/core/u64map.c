@@ -23,8 +23,6 @@ static u64 hash(u64 key)
 
 typedef void (*removed_fn)(void *ctx, u64 key, u64 val);
 
-static u64 remove_each(struct zpci_u64map *m, u64 lo, u64 hi, removed_fn fn, void *ctx);
-
 static bool slot_used(const struct zpci_u64map_slot *s)
 {
 	return s->key != ZPCI_U64MAP_EMPTY;
@@ -148,72 +146,92 @@ bool zpci_u64map_remove(struct zpci_u64map *m, u64 key)
 	return true;
 }
 
-/* Keep the keys outside [lo, hi] by moving them to a fresh table. */
-static u64 rebuild_without(struct zpci_u64map *m, u64 lo, u64 hi, removed_fn fn, void *ctx)
-{
-	struct zpci_u64map old = *m;
-	u64 i;
-
-	if (map_alloc(m, old.mask + 1)) {
-		/* No memory for a copy: remove one by one instead. */
-		*m = old;
-		return remove_each(m, lo, hi, fn, ctx);
-	}
-	for (i = 0; i <= old.mask; i++) {
-		const struct zpci_u64map_slot *s = &old.slot[i];
-
-		if (!slot_used(s))
-			continue;
-		if (s->key < lo || s->key > hi) {
-			m->slot[find_slot(m, s->key)] = *s;
-			m->nr++;
-		} else if (fn) {
-			fn(ctx, s->key, s->val);
-		}
-	}
-	free(old.slot);
-	return old.nr - m->nr;
-}
-
-/* Sweep the table; a removal may pull a later entry into slot i. */
-static u64 remove_each(struct zpci_u64map *m, u64 lo, u64 hi, removed_fn fn, void *ctx)
+/* Visit each key of [lo, hi] by looking it up. */
+static u64 update_each(struct zpci_u64map *m, u64 lo, u64 hi, zpci_u64map_update_fn fn, void *ctx)
 {
 	u64 removed = 0, i;
 
-	for (i = 0; i <= m->mask; i++) {
-		while (slot_used(&m->slot[i]) && m->slot[i].key >= lo && m->slot[i].key <= hi) {
-			if (fn)
-				fn(ctx, m->slot[i].key, m->slot[i].val);
-			remove_slot(m, i);
+	for (i = lo;; i++) {
+		u64 s = find_slot(m, i);
+
+		if (slot_used(&m->slot[s]) && fn(ctx, i, &m->slot[s].val)) {
+			remove_slot(m, s);
 			removed++;
 		}
+		if (i == hi)
+			return removed;
+	}
+}
+
+/*
+ * Visit the keys of [lo, hi] in one sweep, emptying the slots @fn removes;
+ * then close the holes in place: from just after a slot that was free
+ * (there is one: the table is at most half full), each entry moves to the
+ * first free slot of its probe path.  Its home lies behind it in that
+ * order, where every entry is in place already, so one pass is enough.
+ */
+static u64 sweep_updating(struct zpci_u64map *m, u64 lo, u64 hi, zpci_u64map_update_fn fn,
+			  void *ctx)
+{
+	u64 removed = 0, free_slot = 0, i;
+
+	while (slot_used(&m->slot[free_slot]))
+		free_slot++;
+	for (i = 0; i <= m->mask; i++) {
+		struct zpci_u64map_slot *s = &m->slot[i];
+
+		if (slot_used(s) && s->key >= lo && s->key <= hi && fn(ctx, s->key, &s->val)) {
+			s->key = ZPCI_U64MAP_EMPTY;
+			removed++;
+		}
+	}
+	m->nr -= removed;
+	for (i = 1; removed && i <= m->mask; i++) {
+		u64 j = (free_slot + i) & m->mask;
+		struct zpci_u64map_slot e = m->slot[j];
+
+		if (!slot_used(&e))
+			continue;
+		m->slot[j].key = ZPCI_U64MAP_EMPTY;
+		m->slot[find_slot(m, e.key)] = e;
 	}
 	return removed;
 }
 
-u64 zpci_u64map_remove_range_each(struct zpci_u64map *m, u64 lo, u64 hi, removed_fn fn, void *ctx)
+u64 zpci_u64map_update_range(struct zpci_u64map *m, u64 lo, u64 hi, zpci_u64map_update_fn fn,
+			     void *ctx)
 {
-	u64 removed = 0, i;
-
 	if (hi < lo)
 		return 0;
-	if (hi - lo <= m->nr) {
-		/* Few keys in the range: look each one up. */
-		for (i = lo;; i++) {
-			u64 s = find_slot(m, i);
+	/*
+	 * A removal shifts the rest of its probe run back, and runs of
+	 * neighbouring keys are long: past a small part of the table, one
+	 * sweep is cheaper than removals one at a time.
+	 */
+	if (hi - lo < (m->mask + 1) / 16)
+		return update_each(m, lo, hi, fn, ctx);
+	return sweep_updating(m, lo, hi, fn, ctx);
+}
 
-			if (slot_used(&m->slot[s])) {
-				if (fn)
-					fn(ctx, i, m->slot[s].val);
-				remove_slot(m, s);
-				removed++;
-			}
-			if (i == hi)
-				return removed;
-		}
-	}
-	/* Many: a fresh table beats shifting entries one removal at a time. */
-	return rebuild_without(m, lo, hi, fn, ctx);
+struct remove_visit {
+	removed_fn fn;
+	void *ctx;
+};
+
+static bool remove_visited(void *ctx, u64 key, u64 *val)
+{
+	const struct remove_visit *v = ctx;
+
+	if (v->fn)
+		v->fn(v->ctx, key, *val);
+	return true;
+}
+
+u64 zpci_u64map_remove_range_each(struct zpci_u64map *m, u64 lo, u64 hi, removed_fn fn, void *ctx)
+{
+	struct remove_visit v = { fn, ctx };
+
+	return zpci_u64map_update_range(m, lo, hi, remove_visited, &v);
 }
 
 u64 zpci_u64map_remove_range(struct zpci_u64map *m, u64 lo, u64 hi)

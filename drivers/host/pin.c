@@ -60,6 +60,19 @@ int zpci_pin(struct zpci_pinner *p, phys_addr_t hpa)
 	return 0;
 }
 
+/* One pin of @page dropped; true when it was the last. */
+static bool unpin_page(void *ctx, u64 page, u64 *count)
+{
+	struct zpci_pinner *p = ctx;
+
+	(void)page;
+	p->stats.unpins++;
+	if (--*count)
+		return false;
+	p->stats.pinned_pages--;
+	return true;
+}
+
 int zpci_unpin(struct zpci_pinner *p, phys_addr_t hpa)
 {
 	u64 page = hpa >> ZPCI_PAGE_SHIFT;
@@ -67,12 +80,18 @@ int zpci_unpin(struct zpci_pinner *p, phys_addr_t hpa)
 
 	if (!count)
 		return -EINVAL;
-	if (--*count == 0) {
+	if (unpin_page(p, page, count))
 		zpci_u64map_remove(&p->count, page);
-		p->stats.pinned_pages--;
-	}
-	p->stats.unpins++;
 	return 0;
+}
+
+void zpci_unpin_range(struct zpci_pinner *p, phys_addr_t hpa, u64 len)
+{
+	u64 last = hpa + len - 1 < hpa ? UINT64_MAX : hpa + len - 1;
+
+	if (len)
+		zpci_u64map_update_range(&p->count, hpa >> ZPCI_PAGE_SHIFT, last >> ZPCI_PAGE_SHIFT,
+					 unpin_page, p);
 }
 
 bool zpci_is_pinned(const struct zpci_pinner *p, phys_addr_t hpa)

@@ -79,7 +79,8 @@ void zpci_pinned_destroy(struct zpci_pinned *p)
 {
 	if (p->mode == ZPCI_PINNED_NESTED)
 		zpci_func_set_nested(p->func, NULL);
-	unpin_guest(p, p->layout->guest_size >> ZPCI_PAGE_SHIFT);
+	/* Guest memory is one range of host memory (see layout.h). */
+	zpci_unpin_range(p->pins, p->layout->by_hpa[0].hpa, p->layout->guest_size);
 	zpci_dma_table_destroy(&p->table);
 	memset(p, 0, sizeof(*p));
 }

@@ -129,6 +129,52 @@ TEST_F(U64Map, RangeRemovalReportsWhatItRemoved)
 	EXPECT_EQ(m_.nr, 495u);
 }
 
+// Counts dropped over ranges of every size, as unpinning does: every key in
+// the range is visited exactly once, the ones that reach zero go, and every
+// other entry stays findable (dense runs, wrapping the table's end).
+TEST_F(U64Map, UpdateRangeVisitsEachKeyOnceAndRemovesWhatItSays)
+{
+	for (uint64_t k = 0; k < 100000; k++) {
+		ASSERT_EQ(zpci_u64map_put(&m_, k, 1 + k % 3), 0);
+		model_[k] = 1 + k % 3;
+	}
+	for (uint64_t k = 0; k < 2000; k++) {	// far keys, homes anywhere
+		uint64_t key = (k + 1) << 40;
+		ASSERT_EQ(zpci_u64map_put(&m_, key, 2), 0);
+		model_[key] = 2;
+	}
+	struct Visits {
+		std::map<uint64_t, int> seen;
+	} v;
+	auto drop = [](void *ctx, uint64_t key, uint64_t *count) {
+		static_cast<Visits *>(ctx)->seen[key]++;
+		return --*count == 0;
+	};
+	zpci_prng r;
+	zpci_prng_seed(&r, 3);
+	for (int round = 0; round < 40; round++) {
+		bool wide = round % 2;
+		uint64_t lo = wide ? zpci_prng_below(&r, 1ULL << 41) : zpci_prng_below(&r, 100000);
+		uint64_t hi = lo + (wide ? zpci_prng_below(&r, 1ULL << 41) : zpci_prng_below(&r, 64));
+		uint64_t gone = 0, visited = 0;
+		for (auto it = model_.lower_bound(lo); it != model_.end() && it->first <= hi;) {
+			visited++;
+			if (--it->second == 0) {
+				it = model_.erase(it);
+				gone++;
+			} else {
+				++it;
+			}
+		}
+		v.seen.clear();
+		ASSERT_EQ(zpci_u64map_update_range(&m_, lo, hi, drop, &v), gone) << round;
+		ASSERT_EQ(v.seen.size(), visited) << round;
+		for (const auto &[key, n] : v.seen)
+			ASSERT_EQ(n, 1) << "key " << key << " in round " << round;
+		ASSERT_NO_FATAL_FAILURE(check_all());
+	}
+}
+
 TEST_F(U64Map, TheEmptyMarkerIsNotAKey)
 {
 	EXPECT_EQ(zpci_u64map_put(&m_, ZPCI_U64MAP_EMPTY, 1), -EINVAL);

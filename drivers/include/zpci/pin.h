@@ -47,6 +47,8 @@ void zpci_pin_destroy(struct zpci_pinner *p);
 int zpci_pin(struct zpci_pinner *p, phys_addr_t hpa);
 /* Drop one pin of the page holding @hpa.  -EINVAL if it is not pinned. */
 int zpci_unpin(struct zpci_pinner *p, phys_addr_t hpa);
+/* zpci_unpin for each pinned page of [@hpa, @hpa + @len), at once. */
+void zpci_unpin_range(struct zpci_pinner *p, phys_addr_t hpa, u64 len);
 bool zpci_is_pinned(const struct zpci_pinner *p, phys_addr_t hpa);
 
 #ifdef __cplusplus

@@ -40,6 +40,13 @@ u64 *zpci_u64map_find(const struct zpci_u64map *m, u64 key);
 int zpci_u64map_put(struct zpci_u64map *m, u64 key, u64 val);
 /* true if @key was there. */
 bool zpci_u64map_remove(struct zpci_u64map *m, u64 key);
+/*
+ * Visit every key in [lo, hi] (in no particular order): @fn may change its
+ * value, and returns true to remove it.  Returns how many were removed.
+ */
+typedef bool (*zpci_u64map_update_fn)(void *ctx, u64 key, u64 *val);
+u64 zpci_u64map_update_range(struct zpci_u64map *m, u64 lo, u64 hi, zpci_u64map_update_fn fn,
+			     void *ctx);
 /* Remove every key in [lo, hi]; returns how many. */
 u64 zpci_u64map_remove_range(struct zpci_u64map *m, u64 lo, u64 hi);
 /* The same, telling @fn about each entry removed (in no particular order). */
