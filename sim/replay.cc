@@ -106,7 +106,9 @@ struct Replay::Machine : zpci_machine {
 	Machine &operator=(const Machine &) = delete;
 };
 
+// What the replay keeps of a live trace ID, in the slot the checker gave it.
 struct Replay::Mapping {
+	bool live = false;
 	bool failed = false;
 	ztrace_kind kind = ZTRACE_MAP;
 	uint64_t handle = 0;
@@ -114,51 +116,6 @@ struct Replay::Mapping {
 	dma_data_direction dir = DMA_BIDIRECTIONAL;
 	std::vector<zpci_sg> sg;		// map-sg: what the guest layer filled
 	std::vector<uint64_t> elem_iova;	// map-sg: each element's IOVA
-};
-
-// The live mappings by trace ID: a flat map to reused slots, so that the
-// device record's look-up, the replay's most frequent, is one probe and
-// maps allocate nothing once warm.
-class MappingTable {
-public:
-	MappingTable()
-	{
-		if (zpci_u64map_init(&ids_))
-			throw std::bad_alloc();
-	}
-	~MappingTable() { zpci_u64map_destroy(&ids_); }
-	MappingTable(const MappingTable &) = delete;
-	MappingTable &operator=(const MappingTable &) = delete;
-
-	Replay::Mapping *find(uint64_t id)
-	{
-		u64 *slot = zpci_u64map_find(&ids_, id);
-		return slot ? &slots_[*slot] : nullptr;
-	}
-	void put(uint64_t id, Replay::Mapping &&m)
-	{
-		size_t slot = slots_.size();
-		if (!free_.empty()) {
-			slot = free_.back();
-			free_.pop_back();
-			slots_[slot] = std::move(m);
-		} else {
-			slots_.push_back(std::move(m));
-		}
-		if (zpci_u64map_put(&ids_, id, slot))
-			throw std::bad_alloc();
-	}
-	void erase(uint64_t id)
-	{
-		u64 *slot = zpci_u64map_find(&ids_, id);
-		free_.push_back(*slot);
-		zpci_u64map_remove(&ids_, id);
-	}
-
-private:
-	zpci_u64map ids_{};
-	std::vector<Replay::Mapping> slots_;
-	std::vector<size_t> free_;
 };
 
 struct Replay::Function {
@@ -169,7 +126,6 @@ struct Replay::Function {
 	zpci_dma_dev dev{};
 	bool attached = false;
 	FunctionStats final_stats;
-	MappingTable maps;
 	std::deque<zpci_rpcit_rec> unmatched;	// issued, not yet seen in the trace
 	zpci_pagemap unmapped_at{};		// IOVA page -> when the guest unmapped it
 	zpci_shadow_stats seen{};		// the hypervisor's work already on the timeline
@@ -419,12 +375,30 @@ std::string Replay::where() const
 	return buf;
 }
 
+// The mapping of the ID the record the checker just passed used or ended:
+// in its slot, which a map record filled.
+inline Replay::Mapping &Replay::mapping()
+{
+	return maps_[ztrace_checker_slot(checker_.get())];
+}
+
+// The slot of the ID a map record made.
+Replay::Mapping &Replay::new_mapping()
+{
+	uint32_t slot = ztrace_checker_slot(checker_.get());
+
+	if (slot >= maps_.size())
+		maps_.resize(slot + 1);
+	return maps_[slot];
+}
+
 void Replay::map(Function &f, const ztrace_rec &rec)
 {
 	Mapping m;
 	dma_addr_t h = 0;
 	int rc;
 
+	m.live = true;
 	m.kind = rec.kind;
 	m.len = rec.len;
 	m.dir = rec.kind == ZTRACE_ALLOC ? DMA_BIDIRECTIONAL : rec.dir;
@@ -445,13 +419,14 @@ void Replay::map(Function &f, const ztrace_rec &rec)
 			mismatch(stats_.iova, where() + ": the trace recorded IOVA " + hex(rec.iova) +
 					      ", the replayed guest returned " + hex(h));
 	}
-	f.maps.put(rec.id, std::move(m));
+	new_mapping() = std::move(m);
 }
 
 void Replay::map_sg(Function &f, const ztrace_rec &rec)
 {
 	Mapping m;
 
+	m.live = true;
 	m.kind = ZTRACE_MAP_SG;
 	m.dir = rec.dir;
 	m.sg.resize(rec.nr_sg);
@@ -472,7 +447,7 @@ void Replay::map_sg(Function &f, const ztrace_rec &rec)
 			pos += rec.sg[e++].len;
 		}
 	}
-	f.maps.put(rec.id, std::move(m));
+	new_mapping() = std::move(m);
 }
 
 // The guest's pages from @iova for @len: unmapped now, or mapped again.
@@ -493,7 +468,7 @@ void Replay::note_pages(Function &f, uint64_t iova, uint64_t len, bool unmapped)
 
 void Replay::unmap(Function &f, const ztrace_rec &rec)
 {
-	Mapping &m = *f.maps.find(rec.id);	// the checker saw it live
+	Mapping &m = mapping();
 
 	if (!m.failed && m.kind == ZTRACE_MAP_SG) {
 		for (size_t e = 0; e < m.elem_iova.size(); e++)
@@ -509,7 +484,7 @@ void Replay::unmap(Function &f, const ztrace_rec &rec)
 		zpci_dma_free_coherent(&f.dev, m.len, m.handle);
 	else
 		zpci_dma_unmap_page(&f.dev, m.handle, m.len, m.dir);
-	f.maps.erase(rec.id);
+	m = Mapping{};
 }
 
 // @time (ns) as kernel time.  Records come in time order, mostly a few
@@ -569,7 +544,7 @@ void Replay::access(Function &f, const ztrace_rec &rec)
 		device(f, rec.iova, rec.len, rec.access, rec.time);
 		return;
 	}
-	const Mapping &m = *f.maps.find(rec.id);	// the checker saw it live
+	const Mapping &m = mapping();
 	if (m.failed) {
 		stats_.skipped++;
 		return;
@@ -750,10 +725,12 @@ void Replay::timeline_record(Function &f, const ztrace_rec &rec)
 
 	if (rec.kind != ZTRACE_DMA && rec.kind != ZTRACE_DMA_IOVA) {
 		nlohmann::ordered_json args = { { "id", rec.id } };
-		if (const Mapping *m = f.maps.find(rec.id)) {
-			args["iova"] = hex(m->handle);
-			args["len"] = m->len;
-			args["failed"] = m->failed;
+		uint32_t slot = ztrace_checker_slot(checker_.get());
+		if (slot < maps_.size() && maps_[slot].live) {
+			const Mapping &m = maps_[slot];
+			args["iova"] = hex(m.handle);
+			args["len"] = m.len;
+			args["failed"] = m.failed;
 		}
 		timeline_->instant(f.index, "guest", ztrace_kind_name(rec.kind), now_, std::move(args));
 	}

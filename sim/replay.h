@@ -191,11 +191,12 @@ public:
 private:
 	struct Function;
 	struct Mapping;
-	friend class MappingTable;
 
 	void build_design(Function &f);
 	bool attach(Function &f, std::string *err);
 	void detach(Function &f);
+	Mapping &mapping();
+	Mapping &new_mapping();
 	void map(Function &f, const ztrace_rec &rec);
 	void map_sg(Function &f, const ztrace_rec &rec);
 	void unmap(Function &f, const ztrace_rec &rec);
@@ -225,6 +226,7 @@ private:
 	struct Machine;
 	std::unique_ptr<Machine> machine_;
 	std::vector<std::unique_ptr<Function>> fns_;
+	std::vector<Mapping> maps_;		// by the checker's live slot
 	std::unique_ptr<ZpciSystem> system_;	// fast and cycle modes
 	CpuCost cpu_;
 	static constexpr uint64_t kTabledNs = 4096;

@@ -4,7 +4,10 @@
 #include <gtest/gtest.h>
 
 #include <cstdio>
+#include <algorithm>
 #include <fstream>
+#include <map>
+#include <set>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -310,6 +313,64 @@ TEST(TraceChecker, RefusesWhatMakesNoSense)
 				err = diag.msg;
 		EXPECT_EQ(err, c.want) << c.records;
 		ztrace_checker_destroy(k);
+		ztrace_close(r);
+	}
+}
+
+// The checker's live slots, against a model of which IDs are live: a map
+// gets a slot no live ID holds, below the most IDs ever live at once; its
+// device accesses and its unmap name that slot; other records none.
+TEST(TraceChecker, LiveSlotsAreDistinctDenseAndFollowTheirId)
+{
+	TempDir d;
+	for (size_t i = 0; i < ztrace_gen_count(); i++) {
+		const char *name = ztrace_gen_get(i)->name;
+		ztrace_gen_cfg cfg{ 20000, 3, 1ULL << 30, false };
+		std::string out = d.file("w.ztb");
+		ztrace_diag diag;
+		ASSERT_EQ(ztrace_generate(name, &cfg, out.c_str(), ZTRACE_BINARY, &diag), 0);
+		ztrace_reader *r;
+		ASSERT_EQ(ztrace_open(out.c_str(), &r, &diag), 0);
+		ztrace_checker *c = ztrace_checker_create(ztrace_reader_header(r));
+		std::map<std::pair<uint32_t, uint64_t>, uint32_t> live;	// (fn, ID) -> slot
+		std::set<uint32_t> held;
+		size_t peak = 0;
+		ztrace_rec rec;
+		while (ztrace_next(r, &rec, &diag) == 1) {
+			ASSERT_EQ(ztrace_check(c, &rec, &diag), 0) << name << ": " << diag.msg;
+			uint32_t slot = ztrace_checker_slot(c);
+			auto key = std::make_pair(rec.fn, rec.id);
+			switch (rec.kind) {
+			case ZTRACE_MAP:
+			case ZTRACE_MAP_SG:
+			case ZTRACE_ALLOC:
+				ASSERT_TRUE(held.insert(slot).second) << name << ": slot " << slot;
+				live[key] = slot;
+				peak = std::max(peak, live.size());
+				ASSERT_LT(slot, peak) << name;
+				break;
+			case ZTRACE_DMA:
+				ASSERT_EQ(slot, live.at(key)) << name;
+				break;
+			case ZTRACE_UNMAP:
+			case ZTRACE_UNMAP_SG:
+			case ZTRACE_FREE:
+				ASSERT_EQ(slot, live.at(key)) << name;
+				held.erase(slot);
+				live.erase(key);
+				break;
+			default:
+				ASSERT_EQ(slot, ZTRACE_NO_SLOT) << name << ": " << ztrace_kind_name(rec.kind);
+			}
+		}
+		// A refused record holds no slot.
+		rec = {};
+		rec.kind = ZTRACE_DMA;
+		rec.id = UINT64_MAX - 1;
+		rec.len = 1;
+		EXPECT_NE(ztrace_check(c, &rec, &diag), 0);
+		EXPECT_EQ(ztrace_checker_slot(c), ZTRACE_NO_SLOT);
+		ztrace_checker_destroy(c);
 		ztrace_close(r);
 	}
 }

@@ -145,6 +145,15 @@ void ztrace_checker_destroy(struct ztrace_checker *c);
 int ztrace_check(struct ztrace_checker *c, const struct ztrace_rec *rec,
 		 struct ztrace_diag *diag);
 
+#define ZTRACE_NO_SLOT	UINT32_MAX
+/*
+ * The live slot of the ID the last record checked made, used or ended
+ * (ZTRACE_NO_SLOT for other records, or a record refused): a small number,
+ * a live ID's alone and reused once it ends, so that the caller's state
+ * for IDs can live in an array it indexes with no look-up of its own.
+ */
+u32 ztrace_checker_slot(const struct ztrace_checker *c);
+
 #ifdef __cplusplus
 }
 #endif
