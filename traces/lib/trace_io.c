@@ -153,7 +153,13 @@ static int text_next(struct ztrace_reader *r, struct ztrace_rec *rec, struct ztr
 		if (n == 0)
 			continue;
 		rc = ztrace_text_parse(&r->h, n, tok, rec, r->sg, &r->pos, diag);
-		return rc ? rc : 1;
+		if (rc)
+			return rc;
+		/* (A binary record's time is a step forward: it cannot go back.) */
+		if (rec->time < r->last_time)
+			return ztrace_error(diag, &r->pos, "time %" PRIu64 " is before the previous record's %"
+					    PRIu64, rec->time, r->last_time);
+		return 1;
 	}
 	return rc;
 }
@@ -315,14 +321,6 @@ int ztrace_next(struct ztrace_reader *r, struct ztrace_rec *rec, struct ztrace_d
 
 	if (rc != 1)
 		return rc;
-	if (rec->time < r->last_time) {
-		struct ztrace_pos pos = r->pos;
-
-		if (r->enc == ZTRACE_BINARY)
-			return bin_error(r, start, diag, "time goes backwards");
-		return ztrace_error(diag, &pos, "time %" PRIu64 " is before the previous record's %"
-				    PRIu64, rec->time, r->last_time);
-	}
 	r->last_time = rec->time;
 	r->records++;
 	r->record_offset = start;
