@@ -99,49 +99,6 @@ void zpci_layout_destroy(struct zpci_layout *l)
 }
 
 /*
- * The extent of @v (sorted by hpa if @by_hpa, else by gpa) holding @addr,
- * or NULL.  The layouts built here are equal extents back to back on both
- * sides, so the one holding @addr is found by its index, not a search:
- * every device access asks where it landed.
- */
-static const struct zpci_extent *extent_find(const struct zpci_layout *l,
-					     const struct zpci_extent *v, phys_addr_t addr,
-					     bool by_hpa)
-{
-	phys_addr_t base = by_hpa ? v[0].hpa : v[0].gpa;
-	u64 off = addr - base;
-
-	if (addr < base || off >= l->guest_size)
-		return NULL;
-	return &v[l->nr_extents == 1 ? 0 : off / l->chunk];
-}
-
-/* Map @addr through the extent holding it, from one side to the other. */
-static int layout_map(const struct zpci_layout *l, phys_addr_t addr, bool from_hpa,
-		      phys_addr_t *out)
-{
-	const struct zpci_extent *e =
-		extent_find(l, from_hpa ? l->by_hpa : l->by_gpa, addr, from_hpa);
-
-	if (!e)
-		return -EFAULT;
-	*out = from_hpa ? e->gpa + (addr - e->hpa) : e->hpa + (addr - e->gpa);
-	return 0;
-}
-
-int zpci_layout_gpa_to_hpa(const struct zpci_layout *l, phys_addr_t gpa,
-			   phys_addr_t *hpa)
-{
-	return layout_map(l, gpa, false, hpa);
-}
-
-int zpci_layout_hpa_to_gpa(const struct zpci_layout *l, phys_addr_t hpa,
-			   phys_addr_t *gpa)
-{
-	return layout_map(l, hpa, true, gpa);
-}
-
-/*
  * Guest accesses may straddle extents; split them so each piece goes to
  * its own host range.
  */
@@ -153,7 +110,7 @@ static int guest_view_access(struct zpci_guest_view *gv, phys_addr_t gpa,
 	if (!zpci_range_inside(gpa, len, l->guest_size))
 		return -EFAULT;
 	while (len) {
-		const struct zpci_extent *e = extent_find(l, l->by_gpa, gpa, false);
+		const struct zpci_extent *e = zpci_layout_extent(l, l->by_gpa, l->by_gpa[0].gpa, gpa);
 		u64 off = gpa - e->gpa;
 		size_t chunk = e->len - off < len ? e->len - off : len;
 		int rc;

@@ -213,16 +213,6 @@ void zpci_machine_destroy(struct zpci_machine *m)
 	m->host = NULL;
 }
 
-enum zpci_isolation zpci_machine_check(const struct zpci_machine *m, phys_addr_t hpa,
-				       phys_addr_t *gpa)
-{
-	if (zpci_layout_hpa_to_gpa(&m->layout, hpa, gpa))
-		return ZPCI_ISOLATION_NOT_GUEST;
-	if (!is_bare(m) && !zpci_is_pinned(&m->pins, hpa))
-		return ZPCI_ISOLATION_NOT_PINNED;
-	return ZPCI_ISOLATION_OK;
-}
-
 const char *zpci_isolation_text(enum zpci_isolation verdict)
 {
 	switch (verdict) {

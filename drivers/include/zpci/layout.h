@@ -43,12 +43,45 @@ int zpci_layout_init_scattered(struct zpci_layout *l, u64 guest_size, u64 chunk,
 			       phys_addr_t host_base, u64 seed);
 void zpci_layout_destroy(struct zpci_layout *l);
 
+/*
+ * The extent of @v (by_gpa or by_hpa, whose first extent starts at @base on
+ * that side) holding @addr, or NULL.  An index, not a search; inline, as
+ * every device access asks where it landed.
+ */
+static inline const struct zpci_extent *zpci_layout_extent(const struct zpci_layout *l,
+							   const struct zpci_extent *v,
+							   phys_addr_t base, phys_addr_t addr)
+{
+	u64 off = addr - base;
+
+	if (addr < base || off >= l->guest_size)
+		return NULL;
+	return &v[l->nr_extents == 1 ? 0 : off / l->chunk];
+}
+
 /* 0 and *hpa set, or -EFAULT when @gpa is not guest memory. */
-int zpci_layout_gpa_to_hpa(const struct zpci_layout *l, phys_addr_t gpa,
-			   phys_addr_t *hpa);
+static inline int zpci_layout_gpa_to_hpa(const struct zpci_layout *l, phys_addr_t gpa,
+					 phys_addr_t *hpa)
+{
+	const struct zpci_extent *e = zpci_layout_extent(l, l->by_gpa, l->by_gpa[0].gpa, gpa);
+
+	if (!e)
+		return -EFAULT;
+	*hpa = e->hpa + (gpa - e->gpa);
+	return 0;
+}
+
 /* 0 and *gpa set, or -EFAULT when the guest does not own @hpa. */
-int zpci_layout_hpa_to_gpa(const struct zpci_layout *l, phys_addr_t hpa,
-			   phys_addr_t *gpa);
+static inline int zpci_layout_hpa_to_gpa(const struct zpci_layout *l, phys_addr_t hpa,
+					 phys_addr_t *gpa)
+{
+	const struct zpci_extent *e = zpci_layout_extent(l, l->by_hpa, l->by_hpa[0].hpa, hpa);
+
+	if (!e)
+		return -EFAULT;
+	*gpa = e->gpa + (hpa - e->hpa);
+	return 0;
+}
 
 /* Guest-physical memory, read and written through a layout into host memory. */
 struct zpci_guest_view {

@@ -96,9 +96,19 @@ enum zpci_isolation {
 	ZPCI_ISOLATION_NOT_PINNED,	/* the guest's, but the design did not pin it */
 };
 
-/* Judge @hpa; *gpa gets the guest-physical address when it is the guest's. */
-enum zpci_isolation zpci_machine_check(const struct zpci_machine *m, phys_addr_t hpa,
-				       phys_addr_t *gpa);
+/*
+ * Judge @hpa; *gpa gets the guest-physical address when it is the guest's.
+ * Inline: every device access is judged.
+ */
+static inline enum zpci_isolation zpci_machine_check(const struct zpci_machine *m,
+						     phys_addr_t hpa, phys_addr_t *gpa)
+{
+	if (zpci_layout_hpa_to_gpa(&m->layout, hpa, gpa))
+		return ZPCI_ISOLATION_NOT_GUEST;
+	if (m->cfg.design != ZPCI_DESIGN_BARE && !zpci_is_pinned(&m->pins, hpa))
+		return ZPCI_ISOLATION_NOT_PINNED;
+	return ZPCI_ISOLATION_OK;
+}
 const char *zpci_isolation_text(enum zpci_isolation verdict);
 
 #ifdef __cplusplus
