@@ -239,12 +239,8 @@ static void run_timers(struct zpci_dma_dev *dev)
 		zpci_iova_domain_advance(&dev->domain, dev->jiffies);
 }
 
-void zpci_dma_set_time(struct zpci_dma_dev *dev, u64 now_ns)
+void zpci_dma_tick_to(struct zpci_dma_dev *dev, u64 now_ns)
 {
-	dev->now_ns = now_ns;
-	/* No timer can be due before jiffies moves on. */
-	if (dev->ticks || now_ns < dev->next_tick_ns)
-		return;
 	dev->jiffies = zpci_jiffies_at(dev->cfg.hz, now_ns);
 	dev->next_tick_ns = zpci_jiffies_time(dev->cfg.hz, dev->jiffies + 1);
 	run_timers(dev);

@@ -120,7 +120,8 @@ static inline __attribute__((always_inline)) u64 get_varint(struct decoder *dc, 
 	return v;
 }
 
-static u8 get_byte(struct decoder *dc, u8 max, const char *what)
+static inline __attribute__((always_inline)) u8 get_byte(struct decoder *dc, u8 max,
+							const char *what)
 {
 	u8 b;
 

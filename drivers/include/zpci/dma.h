@@ -146,7 +146,15 @@ void zpci_dma_detach(struct zpci_dma_dev *dev);
  * each new time; from then on the ticks set jiffies and the timers run
  * where the guest's timer softirq ran (a captured trace records both).
  */
-void zpci_dma_set_time(struct zpci_dma_dev *dev, u64 now_ns);
+/* (zpci_dma_set_time's slow path: jiffies move on to @now_ns, timers run.) */
+void zpci_dma_tick_to(struct zpci_dma_dev *dev, u64 now_ns);
+static inline void zpci_dma_set_time(struct zpci_dma_dev *dev, u64 now_ns)
+{
+	dev->now_ns = now_ns;
+	/* No timer can be due before jiffies moves on: every record asks. */
+	if (!dev->ticks && now_ns >= dev->next_tick_ns)
+		zpci_dma_tick_to(dev, now_ns);
+}
 /* A timer tick left the guest's jiffies at @jiffies. */
 void zpci_dma_tick(struct zpci_dma_dev *dev, u64 jiffies);
 /* The guest's timer softirq ran at @jiffies: the timers due by then run. */
