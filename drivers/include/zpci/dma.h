@@ -140,14 +140,15 @@ int zpci_dma_attach(struct zpci_dma_dev *dev, struct zpci_hw hw, struct zpci_mem
 /* Flush what is queued, deregister, free every table, disable. */
 void zpci_dma_detach(struct zpci_dma_dev *dev);
 
+/* zpci_dma_set_time's slow path: jiffies move on to @now_ns, timers run. */
+void zpci_dma_tick_to(struct zpci_dma_dev *dev, u64 now_ns);
+
 /*
  * The caller's clock and CPU, for the guest's timers and per-CPU queues.
  * Until the first tick, jiffies follow the time and the timers due run at
  * each new time; from then on the ticks set jiffies and the timers run
  * where the guest's timer softirq ran (a captured trace records both).
  */
-/* (zpci_dma_set_time's slow path: jiffies move on to @now_ns, timers run.) */
-void zpci_dma_tick_to(struct zpci_dma_dev *dev, u64 now_ns);
 static inline void zpci_dma_set_time(struct zpci_dma_dev *dev, u64 now_ns)
 {
 	dev->now_ns = now_ns;
