@@ -31,7 +31,8 @@ TaggedCache::TaggedCache(const CacheParams &p) : p_(p)
 		throw std::invalid_argument("cache: entries must be a non-zero multiple of assoc");
 	ways_ = p.assoc ? p.assoc : p.entries;
 	sets_ = p.entries / ways_;
-	set_mask_ = (sets_ & (sets_ - 1)) == 0 ? sets_ - 1 : 0;
+	pow2_sets_ = (sets_ & (sets_ - 1)) == 0;
+	set_mask_ = sets_ - 1;
 	lines_.resize(p.entries);
 	zpci_prng_seed(&prng_, p.seed);
 }
@@ -39,7 +40,7 @@ TaggedCache::TaggedCache(const CacheParams &p) : p_(p)
 // A power-of-two number of sets (the usual case) takes a mask, not a division.
 uint32_t TaggedCache::set_of(uint64_t key) const
 {
-	return set_mask_ || sets_ == 1 ? key & set_mask_ : key % sets_;
+	return pow2_sets_ ? key & set_mask_ : key % sets_;
 }
 
 inline TaggedCache::Line *TaggedCache::find(uint32_t fh, uint64_t key)
@@ -68,21 +69,26 @@ std::optional<uint64_t> TaggedCache::lookup(uint32_t fh, uint64_t key)
 	return l->value;
 }
 
-// An invalid way if there is one, else the one the policy picks.
-TaggedCache::Line &TaggedCache::victim(uint32_t set)
+// Where (@fh, @key) goes in its set: its own line if cached, else an
+// invalid way, else the one the policy picks.  One pass over the ways.
+TaggedCache::Line &TaggedCache::line_for(uint32_t fh, uint64_t key)
 {
-	Line *s = &lines_[set * ways_];
+	Line *s = &lines_[set_of(key) * ways_];
+	Line *empty = nullptr, *oldest = &s[0];
 
-	for (uint32_t w = 0; w < ways_; w++)
-		if (!s[w].valid())
+	for (uint32_t w = 0; w < ways_; w++) {
+		if (s[w].key == key && s[w].fh == fh)
 			return s[w];
+		if (!empty && !s[w].valid())
+			empty = &s[w];
+		if (s[w].stamp < oldest->stamp)
+			oldest = &s[w];
+	}
+	if (empty)
+		return *empty;
 	stats_.evictions++;
 	if (p_.policy == Replacement::Random)
 		return s[zpci_prng_below(&prng_, ways_)];
-	Line *oldest = &s[0];
-	for (uint32_t w = 1; w < ways_; w++)
-		if (s[w].stamp < oldest->stamp)
-			oldest = &s[w];
 	return *oldest;
 }
 
@@ -92,11 +98,8 @@ void TaggedCache::insert(uint32_t fh, uint64_t key, uint64_t value)
 		return;
 	if (key == kNoKey)
 		throw std::invalid_argument("cache: the key UINT64_MAX marks an empty line");
-	Line *l = find(fh, key);
-	if (!l)
-		l = &victim(set_of(key));
 	stats_.inserts++;
-	*l = Line{ key, fh, value, ++clock_ };
+	line_for(fh, key) = Line{ key, fh, value, ++clock_ };
 }
 
 void TaggedCache::invalidate_range(uint32_t fh, uint64_t first, uint64_t last)

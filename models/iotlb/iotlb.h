@@ -82,10 +82,11 @@ private:
 
 	uint32_t set_of(uint64_t key) const;
 	Line *find(uint32_t fh, uint64_t key);
-	Line &victim(uint32_t set);
+	Line &line_for(uint32_t fh, uint64_t key);
 
 	CacheParams p_;
 	uint32_t sets_, ways_, set_mask_;
+	bool pow2_sets_;
 	std::vector<Line> lines_;
 	uint64_t clock_ = 0;
 	zpci_prng prng_;
