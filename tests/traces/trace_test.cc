@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdio>
+#include <cstring>
 #include <algorithm>
 #include <fstream>
 #include <map>
@@ -12,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include <zpci/prng.h>
 #include <ztrace/gen.h>
 #include <ztrace/trace.h>
 
@@ -409,6 +411,79 @@ TEST(TraceFormat, PositionNamesTheRecordJustRead)
 	EXPECT_EQ(where[5], d.file("a.ztb") + ": record 3 (byte offset " +
 				    std::to_string(offsets[4]) + ")");
 	EXPECT_EQ(offsets[5], bin.size());
+}
+
+// A record decodes the same wherever it lies: away from the end of the
+// reader's buffer the decoder does not check each number against it,
+// near the end it does.  The same bytes (valid records, damaged ones,
+// noise), once followed by 40 KiB more and once at the very end of the
+// file, must give the same first record or the same error.
+TEST(TraceFormat, RecordsDecodeTheSameAtTheEndAsInTheMiddle)
+{
+	TempDir d;
+	ztrace_gen_cfg cfg{ 20000, 7, 1ULL << 30, false };
+	ztrace_diag diag;
+	ASSERT_EQ(ztrace_generate("storage", &cfg, d.file("s.ztb").c_str(), ZTRACE_BINARY, &diag), 0);
+	std::string bin = slurp(d.file("s.ztb"));
+	size_t records_at = 12 + (bin[8] & 0xff) + ((bin[9] & 0xff) << 8);
+	std::vector<uint64_t> starts;	// of the records
+	{
+		ztrace_reader *r;
+		ASSERT_EQ(ztrace_open(d.file("s.ztb").c_str(), &r, &diag), 0);
+		ztrace_rec rec;
+		for (uint64_t at = ztrace_reader_bytes(r); ztrace_next(r, &rec, &diag) == 1;
+		     at = ztrace_reader_bytes(r))
+			starts.push_back(at);
+		ztrace_close(r);
+	}
+	ASSERT_GT(bin.size(), records_at + 100000);
+	const std::string header = bin.substr(0, records_at);
+	const std::string filler = bin.substr(bin.size() - 40 * 1024);
+
+	// The first record of @path: its fields, or the error after the name.
+	auto first = [](const std::string &path) {
+		ztrace_reader *r;
+		ztrace_diag diag;
+		if (ztrace_open(path.c_str(), &r, &diag))
+			return std::string("open: ") + diag.msg;
+		ztrace_rec rec;
+		int rc = ztrace_next(r, &rec, &diag);
+		std::ostringstream o;
+		if (rc == 1) {
+			o << rec.kind << ' ' << int(rec.flags) << ' ' << rec.time << ' ' << rec.fn << ' '
+			  << rec.id << ' ' << rec.pa << ' ' << rec.len << ' ' << rec.off << ' ' << rec.iova
+			  << ' ' << rec.jiffies << ' ' << rec.dir << ' ' << rec.access << ' ' << rec.cpu;
+			for (uint32_t i = 0; i < rec.nr_sg; i++)
+				o << ' ' << rec.sg[i].pa << ':' << rec.sg[i].len;
+			o << " next at " << ztrace_reader_bytes(r);
+		} else {
+			o << rc << ' ' << (rc < 0 ? strchr(diag.msg, ':') : "");
+		}
+		ztrace_close(r);
+		return o.str();
+	};
+	zpci_prng prng;
+	zpci_prng_seed(&prng, 17);
+	int errors = 0;
+	for (int round = 0; round < 300; round++) {
+		// 24 KiB from a record's start (longer than any record can read),
+		// then damaged in a few bytes near the start, or noise.
+		uint64_t at = starts[zpci_prng_below(&prng, starts.size() / 2)];
+		std::string bytes = bin.substr(at, 24 * 1024);
+		if (round % 10 == 9) {
+			for (char &c : bytes)
+				c = char(zpci_prng_next(&prng));
+		} else {
+			for (uint64_t n = zpci_prng_below(&prng, 4); n; n--)
+				bytes[zpci_prng_below(&prng, 24)] = char(zpci_prng_next(&prng));
+		}
+		spit(d.file("middle.ztb"), header + bytes + filler);
+		spit(d.file("end.ztb"), header + bytes);
+		std::string want = first(d.file("end.ztb"));
+		ASSERT_EQ(first(d.file("middle.ztb")), want) << "round " << round;
+		errors += want[0] == '-';
+	}
+	EXPECT_GT(errors, 30);	// damage was met, not only valid records
 }
 
 }  // namespace

@@ -57,6 +57,12 @@ size_t ztrace_bin_encode(const struct ztrace_rec *rec, u64 prev_time, u8 *buf)
 struct decoder {
 	const u8 *p, *end;
 	const char *what;	/* the first problem met */
+	/*
+	 * The buffer holds a whole record's worth beyond the start (all but
+	 * the trace's last few records): no read can run off its end, and none
+	 * needs a check.  A constant in each copy of the decoder.
+	 */
+	bool roomy;
 };
 
 static u64 get_varint_any(struct decoder *dc, u64 max)
@@ -98,7 +104,7 @@ static inline __attribute__((always_inline)) u64 get_varint(struct decoder *dc, 
 	u64 v;
 	int shift;
 
-	if (dc->end - p < VARINT_MAX)
+	if (!dc->roomy && dc->end - p < VARINT_MAX)
 		return get_varint_any(dc, max);
 	if (p[0] < 0x80) {
 		v = p[0], p += 1;
@@ -125,7 +131,7 @@ static inline __attribute__((always_inline)) u8 get_byte(struct decoder *dc, u8 
 {
 	u8 b;
 
-	if (dc->p == dc->end) {
+	if (!dc->roomy && dc->p == dc->end) {
 		dc->what = dc->what ? dc->what : "truncated record";
 		return 0;
 	}
@@ -187,16 +193,15 @@ decode_args(struct decoder *dc, struct ztrace_rec *rec, struct ztrace_sg *sg,
 		decode_args(&dc, rec, sg, &ztrace_kinds[kind]);		\
 		break
 
-long ztrace_bin_decode(const struct ztrace_header *h, const u8 *buf, const u8 *end,
-		       u64 prev_time, struct ztrace_rec *rec, struct ztrace_sg *sg,
-		       const char **what)
+static inline __attribute__((always_inline)) long
+decode(const struct ztrace_header *h, const u8 *buf, const u8 *end, u64 prev_time,
+       struct ztrace_rec *rec, struct ztrace_sg *sg, const char **what, bool roomy)
 {
-	struct decoder dc = { .p = buf, .end = end };
+	struct decoder dc = { .p = buf, .end = end, .roomy = roomy };
 	const struct ztrace_kind_desc *d;
 	u64 delta;
 	u8 b;
 
-	ztrace_rec_clear(rec);
 	if (buf == end)
 		return 0;
 	b = *dc.p++;
@@ -239,4 +244,14 @@ long ztrace_bin_decode(const struct ztrace_header *h, const u8 *buf, const u8 *e
 		return -EINVAL;
 	}
 	return dc.p - buf;
+}
+
+long ztrace_bin_decode(const struct ztrace_header *h, const u8 *buf, const u8 *end,
+		       u64 prev_time, struct ztrace_rec *rec, struct ztrace_sg *sg,
+		       const char **what)
+{
+	ztrace_rec_clear(rec);
+	if (end - buf >= ZTRACE_BIN_REC_MAX)
+		return decode(h, buf, end, prev_time, rec, sg, what, true);
+	return decode(h, buf, end, prev_time, rec, sg, what, false);
 }
