@@ -190,6 +190,8 @@ decode_args(struct decoder *dc, struct ztrace_rec *rec, struct ztrace_sg *sg,
 
 #define DECODE_KIND(kind)						\
 	case kind:							\
+		if (rec->flags & ~ztrace_kinds[kind].keys)		\
+			goto bad_flags;					\
 		decode_args(&dc, rec, sg, &ztrace_kinds[kind]);		\
 		break
 
@@ -212,10 +214,6 @@ decode(const struct ztrace_header *h, const u8 *buf, const u8 *end, u64 prev_tim
 	rec->kind = b & 0xf;
 	rec->flags = b >> 4;
 	d = &ztrace_kinds[rec->kind];
-	if (rec->flags & ~d->keys) {
-		*what = "key flags not allowed for this kind";
-		return -EINVAL;
-	}
 	delta = get_varint(&dc, UINT64_MAX - prev_time);
 	rec->time = prev_time + delta;
 	rec->fn = get_varint(&dc, UINT32_MAX);
@@ -235,8 +233,10 @@ decode(const struct ztrace_header *h, const u8 *buf, const u8 *end, u64 prev_tim
 	DECODE_KIND(ZTRACE_RPCIT);
 	DECODE_KIND(ZTRACE_TICK);
 	DECODE_KIND(ZTRACE_TIMERS);
-	default:
-		decode_args(&dc, rec, sg, d);	/* a kind not listed: right, only slower */
+	default:	/* a kind not listed: right, only slower */
+		if (rec->flags & ~d->keys)
+			goto bad_flags;
+		decode_args(&dc, rec, sg, d);
 		break;
 	}
 	if (dc.what) {
@@ -244,6 +244,10 @@ decode(const struct ztrace_header *h, const u8 *buf, const u8 *end, u64 prev_tim
 		return -EINVAL;
 	}
 	return dc.p - buf;
+
+bad_flags:
+	*what = "key flags not allowed for this kind";
+	return -EINVAL;
 }
 
 long ztrace_bin_decode(const struct ztrace_header *h, const u8 *buf, const u8 *end,
