@@ -8,25 +8,8 @@
 #include <zpci/u64map.h>
 
 #define U64MAP_INITIAL	1024
-#define GROUP_BITS	4
-
-/* Mix the group, keep the key's place inside it. */
-static u64 hash(u64 key)
-{
-	u64 g = key >> GROUP_BITS;
-
-	g ^= g >> 33;
-	g *= 0xff51afd7ed558ccdULL;
-	g ^= g >> 33;
-	return g << GROUP_BITS | (key & ((1 << GROUP_BITS) - 1));
-}
 
 typedef void (*removed_fn)(void *ctx, u64 key, u64 val);
-
-static bool slot_used(const struct zpci_u64map_slot *s)
-{
-	return s->key != ZPCI_U64MAP_EMPTY;
-}
 
 static void slots_clear(struct zpci_u64map_slot *s, u64 n)
 {
@@ -56,22 +39,6 @@ void zpci_u64map_destroy(struct zpci_u64map *m)
 	memset(m, 0, sizeof(*m));
 }
 
-static u64 find_slot(const struct zpci_u64map *m, u64 key)
-{
-	u64 i = hash(key) & m->mask;
-
-	while (slot_used(&m->slot[i]) && m->slot[i].key != key)
-		i = (i + 1) & m->mask;
-	return i;
-}
-
-u64 *zpci_u64map_find(const struct zpci_u64map *m, u64 key)
-{
-	struct zpci_u64map_slot *s = &m->slot[find_slot(m, key)];
-
-	return slot_used(s) ? &s->val : NULL;
-}
-
 static int map_grow(struct zpci_u64map *m)
 {
 	struct zpci_u64map old = *m;
@@ -84,9 +51,9 @@ static int map_grow(struct zpci_u64map *m)
 		return rc;
 	}
 	for (i = 0; i <= old.mask; i++) {
-		if (!slot_used(&old.slot[i]))
+		if (!zpci_u64map_slot_used(&old.slot[i]))
 			continue;
-		m->slot[find_slot(m, old.slot[i].key)] = old.slot[i];
+		m->slot[zpci_u64map_slot_of(m, old.slot[i].key)] = old.slot[i];
 		m->nr++;
 	}
 	free(old.slot);
@@ -105,8 +72,8 @@ int zpci_u64map_put(struct zpci_u64map *m, u64 key, u64 val)
 		if (rc)
 			return rc;
 	}
-	s = &m->slot[find_slot(m, key)];
-	if (!slot_used(s))
+	s = &m->slot[zpci_u64map_slot_of(m, key)];
+	if (!zpci_u64map_slot_used(s))
 		m->nr++;
 	s->key = key;
 	s->val = val;
@@ -124,9 +91,9 @@ static void remove_slot(struct zpci_u64map *m, u64 i)
 		u64 home;
 
 		j = (j + 1) & m->mask;
-		if (!slot_used(&m->slot[j]))
+		if (!zpci_u64map_slot_used(&m->slot[j]))
 			return;
-		home = hash(m->slot[j].key) & m->mask;
+		home = zpci_u64map_hash(m->slot[j].key) & m->mask;
 		/* Entry j may move to i only if i lies on its probe path home..j. */
 		if (((j - home) & m->mask) >= ((j - i) & m->mask)) {
 			m->slot[i] = m->slot[j];
@@ -138,9 +105,9 @@ static void remove_slot(struct zpci_u64map *m, u64 i)
 
 bool zpci_u64map_remove(struct zpci_u64map *m, u64 key)
 {
-	u64 i = find_slot(m, key);
+	u64 i = zpci_u64map_slot_of(m, key);
 
-	if (!slot_used(&m->slot[i]))
+	if (!zpci_u64map_slot_used(&m->slot[i]))
 		return false;
 	remove_slot(m, i);
 	return true;
@@ -152,9 +119,9 @@ static u64 update_each(struct zpci_u64map *m, u64 lo, u64 hi, zpci_u64map_update
 	u64 removed = 0, i;
 
 	for (i = lo;; i++) {
-		u64 s = find_slot(m, i);
+		u64 s = zpci_u64map_slot_of(m, i);
 
-		if (slot_used(&m->slot[s]) && fn(ctx, i, &m->slot[s].val)) {
+		if (zpci_u64map_slot_used(&m->slot[s]) && fn(ctx, i, &m->slot[s].val)) {
 			remove_slot(m, s);
 			removed++;
 		}
@@ -175,12 +142,12 @@ static u64 sweep_updating(struct zpci_u64map *m, u64 lo, u64 hi, zpci_u64map_upd
 {
 	u64 removed = 0, free_slot = 0, i;
 
-	while (slot_used(&m->slot[free_slot]))
+	while (zpci_u64map_slot_used(&m->slot[free_slot]))
 		free_slot++;
 	for (i = 0; i <= m->mask; i++) {
 		struct zpci_u64map_slot *s = &m->slot[i];
 
-		if (slot_used(s) && s->key >= lo && s->key <= hi && fn(ctx, s->key, &s->val)) {
+		if (zpci_u64map_slot_used(s) && s->key >= lo && s->key <= hi && fn(ctx, s->key, &s->val)) {
 			s->key = ZPCI_U64MAP_EMPTY;
 			removed++;
 		}
@@ -190,10 +157,10 @@ static u64 sweep_updating(struct zpci_u64map *m, u64 lo, u64 hi, zpci_u64map_upd
 		u64 j = (free_slot + i) & m->mask;
 		struct zpci_u64map_slot e = m->slot[j];
 
-		if (!slot_used(&e))
+		if (!zpci_u64map_slot_used(&e))
 			continue;
 		m->slot[j].key = ZPCI_U64MAP_EMPTY;
-		m->slot[find_slot(m, e.key)] = e;
+		m->slot[zpci_u64map_slot_of(m, e.key)] = e;
 	}
 	return removed;
 }

@@ -19,6 +19,7 @@ extern "C" {
 #endif
 
 #define ZPCI_U64MAP_EMPTY	UINT64_MAX
+#define ZPCI_U64MAP_GROUP_BITS	4	/* keys 16 apart share a hashed group */
 
 struct zpci_u64map_slot {
 	u64 key;
@@ -34,8 +35,39 @@ struct zpci_u64map {
 int zpci_u64map_init(struct zpci_u64map *m);
 void zpci_u64map_destroy(struct zpci_u64map *m);
 
-/* The value stored for @key, or NULL. */
-u64 *zpci_u64map_find(const struct zpci_u64map *m, u64 key);
+/* Mix the group, keep the key's place inside it. */
+static inline u64 zpci_u64map_hash(u64 key)
+{
+	u64 g = key >> ZPCI_U64MAP_GROUP_BITS;
+
+	g ^= g >> 33;
+	g *= 0xff51afd7ed558ccdULL;
+	g ^= g >> 33;
+	return g << ZPCI_U64MAP_GROUP_BITS | (key & ((1 << ZPCI_U64MAP_GROUP_BITS) - 1));
+}
+
+static inline bool zpci_u64map_slot_used(const struct zpci_u64map_slot *s)
+{
+	return s->key != ZPCI_U64MAP_EMPTY;
+}
+
+/* The slot holding @key, or the free one where it would go. */
+static inline u64 zpci_u64map_slot_of(const struct zpci_u64map *m, u64 key)
+{
+	u64 i = zpci_u64map_hash(key) & m->mask;
+
+	while (zpci_u64map_slot_used(&m->slot[i]) && m->slot[i].key != key)
+		i = (i + 1) & m->mask;
+	return i;
+}
+
+/* The value stored for @key, or NULL.  Inline: the look-ups are per event. */
+static inline u64 *zpci_u64map_find(const struct zpci_u64map *m, u64 key)
+{
+	struct zpci_u64map_slot *s = &m->slot[zpci_u64map_slot_of(m, key)];
+
+	return zpci_u64map_slot_used(s) ? &s->val : NULL;
+}
 /* Insert or overwrite.  0, -ENOMEM, or -EINVAL for ZPCI_U64MAP_EMPTY. */
 int zpci_u64map_put(struct zpci_u64map *m, u64 key, u64 val);
 /* true if @key was there. */
