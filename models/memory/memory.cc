@@ -60,21 +60,24 @@ sc_core::sc_time Memory::schedule(const sc_core::sc_time &delay, unsigned int le
 	}
 	occupy(it, start, start + length);
 	latest_ = std::max(latest_, arrival);
-	while (!busy_.empty() && busy_.begin()->second + kHorizon < latest_)
-		busy_.erase(busy_.begin());
+	while (!busy_.empty() && busy_.front().second + kHorizon < latest_)
+		busy_.pop_front();
 	return start + length - arrival;
 }
 
-// busy_.upper_bound(@t).  Requests come nearly in time order, so the
-// stretch is usually among the last few: looked for from the end, it costs
-// no walk down a tree of thousands (a cache miss at every level).
+// The first stretch starting after @t.  Requests come nearly in time
+// order, so it is usually among the last few: looked for from the end, a
+// step or two; else a binary search.
 Memory::Busy::iterator Memory::first_after(const sc_core::sc_time &t)
 {
 	auto it = busy_.end();
 
 	for (int steps = 0; it != busy_.begin(); steps++) {
 		if (steps == 8)
-			return busy_.upper_bound(t);
+			return std::upper_bound(busy_.begin(), it, t,
+						[](const sc_core::sc_time &x, const Busy::value_type &b) {
+							return x < b.first;
+						});
 		auto prev = std::prev(it);
 		if (prev->first <= t)
 			break;
@@ -85,7 +88,7 @@ Memory::Busy::iterator Memory::first_after(const sc_core::sc_time &t)
 
 // Mark [start, end) busy, in the gap before @next.  A stretch that
 // touches its neighbours joins them: a busy port's transfers come back to
-// back, and one stretch for a run of them keeps the map short and its
+// back, and one stretch for a run of them keeps the list short and its
 // searches quick, with the same free gaps.
 void Memory::occupy(Busy::iterator next, const sc_core::sc_time &start,
 		    const sc_core::sc_time &end)
@@ -99,10 +102,9 @@ void Memory::occupy(Busy::iterator next, const sc_core::sc_time &start,
 		if (joins_next)
 			busy_.erase(next);
 	} else if (joins_next) {
-		sc_core::sc_time next_end = next->second;
-		busy_.emplace_hint(busy_.erase(next), start, next_end);
+		next->first = start;
 	} else {
-		busy_.emplace_hint(next, start, end);
+		busy_.emplace(next, start, end);
 	}
 }
 

@@ -13,7 +13,7 @@
 #pragma once
 
 #include <cstdint>
-#include <map>
+#include <deque>
 #include <string>
 #include <vector>
 
@@ -63,7 +63,11 @@ public:
 	unsigned int transport_dbg(tlm::tlm_generic_payload &trans) override;
 
 private:
-	using Busy = std::map<sc_core::sc_time, sc_core::sc_time>;	// start -> end
+	// (start, end) stretches in time order.  A deque: a request lands
+	// among the last few and the horizon drops the first, so a node per
+	// stretch and a tree to rebalance (a fifth of a cycle replay) bought
+	// nothing.
+	using Busy = std::deque<std::pair<sc_core::sc_time, sc_core::sc_time>>;
 
 	// Delay for a @len-byte access arriving @delay from now: queueing +
 	// latency + transfer.
@@ -82,8 +86,8 @@ private:
 	int per_cycle_shift_;			// bytes to cycles, a power of two: -1 if not
 	static constexpr uint64_t kTabled = 4096;	// bytes: a page, the longest DMA request
 	Periods transfer_;			// a transfer's time by its cycles, tabled up to kTabled
-	// When the port is busy: start -> end, disjoint.  Stretches that ended
-	// long before the latest request are forgotten.
+	// When the port is busy: disjoint stretches.  Those that ended long
+	// before the latest request are forgotten.
 	Busy busy_;
 	sc_core::sc_time latest_;
 };
