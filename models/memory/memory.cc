@@ -40,7 +40,8 @@ uint64_t Memory::cycles(uint64_t len) const
 	return per_cycle_shift_ >= 0 ? bytes >> per_cycle_shift_ : bytes / params_.bytes_per_cycle;
 }
 
-sc_core::sc_time Memory::schedule(const sc_core::sc_time &delay, unsigned int len)
+// Inline: in fast mode it is all of the port's work.
+inline sc_core::sc_time Memory::schedule(const sc_core::sc_time &delay, unsigned int len)
 {
 	uint64_t transfer = cycles(len);
 
@@ -48,10 +49,17 @@ sc_core::sc_time Memory::schedule(const sc_core::sc_time &delay, unsigned int le
 	const sc_core::sc_time length = transfer_(transfer);
 	if (!params_.contention)
 		return latency_ + length;
+	return queue(delay, length);
+}
+
+// The port's first free stretch at or after the data is ready that fits
+// @length: the delay from now to the transfer's end.
+sc_core::sc_time Memory::queue(const sc_core::sc_time &delay, const sc_core::sc_time &length)
+{
 	sc_core::sc_time arrival = now(*this) + delay;
 	sc_core::sc_time start = arrival + latency_;
-	// The first gap at or after start that fits the transfer.
 	auto it = first_after(start);
+
 	if (it != busy_.begin() && std::prev(it)->second > start)
 		start = std::prev(it)->second;
 	while (it != busy_.end() && it->first < start + length) {

@@ -72,6 +72,7 @@ private:
 	// Delay for a @len-byte access arriving @delay from now: queueing +
 	// latency + transfer.
 	sc_core::sc_time schedule(const sc_core::sc_time &delay, unsigned int len);
+	sc_core::sc_time queue(const sc_core::sc_time &delay, const sc_core::sc_time &length);
 	uint64_t cycles(uint64_t len) const;	// to transfer @len bytes
 	Busy::iterator first_after(const sc_core::sc_time &t);
 	void occupy(Busy::iterator next, const sc_core::sc_time &start, const sc_core::sc_time &end);
