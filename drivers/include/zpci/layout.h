@@ -59,28 +59,32 @@ static inline const struct zpci_extent *zpci_layout_extent(const struct zpci_lay
 	return &v[l->nr_extents == 1 ? 0 : off / l->chunk];
 }
 
+/* Map @addr through the extent holding it, from one side to the other. */
+static inline int zpci_layout_map(const struct zpci_layout *l, phys_addr_t addr, bool from_hpa,
+				  phys_addr_t *out)
+{
+	const struct zpci_extent *v = from_hpa ? l->by_hpa : l->by_gpa;
+	const struct zpci_extent *e =
+		zpci_layout_extent(l, v, from_hpa ? v[0].hpa : v[0].gpa, addr);
+
+	if (!e)
+		return -EFAULT;
+	*out = from_hpa ? e->gpa + (addr - e->hpa) : e->hpa + (addr - e->gpa);
+	return 0;
+}
+
 /* 0 and *hpa set, or -EFAULT when @gpa is not guest memory. */
 static inline int zpci_layout_gpa_to_hpa(const struct zpci_layout *l, phys_addr_t gpa,
 					 phys_addr_t *hpa)
 {
-	const struct zpci_extent *e = zpci_layout_extent(l, l->by_gpa, l->by_gpa[0].gpa, gpa);
-
-	if (!e)
-		return -EFAULT;
-	*hpa = e->hpa + (gpa - e->gpa);
-	return 0;
+	return zpci_layout_map(l, gpa, false, hpa);
 }
 
 /* 0 and *gpa set, or -EFAULT when the guest does not own @hpa. */
 static inline int zpci_layout_hpa_to_gpa(const struct zpci_layout *l, phys_addr_t hpa,
 					 phys_addr_t *gpa)
 {
-	const struct zpci_extent *e = zpci_layout_extent(l, l->by_hpa, l->by_hpa[0].hpa, hpa);
-
-	if (!e)
-		return -EFAULT;
-	*gpa = e->gpa + (hpa - e->hpa);
-	return 0;
+	return zpci_layout_map(l, hpa, true, gpa);
 }
 
 /* Guest-physical memory, read and written through a layout into host memory. */
