@@ -15,10 +15,10 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <systemc>
 #include <tlm>
 #include <tlm_utils/simple_initiator_socket.h>
-#include <memory>
 #include <vector>
 
 #include <zpci/func.h>

@@ -22,8 +22,8 @@
 
 #include <zpci/mem.h>
 
-#include "time/periods.h"
 #include "sockets/lt_target.h"
+#include "time/periods.h"
 
 namespace zpcisim {
 
