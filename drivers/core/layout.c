@@ -110,7 +110,7 @@ static int guest_view_access(struct zpci_guest_view *gv, phys_addr_t gpa,
 	if (!zpci_range_inside(gpa, len, l->guest_size))
 		return -EFAULT;
 	while (len) {
-		const struct zpci_extent *e = zpci_layout_extent(l, l->by_gpa, l->by_gpa[0].gpa, gpa);
+		const struct zpci_extent *e = zpci_layout_extent(l, gpa, false);
 		u64 off = gpa - e->gpa;
 		size_t chunk = e->len - off < len ? e->len - off : len;
 		int rc;

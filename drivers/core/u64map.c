@@ -147,7 +147,8 @@ static u64 sweep_updating(struct zpci_u64map *m, u64 lo, u64 hi, zpci_u64map_upd
 	for (i = 0; i <= m->mask; i++) {
 		struct zpci_u64map_slot *s = &m->slot[i];
 
-		if (zpci_u64map_slot_used(s) && s->key >= lo && s->key <= hi && fn(ctx, s->key, &s->val)) {
+		if (zpci_u64map_slot_used(s) && s->key >= lo && s->key <= hi &&
+		    fn(ctx, s->key, &s->val)) {
 			s->key = ZPCI_U64MAP_EMPTY;
 			removed++;
 		}

@@ -157,8 +157,9 @@ static int text_next(struct ztrace_reader *r, struct ztrace_rec *rec, struct ztr
 			return rc;
 		/* (A binary record's time is a step forward: it cannot go back.) */
 		if (rec->time < r->last_time)
-			return ztrace_error(diag, &r->pos, "time %" PRIu64 " is before the previous record's %"
-					    PRIu64, rec->time, r->last_time);
+			return ztrace_error(diag, &r->pos,
+					    "time %" PRIu64 " is before the previous record's %" PRIu64,
+					    rec->time, r->last_time);
 		return 1;
 	}
 	return rc;

@@ -44,14 +44,15 @@ int zpci_layout_init_scattered(struct zpci_layout *l, u64 guest_size, u64 chunk,
 void zpci_layout_destroy(struct zpci_layout *l);
 
 /*
- * The extent of @v (by_gpa or by_hpa, whose first extent starts at @base on
- * that side) holding @addr, or NULL.  An index, not a search; inline, as
- * every device access asks where it landed.
+ * The extent holding @addr (host-physical if @by_hpa, else guest-physical),
+ * or NULL.  An index, not a search; inline, as every device access asks
+ * where it landed.
  */
 static inline const struct zpci_extent *zpci_layout_extent(const struct zpci_layout *l,
-							   const struct zpci_extent *v,
-							   phys_addr_t base, phys_addr_t addr)
+							   phys_addr_t addr, bool by_hpa)
 {
+	const struct zpci_extent *v = by_hpa ? l->by_hpa : l->by_gpa;
+	phys_addr_t base = by_hpa ? v[0].hpa : v[0].gpa;
 	u64 off = addr - base;
 
 	if (addr < base || off >= l->guest_size)
@@ -63,9 +64,7 @@ static inline const struct zpci_extent *zpci_layout_extent(const struct zpci_lay
 static inline int zpci_layout_map(const struct zpci_layout *l, phys_addr_t addr, bool from_hpa,
 				  phys_addr_t *out)
 {
-	const struct zpci_extent *v = from_hpa ? l->by_hpa : l->by_gpa;
-	const struct zpci_extent *e =
-		zpci_layout_extent(l, v, from_hpa ? v[0].hpa : v[0].gpa, addr);
+	const struct zpci_extent *e = zpci_layout_extent(l, addr, from_hpa);
 
 	if (!e)
 		return -EFAULT;
