@@ -48,7 +48,7 @@ inline TaggedCache::Line *TaggedCache::find(uint32_t fh, uint64_t key)
 	Line *set = &lines_[set_of(key) * ways_];
 
 	for (uint32_t w = 0; w < ways_; w++)
-		if (set[w].key == key && set[w].fh == fh)
+		if (set[w].holds(fh, key))
 			return &set[w];
 	return nullptr;
 }
@@ -77,7 +77,7 @@ TaggedCache::Line &TaggedCache::line_for(uint32_t fh, uint64_t key)
 	Line *empty = nullptr, *oldest = &s[0];
 
 	for (uint32_t w = 0; w < ways_; w++) {
-		if (s[w].key == key && s[w].fh == fh)
+		if (s[w].holds(fh, key))
 			return s[w];
 		if (!empty && !s[w].valid())
 			empty = &s[w];

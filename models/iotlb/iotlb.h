@@ -78,6 +78,7 @@ private:
 		uint64_t value = 0;
 		uint64_t stamp = 0;	// last use (LRU) or fill (FIFO)
 		bool valid() const { return key != kNoKey; }
+		bool holds(uint32_t f, uint64_t k) const { return key == k && fh == f; }
 	};
 
 	uint32_t set_of(uint64_t key) const;

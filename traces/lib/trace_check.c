@@ -91,6 +91,12 @@ static u32 slot_get(struct ztrace_checker *c)
 	return c->nr_slots++;
 }
 
+/* @slot's ID ended: the slot is the next new ID's. */
+static void slot_put(struct ztrace_checker *c, u32 slot)
+{
+	c->free[c->nr_free++] = slot;
+}
+
 static const char *const live_names[] = { "", "map", "map-sg", "alloc" };
 
 /* The live kind @rec ends, for unmap/unmap-sg/free. */
@@ -153,7 +159,7 @@ static int check_new_id(struct check *k, enum live_kind kind)
 	slot = slot_get(k->c);
 	if (slot == ZTRACE_NO_SLOT || zpci_u64map_put(k->ids, rec->id, slot)) {
 		if (slot != ZTRACE_NO_SLOT)
-			k->c->free[k->c->nr_free++] = slot;
+			slot_put(k->c, slot);
 		return check_fail(k, "out of memory");
 	}
 	k->c->live[slot] = (struct live){ len, kind };
@@ -180,7 +186,7 @@ static int check_end_id(struct check *k)
 		return check_fail(k, "ID %" PRIu64 " was made by %s", k->rec->id,
 				  live_names[k->c->live[slot].kind]);
 	zpci_u64map_remove(k->ids, k->rec->id);
-	k->c->free[k->c->nr_free++] = slot;
+	slot_put(k->c, slot);
 	k->c->slot = slot;
 	return 0;
 }
