@@ -54,18 +54,13 @@ size_t ztrace_bin_encode(const struct ztrace_rec *rec, u64 prev_time, u8 *buf)
 	return p - buf;
 }
 
+/* The careful decoder: any bytes, any place in the buffer. */
 struct decoder {
 	const u8 *p, *end;
 	const char *what;	/* the first problem met */
-	/*
-	 * The buffer holds a whole record's worth beyond the start (all but
-	 * the trace's last few records): no read can run off its end, and none
-	 * needs a check.  A constant in each copy of the decoder.
-	 */
-	bool roomy;
 };
 
-static u64 get_varint_any(struct decoder *dc, u64 max)
+static u64 get_varint(struct decoder *dc, u64 max)
 {
 	u64 v = 0;
 	int shift;
@@ -91,47 +86,11 @@ static u64 get_varint_any(struct decoder *dc, u64 max)
 	return v;
 }
 
-/*
- * Most numbers in a trace (small ids, lengths, offsets) take one or two
- * bytes, time deltas often three: away from the end of the buffer none
- * needs a check but its last byte's, which the general loop's checks (for
- * the last record and for damage) would add to every byte.  Inlined: a
- * record has four or five, and the call cost more than the common case.
- */
-static inline __attribute__((always_inline)) u64 get_varint(struct decoder *dc, u64 max)
-{
-	const u8 *p = dc->p;
-	u64 v;
-	int shift;
-
-	if (!dc->roomy && dc->end - p < VARINT_MAX)
-		return get_varint_any(dc, max);
-	if (p[0] < 0x80) {
-		v = p[0], p += 1;
-	} else if (p[1] < 0x80) {
-		v = (p[0] & 0x7f) | (u64)p[1] << 7, p += 2;
-	} else {
-		v = (p[0] & 0x7f) | (u64)(p[1] & 0x7f) << 7, p += 2;
-		for (shift = 14;; shift += 7) {
-			if (shift == 63)
-				return get_varint_any(dc, max);
-			v |= (u64)(*p & 0x7f) << shift;
-			if (*p++ < 0x80)
-				break;
-		}
-	}
-	if (v > max)
-		return get_varint_any(dc, max);
-	dc->p = p;
-	return v;
-}
-
-static inline __attribute__((always_inline)) u8 get_byte(struct decoder *dc, u8 max,
-							const char *what)
+static u8 get_byte(struct decoder *dc, u8 max, const char *what)
 {
 	u8 b;
 
-	if (!dc->roomy && dc->p == dc->end) {
+	if (dc->p == dc->end) {
 		dc->what = dc->what ? dc->what : "truncated record";
 		return 0;
 	}
@@ -157,16 +116,13 @@ static void decode_sg(struct decoder *dc, struct ztrace_rec *rec, struct ztrace_
 
 /*
  * @d's arguments and optional keys, in its table's order.  A problem is
- * kept, not acted on at once: later reads stop at the end.  Inlined for
- * each kind with @d constant, so that the loop and the switch fold away.
+ * kept, not acted on at once: later reads stop at the end.
  */
-static inline __attribute__((always_inline)) void
-decode_args(struct decoder *dc, struct ztrace_rec *rec, struct ztrace_sg *sg,
-	    const struct ztrace_kind_desc *d)
+static void decode_args(struct decoder *dc, struct ztrace_rec *rec, struct ztrace_sg *sg,
+			const struct ztrace_kind_desc *d)
 {
 	int a;
 
-#pragma GCC unroll 4	/* ZTRACE_MAX_ARGS: -O2 does not unroll what grows */
 	for (a = 0; a < d->nr_args; a++) {
 		switch (d->args[a]) {
 		case ARG_DIR:
@@ -182,26 +138,17 @@ decode_args(struct decoder *dc, struct ztrace_rec *rec, struct ztrace_sg *sg,
 			*ztrace_arg_slot(rec, d->args[a]) = get_varint(dc, UINT64_MAX);
 		}
 	}
-	if ((d->keys & ZTRACE_HAS_IOVA) && (rec->flags & ZTRACE_HAS_IOVA))
+	if (rec->flags & ZTRACE_HAS_IOVA)
 		rec->iova = get_varint(dc, UINT64_MAX);
-	if ((d->keys & ZTRACE_HAS_CPU) && (rec->flags & ZTRACE_HAS_CPU))
+	if (rec->flags & ZTRACE_HAS_CPU)
 		rec->cpu = get_varint(dc, UINT32_MAX);
 }
 
-#define DECODE_KIND(kind)						\
-	case kind:							\
-		if (rec->flags & ~ztrace_kinds[kind].keys)		\
-			goto bad_flags;					\
-		decode_args(&dc, rec, sg, &ztrace_kinds[kind]);		\
-		break
-
-static inline __attribute__((always_inline)) long
-decode(const struct ztrace_header *h, const u8 *buf, const u8 *end, u64 prev_time,
-       struct ztrace_rec *rec, struct ztrace_sg *sg, const char **what, bool roomy)
+static long decode(const struct ztrace_header *h, const u8 *buf, const u8 *end, u64 prev_time,
+		   struct ztrace_rec *rec, struct ztrace_sg *sg, const char **what)
 {
-	struct decoder dc = { .p = buf, .end = end, .roomy = roomy };
+	struct decoder dc = { .p = buf, .end = end };
 	const struct ztrace_kind_desc *d;
-	u64 delta;
 	u8 b;
 
 	if (buf == end)
@@ -214,40 +161,201 @@ decode(const struct ztrace_header *h, const u8 *buf, const u8 *end, u64 prev_tim
 	rec->kind = b & 0xf;
 	rec->flags = b >> 4;
 	d = &ztrace_kinds[rec->kind];
-	delta = get_varint(&dc, UINT64_MAX - prev_time);
-	rec->time = prev_time + delta;
+	rec->time = prev_time + get_varint(&dc, UINT64_MAX - prev_time);
 	rec->fn = get_varint(&dc, UINT32_MAX);
 	if (!dc.what && rec->fn >= h->nr_fns)
 		dc.what = "function not in the header";
-	switch (rec->kind) {
-	DECODE_KIND(ZTRACE_ATTACH);
-	DECODE_KIND(ZTRACE_DETACH);
-	DECODE_KIND(ZTRACE_MAP);
-	DECODE_KIND(ZTRACE_UNMAP);
-	DECODE_KIND(ZTRACE_MAP_SG);
-	DECODE_KIND(ZTRACE_UNMAP_SG);
-	DECODE_KIND(ZTRACE_ALLOC);
-	DECODE_KIND(ZTRACE_FREE);
-	DECODE_KIND(ZTRACE_DMA);
-	DECODE_KIND(ZTRACE_DMA_IOVA);
-	DECODE_KIND(ZTRACE_RPCIT);
-	DECODE_KIND(ZTRACE_TICK);
-	DECODE_KIND(ZTRACE_TIMERS);
-	default:	/* a kind not listed: right, only slower */
-		if (rec->flags & ~d->keys)
-			goto bad_flags;
-		decode_args(&dc, rec, sg, d);
-		break;
+	if (rec->flags & ~d->keys) {
+		*what = "key flags not allowed for this kind";
+		return -EINVAL;
 	}
+	decode_args(&dc, rec, sg, d);
 	if (dc.what) {
 		*what = dc.what;
 		return -EINVAL;
 	}
 	return dc.p - buf;
+}
 
-bad_flags:
-	*what = "key flags not allowed for this kind";
-	return -EINVAL;
+/* The fast path (trace_internal.h). */
+
+static inline u64 load_le64(const u8 *p)
+{
+	u64 w;
+
+	memcpy(&w, p, sizeof(w));
+#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+	w = __builtin_bswap64(w);
+#endif
+	return w;
+}
+
+/* The low seven bits of each byte of @w, packed together: LEB128's payload. */
+static inline u64 gather7(u64 w)
+{
+	w &= 0x7f7f7f7f7f7f7f7fULL;
+	w = (w & 0x007f007f007f007fULL) | (w & 0x7f007f007f007f00ULL) >> 1;
+	w = (w & 0x00003fff00003fffULL) | (w & 0x3fff00003fff0000ULL) >> 2;
+	return (w & 0x000000000fffffffULL) | (w & 0x0fffffff00000000ULL) >> 4;
+}
+
+/*
+ * Most numbers (ids, lengths, offsets) take one or two bytes, time deltas
+ * often three: the first two are tested byte by byte, longer ones are
+ * read as a word, without a branch per byte.
+ */
+static inline __attribute__((always_inline)) bool fast_varint(const u8 **pp, u64 max, u64 *v)
+{
+	const u8 *p = *pp;
+	u64 w, last;
+
+	if (p[0] < 0x80) {
+		*v = p[0];
+		*pp = p + 1;
+	} else if (p[1] < 0x80) {
+		*v = (p[0] & 0x7f) | (u64)p[1] << 7;
+		*pp = p + 2;
+	} else {
+		w = load_le64(p);
+		last = ~w & 0x8080808080808080ULL;	/* bytes without a continuation bit */
+		if (!last)
+			return false;		/* nine or ten bytes */
+		*pp = p + __builtin_ctzll(last) / 8 + 1;
+		*v = gather7(w & (last ^ (last - 1)));
+	}
+	return *v <= max;
+}
+
+/*
+ * Zero the fields that @d's records do not carry: each field is written
+ * once, where clearing the whole record first writes the carried ones twice.
+ */
+static inline __attribute__((always_inline)) void
+clear_uncarried(struct ztrace_rec *rec, const struct ztrace_kind_desc *d)
+{
+	unsigned int args = 0;
+	int a;
+
+#pragma GCC unroll 4
+	for (a = 0; a < d->nr_args; a++)
+		args |= 1u << d->args[a];
+	if (!(args & 1u << ARG_ID))
+		rec->id = 0;
+	if (!(args & 1u << ARG_PA))
+		rec->pa = 0;
+	if (!(args & 1u << ARG_LEN))
+		rec->len = 0;
+	if (!(args & 1u << ARG_OFF))
+		rec->off = 0;
+	if (!(args & 1u << ARG_IOVA))
+		rec->iova = 0;		/* a key sets it later */
+	if (!(args & 1u << ARG_JIFFIES))
+		rec->jiffies = 0;
+	if (!(args & 1u << ARG_DIR))
+		rec->dir = 0;
+	if (!(args & 1u << ARG_ACCESS))
+		rec->access = 0;
+	if (!(args & 1u << ARG_SG)) {
+		rec->nr_sg = 0;
+		rec->sg = NULL;
+	}
+	rec->cpu = 0;			/* only ever a key */
+}
+
+/* Inlined for each kind with @d constant, so that the loops and the switch fold away. */
+static inline __attribute__((always_inline)) long
+decode_fast_args(const u8 *buf, const u8 *p, struct ztrace_rec *rec, struct ztrace_sg *sg,
+		 const struct ztrace_kind_desc *d)
+{
+	u64 v;
+	u32 i;
+	int a;
+
+	if (rec->flags & ~d->keys)
+		return 0;
+	clear_uncarried(rec, d);
+#pragma GCC unroll 4	/* ZTRACE_MAX_ARGS: -O2 does not unroll what grows */
+	for (a = 0; a < d->nr_args; a++) {
+		switch (d->args[a]) {
+		case ARG_DIR:
+			if (*p > DMA_NONE)
+				return 0;
+			rec->dir = *p++;
+			break;
+		case ARG_ACCESS:
+			if (*p > ZPCI_DMA_WRITE)
+				return 0;
+			rec->access = *p++;
+			break;
+		case ARG_SG:
+			if (!fast_varint(&p, ZTRACE_MAX_SG, &v) || !v)
+				return 0;
+			for (i = 0; i < v; i++)
+				if (!fast_varint(&p, UINT64_MAX, &sg[i].pa) ||
+				    !fast_varint(&p, UINT64_MAX, &sg[i].len))
+					return 0;
+			rec->nr_sg = v;
+			rec->sg = sg;
+			break;
+		default:
+			if (!fast_varint(&p, UINT64_MAX, ztrace_arg_slot(rec, d->args[a])))
+				return 0;
+		}
+	}
+	if ((d->keys & ZTRACE_HAS_IOVA) && (rec->flags & ZTRACE_HAS_IOVA) &&
+	    !fast_varint(&p, UINT64_MAX, &rec->iova))
+		return 0;
+	if ((d->keys & ZTRACE_HAS_CPU) && (rec->flags & ZTRACE_HAS_CPU)) {
+		if (!fast_varint(&p, UINT32_MAX, &v))
+			return 0;
+		rec->cpu = v;
+	}
+	return p - buf;
+}
+
+/* Out of line: its loop would cost every other kind's registers. */
+static __attribute__((noinline)) long decode_fast_map_sg(const u8 *buf, const u8 *p,
+							 struct ztrace_rec *rec,
+							 struct ztrace_sg *sg)
+{
+	return decode_fast_args(buf, p, rec, sg, &ztrace_kinds[ZTRACE_MAP_SG]);
+}
+
+#define DECODE_FAST(kind)						\
+	case kind:							\
+		return decode_fast_args(buf, p, rec, sg, &ztrace_kinds[kind])
+
+long ztrace_bin_decode_fast(const struct ztrace_header *h, const u8 *buf, u64 prev_time,
+			    struct ztrace_rec *rec, struct ztrace_sg *sg)
+{
+	const u8 *p = buf + 1;
+	u64 delta, fn;
+
+	if (!fast_varint(&p, UINT64_MAX - prev_time, &delta) ||
+	    !fast_varint(&p, UINT64_MAX, &fn) || fn >= h->nr_fns)
+		return 0;
+	rec->kind = buf[0] & 0xf;
+	rec->flags = buf[0] >> 4;
+	rec->time = prev_time + delta;
+	rec->fn = fn;
+	switch (rec->kind) {
+	DECODE_FAST(ZTRACE_ATTACH);
+	DECODE_FAST(ZTRACE_DETACH);
+	DECODE_FAST(ZTRACE_MAP);
+	DECODE_FAST(ZTRACE_UNMAP);
+	case ZTRACE_MAP_SG:
+		return decode_fast_map_sg(buf, p, rec, sg);
+	DECODE_FAST(ZTRACE_UNMAP_SG);
+	DECODE_FAST(ZTRACE_ALLOC);
+	DECODE_FAST(ZTRACE_FREE);
+	DECODE_FAST(ZTRACE_DMA);
+	DECODE_FAST(ZTRACE_DMA_IOVA);
+	DECODE_FAST(ZTRACE_RPCIT);
+	DECODE_FAST(ZTRACE_TICK);
+	DECODE_FAST(ZTRACE_TIMERS);
+	default:	/* unknown, or a kind not listed: the careful decoder's */
+		return 0;
+	}
 }
 
 long ztrace_bin_decode(const struct ztrace_header *h, const u8 *buf, const u8 *end,
@@ -255,7 +363,5 @@ long ztrace_bin_decode(const struct ztrace_header *h, const u8 *buf, const u8 *e
 		       const char **what)
 {
 	ztrace_rec_clear(rec);
-	if (end - buf >= ZTRACE_BIN_REC_MAX)
-		return decode(h, buf, end, prev_time, rec, sg, what, true);
-	return decode(h, buf, end, prev_time, rec, sg, what, false);
+	return decode(h, buf, end, prev_time, rec, sg, what);
 }

@@ -239,6 +239,7 @@ static int bin_open(struct ztrace_reader *r, struct ztrace_diag *diag)
 	return rc;
 }
 
+/* The buffer's end, a refill, or a record the fast path leaves. */
 static int bin_next(struct ztrace_reader *r, struct ztrace_rec *rec, struct ztrace_diag *diag)
 {
 	const char *what = NULL;
@@ -315,7 +316,9 @@ int ztrace_open(const char *path, struct ztrace_reader **out, struct ztrace_diag
 	return 0;
 }
 
-int ztrace_next(struct ztrace_reader *r, struct ztrace_rec *rec, struct ztrace_diag *diag)
+/* Out of line: the fast path in ztrace_next() then needs no stack frame. */
+static __attribute__((noinline)) int next_slow(struct ztrace_reader *r, struct ztrace_rec *rec,
+					       struct ztrace_diag *diag)
 {
 	u64 start = r->offset;
 	int rc = r->enc == ZTRACE_BINARY ? bin_next(r, rec, diag) : text_next(r, rec, diag);
@@ -326,6 +329,27 @@ int ztrace_next(struct ztrace_reader *r, struct ztrace_rec *rec, struct ztrace_d
 	r->records++;
 	r->record_offset = start;
 	return 1;
+}
+
+int ztrace_next(struct ztrace_reader *r, struct ztrace_rec *rec, struct ztrace_diag *diag)
+{
+	struct ztrace_inbuf *b = &r->bin;
+	long n;
+
+	/* Binary records away from the buffer's end (a text reader's is empty). */
+	if (b->tail - b->head >= ZTRACE_BIN_REC_MAX) {
+		n = ztrace_bin_decode_fast(&r->h, (const u8 *)b->buf + b->head, r->last_time, rec,
+					   r->sg);
+		if (n) {
+			b->head += n;
+			r->record_offset = r->offset;
+			r->offset += n;
+			r->last_time = rec->time;
+			r->records++;
+			return 1;
+		}
+	}
+	return next_slow(r, rec, diag);
 }
 
 void ztrace_close(struct ztrace_reader *r)
