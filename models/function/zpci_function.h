@@ -33,8 +33,7 @@ struct FunctionModelStats {
 	uint64_t accesses = 0;
 	uint64_t requests = 0;		// page-sized requests issued
 	uint64_t failed = 0;		// accesses with a refused request
-	uint64_t dma_read_bytes = 0;
-	uint64_t dma_write_bytes = 0;
+	uint64_t dma_bytes[2] = {};	// by zpci_dma_dir
 };
 
 class ZpciFunction : public sc_core::sc_module {

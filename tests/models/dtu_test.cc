@@ -172,7 +172,8 @@ TEST_F(DmaPath, DataReachesTheTranslatedFrames)
 	ASSERT_TRUE(sys_->function(0).access(kSdma + 4000, 200, ZPCI_DMA_READ,
 					     sc_core::sc_time(1, sc_core::SC_US), in.data()));
 	EXPECT_EQ(in, out);
-	EXPECT_EQ(sys_->function(0).stats().dma_write_bytes, 200u);
+	EXPECT_EQ(sys_->function(0).stats().dma_bytes[ZPCI_DMA_WRITE], 200u);
+	EXPECT_EQ(sys_->function(0).stats().dma_bytes[ZPCI_DMA_READ], 200u);
 	EXPECT_EQ(sys_->function(0).stats().requests, 4u);
 }
 
