@@ -516,13 +516,20 @@ bool Replay::device_access(Function &f, uint64_t iova, uint64_t len, zpci_dma_di
 	return ok;
 }
 
+// Small, so that it inlines into its callers: the timeline's work, out of
+// line, would give every access its stack frame.
 void Replay::device(Function &f, uint64_t iova, uint64_t len, zpci_dma_dir dir, uint64_t time)
 {
-	if (!timeline_) {
+	if (timeline_)
+		device_on_timeline(f, iova, len, dir, time);
+	else
 		device_access(f, iova, len, dir, time);
-		return;
-	}
-	// The walks of this access, for the timeline.
+}
+
+// device(), with the access and the walks it took on the timeline.
+void Replay::device_on_timeline(Function &f, uint64_t iova, uint64_t len, zpci_dma_dir dir,
+				uint64_t time)
+{
 	WalkerStats before = system_ ? system_->dtu().walker_stats() : WalkerStats{};
 	bool ok = device_access(f, iova, len, dir, time);
 	nlohmann::ordered_json args = { { "iova", hex(iova) }, { "len", len }, { "ok", ok } };

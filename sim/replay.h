@@ -203,6 +203,8 @@ private:
 	void note_pages(Function &f, uint64_t iova, uint64_t len, bool unmapped);
 	void access(Function &f, const ztrace_rec &rec);
 	void device(Function &f, uint64_t iova, uint64_t len, zpci_dma_dir dir, uint64_t time);
+	void device_on_timeline(Function &f, uint64_t iova, uint64_t len, zpci_dma_dir dir,
+				uint64_t time);
 	bool device_access(Function &f, uint64_t iova, uint64_t len, zpci_dma_dir dir,
 			   uint64_t time);
 	void collect_rpcits(Function &f);
