@@ -119,6 +119,50 @@ TEST(TraceFormat, TextToBinaryAndBackIsLossless)
 	EXPECT_EQ(slurp(d.file("a.ztb")).substr(0, 8), "ZPCITRB1");
 }
 
+// Numbers of every encoded length, one byte to ten, read back as written:
+// in the middle of a trace (the fast path, a whole record's worth of bytes
+// after them) and at its end (the careful decoder).
+TEST(TraceFormat, NumbersOfEveryLengthReadBackInTheMiddleAndAtTheEnd)
+{
+	TempDir d;
+	std::vector<uint64_t> values = { 0 };
+	for (int bits = 7; bits < 64; bits += 7) {
+		values.push_back((1ULL << bits) - 1);
+		values.push_back(1ULL << bits);
+	}
+	values.push_back(UINT64_MAX);
+	std::string recs = "0 0 attach\n";
+	uint64_t t = 0;
+	for (uint64_t v : values) {
+		t += v >> 24;	// time steps of up to 40 bits
+		uint32_t cpu = uint32_t(std::min<uint64_t>(v, UINT32_MAX));
+		recs += std::to_string(t) + " 0 rpcit " + std::to_string(v) + " " + std::to_string(v) +
+			"\n" + std::to_string(t) + " 0 map 1 " + std::to_string(v) +
+			" 1 to-device iova=" + std::to_string(v) + " cpu=" + std::to_string(cpu) +
+			"\n";
+	}
+	auto filler = [](uint64_t at) {
+		std::string f;
+		for (int i = 0; i < 10000; i++)
+			f += std::to_string(at) + " 0 tick " + std::to_string(i) + "\n";
+		return f;
+	};
+
+	for (const std::string &body : { recs + filler(t), filler(0) + recs }) {
+		spit(d.file("n.ztr"), kHeader + body);
+		ASSERT_EQ(convert(d.file("n.ztr"), d.file("n.ztb")), "");
+		std::string e1, e2;
+		std::vector<std::string> text = read_all(d.file("n.ztr"), &e1);
+		std::vector<std::string> bin = read_all(d.file("n.ztb"), &e2);
+		ASSERT_EQ(e1, "");
+		ASSERT_EQ(e2, "");
+		ASSERT_EQ(text.size(), 1 + 2 * values.size() + 10000);
+		EXPECT_EQ(text, bin);
+	}
+	// The filler is longer than any record can read (32 KiB).
+	EXPECT_GT(slurp(d.file("n.ztb")).size(), 40u * 1024);
+}
+
 // The bundled samples and every generator convert both ways unchanged.
 TEST(TraceFormat, SamplesAndGeneratedTracesRoundTrip)
 {
