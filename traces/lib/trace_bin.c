@@ -239,18 +239,10 @@ clear_uncarried(struct ztrace_rec *rec, const struct ztrace_kind_desc *d)
 #pragma GCC unroll 4
 	for (a = 0; a < d->nr_args; a++)
 		args |= 1u << d->args[a];
-	if (!(args & 1u << ARG_ID))
-		rec->id = 0;
-	if (!(args & 1u << ARG_PA))
-		rec->pa = 0;
-	if (!(args & 1u << ARG_LEN))
-		rec->len = 0;
-	if (!(args & 1u << ARG_OFF))
-		rec->off = 0;
-	if (!(args & 1u << ARG_IOVA))
-		rec->iova = 0;		/* a key sets it later */
-	if (!(args & 1u << ARG_JIFFIES))
-		rec->jiffies = 0;
+#pragma GCC unroll 6
+	for (a = ARG_ID; a < ARG_DIR; a++)	/* the numbers; the iova's key sets it later */
+		if (!(args & 1u << a))
+			*ztrace_arg_slot(rec, a) = 0;
 	if (!(args & 1u << ARG_DIR))
 		rec->dir = 0;
 	if (!(args & 1u << ARG_ACCESS))
