@@ -29,6 +29,8 @@ static int layout_alloc(struct zpci_layout *l, u64 guest_size, u64 chunk)
 	}
 	l->guest_size = guest_size;
 	l->chunk = chunk;
+	if (!(chunk & (chunk - 1)))
+		l->chunk_shift = __builtin_ctzll(chunk);
 	l->nr_extents = n;
 	return 0;
 }

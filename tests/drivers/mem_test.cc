@@ -149,38 +149,51 @@ TEST_F(Layout, ScatteredIsABijectionAndDeterministic)
 
 // Either direction, anywhere (inside, at the edges, outside, wrapping),
 // against a plain scan of the extents.
+// Power-of-two chunks (a shift), others (a divide), and one extent.
 TEST_F(Layout, LookupsEqualAScanOfTheExtents)
 {
-	const uint64_t chunk = 2ULL << 20, size = 64ULL << 20, base = 3ULL << 30;
-	ASSERT_EQ(zpci_layout_init_scattered(&l_, size, chunk, base, 5), 0);
-	auto scan = [&](uint64_t addr, bool from_hpa, uint64_t *out) {
-		for (size_t i = 0; i < l_.nr_extents; i++) {
-			const zpci_extent &e = l_.by_gpa[i];
-			uint64_t from = from_hpa ? e.hpa : e.gpa, to = from_hpa ? e.gpa : e.hpa;
-			if (addr >= from && addr - from < e.len) {
-				*out = to + (addr - from);
-				return 0;
-			}
-		}
-		return -EFAULT;
+	struct Shape {
+		uint64_t chunk, size;	// chunk 0: contiguous
 	};
-	zpci_prng prng;
-	zpci_prng_seed(&prng, 9);
-	std::vector<uint64_t> addrs = { 0, 1, size - 1, size, base - 1, base, base + size - 1,
-					base + size, UINT64_MAX, chunk - 1, chunk };
-	for (int i = 0; i < 4000; i++)
-		addrs.push_back(zpci_prng_below(&prng, base + size + chunk));
-	for (uint64_t a : addrs) {
-		uint64_t want = 0, got = 0;
-		int rc = scan(a, false, &want);
-		ASSERT_EQ(zpci_layout_gpa_to_hpa(&l_, a, &got), rc) << std::hex << a;
-		if (!rc) {
-			ASSERT_EQ(got, want) << std::hex << a;
-		}
-		rc = scan(a, true, &want);
-		ASSERT_EQ(zpci_layout_hpa_to_gpa(&l_, a, &got), rc) << std::hex << a;
-		if (!rc) {
-			ASSERT_EQ(got, want) << std::hex << a;
+	const uint64_t base = 3ULL << 30;
+	for (Shape sh : { Shape{ 2ULL << 20, 64ULL << 20 }, Shape{ 3 * 4096, 3 * 4096 * 700 },
+			  Shape{ 0, 3ULL << 20 }, Shape{ 0, 4ULL << 20 } }) {
+		zpci_layout_destroy(&l_);
+		if (sh.chunk)
+			ASSERT_EQ(zpci_layout_init_scattered(&l_, sh.size, sh.chunk, base, 5), 0);
+		else
+			ASSERT_EQ(zpci_layout_init_contiguous(&l_, sh.size, base), 0);
+		const uint64_t size = sh.size, chunk = l_.chunk;
+		auto scan = [&](uint64_t addr, bool from_hpa, uint64_t *out) {
+			for (size_t i = 0; i < l_.nr_extents; i++) {
+				const zpci_extent &e = l_.by_gpa[i];
+				uint64_t from = from_hpa ? e.hpa : e.gpa, to = from_hpa ? e.gpa : e.hpa;
+				if (addr >= from && addr - from < e.len) {
+					*out = to + (addr - from);
+					return 0;
+				}
+			}
+			return -EFAULT;
+		};
+		zpci_prng prng;
+		zpci_prng_seed(&prng, 9);
+		std::vector<uint64_t> addrs = { 0,	   1,	     size - 1,	 size,	    base - 1,
+						base,	   base + size - 1, base + size, UINT64_MAX,
+						chunk - 1, chunk };
+		for (int i = 0; i < 4000; i++)
+			addrs.push_back(zpci_prng_below(&prng, base + size + chunk));
+		for (uint64_t a : addrs) {
+			uint64_t want = 0, got = 0;
+			int rc = scan(a, false, &want);
+			ASSERT_EQ(zpci_layout_gpa_to_hpa(&l_, a, &got), rc) << std::hex << a;
+			if (!rc) {
+				ASSERT_EQ(got, want) << std::hex << a;
+			}
+			rc = scan(a, true, &want);
+			ASSERT_EQ(zpci_layout_hpa_to_gpa(&l_, a, &got), rc) << std::hex << a;
+			if (!rc) {
+				ASSERT_EQ(got, want) << std::hex << a;
+			}
 		}
 	}
 }
