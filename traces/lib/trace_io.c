@@ -239,6 +239,13 @@ static int bin_open(struct ztrace_reader *r, struct ztrace_diag *diag)
 	return rc;
 }
 
+/* Past @n bytes of records. */
+static inline void bin_advance(struct ztrace_reader *r, long n)
+{
+	r->bin.head += n;
+	r->offset += n;
+}
+
 /* The buffer's end, a refill, or a record the fast path leaves. */
 static int bin_next(struct ztrace_reader *r, struct ztrace_rec *rec, struct ztrace_diag *diag)
 {
@@ -253,8 +260,7 @@ static int bin_next(struct ztrace_reader *r, struct ztrace_rec *rec, struct ztra
 			      r->sg, &what);
 	if (n < 0)
 		return bin_error(r, r->offset, diag, what);
-	r->bin.head += n;
-	r->offset += n;
+	bin_advance(r, n);
 	return n ? 1 : 0;
 }
 
@@ -316,6 +322,14 @@ int ztrace_open(const char *path, struct ztrace_reader **out, struct ztrace_diag
 	return 0;
 }
 
+/* What the reader keeps of a record read from @start (a file offset, binary only). */
+static inline void took(struct ztrace_reader *r, const struct ztrace_rec *rec, u64 start)
+{
+	r->last_time = rec->time;
+	r->records++;
+	r->record_offset = start;
+}
+
 /* Out of line: the fast path in ztrace_next() then needs no stack frame. */
 static __attribute__((noinline)) int next_slow(struct ztrace_reader *r, struct ztrace_rec *rec,
 					       struct ztrace_diag *diag)
@@ -325,9 +339,7 @@ static __attribute__((noinline)) int next_slow(struct ztrace_reader *r, struct z
 
 	if (rc != 1)
 		return rc;
-	r->last_time = rec->time;
-	r->records++;
-	r->record_offset = start;
+	took(r, rec, start);
 	return 1;
 }
 
@@ -341,11 +353,8 @@ int ztrace_next(struct ztrace_reader *r, struct ztrace_rec *rec, struct ztrace_d
 		n = ztrace_bin_decode_fast(&r->h, (const u8 *)b->buf + b->head, r->last_time, rec,
 					   r->sg);
 		if (n) {
-			b->head += n;
-			r->record_offset = r->offset;
-			r->offset += n;
-			r->last_time = rec->time;
-			r->records++;
+			took(r, rec, r->offset);
+			bin_advance(r, n);
 			return 1;
 		}
 	}
