@@ -58,9 +58,10 @@ static inline const struct zpci_extent *zpci_layout_extent(const struct zpci_lay
 
 	if (addr < base || off >= l->guest_size)
 		return NULL;
-	if (l->chunk_shift)	/* a shift, where a divide would take tens of cycles */
-		return &v[off >> l->chunk_shift];
-	return &v[l->nr_extents == 1 ? 0 : off / l->chunk];
+	if (l->nr_extents == 1)
+		return v;
+	/* A shift, where a divide would take tens of cycles. */
+	return &v[l->chunk_shift ? off >> l->chunk_shift : off / l->chunk];
 }
 
 /* Map @addr through the extent holding it, from one side to the other. */
