@@ -175,12 +175,18 @@ static int bin_refill(struct ztrace_inbuf *b)
 	return 0;
 }
 
+/* A whole record's worth of bytes buffered: no decoder can read past them. */
+static inline bool bin_roomy(const struct ztrace_inbuf *b)
+{
+	return b->tail - b->head >= ZTRACE_BIN_REC_MAX;
+}
+
 /* Keep at least one whole record's worth of bytes buffered, or all that is left. */
 static inline int bin_fill(struct ztrace_reader *r)
 {
 	struct ztrace_inbuf *b = &r->bin;
 
-	if (b->eof || b->tail - b->head >= ZTRACE_BIN_REC_MAX)
+	if (b->eof || bin_roomy(b))
 		return 0;
 	return bin_refill(b);
 }
@@ -349,7 +355,7 @@ int ztrace_next(struct ztrace_reader *r, struct ztrace_rec *rec, struct ztrace_d
 	long n;
 
 	/* Binary records away from the buffer's end (a text reader's is empty). */
-	if (b->tail - b->head >= ZTRACE_BIN_REC_MAX) {
+	if (bin_roomy(b)) {
 		n = ztrace_bin_decode_fast(&r->h, (const u8 *)b->buf + b->head, r->last_time, rec,
 					   r->sg);
 		if (n) {
