@@ -154,17 +154,11 @@ static int sparse_write64(void *priv, phys_addr_t addr, u64 val)
 	return 0;
 }
 
-static u64 sparse_generation(void *priv)
-{
-	return ((struct zpci_sparse_mem *)priv)->generation;
-}
-
 static const struct zpci_mem_ops sparse_mem_ops = {
 	.read = sparse_read,
 	.write = sparse_write,
 	.read64 = sparse_read64,
 	.write64 = sparse_write64,
-	.generation = sparse_generation,
 };
 
 struct zpci_sparse_mem *zpci_sparse_mem_create(u64 size)
@@ -203,7 +197,7 @@ void zpci_sparse_mem_destroy(struct zpci_sparse_mem *sm)
 
 struct zpci_mem zpci_sparse_mem_view(struct zpci_sparse_mem *sm)
 {
-	struct zpci_mem m = { .ops = &sparse_mem_ops, .priv = sm };
+	struct zpci_mem m = { .ops = &sparse_mem_ops, .priv = sm, .generation = &sm->generation };
 
 	return m;
 }

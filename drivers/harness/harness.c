@@ -110,7 +110,7 @@ struct zpci_hw zpci_harness_hw(struct zpci_harness *h, u32 fn)
 
 struct zpci_mem zpci_harness_guest_mem(struct zpci_harness *h)
 {
-	return (struct zpci_mem){ h->be->mem_ops, h };
+	return (struct zpci_mem){ .ops = h->be->mem_ops, .priv = h };
 }
 
 struct zpci_frame_pool *zpci_harness_table_pool(struct zpci_harness *h)

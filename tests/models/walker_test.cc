@@ -40,7 +40,7 @@ class HostTranslatedView {
 public:
 	HostTranslatedView(zpci_mem host, const zpci_dma_space &space) : host_(host), space_(space) {}
 
-	zpci_mem view() { return { &kOps, this }; }
+	zpci_mem view() { return { &kOps, this, nullptr }; }
 
 private:
 	static int access(void *priv, uint64_t gpa, void *rbuf, const void *wbuf, size_t len)
@@ -65,7 +65,7 @@ private:
 	}
 	static int read(void *p, uint64_t a, void *b, size_t l) { return access(p, a, b, nullptr, l); }
 	static int write(void *p, uint64_t a, const void *b, size_t l) { return access(p, a, nullptr, b, l); }
-	static constexpr zpci_mem_ops kOps = { read, write, nullptr, nullptr, nullptr };
+	static constexpr zpci_mem_ops kOps = { read, write, nullptr, nullptr };
 
 	zpci_mem host_;
 	zpci_dma_space space_;

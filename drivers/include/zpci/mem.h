@@ -30,16 +30,17 @@ struct zpci_mem_ops {
 	 */
 	int (*read64)(void *priv, phys_addr_t addr, u64 *val);
 	int (*write64)(void *priv, phys_addr_t addr, u64 val);
-	/*
-	 * Optional: a count that changes whenever the contents may have, so
-	 * that what was computed from memory can be kept while it stays.
-	 */
-	u64 (*generation)(void *priv);
 };
 
 struct zpci_mem {
 	const struct zpci_mem_ops *ops;
 	void *priv;
+	/*
+	 * Optional: a count that changes whenever the contents may have, so
+	 * that what was computed from memory can be kept while it stays.  A
+	 * pointer, not an op: every IOTLB hit's stale check reads it.
+	 */
+	const u64 *generation;
 };
 
 static inline int zpci_mem_read(const struct zpci_mem *m, phys_addr_t addr,
@@ -57,7 +58,7 @@ static inline int zpci_mem_write(const struct zpci_mem *m, phys_addr_t addr,
 /* The memory's write generation; 0 when it keeps none (assume any change). */
 static inline u64 zpci_mem_generation(const struct zpci_mem *m)
 {
-	return m->ops->generation ? m->ops->generation(m->priv) : 0;
+	return m->generation ? *m->generation : 0;
 }
 
 /* Read/write one 8-byte big-endian table entry. */
