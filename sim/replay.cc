@@ -443,10 +443,10 @@ void Replay::map_sg(Function &f, const ztrace_rec &rec)
 		uint64_t pos = 0;
 		while (pos < m.sg[seg].dma_length && e < (int)rec.nr_sg) {
 			m.elem_iova.push_back(m.sg[seg].dma_address + pos);
-			note_pages(f, m.sg[seg].dma_address + pos, rec.sg[e].len, false);
 			pos += rec.sg[e++].len;
 		}
 	}
+	note_elements(f, m, false);
 	new_mapping() = std::move(m);
 }
 
@@ -457,13 +457,23 @@ void Replay::note_pages(Function &f, uint64_t iova, uint64_t len, bool unmapped)
 
 	if (!len)
 		return;
-	if (!unmapped) {
+	if (!unmapped)
 		zpci_pagemap_clear(&f.unmapped_at, first, last);
-		return;
+	else if (zpci_pagemap_set(&f.unmapped_at, first, last, now_))
+		throw std::bad_alloc();
+}
+
+// note_pages() of a scatter-gather mapping's elements, a run of abutting
+// IOVAs at a time: a storage request's elements are usually one run.
+void Replay::note_elements(Function &f, const Mapping &m, bool unmapped)
+{
+	for (size_t e = 0; e < m.elem_iova.size();) {
+		uint64_t iova = m.elem_iova[e], len = 0;
+
+		while (e < m.elem_iova.size() && m.elem_iova[e] == iova + len)
+			len += m.sg[e++].length;
+		note_pages(f, iova, len, unmapped);
 	}
-	for (uint64_t p = first; p <= last; p++)
-		if (zpci_pagemap_set(&f.unmapped_at, p, now_))
-			throw std::bad_alloc();
 }
 
 void Replay::unmap(Function &f, const ztrace_rec &rec)
@@ -471,8 +481,7 @@ void Replay::unmap(Function &f, const ztrace_rec &rec)
 	Mapping &m = mapping();
 
 	if (!m.failed && m.kind == ZTRACE_MAP_SG) {
-		for (size_t e = 0; e < m.elem_iova.size(); e++)
-			note_pages(f, m.elem_iova[e], m.sg[e].length, true);
+		note_elements(f, m, true);
 	} else if (!m.failed) {
 		note_pages(f, m.handle, m.len, true);
 	}

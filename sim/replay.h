@@ -201,6 +201,7 @@ private:
 	void map_sg(Function &f, const ztrace_rec &rec);
 	void unmap(Function &f, const ztrace_rec &rec);
 	void note_pages(Function &f, uint64_t iova, uint64_t len, bool unmapped);
+	void note_elements(Function &f, const Mapping &m, bool unmapped);
 	void access(Function &f, const ztrace_rec &rec);
 	void device(Function &f, uint64_t iova, uint64_t len, zpci_dma_dir dir, uint64_t time);
 	void device_on_timeline(Function &f, uint64_t iova, uint64_t len, zpci_dma_dir dir,

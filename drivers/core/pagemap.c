@@ -116,21 +116,24 @@ static void unmake(struct zpci_pagemap *m, struct zpci_pagemap_node **made, int 
 	}
 }
 
-int zpci_pagemap_set(struct zpci_pagemap *m, u64 page, u64 val)
+/*
+ * The leaf that holds @page, with the nodes above it in @path (root
+ * first); missing nodes are made.  NULL when memory runs out, and then
+ * no node made here is left hanging.
+ */
+static struct zpci_pagemap_node *leaf_of(struct zpci_pagemap *m, u64 page,
+					 struct zpci_pagemap_node *path[PM_LEVELS])
 {
-	struct zpci_pagemap_node **slot = &m->root, **made = NULL, *path[PM_LEVELS];
+	struct zpci_pagemap_node **slot = &m->root, **made = NULL;
 	int level, made_level = 0;
-	u64 *v;
 
-	if (val > ZPCI_PAGEMAP_VALUE_MAX || page > PM_PAGE_MAX)
-		return -EINVAL;
 	for (level = 0; level < PM_LEVELS; level++) {
 		if (!*slot) {
 			*slot = node_get(m);
 			if (!*slot) {
 				if (made)
 					unmake(m, made, made_level, level, page);
-				return -ENOMEM;
+				return NULL;
 			}
 			if (!made) {
 				made = slot;
@@ -141,14 +144,38 @@ int zpci_pagemap_set(struct zpci_pagemap *m, u64 page, u64 val)
 		if (level < PM_LEVELS - 1)
 			slot = &(*slot)->child[index_at(page, level)];
 	}
-	v = &path[PM_LEVELS - 1]->slot[index_at(page, PM_LEVELS - 1)];
-	if (!*v) {
+	return path[PM_LEVELS - 1];
+}
+
+/* A leaf at a time: a run of pages is one descent per 8192 of them. */
+int zpci_pagemap_set(struct zpci_pagemap *m, u64 first, u64 last, u64 val)
+{
+	struct zpci_pagemap_node *path[PM_LEVELS], *leaf;
+	u64 stored = val << 1 | 1, page, end, added;
+	unsigned int i, end_i;
+	int level;
+
+	if (val > ZPCI_PAGEMAP_VALUE_MAX || last > PM_PAGE_MAX || first > last)
+		return -EINVAL;
+	for (page = first;; page = end + 1) {
+		end = subtree_last(page, PM_LEVELS - 1);
+		if (end > last)
+			end = last;
+		leaf = leaf_of(m, page, path);
+		if (!leaf)
+			return -ENOMEM;
+		added = 0;
+		end_i = index_at(end, PM_LEVELS - 1);
+		for (i = index_at(page, PM_LEVELS - 1); i <= end_i; i++) {
+			added += !leaf->slot[i];
+			leaf->slot[i] = stored;
+		}
 		for (level = 0; level < PM_LEVELS; level++)
-			path[level]->count++;
-		m->used++;
+			path[level]->count += added;
+		m->used += added;
+		if (end == last)
+			return 0;
 	}
-	*v = val << 1 | 1;
-	return 0;
 }
 
 /* Clear [first, last] below *np at @level; puts away what empties. */

@@ -31,7 +31,7 @@ bool zpci_ftlb_lookup(const struct zpci_ftlb *tlb, dma_addr_t iova, struct zpci_
 int zpci_ftlb_insert(struct zpci_ftlb *tlb, dma_addr_t iova, phys_addr_t frame, bool readonly)
 {
 	/* Frames above 2^63 cannot be memory here; the page map refuses them. */
-	return zpci_pagemap_set(&tlb->map, iova >> ZPCI_PAGE_SHIFT,
+	return zpci_pagemap_set(&tlb->map, iova >> ZPCI_PAGE_SHIFT, iova >> ZPCI_PAGE_SHIFT,
 				(frame & ZPCI_PAGE_MASK) | (readonly ? FTLB_READONLY : 0));
 }
 

@@ -19,10 +19,16 @@ protected:
 	PageMap() { zpci_pagemap_init(&m_); }
 	~PageMap() override { zpci_pagemap_destroy(&m_); }
 
-	void set(uint64_t page, uint64_t val)
+	void set(uint64_t page, uint64_t val) { set_range(page, page, val); }
+
+	void set_range(uint64_t first, uint64_t last, uint64_t val)
 	{
-		ASSERT_EQ(zpci_pagemap_set(&m_, page, val), 0) << page;
-		model_[page] = val;
+		ASSERT_EQ(zpci_pagemap_set(&m_, first, last, val), 0) << first << ".." << last;
+		for (uint64_t p = first;; p++) {
+			model_[p] = val;
+			if (p == last)
+				break;
+		}
 	}
 
 	void clear(uint64_t first, uint64_t last)
@@ -57,9 +63,16 @@ TEST_F(PageMap, RunsScatterAndClearsMatchAModel)
 		uint64_t base = zpci_prng_below(&r, 1 << 22);
 		switch (zpci_prng_below(&r, 5)) {
 		case 0:
-		case 1:	// the pages of one mapping, crossing leaves now and then
-			for (uint64_t p = base; p < base + 1 + zpci_prng_below(&r, 300); p++)
-				ASSERT_NO_FATAL_FAILURE(set(p, p ^ op));
+		case 1:	// the pages of one mapping, crossing leaves now and then:
+			// a page at a time, or all in one
+			if (zpci_prng_below(&r, 2)) {
+				for (uint64_t p = base; p < base + 1 + zpci_prng_below(&r, 300); p++)
+					ASSERT_NO_FATAL_FAILURE(set(p, p ^ op));
+			} else {
+				uint64_t last = base + zpci_prng_below(&r, zpci_prng_below(&r, 8)
+						? 300 : 3 * 8192);
+				ASSERT_NO_FATAL_FAILURE(set_range(base, last, op));
+			}
 			break;
 		case 2:	// an unmap of one page (its own path), a few, or a sweep over many leaves
 			if (!zpci_prng_below(&r, 3) && !model_.empty()) {
@@ -99,10 +112,17 @@ TEST_F(PageMap, OverwritingAPageKeepsOneValue)
 
 TEST_F(PageMap, EdgesOfTheValueAndPageRanges)
 {
-	EXPECT_EQ(zpci_pagemap_set(&m_, 1, ZPCI_PAGEMAP_VALUE_MAX + 1), -EINVAL);
-	EXPECT_EQ(zpci_pagemap_set(&m_, kPageMax + 1, 0), -EINVAL);
+	EXPECT_EQ(zpci_pagemap_set(&m_, 1, 1, ZPCI_PAGEMAP_VALUE_MAX + 1), -EINVAL);
+	EXPECT_EQ(zpci_pagemap_set(&m_, kPageMax + 1, kPageMax + 1, 0), -EINVAL);
+	EXPECT_EQ(zpci_pagemap_set(&m_, kPageMax - 1, kPageMax + 1, 0), -EINVAL);
+	EXPECT_EQ(zpci_pagemap_set(&m_, 5, 4, 0), -EINVAL);
+	EXPECT_EQ(m_.used, 0u);
+	EXPECT_EQ(m_.root, nullptr);
+	set_range(kPageMax - 8192, kPageMax, 9);	// across the last leaf boundary, to the top
 	set(kPageMax, ZPCI_PAGEMAP_VALUE_MAX);
 	set(0, 0);	// zero is a value, not emptiness
+	check_all();
+	ASSERT_NO_FATAL_FAILURE(clear(kPageMax - 8192, kPageMax - 1));
 	check_all();
 	uint64_t v;
 	EXPECT_FALSE(zpci_pagemap_get(&m_, kPageMax + 1, &v));
@@ -135,7 +155,7 @@ TEST(PageMapDrain, TellsEveryDroppedValueInOrder)
 	for (int i = 0; i < 2000; i++) {
 		uint64_t page = zpci_prng_below(&r, 1ULL << 30) << zpci_prng_below(&r, 20);
 		page &= (1ULL << 52) - 1;
-		ASSERT_EQ(zpci_pagemap_set(&m, page, i), 0);
+		ASSERT_EQ(zpci_pagemap_set(&m, page, page, i), 0);
 		model[page] = i;
 	}
 	uint64_t first = 1ULL << 35, last = 1ULL << 45;

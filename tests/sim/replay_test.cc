@@ -288,6 +288,33 @@ TEST(Designs, UnmapThenDmaIsAStaleUseUnderLazyAndAFaultUnderStrict)
 	}
 }
 
+// The same for a scatter-gather mapping: its elements' IOVAs abut (the
+// middle one two pages long), and a write to any page of any element after
+// the unmap is a stale use, timed from the unmap.
+TEST(Designs, EveryPageOfAnUnmappedScatterListIsAStaleUse)
+{
+	test::TempDir d;
+	std::ofstream(d.file("sg.ztr"))
+		<< "zpci-trace 1\nguest memory=1G cpus=1\n"
+		   "function 0 fid=0x10 fh=0x100 pfgid=1 sdma=0x100000000 edma=0x1ffffffffffffff\n"
+		   "0    0 attach\n"
+		   "100  0 map-sg 1 from-device 0x200000:4096,0x300000:8192,0x500000:4096\n"
+		   "200  0 dma 1 0 16384 write\n"
+		   "300  0 unmap-sg 1\n"
+		   "1000 0 dma-iova 0x100000000 64 write\n"
+		   "2000 0 dma-iova 0x100001800 64 write\n"
+		   "3000 0 dma-iova 0x100002000 64 write\n"
+		   "4000 0 dma-iova 0x100003fc0 64 write\n"
+		   "5000 0 detach\n";
+	for (const char *design : { "bare", "intercept-kvm", "nested-pinned" }) {
+		CliRun r = run({ "replay", d.file("sg.ztr"), "--design", design });
+		EXPECT_EQ(r.rc, 0) << design << ": " << r.err;
+		EXPECT_EQ(line_of(r.out, "stale_uses"), "4") << design;
+		EXPECT_EQ(line_of(r.out, "stale_window_max_ns"), "3700") << design;
+		EXPECT_EQ(line_of(r.out, "dma_faults"), "0") << design;
+	}
+}
+
 // The mapping limit: a small one makes the shadowing hypervisor say
 // "insufficient resources"; the guest flushes and carries on.
 TEST(Designs, SmallMappingLimitIsSurvivedByGlobalFlushes)

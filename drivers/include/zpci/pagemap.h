@@ -34,10 +34,12 @@ void zpci_pagemap_destroy(struct zpci_pagemap *m);
 /* The value of @page, in *val; false when it has none. */
 bool zpci_pagemap_get(const struct zpci_pagemap *m, u64 page, u64 *val);
 /*
- * 0, -ENOMEM, or -EINVAL for a value over ZPCI_PAGEMAP_VALUE_MAX or a page
- * number over 52 bits (no 4K page of a 64-bit address space is one).
+ * Give pages [first, last] the value @val.  0; -EINVAL for a value over
+ * ZPCI_PAGEMAP_VALUE_MAX, a page number over 52 bits (no 4K page of a
+ * 64-bit address space is one) or @last before @first; or -ENOMEM, and
+ * then the pages from @first up to some multiple of 8192 may have it.
  */
-int zpci_pagemap_set(struct zpci_pagemap *m, u64 page, u64 val);
+int zpci_pagemap_set(struct zpci_pagemap *m, u64 first, u64 last, u64 val);
 /* Drop the values of pages [first, last]; returns how many there were. */
 u64 zpci_pagemap_clear(struct zpci_pagemap *m, u64 first, u64 last);
 
