@@ -111,7 +111,7 @@ struct Replay::Mapping {
 	bool live = false;
 	bool failed = false;
 	ztrace_kind kind = ZTRACE_MAP;
-	uint64_t handle = 0;
+	uint64_t handle = 0;		// the IOVA; map-sg: its first element's
 	uint64_t len = 0;
 	dma_data_direction dir = DMA_BIDIRECTIONAL;
 	std::vector<zpci_sg> sg;		// map-sg: what the guest layer filled
@@ -446,6 +446,8 @@ void Replay::map_sg(Function &f, const ztrace_rec &rec)
 			pos += rec.sg[e++].len;
 		}
 	}
+	if (!m.elem_iova.empty())
+		m.handle = m.elem_iova[0];
 	note_elements(f, m, false);
 	new_mapping() = std::move(m);
 }

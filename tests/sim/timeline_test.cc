@@ -6,6 +6,7 @@
 #include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <vector>
 
 #include "support/cli_run.h"
 #include "support/temp_dir.h"
@@ -54,6 +55,37 @@ TEST(Timeline, EventsAddUpToTheRunsCounters)
 	EXPECT_EQ(t["otherData"]["schema"], "zpcisim.timeline.v1");
 	EXPECT_FALSE(t["otherData"]["truncated"].get<bool>());
 	EXPECT_GT(last_ts, 0.0);
+}
+
+// A map's event gives its IOVA (a scatter list's: its first element's),
+// the one the device's first access to it then uses.
+TEST(Timeline, MapEventsGiveTheIovaTheDeviceUses)
+{
+	TempDir d;
+	std::ofstream(d.file("m.ztr"))
+		<< "zpci-trace 1\nguest memory=1G cpus=1\n"
+		   "function 0 fid=0x10 fh=0x100 pfgid=1 sdma=0x100000000 edma=0x1ffffffffffffff\n"
+		   "0   0 attach\n"
+		   "100 0 map 1 0x200000 4096 to-device\n"
+		   "200 0 dma 1 0 64 read\n"
+		   "300 0 map-sg 2 from-device 0x300000:4096,0x500000:8192\n"
+		   "400 0 dma 2 0 64 write\n"
+		   "500 0 unmap 1\n"
+		   "600 0 unmap-sg 2\n"
+		   "700 0 detach\n";
+	CliRun r = run({ "replay", d.file("m.ztr"), "--timeline", d.file("t.json") });
+	ASSERT_EQ(r.rc, 0) << r.err;
+	auto t = nlohmann::json::parse(std::ifstream(d.file("t.json")));
+	std::vector<std::string> mapped, used;
+	for (const auto &e : t["traceEvents"]) {
+		if (e["name"] == "map" || e["name"] == "map-sg")
+			mapped.push_back(e["args"]["iova"]);
+		if (e["ph"] == "X" && e["name"].get<std::string>().rfind("dma", 0) == 0)
+			used.push_back(e["args"]["iova"]);
+	}
+	ASSERT_EQ(mapped.size(), 2u);
+	EXPECT_EQ(mapped, used);
+	EXPECT_NE(mapped[0], mapped[1]);
 }
 
 TEST(Timeline, StopsAtItsLimitAndSaysSo)
