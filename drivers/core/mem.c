@@ -42,15 +42,13 @@ static unsigned int radix_index(u64 pfn, int level)
 	return (pfn >> (RADIX_BITS * (RADIX_LEVELS - 1 - level))) & (RADIX_FANOUT - 1);
 }
 
-/* The page holding @pfn; with @alloc, created (zeroed) when missing. */
-static u8 *sparse_page(struct zpci_sparse_mem *sm, u64 pfn, bool alloc)
+/* sparse_page() past the cache: the radix walk, and the cache's fill. */
+static u8 *sparse_page_uncached(struct zpci_sparse_mem *sm, u64 pfn, bool alloc)
 {
 	struct page_cache_entry *c = &sm->cache[pfn % PAGE_CACHE];
 	void **slot = (void **)&sm->root;
 	int level;
 
-	if (c->pfn == pfn + 1)
-		return c->page;
 	for (level = 0; level < RADIX_LEVELS; level++) {
 		if (!*slot) {
 			if (!alloc)
@@ -72,6 +70,19 @@ static u8 *sparse_page(struct zpci_sparse_mem *sm, u64 pfn, bool alloc)
 		c->page = *slot;
 	}
 	return *slot;
+}
+
+/*
+ * The page holding @pfn; with @alloc, created (zeroed) when missing.  The
+ * cache nearly always knows, and every table-entry access asks: inline.
+ */
+static inline u8 *sparse_page(struct zpci_sparse_mem *sm, u64 pfn, bool alloc)
+{
+	const struct page_cache_entry *c = &sm->cache[pfn % PAGE_CACHE];
+
+	if (c->pfn == pfn + 1)
+		return c->page;
+	return sparse_page_uncached(sm, pfn, alloc);
 }
 
 static int sparse_read(void *priv, phys_addr_t addr, void *buf, size_t len)
