@@ -178,6 +178,24 @@ int zpci_pagemap_set(struct zpci_pagemap *m, u64 first, u64 last, u64 val)
 	}
 }
 
+/* Clear [first, last], which lie in leaf @n: a plain loop over its slots. */
+static u64 clear_leaf(struct zpci_pagemap_node *n, u64 first, u64 last,
+		      const struct zpci_pagemap_visitor *v)
+{
+	unsigned int i = index_at(first, PM_LEVELS - 1), end = index_at(last, PM_LEVELS - 1);
+	u64 dropped = 0, page = first;
+
+	for (; i <= end; i++, page++) {
+		if (!n->slot[i])
+			continue;
+		if (v)
+			v->fn(v->ctx, page, n->slot[i] >> 1);
+		n->slot[i] = 0;
+		dropped++;
+	}
+	return dropped;
+}
+
 /* Clear [first, last] below *np at @level; puts away what empties. */
 static u64 clear_node(struct zpci_pagemap *m, struct zpci_pagemap_node **np, int level, u64 first,
 		      u64 last, const struct zpci_pagemap_visitor *v)
@@ -187,23 +205,21 @@ static u64 clear_node(struct zpci_pagemap *m, struct zpci_pagemap_node **np, int
 
 	if (!n)
 		return 0;
-	for (page = first;;) {
-		unsigned int i = index_at(page, level);
-		u64 end = subtree_last(page, level + 1);
+	if (level == PM_LEVELS - 1) {
+		dropped = clear_leaf(n, first, last, v);
+	} else {
+		for (page = first;;) {
+			unsigned int i = index_at(page, level);
+			u64 end = subtree_last(page, level + 1);
 
-		if (end > last)
-			end = last;
-		if (level == PM_LEVELS - 1) {
-			if (n->slot[i] && v)
-				v->fn(v->ctx, page, n->slot[i] >> 1);
-			dropped += n->slot[i] != 0;
-			n->slot[i] = 0;
-		} else if (n->child[i]) {
-			dropped += clear_node(m, &n->child[i], level + 1, page, end, v);
+			if (end > last)
+				end = last;
+			if (n->child[i])
+				dropped += clear_node(m, &n->child[i], level + 1, page, end, v);
+			if (end == last)
+				break;
+			page = end + 1;
 		}
-		if (end == last)
-			break;
-		page = end + 1;
 	}
 	n->count -= dropped;
 	if (!n->count) {
