@@ -46,12 +46,12 @@ bool Dtu::read_entry(uint64_t addr, const sc_core::sc_time &when, uint64_t *entr
 		     sc_core::sc_time &delay)
 {
 	tlm::tlm_generic_payload &t = fetch_;
-	uint8_t b[8];
+	uint64_t be;
 	sc_core::sc_time d = when - now(*this);
 
 	t.set_command(tlm::TLM_READ_COMMAND);
 	t.set_address(addr);
-	t.set_data_ptr(b);
+	t.set_data_ptr(reinterpret_cast<unsigned char *>(&be));
 	t.set_data_length(8);
 	t.set_streaming_width(8);
 	t.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
@@ -59,10 +59,7 @@ bool Dtu::read_entry(uint64_t addr, const sc_core::sc_time &when, uint64_t *entr
 	delay += d - (when - now(*this));
 	if (!t.is_response_ok())
 		return false;
-	uint64_t v = 0;
-	for (uint8_t byte : b)
-		v = v << 8 | byte;
-	*entry = v;
+	*entry = be64_to_cpu(be);	// entries are big-endian in memory
 	return true;
 }
 
