@@ -819,6 +819,8 @@ ModelReport Replay::model_report() const
 	r.latency_p90_ns = latency.percentile(0.90);
 	r.latency_p99_ns = latency.percentile(0.99);
 	r.latency_max_ns = latency.max();
+	for (const auto &[name, c] : system_->stats().all())
+		r.counters.emplace_back(name, *c.value);
 	return r;
 }
 

@@ -85,6 +85,8 @@ struct ModelReport {
 	uint64_t stale_hits = 0, faults = 0;
 	uint64_t latency_p50_ns = 0, latency_p90_ns = 0, latency_p99_ns = 0, latency_max_ns = 0;
 	std::vector<std::pair<uint64_t, uint64_t>> latency_histogram_ns;	// (upper, count)
+	// Every block's own counters, by name ("dtu.iotlb.hits"), in name order.
+	std::vector<std::pair<std::string, uint64_t>> counters;
 };
 
 // "lazy" -> ZPCI_FLUSH_LAZY; false for an unknown name.

@@ -40,6 +40,10 @@ nlohmann::ordered_json function_json(const FunctionStats &s)
 
 nlohmann::ordered_json model_json(const ModelReport &m)
 {
+	nlohmann::ordered_json counters = nlohmann::ordered_json::object();
+
+	for (const auto &[name, value] : m.counters)
+		counters[name] = value;
 	return {
 		{ "simulated_ns", m.simulated_ns },
 		{ "simulated_cycles", m.simulated_cycles },
@@ -56,6 +60,7 @@ nlohmann::ordered_json model_json(const ModelReport &m)
 		{ "dma_latency_ns_p99", m.latency_p99_ns },
 		{ "dma_latency_ns_max", m.latency_max_ns },
 		{ "dma_latency_histogram_ns", m.latency_histogram_ns },
+		{ "counters", counters },
 	};
 }
 

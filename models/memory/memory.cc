@@ -169,13 +169,8 @@ void Memory::b_transport(tlm::tlm_generic_payload &trans, sc_core::sc_time &dela
 		trans.set_response_status(response_for(rc));
 		return;
 	}
-	if (trans.is_write()) {
-		stats_.writes++;
-		stats_.bytes_written += len;
-	} else {
-		stats_.reads++;
-		stats_.bytes_read += len;
-	}
+	stats_.accesses[trans.get_command()]++;	// move() took only the three
+	stats_.bytes[trans.get_command()] += len;
 	delay += schedule(delay, len);
 	trans.set_response_status(tlm::TLM_OK_RESPONSE);
 }
@@ -186,6 +181,23 @@ unsigned int Memory::transport_dbg(tlm::tlm_generic_payload &trans)
 	    move(trans))
 		return 0;
 	return trans.get_data_length();
+}
+
+void Memory::register_stats(StatsRegistry &reg)
+{
+	std::string b = name();
+	const auto reads = tlm::TLM_READ_COMMAND, writes = tlm::TLM_WRITE_COMMAND,
+		   timed = tlm::TLM_IGNORE_COMMAND;
+
+	reg.add(b, "reads", &stats_.accesses[reads], "accesses that read data");
+	reg.add(b, "writes", &stats_.accesses[writes], "accesses that wrote data");
+	reg.add(b, "timed_only", &stats_.accesses[timed],
+		"accesses timed without their data (DMA when data does not move)");
+	reg.add(b, "bytes_read", &stats_.bytes[reads], "bytes of the reads");
+	reg.add(b, "bytes_written", &stats_.bytes[writes], "bytes of the writes");
+	reg.add(b, "bytes_timed_only", &stats_.bytes[timed], "bytes of the timed-only accesses");
+	reg.add(b, "errors", &stats_.errors, "accesses refused: outside memory, or no command");
+	reg.add(b, "busy_cycles", &stats_.busy_cycles, "cycles the port spent transferring");
 }
 
 }  // namespace zpcisim

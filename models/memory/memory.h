@@ -23,6 +23,7 @@
 #include <zpci/mem.h>
 
 #include "sockets/lt_target.h"
+#include "stats/stats.h"
 #include "time/periods.h"
 
 namespace zpcisim {
@@ -38,11 +39,11 @@ struct MemoryParams {
 	bool contention = true;
 };
 
+// Indexed by tlm_command (read, write, ignore: timed, no data moved), not
+// branched on: DMA reads and writes come in no order a predictor learns.
 struct MemoryStats {
-	uint64_t reads = 0;
-	uint64_t writes = 0;
-	uint64_t bytes_read = 0;
-	uint64_t bytes_written = 0;
+	uint64_t accesses[tlm::TLM_IGNORE_COMMAND + 1] = {};
+	uint64_t bytes[tlm::TLM_IGNORE_COMMAND + 1] = {};
 	uint64_t errors = 0;		// accesses outside memory, or unsupported commands
 	uint64_t busy_cycles = 0;	// cycles the port spent transferring data
 };
@@ -57,6 +58,7 @@ public:
 
 	const MemoryParams &params() const { return params_; }
 	const MemoryStats &stats() const { return stats_; }
+	void register_stats(StatsRegistry &reg);
 
 	void b_transport(tlm::tlm_generic_payload &trans, sc_core::sc_time &delay) override;
 	// Debug accesses move data, untimed and uncounted.

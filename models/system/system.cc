@@ -45,6 +45,7 @@ ZpciSystem::ZpciSystem(zpci_mem memory, uint64_t memory_size, const std::vector<
 		functions_.back()->register_stats(stats_);
 	}
 	dtu_->register_stats(stats_);
+	memory_->register_stats(stats_);
 	if (!p.vcd.empty()) {
 		// SystemC adds ".vcd" itself.
 		std::string base = p.vcd.size() > 4 && p.vcd.compare(p.vcd.size() - 4, 4, ".vcd") == 0

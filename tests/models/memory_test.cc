@@ -58,8 +58,8 @@ TEST_F(MemoryBlock, ReadSeesWhatTheCSideWrote)
 	ASSERT_EQ(cpu_.access(tlm::TLM_READ_COMMAND, 0x2000, buf, 8, d), tlm::TLM_OK_RESPONSE);
 	EXPECT_EQ(buf[0], 0x11);
 	EXPECT_EQ(buf[7], 0x88);
-	EXPECT_EQ(mem_.stats().reads, 1u);
-	EXPECT_EQ(mem_.stats().bytes_read, 8u);
+	EXPECT_EQ(mem_.stats().accesses[tlm::TLM_READ_COMMAND], 1u);
+	EXPECT_EQ(mem_.stats().bytes[tlm::TLM_READ_COMMAND], 8u);
 }
 
 TEST_F(MemoryBlock, WriteIsVisibleToTheCSide)
@@ -72,8 +72,8 @@ TEST_F(MemoryBlock, WriteIsVisibleToTheCSide)
 	std::vector<uint8_t> back(data.size());
 	ASSERT_EQ(zpci_mem_read(&m, 0xff0, back.data(), back.size()), 0);
 	EXPECT_EQ(back, data);
-	EXPECT_EQ(mem_.stats().writes, 1u);
-	EXPECT_EQ(mem_.stats().bytes_written, 300u);
+	EXPECT_EQ(mem_.stats().accesses[tlm::TLM_WRITE_COMMAND], 1u);
+	EXPECT_EQ(mem_.stats().bytes[tlm::TLM_WRITE_COMMAND], 300u);
 }
 
 // Defaults: 1 ns cycle, 100 cycles latency, 16 bytes per cycle.
@@ -147,6 +147,7 @@ TEST_F(MemoryBlock, PortSchedulingEqualsAPlainReference)
 	zpci_prng_seed(&r, 5);
 	std::vector<uint8_t> buf(4096);
 	uint64_t now = 0;
+	uint64_t timed_bytes = 0;
 	// On a grid of 8 ns and 8-cycle transfers, ends often meet starts.
 	for (int i = 0; i < 4000; i++) {
 		now += 8 * (zpci_prng_below(&r, 4) == 0 ? 0 : zpci_prng_below(&r, 40));
@@ -163,7 +164,14 @@ TEST_F(MemoryBlock, PortSchedulingEqualsAPlainReference)
 		// Defaults: 100 cycles of latency, 16 bytes a cycle, 1 ns cycles.
 		uint64_t done = reference(arrival + 100, (len + 15) / 16);
 		ASSERT_EQ(d, sc_core::sc_time(done, sc_core::SC_NS)) << "request " << i;
+		timed_bytes += len;
 	}
+	// Timed without data: counted as such, neither as reads nor as writes.
+	EXPECT_EQ(mem_.stats().accesses[tlm::TLM_IGNORE_COMMAND], 4000u);
+	EXPECT_EQ(mem_.stats().bytes[tlm::TLM_IGNORE_COMMAND], timed_bytes);
+	EXPECT_EQ(mem_.stats().accesses[tlm::TLM_READ_COMMAND] +
+			  mem_.stats().accesses[tlm::TLM_WRITE_COMMAND],
+		  0u);
 }
 
 TEST_F(MemoryBlock, OutsideMemoryIsAnAddressErrorResponse)
@@ -177,7 +185,7 @@ TEST_F(MemoryBlock, OutsideMemoryIsAnAddressErrorResponse)
 	EXPECT_EQ(cpu_.access(tlm::TLM_IGNORE_COMMAND, 1 << 20, buf, 16, d),
 		  tlm::TLM_ADDRESS_ERROR_RESPONSE);
 	EXPECT_EQ(mem_.stats().errors, 3u);
-	EXPECT_EQ(mem_.stats().reads + mem_.stats().writes, 0u);
+	EXPECT_EQ(mem_.stats().accesses[tlm::TLM_READ_COMMAND] + mem_.stats().accesses[tlm::TLM_WRITE_COMMAND], 0u);
 }
 
 TEST_F(MemoryBlock, ByteEnablesAreRejected)
@@ -222,7 +230,7 @@ TEST_F(MemoryBlock, NonBlockingRequestCompletesAtOnce)
 	EXPECT_EQ(cpu_.socket->nb_transport_fw(t, phase, d), tlm::TLM_COMPLETED);
 	EXPECT_EQ(t.get_response_status(), tlm::TLM_OK_RESPONSE);
 	EXPECT_EQ(d, sc_core::sc_time(100 + 64 / 16, sc_core::SC_NS));
-	EXPECT_EQ(mem_.stats().reads, 1u);
+	EXPECT_EQ(mem_.stats().accesses[tlm::TLM_READ_COMMAND], 1u);
 }
 
 // Debug accesses (a debugger, a loader) move data and take no time: the
@@ -248,7 +256,7 @@ TEST_F(MemoryBlock, DebugAccessesMoveDataUntimed)
 	t.set_command(tlm::TLM_IGNORE_COMMAND);
 	t.set_address(0);
 	EXPECT_EQ(cpu_.socket->transport_dbg(t), 0u);
-	EXPECT_EQ(mem_.stats().reads + mem_.stats().writes + mem_.stats().errors, 0u);
+	EXPECT_EQ(mem_.stats().accesses[tlm::TLM_READ_COMMAND] + mem_.stats().accesses[tlm::TLM_WRITE_COMMAND] + mem_.stats().errors, 0u);
 	EXPECT_EQ(mem_.stats().busy_cycles, 0u);
 }
 

@@ -514,6 +514,39 @@ TEST(Replay, StatsCarryBoundedSeriesAndHistograms)
 namespace zpcisim {
 namespace {
 
+// Every block's own counters are in the stats, and they agree with each
+// other and with the replay's summary: each walk fetch is a memory read,
+// each translated request one timed access of its bytes.
+TEST(Replay, StatsCarryEveryBlocksCounters)
+{
+	for (const char *design : { "bare", "nested-pinned" }) {
+		test::TempDir d;
+		std::string stats = d.file("s.json");
+		test::CliRun r = test::run({ "replay", kSamples + "storage-small.ztb", "--design",
+					     design, "--mode", "cycle", "--stats-json", stats });
+		ASSERT_EQ(r.rc, 0) << r.err;
+		nlohmann::json j = nlohmann::json::parse(std::ifstream(stats));
+		const nlohmann::json &m = j["models"], &c = m["counters"];
+		auto n = [&](const char *name) { return c.at(name).get<uint64_t>(); };
+
+		EXPECT_EQ(n("dtu.requests"), m["requests"].get<uint64_t>()) << design;
+		EXPECT_EQ(n("dtu.iotlb.hits"), m["iotlb_hits"].get<uint64_t>()) << design;
+		EXPECT_EQ(n("dtu.walker.walks"), m["table_walks"].get<uint64_t>()) << design;
+		EXPECT_GT(n("dtu.walker.walks"), 0u) << design;
+		EXPECT_EQ(n("memory.reads"), n("dtu.walker.memory_refs")) << design;
+		EXPECT_EQ(n("memory.bytes_read"), 8 * n("memory.reads")) << design;
+		EXPECT_EQ(n("memory.writes"), 0u) << design;
+		EXPECT_EQ(n("memory.timed_only"), n("dtu.translations")) << design;
+		EXPECT_EQ(n("memory.bytes_timed_only"), j["dma_bytes"].get<uint64_t>()) << design;
+		EXPECT_EQ(n("function0.dma_read_bytes") + n("function0.dma_write_bytes"),
+			  j["dma_bytes"].get<uint64_t>())
+			<< design;
+		// A scatter list's access is one per element it touches.
+		EXPECT_GT(n("function0.accesses"), j["dma_accesses"].get<uint64_t>()) << design;
+		EXPECT_EQ(n("function0.requests"), n("dtu.requests")) << design;
+	}
+}
+
 // Faults injected from the configuration: each one fires, the recovery
 // path that answers it counts it, and nothing leaks or breaks isolation.
 TEST(Replay, InjectedFaultsAreRecoveredWithoutLeaksOrViolations)
