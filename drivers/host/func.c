@@ -402,6 +402,7 @@ int zpci_func_dma(struct zpci_func *f, dma_addr_t iova, void *buf, u64 len,
 	while (len) {
 		u64 chunk = ZPCI_PAGE_SIZE - (iova & ~ZPCI_PAGE_MASK);
 		struct zpci_func_xlate t;
+		u64 write_mask;
 		int rc;
 
 		if (chunk > len)
@@ -420,10 +421,13 @@ int zpci_func_dma(struct zpci_func *f, dma_addr_t iova, void *buf, u64 len,
 			zpci_func_raise_error(f, ZPCI_PEC_SYSTEM_ERROR, iova, dir == ZPCI_DMA_WRITE);
 			return -EIO;
 		}
-		if (dir == ZPCI_DMA_WRITE)
-			f->stats.dma_write_bytes += chunk;
-		else
-			f->stats.dma_read_bytes += chunk;
+		/*
+		 * Both added to through a mask, not a branch (which gcc keeps
+		 * for a conditional): directions come in no order to predict.
+		 */
+		write_mask = -(u64)(dir == ZPCI_DMA_WRITE);
+		f->stats.dma_write_bytes += chunk & write_mask;
+		f->stats.dma_read_bytes += chunk & ~write_mask;
 		if (p)
 			p += chunk;
 		iova += chunk;
