@@ -86,21 +86,30 @@ void zpci_func_set_nested(struct zpci_func *f, const struct zpci_dma_space *host
 	f->nested_view.space = host;
 }
 
-enum zpci_fault zpci_func_reference(const struct zpci_func *f, dma_addr_t iova,
-				    enum zpci_dma_dir dir, struct zpci_xlate *x)
+/* zpci_func_reference(), reading the tables through @mem. */
+static enum zpci_fault reference_through(const struct zpci_func *f, const struct zpci_mem *mem,
+					 dma_addr_t iova, enum zpci_dma_dir dir,
+					 struct zpci_xlate *x)
 {
 	struct zpci_xlate_view view = f->nested_view;
 	struct zpci_mem guest;
 	phys_addr_t gpa;
 
 	if (!f->nested_host)
-		return zpci_translate(&f->mem, &f->space, iova, dir, x);
+		return zpci_translate(mem, &f->space, iova, dir, x);
 	/* 2-D: the guest's table through the host's, then the frame through it too. */
+	view.mem = *mem;
 	guest = zpci_xlate_view_mem(&view);
 	if (zpci_translate(&guest, &f->space, iova, dir, x))
 		return x->fault;
 	gpa = x->addr;
-	return zpci_translate(&f->mem, f->nested_host, gpa, dir, x);
+	return zpci_translate(mem, f->nested_host, gpa, dir, x);
+}
+
+enum zpci_fault zpci_func_reference(const struct zpci_func *f, dma_addr_t iova,
+				    enum zpci_dma_dir dir, struct zpci_xlate *x)
+{
+	return reference_through(f, &f->mem, iova, dir, x);
 }
 
 static void notify_flush(struct zpci_func *f, dma_addr_t iova, u64 len)
@@ -299,13 +308,98 @@ struct zpci_hw zpci_func_hw(struct zpci_func *f)
 
 #define ZPCI_REF_FAULT	(~0ULL)
 
-static u64 reference_frame(const struct zpci_func *f, dma_addr_t iova, enum zpci_dma_dir dir)
+/*
+ * A memory that reads through another and notes the table entries read:
+ * 8-byte aligned reads.  Any other read leaves the walk not kept.
+ */
+struct ref_trail {
+	struct zpci_mem under;
+	struct zpci_ref_memo *memo;
+};
+
+static void trail_note(struct ref_trail *t, phys_addr_t addr, u64 entry, bool kept)
 {
+	struct zpci_ref_memo *m = t->memo;
+
+	if (m->nr_entries > ZPCI_REF_ENTRIES)
+		return;
+	if (!kept || m->nr_entries == ZPCI_REF_ENTRIES) {
+		m->nr_entries = ZPCI_REF_ENTRIES + 1;
+		return;
+	}
+	m->entry_addr[m->nr_entries] = addr;
+	m->entry[m->nr_entries++] = entry;
+}
+
+static int trail_read64(void *priv, phys_addr_t addr, u64 *val)
+{
+	struct ref_trail *t = priv;
+	int rc = zpci_mem_read64(&t->under, addr, val);
+
+	trail_note(t, addr, *val, !rc && zpci_is_aligned(addr, 8));
+	return rc;
+}
+
+/* The 2-D view reads entries as bytes: the same entries, read as such. */
+static int trail_read(void *priv, phys_addr_t addr, void *buf, size_t len)
+{
+	struct ref_trail *t = priv;
+	u64 entry;
+	int rc;
+
+	if (len != sizeof(entry) || !zpci_is_aligned(addr, 8)) {
+		trail_note(t, addr, 0, false);
+		return zpci_mem_read(&t->under, addr, buf, len);
+	}
+	rc = trail_read64(priv, addr, &entry);
+	if (!rc) {
+		entry = cpu_to_be64(entry);
+		memcpy(buf, &entry, sizeof(entry));
+	}
+	return rc;
+}
+
+static int trail_write(void *priv, phys_addr_t addr, const void *buf, size_t len)
+{
+	(void)priv, (void)addr, (void)buf, (void)len;
+	return -EPERM;		/* a walk only reads */
+}
+
+static const struct zpci_mem_ops trail_ops = {
+	.read = trail_read,
+	.write = trail_write,
+	.read64 = trail_read64,
+};
+
+/* Walk for @m's key at @generation, noting the entries the walk reads. */
+static void remember_reference(const struct zpci_func *f, dma_addr_t iova, enum zpci_dma_dir dir,
+			       u64 generation, struct zpci_ref_memo *m)
+{
+	struct ref_trail t = { f->mem, m };
+	struct zpci_mem trail = { .ops = &trail_ops, .priv = &t };
 	struct zpci_xlate now;
 
-	if (zpci_func_reference(f, iova, dir, &now))
-		return ZPCI_REF_FAULT;
-	return zpci_align_down(now.addr, ZPCI_PAGE_SIZE);
+	m->key = zpci_ref_memo_key(iova, dir);
+	m->generation = generation;
+	m->nr_entries = 0;
+	if (reference_through(f, &trail, iova, dir, &now))
+		m->frame = ZPCI_REF_FAULT;
+	else
+		m->frame = zpci_align_down(now.addr, ZPCI_PAGE_SIZE);
+}
+
+/* Whether @m, made before writes to memory, still holds: its entries unchanged. */
+static bool reference_holds(const struct zpci_func *f, const struct zpci_ref_memo *m)
+{
+	unsigned int i;
+	u64 entry;
+
+	if (m->nr_entries > ZPCI_REF_ENTRIES)
+		return false;
+	for (i = 0; i < m->nr_entries; i++)
+		if (zpci_mem_read64(&f->mem, m->entry_addr[i], &entry) || entry != m->entry[i])
+			return false;
+	return true;
 }
 
 bool zpci_func_stale_walk(const struct zpci_func *f, dma_addr_t iova, enum zpci_dma_dir dir,
@@ -313,14 +407,19 @@ bool zpci_func_stale_walk(const struct zpci_func *f, dma_addr_t iova, enum zpci_
 {
 	u64 generation = zpci_mem_generation(&f->mem);
 	u64 key = zpci_ref_memo_key(iova, dir);
-	struct zpci_ref_memo *m;
 	u64 frame = zpci_align_down(addr, ZPCI_PAGE_SIZE);
+	struct zpci_ref_memo *m, once;
 
-	if (!generation || !f->memo)
-		return reference_frame(f, iova, dir) != frame;
+	if (!generation || !f->memo) {
+		remember_reference(f, iova, dir, generation, &once);
+		return once.frame != frame;
+	}
+	/* Past the inline check: made at another generation, or for another key. */
 	m = &f->memo[key % ZPCI_REF_MEMO_SIZE];
-	if (m->generation != generation || m->key != key)
-		*m = (struct zpci_ref_memo){ key, generation, reference_frame(f, iova, dir) };
+	if (m->generation && m->key == key && reference_holds(f, m))
+		m->generation = generation;
+	else
+		remember_reference(f, iova, dir, generation, m);
 	return m->frame != frame;
 }
 

@@ -163,6 +163,39 @@ TEST_F(Func, IotlbServesUntilRpcitDropsExactlyItsRange)
 	EXPECT_EQ(f_.log[0].len, 4096u);
 }
 
+// The stale check remembers each hit's walk while the entries it read hold,
+// at every level: a write beside them keeps it; a segment or region entry
+// rewritten to a large frame, with its page-table entry untouched, makes
+// the next hit stale.
+class FuncStaleLevels : public Func, public ::testing::WithParamInterface<int> {};
+
+TEST_P(FuncStaleLevels, StaleCheckFollowsEveryLevelOfTheWalk)
+{
+	enable_and_register();
+	tb_.map_4k(kSdma, 0x200000, false);
+	zpci_func_xlate t;
+	zpci_func_translate(&f_, kSdma, ZPCI_DMA_READ, &t);	// the miss fills the IOTLB
+	zpci_func_translate(&f_, kSdma, ZPCI_DMA_READ, &t);	// the hit's check walks
+	ASSERT_TRUE(t.hit);
+	EXPECT_FALSE(t.stale);
+	tb_.map_4k(kSdma + 4096, 0x300000, false);		// the entry beside it
+	zpci_func_translate(&f_, kSdma, ZPCI_DMA_READ, &t);
+	ASSERT_TRUE(t.hit);
+	EXPECT_FALSE(t.stale);
+
+	if (GetParam() == 1)
+		tb_.map_1m(kSdma, 0x500000, false);
+	else
+		tb_.map_2g(kSdma, 0x80000000, false);
+	zpci_func_translate(&f_, kSdma, ZPCI_DMA_READ, &t);
+	ASSERT_TRUE(t.hit);
+	EXPECT_TRUE(t.stale);
+	EXPECT_EQ(t.x.addr, 0x200000ULL);	// the device still uses the cached frame
+	EXPECT_EQ(f_.stats.stale_hits, 1u);
+}
+
+INSTANTIATE_TEST_SUITE_P(SegmentAndRegion, FuncStaleLevels, ::testing::Values(1, 2));
+
 TEST_F(Func, FaultEntersErrorStateWithAnEventAndBlocksDma)
 {
 	enable_and_register();

@@ -87,14 +87,21 @@ struct zpci_func_observer {
 };
 
 /*
- * A reference translation remembered for one page and direction, valid
- * while the memory's write generation is the one it was made at: the
+ * A reference translation remembered for one page and direction: the
  * stale check of every IOTLB hit would otherwise walk the tables again.
+ * Valid while the memory's write generation is the one it was made at,
+ * or, after writes elsewhere, while every table entry the walk read still
+ * holds what it read (a walk is a function of the entries it reads).
  */
+#define ZPCI_REF_ENTRIES	4	/* a 1-D walk reads 3; a 2-D one, more: not kept */
+
 struct zpci_ref_memo {
 	u64 key;		/* page << 1 | write */
 	u64 generation;		/* 0: empty */
 	u64 frame;		/* 4 KiB frame, or ZPCI_REF_FAULT */
+	u64 entry_addr[ZPCI_REF_ENTRIES];	/* the entries the walk read */
+	u64 entry[ZPCI_REF_ENTRIES];		/* and what they held */
+	unsigned int nr_entries;	/* > ZPCI_REF_ENTRIES: not kept */
 };
 
 #define ZPCI_REF_MEMO_SIZE	1024	/* entries, direct-mapped */
