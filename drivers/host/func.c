@@ -381,8 +381,9 @@ static void remember_reference(const struct zpci_func *f, dma_addr_t iova, enum 
 
 	m->key = zpci_ref_memo_key(iova, dir);
 	m->generation = generation;
-	m->nr_entries = 0;
-	if (reference_through(f, &trail, iova, dir, &now))
+	/* A 2-D walk reads more entries than are kept: no trail to note. */
+	m->nr_entries = f->nested_host ? ZPCI_REF_ENTRIES + 1 : 0;
+	if (reference_through(f, f->nested_host ? &f->mem : &trail, iova, dir, &now))
 		m->frame = ZPCI_REF_FAULT;
 	else
 		m->frame = zpci_align_down(now.addr, ZPCI_PAGE_SIZE);
