@@ -309,8 +309,8 @@ struct zpci_hw zpci_func_hw(struct zpci_func *f)
 #define ZPCI_REF_FAULT	(~0ULL)
 
 /*
- * A memory that reads through another and notes the table entries read:
- * 8-byte aligned reads.  Any other read leaves the walk not kept.
+ * A memory that reads through another and notes the table entries read
+ * (8-byte aligned reads).  Any other read leaves the walk not kept.
  */
 struct ref_trail {
 	struct zpci_mem under;
@@ -340,23 +340,12 @@ static int trail_read64(void *priv, phys_addr_t addr, u64 *val)
 	return rc;
 }
 
-/* The 2-D view reads entries as bytes: the same entries, read as such. */
 static int trail_read(void *priv, phys_addr_t addr, void *buf, size_t len)
 {
 	struct ref_trail *t = priv;
-	u64 entry;
-	int rc;
 
-	if (len != sizeof(entry) || !zpci_is_aligned(addr, 8)) {
-		trail_note(t, addr, 0, false);
-		return zpci_mem_read(&t->under, addr, buf, len);
-	}
-	rc = trail_read64(priv, addr, &entry);
-	if (!rc) {
-		entry = cpu_to_be64(entry);
-		memcpy(buf, &entry, sizeof(entry));
-	}
-	return rc;
+	trail_note(t, addr, 0, false);
+	return zpci_mem_read(&t->under, addr, buf, len);
 }
 
 static int trail_write(void *priv, phys_addr_t addr, const void *buf, size_t len)
@@ -371,22 +360,28 @@ static const struct zpci_mem_ops trail_ops = {
 	.read64 = trail_read64,
 };
 
+static u64 reference_frame(const struct zpci_func *f, const struct zpci_mem *mem,
+			   dma_addr_t iova, enum zpci_dma_dir dir)
+{
+	struct zpci_xlate now;
+
+	if (reference_through(f, mem, iova, dir, &now))
+		return ZPCI_REF_FAULT;
+	return zpci_align_down(now.addr, ZPCI_PAGE_SIZE);
+}
+
 /* Walk for @m's key at @generation, noting the entries the walk reads. */
 static void remember_reference(const struct zpci_func *f, dma_addr_t iova, enum zpci_dma_dir dir,
 			       u64 generation, struct zpci_ref_memo *m)
 {
 	struct ref_trail t = { f->mem, m };
 	struct zpci_mem trail = { .ops = &trail_ops, .priv = &t };
-	struct zpci_xlate now;
 
 	m->key = zpci_ref_memo_key(iova, dir);
 	m->generation = generation;
 	/* A 2-D walk reads more entries than are kept: no trail to note. */
 	m->nr_entries = f->nested_host ? ZPCI_REF_ENTRIES + 1 : 0;
-	if (reference_through(f, f->nested_host ? &f->mem : &trail, iova, dir, &now))
-		m->frame = ZPCI_REF_FAULT;
-	else
-		m->frame = zpci_align_down(now.addr, ZPCI_PAGE_SIZE);
+	m->frame = reference_frame(f, f->nested_host ? &f->mem : &trail, iova, dir);
 }
 
 /* Whether @m, made before writes to memory, still holds: its entries unchanged. */
@@ -409,12 +404,10 @@ bool zpci_func_stale_walk(const struct zpci_func *f, dma_addr_t iova, enum zpci_
 	u64 generation = zpci_mem_generation(&f->mem);
 	u64 key = zpci_ref_memo_key(iova, dir);
 	u64 frame = zpci_align_down(addr, ZPCI_PAGE_SIZE);
-	struct zpci_ref_memo *m, once;
+	struct zpci_ref_memo *m;
 
-	if (!generation || !f->memo) {
-		remember_reference(f, iova, dir, generation, &once);
-		return once.frame != frame;
-	}
+	if (!generation || !f->memo)
+		return reference_frame(f, &f->mem, iova, dir) != frame;
 	/* Past the inline check: made at another generation, or for another key. */
 	m = &f->memo[key % ZPCI_REF_MEMO_SIZE];
 	if (m->generation && m->key == key && reference_holds(f, m))

@@ -79,7 +79,8 @@ bool ZpciFunction::access(uint64_t iova, uint64_t len, zpci_dma_dir dir,
 void ZpciFunction::register_stats(StatsRegistry &reg)
 {
 	std::string b = name();
-	reg.add(b, "accesses", &stats_.accesses, "device accesses: a trace dma record's (a scatter list's, one per element)");
+	reg.add(b, "accesses", &stats_.accesses,
+		"device accesses: one per trace dma record, or per element it touches");
 	reg.add(b, "requests", &stats_.requests, "page-sized requests sent to the DTU");
 	reg.add(b, "failed", &stats_.failed, "accesses with a refused request");
 	reg.add(b, "dma_read_bytes", &stats_.dma_bytes[ZPCI_DMA_READ], "bytes the device read");

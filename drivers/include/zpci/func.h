@@ -93,7 +93,7 @@ struct zpci_func_observer {
  * or, after writes elsewhere, while every table entry the walk read still
  * holds what it read (a walk is a function of the entries it reads).
  */
-#define ZPCI_REF_ENTRIES	4	/* a 1-D walk reads 3; a 2-D one, more: not kept */
+#define ZPCI_REF_ENTRIES	4	/* a 1-D walk reads 3; a 2-D one is not kept */
 
 struct zpci_ref_memo {
 	u64 key;		/* page << 1 | write */
