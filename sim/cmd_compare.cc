@@ -16,7 +16,7 @@ const CommandSpec kSpec = {
 	"compare",
 	"compare TRACE [--designs LIST] [--config FILE] [--set KEY=VALUE]... [--policy P]\n"
 	"                      [--mode M] [--stats-json OUT] [fault options]",
-	"Replay TRACE through each design (all five by default) with the same guest\n"
+	"Replay TRACE through each design (all of them by default) with the same guest\n"
 	"policy and mode, and print one row per design: the guest's RPCITs, the\n"
 	"hypervisor's intercepts, pins, unpins and peak pinned memory, host RPCITs,\n"
 	"IOTLB hit rate, memory references per table walk, simulated cycles, the\n"
@@ -28,6 +28,7 @@ const CommandSpec kSpec = {
 	"Exit status: 0 every design ran clean; 1 a check failed in some design (the\n"
 	"row says which); 2 bad input; 130 interrupted (SIGINT): the designs done so\n"
 	"far, the last one partial.",
+	designs_help,
 };
 
 struct Row {
@@ -60,12 +61,12 @@ Row row_of(const std::string &design, const Replay &r)
 		row.iotlb_hits = row.m.iotlb_hits;
 		row.iotlb_misses = row.m.iotlb_misses;
 	}
-	row.stale = r.stats().stale_uses;
-	row.stale_window_ns = r.stats().stale_window_max_ns;
+	row.stale = r.monitor().stale_uses;
+	row.stale_window_ns = r.monitor().stale_windows.max;
 	row.map_failures = r.stats().map_failures;
-	row.violations = r.stats().violations;
+	row.violations = r.monitor().violations;
 	row.cpu_ns = r.stats().cpu_rpcit_ns + row.d.cpu_hypervisor_ns + row.d.cpu_pin_setup_ns;
-	row.digest = r.digest();
+	row.digest = r.monitor().digest;
 	row.checks_passed = r.checks_passed();
 	return row;
 }
@@ -142,7 +143,7 @@ int cmd_compare(const Args &args, CommandIo &io)
 	ReplayRun base;
 	ConfigArgs config_args;
 	Config config;
-	std::string designs = "bare,intercept-user,intercept-kvm,nested-pinned,identity-pinned";
+	std::string designs = design_list();
 	std::string stats_out, err;
 
 	config.opts.mode = ReplayMode::Cycle;	// compare's default: the timed models
@@ -160,8 +161,7 @@ int cmd_compare(const Args &args, CommandIo &io)
 	std::vector<Design> list;
 	if (!parse_designs(designs, &list))
 		return command_error(kSpec, io, "--designs '" + designs + "': expected a comma-separated "
-					   "list of bare, intercept-user, intercept-kvm, nested-pinned, "
-					   "identity-pinned", kExitUsage);
+					   "list of " + design_list(), kExitUsage);
 
 	std::vector<Row> rows;
 	nlohmann::ordered_json all = nlohmann::ordered_json::array();

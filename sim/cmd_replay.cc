@@ -22,8 +22,6 @@ const CommandSpec kSpec = {
 	"isolation (a host page the guest owns, pinned where the design pins).\n"
 	"Prints a summary of key: value lines.\n"
 	"\n"
-	"Designs: bare, intercept-user (QEMU + VFIO), intercept-kvm (the seed's\n"
-	"KVM-owned domain), nested-pinned, identity-pinned.\n"
 	"Policies: lazy (Linux <= 6.6 default), strict, flush-queue (Linux 6.7+).\n"
 	"Modes: functional (exact, untimed; the default), fast (the SystemC models,\n"
 	"fixed latencies) and cycle (the models with contention: memory bandwidth,\n"
@@ -38,6 +36,7 @@ const CommandSpec kSpec = {
 	"or IOVA differs from the trace, an isolation violation, unbalanced pins)\n"
 	"or the design could not start; 2 bad input (command line or trace); 130\n"
 	"interrupted (SIGINT): the summary and stats cover the records before it.",
+	designs_help,
 };
 
 }  // namespace

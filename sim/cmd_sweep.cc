@@ -41,7 +41,7 @@ const CommandSpec kSpec = {
 	"       zpcisim sweep collect DIR [--resume]",
 	"Replay TRACE at every point of the cartesian product of the values given:\n"
 	"a --set with a comma-separated list is an axis, one with a single value sets\n"
-	"it for every point.  --designs is the axis replay.design (default: all five).\n"
+	"it for every point.  --designs is the axis replay.design (default: every design).\n"
 	"Axes vary in the order given, the last fastest.  Points run N at a time in\n"
 	"child processes (default: one per core).  RESULTS.csv gets one row per\n"
 	"point: the point's number, its axis values, its status (ok, check_failed,\n"
@@ -319,8 +319,7 @@ std::optional<int> setup_sweep(const Args &args, CommandIo &io, SweepSetup *s)
 	if (vm.count("designs"))
 		axis_args.push_back("replay.design=" + designs);
 	else
-		axis_args.push_back("replay.design=bare,intercept-user,intercept-kvm,"
-				    "nested-pinned,identity-pinned");
+		axis_args.push_back("replay.design=" + design_list());
 	for (const std::string &a : config_args.sets)
 		(a.find(',') == std::string::npos ? fixed.sets : axis_args).push_back(a);
 	// Keys that only make sense together are checked per point: an axis may

@@ -15,7 +15,10 @@ std::optional<int> parse_options(const CommandSpec &spec, const Args &args,
 		po::store(po::command_line_parser(args).options(opts).positional(pos).run(), vm);
 		if (vm.count("help")) {
 			io.out << "usage: zpcisim " << spec.usage << "\n\n"
-			       << spec.description << "\n\n" << opts;
+			       << spec.description << "\n\n";
+			if (spec.tables)
+				io.out << spec.tables() << '\n';
+			io.out << opts;
 			return kExitOk;
 		}
 		po::notify(vm);

@@ -17,6 +17,7 @@ struct CommandSpec {
 	const char *name;
 	const char *usage;		// "walk IMAGE [IOVA[:read|write]]..."
 	const char *description;	// a paragraph for --help
+	std::string (*tables)() = nullptr;	// more help, from the tables it reads
 };
 
 // Parse @args against @opts/@pos into @vm.  On --help prints help and

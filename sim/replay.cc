@@ -26,15 +26,35 @@ std::string rpcit_text(uint64_t iova, uint64_t len)
 
 }  // namespace
 
-const std::vector<std::string> &design_names()
+std::vector<std::string> design_names()
 {
-	static const std::vector<std::string> names = [] {
-		std::vector<std::string> v;
-		for (int d = 0; d < ZPCI_NR_DESIGNS; d++)
-			v.push_back(zpci_design_name(static_cast<zpci_design>(d)));
-		return v;
-	}();
-	return names;
+	std::vector<std::string> v;
+
+	for (uint32_t d = 0; d < zpci_nr_designs(); d++)
+		v.push_back(zpci_design_name(static_cast<zpci_design>(d)));
+	return v;
+}
+
+std::string design_list()
+{
+	std::string s;
+
+	for (const std::string &name : design_names())
+		s += (s.empty() ? "" : ",") + name;
+	return s;
+}
+
+std::string designs_help()
+{
+	std::string s = "Designs:\n";
+
+	for (uint32_t d = 0; d < zpci_nr_designs(); d++) {
+		const zpci_design_ops *ops = zpci_design_get(static_cast<zpci_design>(d));
+		char line[160];
+		snprintf(line, sizeof(line), "  %-16s %s\n", ops->name, ops->summary);
+		s += line;
+	}
+	return s;
 }
 
 // The index of @name in @names, as the enum @out.
@@ -126,8 +146,8 @@ struct Replay::Function {
 	zpci_dma_dev dev{};
 	bool attached = false;
 	FunctionStats final_stats;
+	zpci_monitor_fn *watch = nullptr;	// the machine's instruments, on this function
 	std::deque<zpci_rpcit_rec> unmatched;	// issued, not yet seen in the trace
-	zpci_pagemap unmapped_at{};		// IOVA page -> when the guest unmapped it
 	zpci_shadow_stats seen{};		// the hypervisor's work already on the timeline
 };
 
@@ -140,6 +160,9 @@ static zpci_machine_cfg machine_cfg(const ztrace_header &h, const ReplayOptions 
 	c.guest_mem = h.guest_mem;
 	c.mapping_limit = opts.mapping_limit;
 	c.pin = opts.pin;
+	// What reached the hardware: a capture's RPCITs are checked against it,
+	// and an injected outcome is the hardware's.
+	c.tap_at = ZPCI_TAP_FUNCTION;
 	return c;
 }
 
@@ -157,8 +180,10 @@ static std::vector<zpci_func_cfg> function_cfgs(const ztrace_header &h)
 Replay::Replay(const ztrace_header &h, const ReplayOptions &opts)
 	: header_(h), opts_(opts), checker_(ztrace_checker_create(&h), ztrace_checker_destroy),
 	  machine_(std::make_unique<Machine>(machine_cfg(h, opts), function_cfgs(h))),
-	  cpu_(opts.cost), digest_(ZPCI_DIGEST_INIT)
+	  cpu_(opts.cost)
 {
+	zpci_monitor &mon = machine_->mon;
+
 	if (!checker_)
 		throw std::bad_alloc();
 	stats_.rpcit.recorded = h.rpcit_log;
@@ -168,13 +193,16 @@ Replay::Replay(const ztrace_header &h, const ReplayOptions &opts)
 		f->owner = this;
 		f->index = i;
 		f->mf = &machine_->fns[i];
-		zpci_pagemap_init(&f->unmapped_at);
-		f->func().observer = { observe, f.get() };
-		zpci_fault_window_every(&f->func().faults.busy, opts.inject.rpcit_busy_every);
-		zpci_fault_window_every(&f->func().faults.insuff, opts.inject.rpcit_fail_every);
+		f->watch = &mon.fns[i];
+		zpci_fault_window_every(zpci_monitor_window(&mon, i, ZPCI_INJECT_RPCIT_BUSY),
+					opts.inject.rpcit_busy_every);
+		zpci_fault_window_every(zpci_monitor_window(&mon, i, ZPCI_INJECT_RPCIT_INSUFF),
+					opts.inject.rpcit_fail_every);
 		fns_.push_back(std::move(f));
 	}
-	zpci_fault_window_every(&machine_->guest_pool.inject, opts.inject.table_nomem_every);
+	zpci_fault_window_every(zpci_monitor_window(&mon, 0, ZPCI_INJECT_TABLE_NOMEM),
+				opts.inject.table_nomem_every);
+	mon.func_error_at = opts.inject.function_error_at_ns;
 	if (opts.mode != ReplayMode::Functional) {
 		std::vector<zpci_func *> funcs;
 		SystemParams p = opts.system;
@@ -192,32 +220,14 @@ Replay::Replay(const ztrace_header &h, const ReplayOptions &opts)
 Replay::~Replay()
 {
 	system_.reset();	// before the functions it is attached to
-	for (auto &f : fns_) {
+	for (auto &f : fns_)
 		if (f->attached)
 			zpci_dma_detach(&f->dev);
-		zpci_pagemap_destroy(&f->unmapped_at);
-	}
 }
-// Every translation the device uses: isolation, and the guest-physical digest.
-void Replay::observe(void *ctx, dma_addr_t iova, phys_addr_t addr, bool write)
-{
-	Function &f = *static_cast<Function *>(ctx);
-	Replay &r = *f.owner;
-	phys_addr_t gpa = 0;
-	zpci_isolation verdict = zpci_machine_check(r.machine_.get(), addr, &gpa);
 
-	(void)write;
-	if (verdict != ZPCI_ISOLATION_OK && !r.stats_.violations++)
-		r.stats_.first_violation = r.where() + ": function " + std::to_string(f.index) +
-					   ": the device at IOVA " + hex(iova) + " reached host page " +
-					   hex(addr) + ", " + zpci_isolation_text(verdict);
-	uint64_t t;
-	if (zpci_pagemap_get(&f.unmapped_at, iova >> ZPCI_PAGE_SHIFT, &t)) {
-		r.stats_.stale_uses++;
-		r.stats_.stale_windows_ns.add(r.now_ - t);
-		r.stats_.stale_window_max_ns = std::max(r.stats_.stale_window_max_ns, r.now_ - t);
-	}
-	r.digest_ = zpci_digest_fold(r.digest_, verdict == ZPCI_ISOLATION_OK ? gpa : addr);
+const zpci_monitor &Replay::monitor() const
+{
+	return machine_->mon;
 }
 
 DesignReport Replay::design_report() const
@@ -226,11 +236,12 @@ DesignReport Replay::design_report() const
 	DesignReport d;
 	InterceptWork w;
 
-	w.user_space = opts_.design == Design::InterceptUser;
+	w.user_space = m.design->user_space;
 	for (const auto &f : fns_) {
-		if (!f->mf->shadowed)
+		const zpci_shadow_stats *intercepts = zpci_machine_intercepts(&m, f->mf);
+		if (!intercepts)
 			continue;
-		const zpci_shadow_stats &s = f->mf->shadow.stats;
+		const zpci_shadow_stats &s = *intercepts;
 		d.intercepts += s.intercepts;
 		d.host_rpcits += s.host_rpcits;
 		d.host_busy_retries += s.host_busy_retries;
@@ -256,7 +267,7 @@ DesignReport Replay::design_report() const
 	// Once every function is detached, only the pinned designs hold pins:
 	// all of guest memory.
 	if (finished_)
-		d.pins_balanced = d.pinned_at_end == m.pin_setup_pages;
+		d.pins_balanced = zpci_machine_pins_balanced(&m);
 	return d;
 }
 
@@ -284,6 +295,7 @@ FunctionStats Replay::function_stats(uint32_t fn) const
 	if (f.attached)
 		add_dma_stats(&s.dma, f.dev.stats);
 	s.func = f.mf->func.stats;
+	s.rpcits = f.watch->rpcits;
 	return s;
 }
 
@@ -294,25 +306,9 @@ void Replay::detach(Function &f)
 	f.attached = false;
 }
 
-// The injected function error, once its time has come: every function.
-void Replay::inject_function_error()
-{
-	uint64_t at = opts_.inject.function_error_at_ns;
-
-	if (!at || error_injected_ || now_ < at)
-		return;
-	for (auto &f : fns_)
-		zpci_func_raise_error(&f->func(), ZPCI_PEC_SYSTEM_ERROR, 0, false);
-	error_injected_ = true;
-}
-
 uint64_t Replay::injected_faults() const
 {
-	uint64_t n = machine_->guest_pool.inject.fired + (error_injected_ ? fns_.size() : 0);
-
-	for (const auto &f : fns_)
-		n += f->mf->func.faults.busy.fired + f->mf->func.faults.insuff.fired;
-	return n;
+	return zpci_monitor_injected(&machine_->mon, -1);
 }
 
 // Evenly spaced in trace time: when the series is full, every other point
@@ -353,7 +349,7 @@ bool Replay::attach(Function &f, std::string *err)
 	cfg.cpus = header_.cpus;
 	cfg.gen = opts_.guest;
 	cfg.hz = opts_.hz;
-	cfg.identity = opts_.design == Design::IdentityPinned;
+	cfg.identity = machine_->design->identity;
 	int rc = zpci_dma_attach(&f.dev, f.mf->guest_hw, zpci_machine_guest_mem(machine_.get()),
 				 &machine_->guest_pool,
 				 &cfg);
@@ -455,13 +451,9 @@ void Replay::map_sg(Function &f, const ztrace_rec &rec)
 // The guest's pages from @iova for @len: unmapped now, or mapped again.
 void Replay::note_pages(Function &f, uint64_t iova, uint64_t len, bool unmapped)
 {
-	uint64_t first = iova >> ZPCI_PAGE_SHIFT, last = (iova + len - 1) >> ZPCI_PAGE_SHIFT;
-
-	if (!len)
-		return;
 	if (!unmapped)
-		zpci_pagemap_clear(&f.unmapped_at, first, last);
-	else if (zpci_pagemap_set(&f.unmapped_at, first, last, now_))
+		zpci_monitor_mapped(f.watch, iova, len);
+	else if (zpci_monitor_unmapped(f.watch, iova, len))
 		throw std::bad_alloc();
 }
 
@@ -520,10 +512,12 @@ bool Replay::device_access(Function &f, uint64_t iova, uint64_t len, zpci_dma_di
 		ok = system_->function(f.index).access(iova, len, dir, at);
 		system_->sample();
 	} else {
-		ok = zpci_func_dma(&f.func(), iova, nullptr, len, dir) == 0;
+		ok = zpci_monitor_dma(f.watch, iova, nullptr, len, dir) == 0;
 	}
 	stats_.dma_faults += !ok;
 	stats_.dma_bytes += len;
+	if (__builtin_expect(machine_->mon.violations && stats_.first_violation.empty(), 0))
+		note_violation();
 	return ok;
 }
 
@@ -586,44 +580,40 @@ void Replay::access(Function &f, const ztrace_rec &rec)
 	}
 }
 
-// Cost what the function logged and move it into the queue of RPCITs to match.
-// An unmapped page whose translation a flush dropped: its window closes.
-void Replay::flushed(void *ctx, u64 page, u64 unmapped_at)
+// The first isolation violation, where the trace was when it happened.
+void Replay::note_violation()
 {
-	Replay &r = *static_cast<Replay *>(ctx);
+	char what[256];
 
-	(void)page;
-	r.stats_.exposure_windows_ns.add(r.now_ - unmapped_at);
+	zpci_monitor_describe_violation(&machine_->mon, what, sizeof(what));
+	stats_.first_violation = where() + ": " + what;
 }
 
-// The RPCITs that reached the function since the last look: their cost, the
-// windows they close, and what the trace's log must match.  The test is
-// inline: most records issue none.
+// The RPCITs that reached the function since the last look: their cost, and
+// what the trace's log must match (the monitor closes the windows they
+// flushed).  The test is inline: most records issue none.
 void Replay::collect_rpcits(Function &f)
 {
-	if (f.func().nr_log)
+	if (f.watch->nr_log)
 		take_rpcit_log(f);
 }
 
 void Replay::take_rpcit_log(Function &f)
 {
-	zpci_pagemap_visitor closing = { flushed, this };
+	size_t n;
+	const zpci_rpcit_rec *log = zpci_monitor_take_rpcits(f.watch, &n);
 
-	for (size_t i = 0; i < f.func().nr_log; i++) {
-		const zpci_rpcit_rec &rec = f.func().log[i];
+	for (size_t i = 0; i < n; i++) {
+		const zpci_rpcit_rec &rec = log[i];
 		uint64_t cost = cpu_.rpcit(rec.len);
 		stats_.cpu_rpcit_ns += cost;
 		if (timeline_)
 			timeline_->span(f.index, "rpcit", "rpcit", now_, cost,
 					{ { "iova", hex(rec.iova) }, { "len", rec.len },
 					  { "cc", rec.result.cc }, { "status", rec.result.status } });
-		if (rec.result.cc == ZPCI_CC_OK && rec.len)
-			zpci_pagemap_drain(&f.unmapped_at, rec.iova >> ZPCI_PAGE_SHIFT,
-					   (rec.iova + rec.len - 1) >> ZPCI_PAGE_SHIFT, &closing);
 	}
 	if (header_.rpcit_log)
-		f.unmatched.insert(f.unmatched.end(), f.func().log, f.func().log + f.func().nr_log);
-	f.func().nr_log = 0;	// the log never grows with trace length
+		f.unmatched.insert(f.unmatched.end(), log, log + n);
 }
 
 void Replay::check_rpcit(Function &f, const ztrace_rec &rec)
@@ -679,7 +669,7 @@ bool Replay::step(const ztrace_rec &rec, const ztrace_reader *pos, std::string *
 	pos_ = pos;
 	now_ = rec.time;
 	sample_pinned(now_, false);
-	inject_function_error();
+	zpci_monitor_set_time(&machine_->mon, now_);
 	if (ztrace_check(checker_.get(), &rec, &diag)) {
 		*err = where() + ": " + diag.msg;
 		return false;
@@ -757,10 +747,11 @@ void Replay::timeline_record(Function &f, const ztrace_rec &rec)
 	now.unpins = pins.unpins - seen_unpins_;
 	seen_pins_ = pins.pins;
 	seen_unpins_ = pins.unpins;
-	if (!f.mf->shadowed)
+	const zpci_shadow_stats *intercepts = zpci_machine_intercepts(machine_.get(), f.mf);
+	if (!intercepts)
 		return;
-	const zpci_shadow_stats &s = f.mf->shadow.stats;
-	now.user_space = opts_.design == Design::InterceptUser;
+	const zpci_shadow_stats &s = *intercepts;
+	now.user_space = machine_->design->user_space;
 	now.intercepts = s.intercepts - f.seen.intercepts;
 	now.entries_read = s.entries_read - f.seen.entries_read;
 	now.maps = s.maps - f.seen.maps;
@@ -779,7 +770,7 @@ void Replay::finish()
 		collect_rpcits(*f);
 		if (header_.rpcit_log)
 			check_none_pending(*f);
-		stats_.exposed_at_end += f->unmapped_at.used;
+		stats_.exposed_at_end += f->watch->unmapped_at.used;
 		if (!f->attached)
 			continue;
 		// The replay's own teardown, which the trace does not record.

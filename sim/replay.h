@@ -16,9 +16,6 @@
 #include <zpci/dma.h>
 #include <zpci/func.h>
 #include <zpci/machine.h>
-#include <zpci/pagemap.h>
-#include <zpci/pinned.h>
-#include <zpci/shadow.h>
 #include <ztrace/trace.h>
 
 #include "cpu/cpu_cost.h"
@@ -68,7 +65,12 @@ struct ReplayOptions {
 	FaultInjection inject;
 };
 
-const std::vector<std::string> &design_names();
+// The designs of the table (zpci/design.h), registered ones included.
+std::vector<std::string> design_names();
+// "a,b,c": the names, as --designs takes them.
+std::string design_list();
+// The designs and what each is, a line each, for help texts.
+std::string designs_help();
 bool parse_design(const std::string &name, Design *design);
 const char *design_name(Design design);
 
@@ -115,19 +117,9 @@ struct ReplayStats {
 	uint64_t cpu_rpcit_ns = 0;	// CPU time in RPCITs, guest's or host's (the cost table)
 	CheckResult rpcit;
 	CheckResult iova;
-	// The checkers: a device access that reached a host page the guest does
-	// not own, or that is not pinned where the design pins.
-	uint64_t violations = 0;
+	// Where the machine's isolation checker (zpci/monitor.h) first failed,
+	// and how.
 	std::string first_violation;
-	// Device accesses that succeeded at an IOVA page the guest had unmapped
-	// (and not mapped again): the DMA-attack window, whatever design let
-	// them through; and the longest time since such an unmap, in ns.
-	uint64_t stale_uses = 0;
-	uint64_t stale_window_max_ns = 0;
-	Histogram stale_windows_ns;
-	// From an unmap to the flush that drops the page's translation: how long
-	// a device could still reach it, used or not (the policy's window).
-	Histogram exposure_windows_ns;
 	uint64_t exposed_at_end = 0;	// unmapped pages no flush had dropped by the end
 	// Pinned memory over trace time: (ns, bytes), evenly spaced, at most
 	// kPinnedSamples points whatever the trace's length.
@@ -155,6 +147,7 @@ struct DesignReport {
 struct FunctionStats {
 	zpci_dma_stats dma{};
 	zpci_func_stats func{};
+	uint64_t rpcits = 0;	// reaching the function, injected outcomes included
 };
 
 class Replay {
@@ -178,12 +171,12 @@ public:
 	uint32_t functions() const;
 	bool checks_passed() const
 	{
-		return !stats_.rpcit.mismatched && !stats_.iova.mismatched && !stats_.violations &&
-		       design_report().pins_balanced;
+		return !stats_.rpcit.mismatched && !stats_.iova.mismatched &&
+		       !monitor().violations && design_report().pins_balanced;
 	}
-	// zpci_digest_fold over the guest-physical address of every translation the
-	// device used, in order: equal under every design for a correct guest.
-	uint64_t digest() const { return digest_; }
+	// What the machine's checkers found: isolation violations, stale uses
+	// and their windows, exposure windows, the guest-physical digest.
+	const zpci_monitor &monitor() const;
 	bool has_models() const { return system_ != nullptr; }
 	ModelReport model_report() const;
 	DesignReport design_report() const;
@@ -203,6 +196,7 @@ private:
 	void map_sg(Function &f, const ztrace_rec &rec);
 	void unmap(Function &f, const ztrace_rec &rec);
 	void note_pages(Function &f, uint64_t iova, uint64_t len, bool unmapped);
+	void note_violation();
 	void note_elements(Function &f, const Mapping &m, bool unmapped);
 	void access(Function &f, const ztrace_rec &rec);
 	void device(Function &f, uint64_t iova, uint64_t len, zpci_dma_dir dir, uint64_t time);
@@ -216,12 +210,9 @@ private:
 	void check_none_pending(Function &f);
 	void tick(const ztrace_rec &rec);
 	std::string where() const;
-	static void observe(void *ctx, dma_addr_t iova, phys_addr_t addr, bool write);
 	void mismatch(CheckResult &c, const std::string &what);
 	void sample_pinned(uint64_t now, bool last);
 	void add_pinned_sample(uint64_t now);
-	void inject_function_error();
-	static void flushed(void *ctx, u64 page, u64 unmapped_at);
 	void timeline_record(Function &f, const ztrace_rec &rec);
 	sc_core::sc_time kernel_time(uint64_t time);
 
@@ -240,12 +231,10 @@ private:
 	uint64_t kernel_ns_ = 0;		// and in ns
 	ReplayStats stats_;
 	const ztrace_reader *pos_ = nullptr;	// the record being applied
-	uint64_t digest_;			// of the guest-physical pages reached
 	uint64_t now_ = 0;			// the record's time, ns
 	uint64_t next_sample_ = 0, sample_step_ = 1000;	// of pinned_series, ns
 	Timeline *timeline_ = nullptr;
 	uint64_t seen_pins_ = 0, seen_unpins_ = 0;	// already on the timeline
-	bool error_injected_ = false;
 	bool finished_ = false;
 };
 

@@ -27,7 +27,7 @@ nlohmann::ordered_json function_json(const FunctionStats &s)
 		{ "insufficient_resources", s.dma.insufficient_resources },
 		{ "map_errors", s.dma.map_errors },
 		{ "unmap_errors", s.dma.unmap_errors },
-		{ "rpcits", s.func.rpcits },
+		{ "rpcits", s.rpcits },
 		{ "iotlb_hits", s.func.iotlb_hits },
 		{ "iotlb_misses", s.func.iotlb_misses },
 		{ "iotlb_flushed_entries", s.func.iotlb_flushed },
@@ -106,6 +106,8 @@ nlohmann::ordered_json check_json(const CheckResult &c)
 nlohmann::ordered_json replay_json(const ReplayRun &run, const Replay &r)
 {
 	const ReplayStats &s = r.stats();
+	const zpci_monitor &mon = r.monitor();
+	Histogram stale(mon.stale_windows), exposure(mon.exposure_windows);
 	nlohmann::ordered_json kinds, fns = nlohmann::ordered_json::array();
 
 	for (int k = 0; k < ZTRACE_NR_KINDS; k++)
@@ -127,22 +129,22 @@ nlohmann::ordered_json replay_json(const ReplayRun &run, const Replay &r)
 		{ "dma_bytes", s.dma_bytes },
 		{ "dma_faults", s.dma_faults },
 		{ "cpu_rpcit_ns", s.cpu_rpcit_ns },
-		{ "stale_uses", s.stale_uses },
-		{ "stale_window_max_ns", s.stale_window_max_ns },
-		{ "stale_window_histogram_ns", s.stale_windows_ns.buckets() },
-		{ "exposed_pages", s.exposure_windows_ns.count() },
+		{ "stale_uses", mon.stale_uses },
+		{ "stale_window_max_ns", stale.max() },
+		{ "stale_window_histogram_ns", stale.buckets() },
+		{ "exposed_pages", exposure.count() },
 		{ "exposed_pages_at_end", s.exposed_at_end },
-		{ "exposure_window_ns_p50", s.exposure_windows_ns.percentile(0.5) },
-		{ "exposure_window_ns_max", s.exposure_windows_ns.max() },
-		{ "exposure_window_histogram_ns", s.exposure_windows_ns.buckets() },
+		{ "exposure_window_ns_p50", exposure.percentile(0.5) },
+		{ "exposure_window_ns_max", exposure.max() },
+		{ "exposure_window_histogram_ns", exposure.buckets() },
 		{ "pinned_bytes_series", s.pinned_series },
-		{ "isolation_violations", s.violations },
+		{ "isolation_violations", mon.violations },
 		{ "first_violation", s.first_violation },
 		{ "injected_faults", r.injected_faults() },
 		{ "design_report", design_json(r.design_report()) },
 		{ "rpcit_check", check_json(s.rpcit) },
 		{ "iova_check", check_json(s.iova) },
-		{ "translation_digest", hex(r.digest(), 16) },
+		{ "translation_digest", hex(mon.digest, 16) },
 		{ "config", config_json(run.opts) },
 		{ "telemetry", run.telemetry ? nlohmann::ordered_json{ { "endpoint", run.telemetry->endpoint() },
 								      { "messages_sent", run.telemetry->sent() },
@@ -161,7 +163,7 @@ nlohmann::ordered_json live_json(const Replay &r)
 
 	for (uint32_t i = 0; i < r.functions(); i++) {
 		FunctionStats f = r.function_stats(i);
-		rpcits += f.func.rpcits;
+		rpcits += f.rpcits;
 		hits += f.func.iotlb_hits;
 		misses += f.func.iotlb_misses;
 	}
@@ -183,8 +185,8 @@ nlohmann::ordered_json live_json(const Replay &r)
 		{ "peak_pinned_bytes", d.peak_pinned_pages << ZPCI_PAGE_SHIFT },
 		{ "cpu_rpcit_ns", s.cpu_rpcit_ns },
 		{ "cpu_hypervisor_ns", d.cpu_hypervisor_ns },
-		{ "stale_uses", s.stale_uses },
-		{ "isolation_violations", s.violations },
+		{ "stale_uses", r.monitor().stale_uses },
+		{ "isolation_violations", r.monitor().violations },
 	};
 }
 
@@ -217,7 +219,7 @@ void print_replay_summary(std::ostream &out, const ReplayRun &run, const Replay 
 		total.dma.global_rpcits += f.dma.global_rpcits;
 		total.dma.sync_map_rpcits += f.dma.sync_map_rpcits;
 		total.dma.sync_rpcits += f.dma.sync_rpcits;
-		total.func.rpcits += f.func.rpcits;
+		total.rpcits += f.rpcits;
 		total.func.iotlb_hits += f.func.iotlb_hits;
 		total.func.iotlb_misses += f.func.iotlb_misses;
 		total.func.stale_hits += f.func.stale_hits;
@@ -273,13 +275,14 @@ void print_replay_summary(std::ostream &out, const ReplayRun &run, const Replay 
 	out << "stale_translations: " << stale << '\n'
 	    << "dma_faults: " << s.dma_faults << '\n'
 	    << "error_events: " << total.func.error_events << '\n'
-	    << "rpcits: " << total.func.rpcits << '\n'
+	    << "rpcits: " << total.rpcits << '\n'
 	    << "rpcits_sync: " << total.dma.sync_rpcits << '\n'
 	    << "rpcits_sync_map: " << total.dma.sync_map_rpcits << '\n'
 	    << "rpcits_global: " << total.dma.global_rpcits << '\n'
 	    << "cpu_rpcit_ns: " << s.cpu_rpcit_ns << '\n';
 	DesignReport d = r.design_report();
-	if (run.opts.design == Design::InterceptUser || run.opts.design == Design::InterceptKvm)
+	const zpci_design_ops *design = zpci_design_get(static_cast<zpci_design>(run.opts.design));
+	if (design->intercepts)
 		out << "intercepts: " << d.intercepts << '\n'
 		    << "shadow_maps: " << d.shadow_maps << '\n'
 		    << "shadow_unmaps: " << d.shadow_unmaps << '\n'
@@ -287,7 +290,7 @@ void print_replay_summary(std::ostream &out, const ReplayRun &run, const Replay 
 		    << "guest_table_walk_failures: " << d.walk_failures << '\n'
 		    << "host_rpcits: " << d.host_rpcits << '\n'
 		    << "cpu_hypervisor_ns: " << d.cpu_hypervisor_ns << '\n';
-	if (run.opts.design != Design::Bare)
+	if (design->hosted)
 		out << "pins: " << d.pins << '\n'
 		    << "unpins: " << d.unpins << '\n'
 		    << "pin_failures: " << d.pin_failures << '\n'
@@ -295,15 +298,15 @@ void print_replay_summary(std::ostream &out, const ReplayRun &run, const Replay 
 		    << "pinned_bytes_at_end: " << (d.pinned_at_end << ZPCI_PAGE_SHIFT) << '\n'
 		    << "cpu_pin_setup_ns: " << d.cpu_pin_setup_ns << '\n'
 		    << "pins_balanced: " << (d.pins_balanced ? "yes" : "NO") << '\n';
-	out << "stale_uses: " << s.stale_uses << '\n'
-	    << "stale_window_max_ns: " << s.stale_window_max_ns << '\n'
-	    << "isolation_violations: " << s.violations << '\n';
-	if (s.violations)
+	out << "stale_uses: " << r.monitor().stale_uses << '\n'
+	    << "stale_window_max_ns: " << r.monitor().stale_windows.max << '\n'
+	    << "isolation_violations: " << r.monitor().violations << '\n';
+	if (r.monitor().violations)
 		out << "first_violation: " << s.first_violation << '\n';
 	out
 	    << "rpcit_check: " << check_line(s.rpcit) << '\n'
 	    << "iova_check: " << check_line(s.iova) << '\n'
-	    << "translation_digest: " << hex(r.digest(), 16) << '\n';
+	    << "translation_digest: " << hex(r.monitor().digest, 16) << '\n';
 	if (run.telemetry)
 		out << "telemetry: " << run.telemetry->endpoint() << ", " << run.telemetry->sent()
 		    << " messages sent, " << run.telemetry->dropped() << " dropped\n";

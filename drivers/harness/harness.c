@@ -28,7 +28,7 @@ int zpci_harness_check_cfg(const struct zpci_harness_cfg *cfg, char *err, size_t
 {
 	const char *why = NULL;
 
-	if (cfg->design >= ZPCI_NR_DESIGNS)
+	if (!zpci_design_get(cfg->design))
 		why = "no such design";
 	else if (!cfg->nr_fns || cfg->nr_fns > ZPCI_HARNESS_MAX_FNS)
 		why = "nr_fns must be 1..8";
@@ -105,7 +105,7 @@ struct zpci_hw zpci_harness_hw(struct zpci_harness *h, u32 fn)
 {
 	if (!fn_ok(h, fn))
 		return (struct zpci_hw){ NULL, NULL };
-	return (struct zpci_hw){ h->be->hw_ops, h->fn_priv[fn] };
+	return h->fn_hw[fn];
 }
 
 struct zpci_mem zpci_harness_guest_mem(struct zpci_harness *h)

@@ -9,7 +9,6 @@
 #include <zpci/harness.h>
 
 struct zpci_harness_backend {
-	const struct zpci_hw_ops *hw_ops;	/* priv: the harness's fn_priv[fn] */
 	const struct zpci_mem_ops *mem_ops;	/* priv: the harness */
 	int (*dma)(struct zpci_harness *h, u32 fn, dma_addr_t iova, void *buf, u64 len,
 		   enum zpci_dma_dir dir);
@@ -25,7 +24,7 @@ struct zpci_harness_backend {
 struct zpci_harness {
 	const struct zpci_harness_backend *be;
 	struct zpci_harness_cfg cfg;
-	void *fn_priv[ZPCI_HARNESS_MAX_FNS];
+	struct zpci_hw fn_hw[ZPCI_HARNESS_MAX_FNS];	/* each function's, as the guest's */
 	struct zpci_frame_pool table_pool;	/* the guest's: on the driver's side */
 	phys_addr_t next_buffer;
 	char error[256];
@@ -33,7 +32,7 @@ struct zpci_harness {
 
 /* 0, or -EINVAL with the reason in @err. */
 int zpci_harness_check_cfg(const struct zpci_harness_cfg *cfg, char *err, size_t errlen);
-/* Set up the shared part; the backend has set be and fn_priv. */
+/* Set up the shared part; the backend sets be and fn_hw. */
 int zpci_harness_init_common(struct zpci_harness *h, const struct zpci_harness_cfg *cfg);
 void zpci_harness_destroy_common(struct zpci_harness *h);
 /* Record what went wrong (printf-style), for zpci_harness_error(). */

@@ -446,7 +446,6 @@ static void remote_destroy(struct zpci_harness *h)
 }
 
 static const struct zpci_harness_backend remote_backend = {
-	.hw_ops = &remote_hw_ops,
 	.mem_ops = &remote_mem_ops,
 	.dma = remote_dma,
 	.inject = remote_inject,
@@ -497,7 +496,7 @@ struct zpci_harness *zpci_harness_connect(const char *endpoint,
 	r->timeout_ms = timeout_ms;
 	for (i = 0; i < cfg->nr_fns; i++) {
 		r->fns[i] = (struct remote_fn){ r, i };
-		r->h.fn_priv[i] = &r->fns[i];
+		r->h.fn_hw[i] = (struct zpci_hw){ &remote_hw_ops, &r->fns[i] };
 	}
 	if (open_socket(r)) {
 		snprintf(err, errlen, "%s: %s", endpoint, zmq_strerror(zmq_errno()));

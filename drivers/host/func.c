@@ -7,6 +7,7 @@
 
 #include <zpci/digest.h>
 #include <zpci/func.h>
+#include <zpci/monitor.h>
 
 static const struct zpci_insn_result insn_ok = { ZPCI_CC_OK, 0 };
 static const struct zpci_insn_result insn_not_op = { ZPCI_CC_NOT_OP, 0 };
@@ -54,7 +55,6 @@ void zpci_func_destroy(struct zpci_func *f)
 {
 	zpci_ftlb_destroy(&f->tlb);
 	free(f->memo);
-	free(f->log);
 	free(f->events);
 	memset(f, 0, sizeof(*f));
 }
@@ -67,8 +67,8 @@ static bool handle_ok(const struct zpci_func *f, u32 fh)
 void zpci_func_used(struct zpci_func *f, dma_addr_t iova, phys_addr_t addr, bool write)
 {
 	f->stats.digest = zpci_digest_fold(f->stats.digest, addr);
-	if (f->observer.seen)
-		f->observer.seen(f->observer.ctx, iova, addr, write);
+	if (f->probe)
+		zpci_monitor_seen(f->probe, iova, addr, write);
 }
 
 /* What the function translates through changed without a memory write. */
@@ -249,43 +249,20 @@ static struct zpci_insn_result func_stpcifc(void *priv, u32 fh, struct zpci_fib 
 
 /* RPCIT */
 
-static struct zpci_insn_result rpcit_outcome(struct zpci_func *f, u32 fh)
-{
-	struct zpci_insn_result r = insn_ok;
-	bool busy, insuff;
-
-	if (!handle_ok(f, fh))
-		return insn_not_op;
-	if (f->error) {
-		r.cc = ZPCI_CC_STATUS;
-		r.status = ZPCI_RPCIT_ST_FUNC_IN_ERR;
-		return r;
-	}
-	busy = zpci_fault_window_hit(&f->faults.busy);
-	insuff = !busy && zpci_fault_window_hit(&f->faults.insuff);
-	if (busy) {
-		r.cc = ZPCI_CC_BUSY;
-	} else if (insuff) {
-		r.cc = ZPCI_CC_STATUS;
-		r.status = ZPCI_RPCIT_ST_INSUFF_RES;
-	}
-	return r;
-}
-
 static struct zpci_insn_result func_rpcit(void *priv, u32 fh, dma_addr_t iova, u64 len)
 {
+	static const struct zpci_insn_result in_error = { ZPCI_CC_STATUS,
+							   ZPCI_RPCIT_ST_FUNC_IN_ERR };
 	struct zpci_func *f = priv;
-	struct zpci_insn_result r = rpcit_outcome(f, fh);
-	struct zpci_rpcit_rec rec = { .fh = fh, .iova = iova, .len = len, .result = r };
 
 	f->stats.rpcits++;
-	if (!grow((void **)&f->log, &f->cap_log, f->nr_log, sizeof(rec)))
-		f->log[f->nr_log++] = rec;
-	if (r.cc == ZPCI_CC_OK) {
-		f->stats.iotlb_flushed += zpci_ftlb_flush(&f->tlb, iova, len);
-		notify_flush(f, iova, len);
-	}
-	return r;
+	if (!handle_ok(f, fh))
+		return insn_not_op;
+	if (f->error)
+		return in_error;
+	f->stats.iotlb_flushed += zpci_ftlb_flush(&f->tlb, iova, len);
+	notify_flush(f, iova, len);
+	return insn_ok;
 }
 
 static const struct zpci_hw_ops func_hw_ops = {

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
- * The machine under a guest, and the design in front of its functions.
+ * The machine under a guest, the design in front of its functions, and the
+ * instruments watching them.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,39 +9,14 @@
 
 #include <zpci/machine.h>
 
-static const char *const design_names[ZPCI_NR_DESIGNS] = {
-	[ZPCI_DESIGN_BARE] = "bare",
-	[ZPCI_DESIGN_INTERCEPT_USER] = "intercept-user",
-	[ZPCI_DESIGN_INTERCEPT_KVM] = "intercept-kvm",
-	[ZPCI_DESIGN_NESTED_PINNED] = "nested-pinned",
-	[ZPCI_DESIGN_IDENTITY_PINNED] = "identity-pinned",
-};
-
-const char *zpci_design_name(enum zpci_design design)
+static bool hosted(const struct zpci_machine *m)
 {
-	return design < ZPCI_NR_DESIGNS ? design_names[design] : "?";
-}
-
-int zpci_design_parse(const char *name, enum zpci_design *design)
-{
-	int d;
-
-	for (d = 0; d < ZPCI_NR_DESIGNS; d++)
-		if (!strcmp(name, design_names[d])) {
-			*design = d;
-			return 0;
-		}
-	return -EINVAL;
-}
-
-static bool is_bare(const struct zpci_machine *m)
-{
-	return m->cfg.design == ZPCI_DESIGN_BARE;
+	return m->design->hosted;
 }
 
 static u64 hypervisor_top(const struct zpci_machine *m)
 {
-	return is_bare(m) ? 0 : ZPCI_MACHINE_HYPERVISOR_TOP;
+	return hosted(m) ? ZPCI_MACHINE_HYPERVISOR_TOP : 0;
 }
 
 struct zpci_mem zpci_machine_host_mem(struct zpci_machine *m)
@@ -55,7 +31,7 @@ u64 zpci_machine_host_size(const struct zpci_machine *m)
 
 struct zpci_mem zpci_machine_guest_mem(struct zpci_machine *m)
 {
-	return is_bare(m) ? zpci_machine_host_mem(m) : zpci_guest_view_mem(&m->gview);
+	return hosted(m) ? zpci_guest_view_mem(&m->gview) : zpci_machine_host_mem(m);
 }
 
 static int build_memory(struct zpci_machine *m)
@@ -67,14 +43,14 @@ static int build_memory(struct zpci_machine *m)
 	m->host = zpci_sparse_mem_create(zpci_machine_host_size(m));
 	if (!m->host)
 		return -ENOMEM;
-	if (is_bare(m) ? zpci_layout_init_contiguous(&m->layout, guest_mem, 0)
-		       : zpci_layout_init_scattered(&m->layout, guest_mem, ZPCI_MACHINE_CHUNK,
-						    ZPCI_MACHINE_HYPERVISOR_TOP, 1))
+	if (hosted(m) ? zpci_layout_init_scattered(&m->layout, guest_mem, ZPCI_MACHINE_CHUNK,
+						   ZPCI_MACHINE_HYPERVISOR_TOP, 1)
+		      : zpci_layout_init_contiguous(&m->layout, guest_mem, 0))
 		return -ENOMEM;
 	if (zpci_frame_pool_init(&m->guest_pool, guest_mem - ZPCI_MACHINE_TABLE_POOL,
 				 ZPCI_MACHINE_TABLE_POOL))
 		return -ENOMEM;
-	if (!is_bare(m) &&
+	if (hosted(m) &&
 	    zpci_frame_pool_init(&m->host_pool, ZPCI_MACHINE_HOST_POOL_BASE,
 				 ZPCI_MACHINE_HYPERVISOR_TOP - ZPCI_MACHINE_HOST_POOL_BASE))
 		return -ENOMEM;
@@ -82,53 +58,22 @@ static int build_memory(struct zpci_machine *m)
 	return zpci_pin_init(&m->pins, &m->cfg.pin);
 }
 
-/* The hypervisor could not walk the guest's table: the function's error state. */
-static void shadow_walk_failed(void *ctx, enum zpci_pec pec, dma_addr_t iova)
+/*
+ * The design in front of function @i, and the monitor's tap where the
+ * configuration puts it: behind the design, or in front of it.
+ */
+static int build_design(struct zpci_machine *m, u32 i)
 {
-	struct zpci_machine_fn *mf = ctx;
-
-	zpci_func_raise_error(&mf->func, pec, iova, false);
-}
-
-/* The design's hypervisor side of one function: what the guest talks to. */
-static int build_design(struct zpci_machine *m, struct zpci_machine_fn *mf)
-{
-	enum zpci_design d = m->cfg.design;
+	struct zpci_machine_fn *mf = &m->fns[i];
+	struct zpci_hw func_hw = zpci_func_hw(&mf->func);
 	int rc;
 
-	mf->guest_hw = zpci_func_hw(&mf->func);
-	switch (d) {
-	case ZPCI_DESIGN_BARE:
-		return 0;
-	case ZPCI_DESIGN_INTERCEPT_USER:
-	case ZPCI_DESIGN_INTERCEPT_KVM:
-		rc = zpci_shadow_init(&mf->shadow, zpci_func_hw(&mf->func), zpci_machine_host_mem(m),
-				      &m->host_pool, zpci_machine_guest_mem(m), &m->layout,
-				      &m->pins, m->cfg.mapping_limit,
-				      d == ZPCI_DESIGN_INTERCEPT_KVM);
-		if (rc)
-			return rc;
-		mf->shadowed = true;
-		mf->shadow.on_error = (struct zpci_shadow_error_hook){ shadow_walk_failed, mf };
-		mf->guest_hw = zpci_shadow_hw(&mf->shadow);
-		return 0;
-	case ZPCI_DESIGN_NESTED_PINNED:
-	case ZPCI_DESIGN_IDENTITY_PINNED:
-		rc = zpci_pinned_init(&mf->pinned_tables,
-				      d == ZPCI_DESIGN_NESTED_PINNED ? ZPCI_PINNED_NESTED
-								     : ZPCI_PINNED_IDENTITY,
-				      &mf->func, zpci_machine_host_mem(m), &m->host_pool,
-				      &m->layout, &m->pins);
-		if (rc)
-			return rc;
-		mf->pinned = true;
-		mf->guest_hw = zpci_pinned_hw(&mf->pinned_tables);
-		/* One container pins the guest's memory once, however many functions. */
-		m->pin_setup_pages = m->cfg.guest_mem >> ZPCI_PAGE_SHIFT;
-		return 0;
-	default:
-		return -EINVAL;
-	}
+	if (m->cfg.tap_at == ZPCI_TAP_FUNCTION)
+		return m->design->build(m, mf, zpci_monitor_tap(&m->mon, i, &mf->func, func_hw));
+	rc = m->design->build(m, mf, func_hw);
+	if (!rc)
+		mf->guest_hw = zpci_monitor_tap(&m->mon, i, &mf->func, mf->guest_hw);
+	return rc;
 }
 
 static int add_function(struct zpci_machine *m, const struct zpci_func_cfg *cfg)
@@ -138,18 +83,23 @@ static int add_function(struct zpci_machine *m, const struct zpci_func_cfg *cfg)
 	u32 i = m->nr_fns;
 	int rc;
 
-	fc.refresh = is_bare(m) && cfg->refresh;
+	fc.refresh = !hosted(m) && cfg->refresh;
 	if (zpci_func_init(&mf->func, &fc, zpci_machine_host_mem(m), zpci_machine_host_size(m))) {
 		snprintf(m->error, sizeof(m->error), "function %u: bad values", i);
 		return -EINVAL;
 	}
 	m->nr_fns++;
-	rc = build_design(m, mf);
-	if (rc)
-		snprintf(m->error, sizeof(m->error), "%s: %s", zpci_design_name(m->cfg.design),
+	rc = build_design(m, i);
+	if (rc) {
+		snprintf(m->error, sizeof(m->error), "%s: %s", m->design->name,
 			 rc == -ENOMEM ? "pinning guest memory failed, the guest cannot start"
 				       : strerror(-rc));
-	return rc;
+		return rc;
+	}
+	/* One container pins the guest's memory once, however many functions. */
+	if (m->design->pins_all)
+		m->pin_setup_pages = m->cfg.guest_mem >> ZPCI_PAGE_SHIFT;
+	return 0;
 }
 
 int zpci_machine_init(struct zpci_machine *m, const struct zpci_machine_cfg *cfg,
@@ -160,7 +110,8 @@ int zpci_machine_init(struct zpci_machine *m, const struct zpci_machine_cfg *cfg
 
 	memset(m, 0, sizeof(*m));
 	m->cfg = *cfg;
-	if (m->cfg.design >= ZPCI_NR_DESIGNS) {
+	m->design = zpci_design_get(cfg->design);
+	if (!m->design) {
 		snprintf(m->error, sizeof(m->error), "no design %d", m->cfg.design);
 		return -EINVAL;
 	}
@@ -173,8 +124,10 @@ int zpci_machine_init(struct zpci_machine *m, const struct zpci_machine_cfg *cfg
 		goto fail;
 	}
 	m->fns = calloc(nr_fns ? nr_fns : 1, sizeof(*m->fns));
-	if (!m->fns) {
-		rc = -ENOMEM;
+	rc = m->fns ? zpci_monitor_init(&m->mon, cfg->tap_at, nr_fns, &m->layout, &m->pins,
+					hosted(m), &m->pins.inject, &m->guest_pool.inject)
+		    : -ENOMEM;
+	if (rc) {
 		snprintf(m->error, sizeof(m->error), "out of memory");
 		goto fail;
 	}
@@ -196,31 +149,18 @@ void zpci_machine_destroy(struct zpci_machine *m)
 	for (i = 0; i < m->nr_fns; i++) {
 		struct zpci_machine_fn *mf = &m->fns[i];
 
-		if (mf->shadowed)
-			zpci_shadow_destroy(&mf->shadow);
-		if (mf->pinned)
-			zpci_pinned_destroy(&mf->pinned_tables);
+		if (mf->design && m->design->destroy)
+			m->design->destroy(mf);
 		zpci_func_destroy(&mf->func);
 	}
 	free(m->fns);
 	m->fns = NULL;
 	m->nr_fns = 0;
+	zpci_monitor_destroy(&m->mon);
 	zpci_pin_destroy(&m->pins);
 	zpci_frame_pool_destroy(&m->host_pool);
 	zpci_frame_pool_destroy(&m->guest_pool);
 	zpci_layout_destroy(&m->layout);
 	zpci_sparse_mem_destroy(m->host);
 	m->host = NULL;
-}
-
-const char *zpci_isolation_text(enum zpci_isolation verdict)
-{
-	switch (verdict) {
-	case ZPCI_ISOLATION_NOT_GUEST:
-		return "which is not the guest's";
-	case ZPCI_ISOLATION_NOT_PINNED:
-		return "which is not pinned";
-	default:
-		return "";
-	}
 }

@@ -49,7 +49,7 @@ static int pin_and_map_guest(struct zpci_pinned *p)
 }
 
 int zpci_pinned_init(struct zpci_pinned *p, enum zpci_pinned_mode mode, struct zpci_func *func,
-		     struct zpci_mem host_mem, struct zpci_frame_pool *host_pool,
+		     struct zpci_hw host, struct zpci_mem host_mem, struct zpci_frame_pool *host_pool,
 		     const struct zpci_layout *layout, struct zpci_pinner *pins)
 {
 	int rc;
@@ -57,7 +57,7 @@ int zpci_pinned_init(struct zpci_pinned *p, enum zpci_pinned_mode mode, struct z
 	memset(p, 0, sizeof(*p));
 	p->mode = mode;
 	p->func = func;
-	p->host = zpci_func_hw(func);
+	p->host = host;
 	p->layout = layout;
 	p->pins = pins;
 	rc = zpci_dma_table_init(&p->table, host_mem, host_pool);

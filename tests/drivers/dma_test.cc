@@ -81,8 +81,8 @@ protected:
 	std::vector<Rpcit> rpcits() const
 	{
 		std::vector<Rpcit> v;
-		for (size_t i = 0; i < m_->func().nr_log; i++)
-			v.push_back({ m_->func().log[i].iova, m_->func().log[i].len });
+		for (size_t i = 0; i < m_->watch().nr_log; i++)
+			v.push_back({ m_->watch().log[i].iova, m_->watch().log[i].len });
 		return v;
 	}
 
@@ -261,7 +261,7 @@ TEST_F(GuestDma, BusyIsRetriedAndCounted)
 {
 	attach(ZPCI_FLUSH_STRICT, 9);
 	uint64_t a = map(0x200000, kPage);
-	zpci_fault_window_arm(&m_->func().faults.busy, 0, 3);
+	zpci_fault_window_arm(m_->window(ZPCI_INJECT_RPCIT_BUSY), 0, 3);
 	unmap(a, kPage);
 	EXPECT_EQ(dev_.stats.busy_retries, 3u);
 	EXPECT_EQ(rpcits().size(), 4u);
@@ -273,10 +273,10 @@ TEST_F(GuestDma, EndlessBusyFailsTheUnmapAndKeepsItsIova)
 {
 	attach(ZPCI_FLUSH_STRICT, 3);
 	uint64_t a = map(0x200000, kPage);
-	zpci_fault_window_arm(&m_->func().faults.busy, 0, ZPCI_DMA_BUSY_RETRIES_DEFAULT + 1);
+	zpci_fault_window_arm(m_->window(ZPCI_INJECT_RPCIT_BUSY), 0, ZPCI_DMA_BUSY_RETRIES_DEFAULT + 1);
 	EXPECT_EQ(zpci_dma_unmap_page(&dev_, a, kPage, DMA_BIDIRECTIONAL), -EBUSY);
 	EXPECT_EQ(dev_.stats.unmap_errors, 1u);
-	zpci_fault_window_arm(&m_->func().faults.busy, 0, 0);
+	zpci_fault_window_arm(m_->window(ZPCI_INJECT_RPCIT_BUSY), 0, 0);
 	EXPECT_EQ(map(0x300000, kPage), page(1));
 	dma_addr_t h;
 	EXPECT_EQ(zpci_dma_map_page(&dev_, 0x400000, kPage, DMA_TO_DEVICE, &h), -ENOSPC);
@@ -289,7 +289,7 @@ TEST_F(GuestDma, InsufficientResourcesOnceRecoversWithAGlobalFlush)
 	attach(ZPCI_FLUSH_LAZY, 9, true);
 	uint64_t a = map(0x200000, 4 * kPage);
 	unmap(a, 4 * kPage);
-	zpci_fault_window_arm(&m_->func().faults.insuff, 0, 1);
+	zpci_fault_window_arm(m_->window(ZPCI_INJECT_RPCIT_INSUFF), 0, 1);
 	uint64_t b = map(0x300000, kPage);
 	EXPECT_EQ(b, page(4));
 	EXPECT_EQ(rpcits(), (std::vector<Rpcit>{ { page(0), 4 * kPage }, { page(4), kPage }, global(9) }));
@@ -312,7 +312,7 @@ TEST_F(GuestDma, InsufficientResourcesAlwaysIsACleanError)
 {
 	for (zpci_flush_policy p : { ZPCI_FLUSH_LAZY, ZPCI_FLUSH_STRICT, ZPCI_FLUSH_QUEUE }) {
 		attach(p, 5, true);	// 4 usable: the last page is never handed out
-		zpci_fault_window_arm(&m_->func().faults.insuff, 0, UINT64_MAX);
+		zpci_fault_window_arm(m_->window(ZPCI_INJECT_RPCIT_INSUFF), 0, UINT64_MAX);
 		dma_addr_t h;
 		EXPECT_EQ(zpci_dma_map_page(&dev_, 0x200000, kPage, DMA_FROM_DEVICE, &h), -ENOMEM);
 		EXPECT_EQ(dev_.stats.map_errors, 1u);
@@ -321,7 +321,7 @@ TEST_F(GuestDma, InsufficientResourcesAlwaysIsACleanError)
 		zpci_mem mem = m_->mem();
 		zpci_translate(&mem, &m_->func().space, page(0), ZPCI_DMA_READ, &x);
 		EXPECT_EQ(x.fault, ZPCI_FAULT_INVALID_ENTRY) << "policy " << p;
-		zpci_fault_window_arm(&m_->func().faults.insuff, 0, 0);
+		zpci_fault_window_arm(m_->window(ZPCI_INJECT_RPCIT_INSUFF), 0, 0);
 		// All four pages can still be had (lazy: after the wrap's flush).
 		EXPECT_EQ(zpci_dma_map_page(&dev_, 0x200000, 4 * kPage, DMA_FROM_DEVICE, &h), 0)
 			<< "policy " << p;
@@ -334,7 +334,7 @@ TEST_F(GuestDma, InsufficientResourcesAlwaysIsACleanError)
 TEST_F(GuestDma, StrictTreatsInsufficientResourcesAsAnError)
 {
 	attach(ZPCI_FLUSH_STRICT, 9, true);
-	zpci_fault_window_arm(&m_->func().faults.insuff, 0, 1);
+	zpci_fault_window_arm(m_->window(ZPCI_INJECT_RPCIT_INSUFF), 0, 1);
 	dma_addr_t h;
 	EXPECT_EQ(zpci_dma_map_page(&dev_, 0x200000, kPage, DMA_FROM_DEVICE, &h), -ENOMEM);
 	EXPECT_EQ(dev_.stats.global_rpcits, 0u);
@@ -581,7 +581,7 @@ protected:
 	// time; with @globals_only, only what whole-aperture flushes covered.
 	void absorb_rpcits(bool globals_only = false)
 	{
-		const zpci_func &f = m_->func();
+		const zpci_monitor_fn &f = m_->watch();
 		for (size_t i = seen_; i < f.nr_log; i++) {
 			const zpci_rpcit_rec &r = f.log[i];
 			if (r.result.cc != ZPCI_CC_OK ||

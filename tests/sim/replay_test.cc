@@ -23,6 +23,7 @@ namespace zpcisim {
 namespace {
 
 using test::CliRun;
+using test::line_of;
 using test::run;
 using test::TempDir;
 using test::slurp;
@@ -115,15 +116,6 @@ TEST(Replay, ModesAgreeOnEverythingButTime)
 		EXPECT_NE(cycle.out.find("dma_latency_ns_p99: "), std::string::npos);
 		EXPECT_EQ(cycle.err, "");
 	}
-}
-
-std::string line_of(const std::string &out, const std::string &key)
-{
-	auto at = out.find("\n" + key + ": ");
-	if (at == std::string::npos)
-		return "";
-	at += key.size() + 3;
-	return out.substr(at, out.find('\n', at) - at);
 }
 
 // What Debian's 6.1 and 6.12 kernels did under QEMU (traces/samples/real):

@@ -22,4 +22,14 @@ inline CliRun run(const Args &args)
 	return { rc, out.str(), err.str() };
 }
 
+// The value of a summary's "key: value" line, or "" when it has none.
+inline std::string line_of(const std::string &out, const std::string &key)
+{
+	auto at = out.find("\n" + key + ": ");
+	if (at == std::string::npos)
+		return "";
+	at += key.size() + 3;
+	return out.substr(at, out.find('\n', at) - at);
+}
+
 }  // namespace zpcisim::test

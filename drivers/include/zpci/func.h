@@ -9,14 +9,14 @@
  *
  * Models: one function; enable/disable; IOAT registration; RPCIT flushing
  * exactly its range; the error state (DMA blocked until reset) and the
- * error-event queue; DMA byte counters; injected RPCIT outcomes.
+ * error-event queue; DMA byte counters.  What is watched and injected is
+ * the machine's (zpci/monitor.h).
  * Does not model: interrupts, load/store to BARs, timing, IOTLB capacity
  * (it never evicts: the worst case for stale translations).
  */
 #ifndef ZPCI_FUNC_H
 #define ZPCI_FUNC_H
 
-#include <zpci/fault_window.h>
 #include <zpci/ftlb.h>
 #include <zpci/hw.h>
 #include <zpci/xlate.h>
@@ -31,12 +31,6 @@ struct zpci_func_cfg {
 	u8 pfgid;
 	dma_addr_t sdma, edma;	/* DMA address range CLP reports */
 	bool refresh;		/* the group's refresh bit */
-};
-
-/* Injected RPCIT outcomes: busy counts every RPCIT, insuff the ones busy left. */
-struct zpci_func_faults {
-	struct zpci_fault_window busy;		/* cc 2 */
-	struct zpci_fault_window insuff;	/* cc 1 status 16: cannot flush now */
 };
 
 struct zpci_rpcit_rec {
@@ -77,14 +71,7 @@ struct zpci_func_flush_hook {
 	void *ctx;
 };
 
-/*
- * Told about every translation the device uses, for checkers: the IOVA,
- * the host-physical address it reached, and whether it wrote.
- */
-struct zpci_func_observer {
-	void (*seen)(void *ctx, dma_addr_t iova, phys_addr_t addr, bool write);
-	void *ctx;
-};
+struct zpci_monitor_fn;
 
 /*
  * A reference translation remembered for one page and direction: the
@@ -109,7 +96,8 @@ struct zpci_ref_memo {
 struct zpci_func {
 	struct zpci_func_cfg cfg;
 	struct zpci_func_flush_hook hook;
-	struct zpci_func_observer observer;
+	/* The machine's instruments (zpci/monitor.h), told of every translation used. */
+	struct zpci_monitor_fn *probe;
 	/*
 	 * Nested translation (the nested-pinned design): the registered table
 	 * is the guest's, in guest-physical memory, and this host table maps
@@ -123,10 +111,7 @@ struct zpci_func {
 	bool enabled, error, blocked;
 	struct zpci_dma_space space;	/* iota 0: none registered */
 	struct zpci_ftlb tlb;
-	struct zpci_func_faults faults;
 	struct zpci_func_stats stats;
-	struct zpci_rpcit_rec *log;	/* every RPCIT, in order */
-	size_t nr_log, cap_log;
 	struct zpci_error_event *events;
 	size_t nr_events, cap_events;
 	struct zpci_ref_memo *memo;	/* ZPCI_REF_MEMO_SIZE entries */
@@ -187,6 +172,12 @@ static inline bool zpci_func_hit_is_stale(const struct zpci_func *f, dma_addr_t 
 	if (m && generation && m->generation == generation && m->key == key)
 		return m->frame != zpci_align_down(addr, ZPCI_PAGE_SIZE);
 	return zpci_func_stale_walk(f, iova, dir, addr);
+}
+
+/* Whether an RPCIT for @fh would be carried out, not refused (cc 3, status 40). */
+static inline bool zpci_func_takes_rpcit(const struct zpci_func *f, u32 fh)
+{
+	return f->enabled && fh == f->fh && !f->error;
 }
 
 /* Enter the error state with an event, as a faulting DMA does. */

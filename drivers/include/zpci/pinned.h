@@ -35,15 +35,19 @@ enum zpci_pinned_mode {
 struct zpci_pinned {
 	enum zpci_pinned_mode mode;
 	struct zpci_func *func;		/* the real function */
-	struct zpci_hw host;		/* its instructions */
+	struct zpci_hw host;		/* its instructions, as the hypervisor issues them */
 	const struct zpci_layout *layout;
 	struct zpci_pinner *pins;
 	struct zpci_dma_table table;	/* guest-physical -> host, in host memory */
 	struct zpci_dma_space space;	/* that table, as the function registers it */
 };
 
+/*
+ * @func: the real function, reached through @host (which may watch its
+ * instructions on the way); the rest as zpci_shadow_init() has them.
+ */
 int zpci_pinned_init(struct zpci_pinned *p, enum zpci_pinned_mode mode, struct zpci_func *func,
-		     struct zpci_mem host_mem, struct zpci_frame_pool *host_pool,
+		     struct zpci_hw host, struct zpci_mem host_mem, struct zpci_frame_pool *host_pool,
 		     const struct zpci_layout *layout, struct zpci_pinner *pins);
 /* Unpins all guest memory and frees the host table. */
 void zpci_pinned_destroy(struct zpci_pinned *p);
