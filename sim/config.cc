@@ -58,7 +58,7 @@ constexpr double kU64Max = 18446744073709551615.0;
 const Param kParams[] = {
 	CHOICE("replay.design", "bare, intercept-user, intercept-kvm, nested-pinned, identity-pinned",
 	       "the design under test", parse_design, design_name, design),
-	CHOICE("replay.guest", "linux-6.1, linux-6.7",
+	CHOICE("replay.guest", guest_choices(),
 	       "the guest kernel's DMA layer: linux-6.1 is s390's own (<= 6.6, the bitmap "
 	       "allocator), linux-6.7 the generic DMA-IOMMU layer (top-down allocator with "
 	       "caches, one IOVA range per scatter-gather list)",
@@ -430,9 +430,11 @@ bool Config::check(std::string *err) const
 			       std::to_string(caches[i]->assoc) + ")";
 			return false;
 		}
-	if (opts.guest == ZPCI_GUEST_LINUX_6_7 && opts.policy == ZPCI_FLUSH_LAZY) {
-		*err = where({ "replay.policy", "replay.guest" }) +
-		       "replay.guest linux-6.7 has no lazy policy: its lazy mode is flush-queue";
+	if (!zpci_guest_gen_has_policy(opts.guest, opts.policy)) {
+		*err = where({ "replay.policy", "replay.guest" }) + "replay.guest " +
+		       guest_name(opts.guest) + " has no " + policy_name(opts.policy) +
+		       " policy: its lazy mode is " +
+		       policy_name(zpci_guest_gen_get(opts.guest)->lazy_policy);
 		return false;
 	}
 	return true;

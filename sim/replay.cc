@@ -15,7 +15,6 @@ namespace zpcisim {
 namespace {
 
 const char *const kPolicyNames[] = { "lazy", "strict", "flush-queue" };
-const char *const kGuestNames[] = { "linux-6.1", "linux-6.7" };
 const char *const kModeNames[] = { "functional", "fast", "cycle" };
 
 
@@ -81,12 +80,23 @@ const char *policy_name(zpci_flush_policy policy)
 
 bool parse_guest(const std::string &name, zpci_guest_gen *gen)
 {
-	return parse_name(kGuestNames, name, gen);
+	return !zpci_guest_gen_parse(name.c_str(), gen);
 }
 
 const char *guest_name(zpci_guest_gen gen)
 {
-	return kGuestNames[gen];
+	return zpci_guest_gen_name(gen);
+}
+
+const char *guest_choices()
+{
+	static const std::string choices = [] {
+		std::string s;
+		for (int g = 0; g < ZPCI_NR_GUEST_GENS; g++)
+			s += (g ? ", " : "") + std::string(guest_name(static_cast<zpci_guest_gen>(g)));
+		return s;
+	}();
+	return choices.c_str();
 }
 
 bool parse_mode(const std::string &name, ReplayMode *mode)

@@ -97,6 +97,8 @@ const char *policy_name(zpci_flush_policy policy);
 // "linux-6.1" -> ZPCI_GUEST_LINUX_6_1.
 bool parse_guest(const std::string &name, zpci_guest_gen *gen);
 const char *guest_name(zpci_guest_gen gen);
+// Every guest's name: "linux-6.1, linux-6.7".
+const char *guest_choices();
 
 // A check of replayed behaviour against what the trace recorded.
 struct CheckResult {

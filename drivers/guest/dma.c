@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: MIT
 /*
- * The guest's zPCI DMA layer: attach/detach and the DMA API.
+ * The guest's zPCI DMA layer: attach/detach and the DMA API.  What a
+ * kernel generation does its own way is behind dev->gen (gen_*.c).
  */
 #include <string.h>
 
-#include "rpcit.h"
+#include "guest_gen.h"
 
 struct zpci_dma_cfg zpci_dma_default_cfg(u32 fid, enum zpci_flush_policy policy,
 					 u64 guest_mem_size)
@@ -22,57 +23,15 @@ struct zpci_dma_cfg zpci_dma_default_cfg(u32 fid, enum zpci_flush_policy policy,
 	return cfg;
 }
 
-/* Pages spanned by [addr, addr + size). */
-static u64 span_pages(u64 addr, u64 size)
-{
-	return ((addr & ~ZPCI_PAGE_MASK) + size + ZPCI_PAGE_SIZE - 1) >> ZPCI_PAGE_SHIFT;
-}
-
-static bool dir_readonly(enum dma_data_direction dir)
-{
-	return dir == DMA_TO_DEVICE || dir == DMA_NONE;
-}
-
-static bool gen_6_7(const struct zpci_dma_dev *dev)
-{
-	return dev->cfg.gen == ZPCI_GUEST_LINUX_6_7;
-}
-
-static int iova_global_flush(void *priv)
-{
-	return zpci_refresh_global(priv);
-}
-
-/* The trace's CPU numbers fold onto the CPUs the guest was configured with. */
-static u32 cpu_slot(const struct zpci_dma_dev *dev)
-{
-	return dev->cpu % dev->cfg.cpus;
-}
-
-/* The generation's allocator: @npages of IOVA space, or -ENOSPC. */
-static int iova_alloc(struct zpci_dma_dev *dev, u64 npages, dma_addr_t *iova)
-{
-	if (gen_6_7(dev))
-		return zpci_iova_domain_alloc(&dev->domain, npages, cpu_slot(dev), iova);
-	return zpci_iova_bitmap_alloc(&dev->iova, npages, iova);
-}
-
-/* Reusable now: its translations are flushed, or were never established. */
-static void iova_free(struct zpci_dma_dev *dev, dma_addr_t iova, u64 npages)
-{
-	if (gen_6_7(dev))
-		zpci_iova_domain_free(&dev->domain, iova, npages, cpu_slot(dev), dev->jiffies);
-	else
-		zpci_iova_bitmap_free(&dev->iova, iova, npages);
-}
-
 static void fq_release(void *priv, dma_addr_t iova, u64 npages)
 {
-	iova_free(priv, iova, npages);
+	struct zpci_dma_dev *dev = priv;
+
+	dev->gen->iova_free(dev, iova, npages);
 }
 
 static const struct zpci_fq_ops dma_fq_ops = {
-	.flush = iova_global_flush,
+	.flush = zpci_refresh_global_cb,
 	.release = fq_release,
 };
 
@@ -95,38 +54,6 @@ static int size_aperture(struct zpci_dma_dev *dev, const struct zpci_clp_fn *fn)
 	dev->start_dma = start;
 	dev->end_dma = start + size - 1;
 	return 0;
-}
-
-static int init_iova(struct zpci_dma_dev *dev)
-{
-	/* dma-iommu's domain spans the table's reach; the aperture is what is not reserved. */
-	struct zpci_iova_domain_cfg dcfg = {
-		.start_dma = dev->start_dma,
-		.end_dma = dev->end_dma,
-		.top = ZPCI_TABLE_SIZE_RT - 1,
-		.nr_cpus = dev->cfg.cpus,
-		.hz = dev->cfg.hz,
-	};
-	struct zpci_iova_bitmap_cfg icfg = {
-		.start = dev->start_dma,
-		.pages = (dev->end_dma - dev->start_dma + 1) >> ZPCI_PAGE_SHIFT,
-		.boundary_pages = dev->cfg.seg_boundary >> ZPCI_PAGE_SHIFT,
-		.strict = dev->cfg.policy != ZPCI_FLUSH_LAZY,
-		.global_flush = iova_global_flush,
-		.flush_priv = dev,
-	};
-
-	if (gen_6_7(dev))
-		return zpci_iova_domain_init(&dev->domain, &dcfg);
-	return zpci_iova_bitmap_init(&dev->iova, &icfg);
-}
-
-static void destroy_iova(struct zpci_dma_dev *dev)
-{
-	if (gen_6_7(dev))
-		zpci_iova_domain_destroy(&dev->domain);
-	else
-		zpci_iova_bitmap_destroy(&dev->iova);
 }
 
 static int init_fq(struct zpci_dma_dev *dev)
@@ -165,8 +92,9 @@ int zpci_dma_attach(struct zpci_dma_dev *dev, struct zpci_hw hw, struct zpci_mem
 	dev->hw = hw;
 	dev->mem = mem;
 	dev->cfg = *cfg;
-	/* 6.7's lazy mode is its flush queue: there is no lazy mode without one. */
-	if (cfg->gen == ZPCI_GUEST_LINUX_6_7 && cfg->policy == ZPCI_FLUSH_LAZY)
+	dev->gen = zpci_guest_gen_get(cfg->gen);
+	/* Not every generation has every policy: 6.7's lazy mode is its flush queue. */
+	if (!zpci_guest_gen_has_policy(cfg->gen, cfg->policy))
 		return -EINVAL;
 	if (!dev->cfg.cpus)
 		dev->cfg.cpus = 1;
@@ -186,7 +114,7 @@ int zpci_dma_attach(struct zpci_dma_dev *dev, struct zpci_hw hw, struct zpci_mem
 	rc = zpci_dma_table_init(&dev->table, mem, pool);
 	if (rc)
 		goto out_disable;
-	rc = init_iova(dev);
+	rc = dev->gen->iova_init(dev);
 	if (rc)
 		goto out_table;
 	if (cfg->policy == ZPCI_FLUSH_QUEUE) {
@@ -203,7 +131,7 @@ out_fq:
 	if (cfg->policy == ZPCI_FLUSH_QUEUE)
 		zpci_fq_destroy(&dev->fq);
 out_iova:
-	destroy_iova(dev);
+	dev->gen->iova_destroy(dev);
 out_table:
 	zpci_dma_table_destroy(&dev->table);
 out_disable:
@@ -225,7 +153,7 @@ void zpci_dma_detach(struct zpci_dma_dev *dev)
 	}
 	dev->hw.ops->mpcifc(dev->hw.priv, dev->fh, ZPCI_MOD_FC_DEREG_IOAT, &none);
 	zpci_dma_table_destroy(&dev->table);
-	destroy_iova(dev);
+	dev->gen->iova_destroy(dev);
 	dev->hw.ops->clp_set_fn(dev->hw.priv, dev->fh, false, &dev->fh);
 }
 
@@ -235,8 +163,7 @@ static void run_timers(struct zpci_dma_dev *dev)
 		return;
 	if (dev->cfg.policy == ZPCI_FLUSH_QUEUE)
 		zpci_fq_advance(&dev->fq, dev->jiffies);
-	if (gen_6_7(dev))
-		zpci_iova_domain_advance(&dev->domain, dev->jiffies);
+	dev->gen->iova_advance(dev);
 }
 
 void zpci_dma_tick_to(struct zpci_dma_dev *dev, u64 now_ns)
@@ -269,13 +196,13 @@ static void iova_release(struct zpci_dma_dev *dev, dma_addr_t iova, u64 npages)
 	if (dev->cfg.policy == ZPCI_FLUSH_QUEUE)
 		zpci_fq_queue(&dev->fq, dev->cpu, iova, npages, dev->jiffies);
 	else
-		iova_free(dev, iova, npages);
+		dev->gen->iova_free(dev, iova, npages);
 }
 
 int zpci_dma_map_page(struct zpci_dma_dev *dev, phys_addr_t pa, u64 size,
 		      enum dma_data_direction dir, dma_addr_t *handle)
 {
-	u64 npages = span_pages(pa, size);
+	u64 npages = zpci_span_pages(pa, size);
 	dma_addr_t iova;
 	int rc;
 
@@ -290,10 +217,11 @@ int zpci_dma_map_page(struct zpci_dma_dev *dev, phys_addr_t pa, u64 size,
 		*handle = pa;
 		return 0;
 	}
-	rc = iova_alloc(dev, npages, &iova);
+	rc = dev->gen->iova_alloc(dev, npages, &iova);
 	if (rc)
 		goto out_err;
-	rc = zpci_dma_table_map(&dev->table, iova, pa & ZPCI_PAGE_MASK, npages, dir_readonly(dir));
+	rc = zpci_dma_table_map(&dev->table, iova, pa & ZPCI_PAGE_MASK, npages,
+				zpci_dir_readonly(dir));
 	if (rc)
 		goto out_free;
 	rc = zpci_sync_map(dev, iova, npages << ZPCI_PAGE_SHIFT);
@@ -306,7 +234,7 @@ int zpci_dma_map_page(struct zpci_dma_dev *dev, phys_addr_t pa, u64 size,
 out_unmap:
 	zpci_dma_table_unmap(&dev->table, iova, npages);
 out_free:
-	iova_free(dev, iova, npages);
+	dev->gen->iova_free(dev, iova, npages);
 out_err:
 	dev->stats.map_errors++;
 	return rc;
@@ -315,7 +243,7 @@ out_err:
 int zpci_dma_unmap_page(struct zpci_dma_dev *dev, dma_addr_t handle, u64 size,
 			enum dma_data_direction dir)
 {
-	u64 npages = span_pages(handle, size);
+	u64 npages = zpci_span_pages(handle, size);
 	dma_addr_t iova = handle & ZPCI_PAGE_MASK;
 	int rc;
 
@@ -336,200 +264,44 @@ int zpci_dma_unmap_page(struct zpci_dma_dev *dev, dma_addr_t handle, u64 size,
 	return 0;
 }
 
-/*
- * Map one DMA segment: elements [first, last] into one IOVA range of
- * @size bytes (counted from the first element's page), one sync-map RPCIT.
- */
-static int map_sg_segment(struct zpci_dma_dev *dev, struct zpci_sg *sg, int first, int last,
-			  u64 size, enum dma_data_direction dir)
+/* Identity: every element is its own segment at its guest-physical address. */
+static int map_sg_identity(struct zpci_dma_dev *dev, struct zpci_sg *sg, int nents,
+			   enum dma_data_direction dir)
 {
-	u64 npages = span_pages(0, size), done = 0;
-	dma_addr_t base;
 	int i, rc;
 
-	rc = iova_alloc(dev, npages, &base);
-	if (rc)
-		goto out_err;
-	for (i = first; i <= last; i++) {
-		u64 n = span_pages(sg[i].pa, sg[i].length);
-
-		rc = zpci_dma_table_map(&dev->table, base + (done << ZPCI_PAGE_SHIFT),
-					sg[i].pa & ZPCI_PAGE_MASK, n, dir_readonly(dir));
+	for (i = 0; i < nents; i++) {
+		rc = zpci_dma_map_page(dev, sg[i].pa, sg[i].length, dir, &sg[i].dma_address);
 		if (rc)
 			goto out_unmap;
-		done += n;
+		sg[i].dma_length = sg[i].length;
 	}
-	rc = zpci_sync_map(dev, base, npages << ZPCI_PAGE_SHIFT);
-	if (rc)
-		goto out_unmap;
-	dev->stats.mapped_pages += npages;
-	sg[first].dma_address = base + (sg[first].pa & ~ZPCI_PAGE_MASK);
-	sg[first].dma_length = size - (sg[first].pa & ~ZPCI_PAGE_MASK);
-	return 0;
+	return nents;
 
 out_unmap:
-	if (done)
-		zpci_dma_table_unmap(&dev->table, base, done);
-	iova_free(dev, base, npages);
-out_err:
-	dev->stats.map_errors++;
+	zpci_dma_unmap_sg_elements(dev, sg, i, dir);
 	return rc;
 }
 
-/*
- * Linux 6.7+ (DMA-IOMMU): one IOVA range for the whole list.  Each element
- * takes whole pages from its own page offset; an element that would cross
- * a segment boundary starts at it instead, the gap going to the element
- * before (which then maps the pages that follow its buffer).  One sync-map
- * RPCIT covers everything mapped.  Then the DMA segments: an element joins
- * the one before when that one filled its pages exactly, it starts on a
- * page, is not at a segment boundary, and the segment stays within
- * max_seg_size.
- */
-static int map_sg_one_range(struct zpci_dma_dev *dev, struct zpci_sg *sg, int nents,
-			    enum dma_data_direction dir)
-{
-	u64 boundary_mask = dev->cfg.seg_boundary ? dev->cfg.seg_boundary - 1 : ~0ULL;
-	u64 len = 0, mapped = 0, cur_len = 0;
-	dma_addr_t base, at;
-	int i, count = 0, rc;
-
-	/* Where each element goes in the range (dma_address) and its pages' bytes (dma_length). */
-	for (i = 0; i < nents; i++) {
-		u64 off = sg[i].pa & ~ZPCI_PAGE_MASK;
-		u64 pages = (off + sg[i].length + ZPCI_PAGE_SIZE - 1) & ZPCI_PAGE_MASK;
-		u64 pad = (boundary_mask - len + 1) & boundary_mask;
-
-		if (i && pad && pad < pages - 1) {
-			sg[i - 1].dma_length += pad;
-			len += pad;
-		}
-		sg[i].dma_address = len;
-		sg[i].dma_length = pages;
-		len += pages;
-	}
-	rc = iova_alloc(dev, len >> ZPCI_PAGE_SHIFT, &base);
-	if (rc)
-		goto out_err;
-	for (i = 0; i < nents; i++) {
-		rc = zpci_dma_table_map(&dev->table, base + sg[i].dma_address, sg[i].pa & ZPCI_PAGE_MASK,
-					sg[i].dma_length >> ZPCI_PAGE_SHIFT, dir_readonly(dir));
-		if (rc)
-			goto out_unmap;
-		mapped += sg[i].dma_length;
-	}
-	rc = zpci_sync_map(dev, base, mapped);
-	if (rc)
-		goto out_unmap;
-	dev->stats.mapped_pages += mapped >> ZPCI_PAGE_SHIFT;
-	for (i = 0, at = base; i < nents; i++) {
-		u64 off = sg[i].pa & ~ZPCI_PAGE_MASK, room = sg[i].dma_length;
-
-		sg[i].dma_length = 0;
-		if (cur_len && !off && (at & boundary_mask) &&
-		    dev->cfg.max_seg_size - cur_len >= sg[i].length) {
-			cur_len += sg[i].length;
-		} else {
-			cur_len = sg[i].length;
-			sg[count++].dma_address = at + off;
-		}
-		sg[count - 1].dma_length = cur_len;
-		at += room;
-		if (off + sg[i].length < room)
-			cur_len = 0;	/* it did not fill its pages: nothing joins it */
-	}
-	return count;
-
-out_unmap:
-	if (mapped)
-		zpci_dma_table_unmap(&dev->table, base, mapped >> ZPCI_PAGE_SHIFT);
-	iova_free(dev, base, len >> ZPCI_PAGE_SHIFT);
-out_err:
-	for (i = 0; i < nents; i++)
-		sg[i].dma_length = 0;
-	dev->stats.map_errors++;
-	return rc;
-}
-
-/*
- * Linux <= 6.6: elements merge into one DMA segment while each new one
- * starts on a page boundary, the segment so far ends on one, and it stays
- * within max_seg_size; each segment gets its own IOVA range.  The i-th
- * segment is described in the i-th element.
- */
+/* The generation lays the list out in IOVA space (identity has none). */
 int zpci_dma_map_sg(struct zpci_dma_dev *dev, struct zpci_sg *sg, int nents,
 		    enum dma_data_direction dir)
 {
-	int i, first = 0, count = 0, rc;
-	u64 size;
+	int i;
 
 	if (nents <= 0)
 		return -EINVAL;
 	for (i = 0; i < nents; i++)
 		sg[i].dma_length = 0;
-	if (gen_6_7(dev) && !dev->cfg.identity)
-		return map_sg_one_range(dev, sg, nents, dir);
-	if (dev->cfg.identity) {
-		/* Every element is its own segment at its guest-physical address. */
-		for (i = 0; i < nents; i++) {
-			rc = zpci_dma_map_page(dev, sg[i].pa, sg[i].length, dir, &sg[i].dma_address);
-			if (rc)
-				goto out_unmap;
-			sg[i].dma_length = sg[i].length;
-			count++;
-		}
-		return count;
-	}
-	size = (sg[0].pa & ~ZPCI_PAGE_MASK) + sg[0].length;
-	for (i = 1; i <= nents; i++) {
-		u64 off = i < nents ? sg[i].pa & ~ZPCI_PAGE_MASK : 0;
-
-		if (i < nents && !off && !(size & ~ZPCI_PAGE_MASK) &&
-		    size + sg[i].length <= dev->cfg.max_seg_size) {
-			size += sg[i].length;
-			continue;
-		}
-		rc = map_sg_segment(dev, sg, first, i - 1, size, dir);
-		if (rc)
-			goto out_unmap;
-		/* The segment's result moves to slot count, as the DMA API lists them. */
-		if (count != first) {
-			sg[count].dma_address = sg[first].dma_address;
-			sg[count].dma_length = sg[first].dma_length;
-			sg[first].dma_length = 0;
-		}
-		count++;
-		if (i < nents) {
-			first = i;
-			size = off + sg[i].length;
-		}
-	}
-	return count;
-
-out_unmap:
-	zpci_dma_unmap_sg(dev, sg, count, dir);
-	return rc;
+	if (dev->cfg.identity)
+		return map_sg_identity(dev, sg, nents, dir);
+	return dev->gen->map_sg(dev, sg, nents, dir);
 }
 
-int zpci_dma_unmap_sg(struct zpci_dma_dev *dev, struct zpci_sg *sg, int nents,
-		      enum dma_data_direction dir)
+int zpci_dma_unmap_sg_elements(struct zpci_dma_dev *dev, struct zpci_sg *sg, int nents,
+			       enum dma_data_direction dir)
 {
 	int i, rc, first_err = 0;
-
-	if (gen_6_7(dev) && !dev->cfg.identity) {
-		/* The one range, from the first segment to the end of the last. */
-		int last = -1;
-		for (i = 0; i < nents; i++)
-			last = sg[i].dma_length ? i : last;
-		if (last < 0)
-			return 0;
-		rc = zpci_dma_unmap_page(dev, sg[0].dma_address,
-					 sg[last].dma_address + sg[last].dma_length - sg[0].dma_address,
-					 dir);
-		for (i = 0; i <= last; i++)
-			sg[i].dma_address = sg[i].dma_length = 0;
-		return rc;
-	}
 
 	for (i = 0; i < nents; i++) {
 		if (!sg[i].dma_length)
@@ -541,6 +313,14 @@ int zpci_dma_unmap_sg(struct zpci_dma_dev *dev, struct zpci_sg *sg, int nents,
 		sg[i].dma_length = 0;
 	}
 	return first_err;
+}
+
+int zpci_dma_unmap_sg(struct zpci_dma_dev *dev, struct zpci_sg *sg, int nents,
+		      enum dma_data_direction dir)
+{
+	if (dev->cfg.identity)
+		return zpci_dma_unmap_sg_elements(dev, sg, nents, dir);
+	return dev->gen->unmap_sg(dev, sg, nents, dir);
 }
 
 int zpci_dma_alloc_coherent(struct zpci_dma_dev *dev, phys_addr_t pa, u64 size,

@@ -28,6 +28,11 @@ int zpci_refresh_global(struct zpci_dma_dev *dev)
 	return zpci_refresh_trans(dev, dev->start_dma, dev->end_dma - dev->start_dma + 1);
 }
 
+int zpci_refresh_global_cb(void *dev)
+{
+	return zpci_refresh_global(dev);
+}
+
 /*
  * The hypervisor ran out of mappings or pins.  A global flush lets it drop
  * every stale mapping and re-shadow what is valid, this range included.
@@ -36,8 +41,8 @@ static int recover_insufficient(struct zpci_dma_dev *dev)
 {
 	int rc = zpci_refresh_global(dev);
 
-	if (!rc && dev->cfg.policy == ZPCI_FLUSH_LAZY)
-		zpci_iova_bitmap_reclaim(&dev->iova);
+	if (!rc)
+		dev->gen->iova_reclaim(dev);
 	return rc;
 }
 
@@ -50,8 +55,7 @@ int zpci_sync_map(struct zpci_dma_dev *dev, dma_addr_t iova, u64 len)
 	dev->stats.sync_map_rpcits++;
 	rc = zpci_refresh_trans(dev, iova, len);
 	/* Linux <= 6.6 in strict mode gave up; 6.7+ flushes globally in every mode. */
-	if (rc == -ENOMEM &&
-	    (dev->cfg.policy != ZPCI_FLUSH_STRICT || dev->cfg.gen == ZPCI_GUEST_LINUX_6_7))
+	if (rc == -ENOMEM && (dev->cfg.policy != ZPCI_FLUSH_STRICT || dev->gen->strict_recovers))
 		rc = recover_insufficient(dev);
 	return rc;
 }

@@ -11,6 +11,8 @@
 int zpci_refresh_trans(struct zpci_dma_dev *dev, dma_addr_t iova, u64 len);
 /* One RPCIT over the whole aperture, counted as a global RPCIT. */
 int zpci_refresh_global(struct zpci_dma_dev *dev);
+/* The same for a callback's priv: an allocator's lazy wrap, the flush queues. */
+int zpci_refresh_global_cb(void *dev);
 /* After validating [iova, iova + len): the sync-map RPCIT, if the refresh bit asks. */
 int zpci_sync_map(struct zpci_dma_dev *dev, dma_addr_t iova, u64 len);
 /* After invalidating [iova, iova + len) in strict mode: the sync RPCIT. */

@@ -41,8 +41,11 @@ enum zpci_flush_policy {
 	ZPCI_FLUSH_QUEUE,
 };
 
+#define ZPCI_FLUSH_BIT(policy)	(1U << (policy))
+
 /*
- * Which kernel's DMA layer the guest runs.
+ * Which kernel's DMA layer the guest runs.  Each generation is one ops
+ * table in its own file (drivers/guest/gen_*.c), taken once at attach.
  *   LINUX_6_1  s390's own DMA ops (Linux <= 6.6): the bitmap allocator
  *              (iova_bitmap.h) over the aperture, lazy or strict.
  *   LINUX_6_7  the generic DMA-IOMMU layer (Linux >= 6.7): the top-down
@@ -53,7 +56,49 @@ enum zpci_flush_policy {
 enum zpci_guest_gen {
 	ZPCI_GUEST_LINUX_6_1,
 	ZPCI_GUEST_LINUX_6_7,
+	ZPCI_NR_GUEST_GENS,
 };
+
+struct zpci_dma_dev;
+struct zpci_sg;
+
+/*
+ * What a kernel generation does its own way.  The ops run only on a
+ * translating device (not identity), between init and destroy.
+ */
+struct zpci_guest_gen_ops {
+	const char *name;	/* as configs and reports spell it */
+	const char *desc;	/* one line */
+	/* The IOVA allocator over the aperture [start_dma, end_dma]. */
+	int (*iova_init)(struct zpci_dma_dev *dev);
+	void (*iova_destroy)(struct zpci_dma_dev *dev);
+	/* @npages of IOVA space: 0, -ENOSPC, or the error of a flush it needed. */
+	int (*iova_alloc)(struct zpci_dma_dev *dev, u64 npages, dma_addr_t *iova);
+	/* Reusable now: its translations are flushed, or were never established. */
+	void (*iova_free)(struct zpci_dma_dev *dev, dma_addr_t iova, u64 npages);
+	/* A global flush was issued: what waited for one is free again. */
+	void (*iova_reclaim)(struct zpci_dma_dev *dev);
+	/* Run the allocator's timers due by dev->jiffies. */
+	void (*iova_advance)(struct zpci_dma_dev *dev);
+	/* The scatter-gather layout: zpci_dma_map_sg() on zeroed dma_lengths. */
+	int (*map_sg)(struct zpci_dma_dev *dev, struct zpci_sg *sg, int nents,
+		      enum dma_data_direction dir);
+	int (*unmap_sg)(struct zpci_dma_dev *dev, struct zpci_sg *sg, int nents,
+			enum dma_data_direction dir);
+	u32 policies;		/* ZPCI_FLUSH_BIT() of each policy it has */
+	enum zpci_flush_policy lazy_policy;	/* what its lazy mode (iommu.strict=0) is */
+	/* "Insufficient resources" on a strict sync-map RPCIT: a global flush, not an error. */
+	bool strict_recovers;
+};
+
+/* @gen's table; NULL for a value no generation has.  Iterate up to ZPCI_NR_GUEST_GENS. */
+const struct zpci_guest_gen_ops *zpci_guest_gen_get(enum zpci_guest_gen gen);
+/* "linux-6.1", or "?" for a value no generation has. */
+const char *zpci_guest_gen_name(enum zpci_guest_gen gen);
+/* 0, or -EINVAL for a name no generation has. */
+int zpci_guest_gen_parse(const char *name, enum zpci_guest_gen *gen);
+/* Whether @gen has @policy; an unknown generation has none. */
+bool zpci_guest_gen_has_policy(enum zpci_guest_gen gen, enum zpci_flush_policy policy);
 
 struct zpci_dma_cfg {
 	u32 fid;
@@ -108,6 +153,7 @@ struct zpci_dma_dev {
 	struct zpci_hw hw;
 	struct zpci_mem mem;
 	struct zpci_dma_cfg cfg;
+	const struct zpci_guest_gen_ops *gen;	/* cfg.gen's */
 	u32 fh;
 	bool refresh;
 	dma_addr_t start_dma, end_dma;	/* the aperture, end inclusive */
