@@ -54,13 +54,10 @@ Row row_of(const std::string &design, const Replay &r)
 	for (uint32_t i = 0; i < r.functions(); i++) {
 		FunctionStats f = r.function_stats(i);
 		row.guest_rpcits += f.dma.sync_rpcits + f.dma.sync_map_rpcits + f.dma.global_rpcits;
-		row.iotlb_hits += f.func.iotlb_hits;
-		row.iotlb_misses += f.func.iotlb_misses;
 	}
-	if (row.models) {
-		row.iotlb_hits = row.m.iotlb_hits;
-		row.iotlb_misses = row.m.iotlb_misses;
-	}
+	Translations t = r.translations();
+	row.iotlb_hits = t.hits;
+	row.iotlb_misses = t.misses;
 	row.stale = r.monitor().stale_uses;
 	row.stale_window_ns = r.monitor().stale_windows.max;
 	row.map_failures = r.stats().map_failures;
@@ -90,9 +87,10 @@ void print_table(std::ostream &out, const std::vector<Row> &rows)
 	std::vector<std::vector<std::string>> cells;
 	for (const Row &r : rows) {
 		cells.push_back({
-			r.design, std::to_string(r.guest_rpcits), std::to_string(r.d.intercepts),
-			std::to_string(r.d.pins), std::to_string(r.d.unpins),
-			ratio(r.d.peak_pinned_pages, 256, 1), std::to_string(r.d.host_rpcits),
+			r.design, std::to_string(r.guest_rpcits), std::to_string(r.d.intercepts.intercepts),
+			std::to_string(r.d.pins.pins), std::to_string(r.d.pins.unpins),
+			ratio(r.d.pins.peak_pinned_pages, 256, 1),
+			std::to_string(r.d.intercepts.host_rpcits),
 			ratio(r.iotlb_hits, r.iotlb_hits + r.iotlb_misses, 4),
 			r.models ? ratio(r.m.memory_refs, r.m.walks, 2) : "n/a",
 			r.models ? std::to_string(r.m.simulated_cycles) : "n/a",

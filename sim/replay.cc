@@ -252,25 +252,14 @@ DesignReport Replay::design_report() const
 		if (!intercepts)
 			continue;
 		const zpci_shadow_stats &s = *intercepts;
-		d.intercepts += s.intercepts;
-		d.host_rpcits += s.host_rpcits;
-		d.host_busy_retries += s.host_busy_retries;
-		d.host_failures += s.host_failures;
-		d.shadow_maps += s.maps;
-		d.shadow_unmaps += s.unmaps;
-		d.insufficient += s.insufficient;
-		d.walk_failures += s.walk_failures;
+		zpci_counters_add(zpci_shadow_counters, &d.intercepts, &s);
 		w.intercepts += s.intercepts;
 		w.entries_read += s.entries_read;
 		w.maps += s.maps;
 	}
-	d.pins = m.pins.stats.pins;
-	d.unpins = m.pins.stats.unpins;
-	d.pin_failures = m.pins.stats.failures;
-	d.peak_pinned_pages = m.pins.stats.peak_pinned_pages;
-	d.pinned_at_end = m.pins.stats.pinned_pages;
-	w.pins = d.pins;
-	w.unpins = d.unpins;
+	d.pins = m.pins.stats;
+	w.pins = d.pins.pins;
+	w.unpins = d.pins.unpins;
 	if (w.intercepts)
 		d.cpu_hypervisor_ns = cpu_.intercepts(w);
 	d.cpu_pin_setup_ns = cpu_.pin_all(m.pin_setup_pages);
@@ -286,33 +275,22 @@ uint32_t Replay::functions() const
 	return fns_.size();
 }
 
-// Every field of zpci_dma_stats is a u64 counter: add them as an array.
-static void add_dma_stats(zpci_dma_stats *sum, const zpci_dma_stats &more)
-{
-	static_assert(sizeof(zpci_dma_stats) % sizeof(uint64_t) == 0, "u64 counters only");
-	uint64_t *a = reinterpret_cast<uint64_t *>(sum);
-	const uint64_t *b = reinterpret_cast<const uint64_t *>(&more);
-
-	for (size_t i = 0; i < sizeof(more) / sizeof(uint64_t); i++)
-		a[i] += b[i];
-}
-
 FunctionStats Replay::function_stats(uint32_t fn) const
 {
 	const Function &f = *fns_[fn];
 	FunctionStats s = f.final_stats;
 
 	if (f.attached)
-		add_dma_stats(&s.dma, f.dev.stats);
+		zpci_counters_add(zpci_dma_counters, &s.dma, &f.dev.stats);
 	s.func = f.mf->func.stats;
-	s.rpcits = f.watch->rpcits;
+	s.watch = f.watch->stats;
 	return s;
 }
 
 void Replay::detach(Function &f)
 {
 	zpci_dma_detach(&f.dev);
-	add_dma_stats(&f.final_stats.dma, f.dev.stats);
+	zpci_counters_add(zpci_dma_counters, &f.final_stats.dma, &f.dev.stats);
 	f.attached = false;
 }
 
@@ -792,6 +770,24 @@ void Replay::finish()
 	finished_ = true;
 }
 
+Translations Replay::translations() const
+{
+	Translations t;
+
+	if (system_) {
+		t.hits = system_->dtu().iotlb_stats().hits;
+		t.misses = system_->dtu().iotlb_stats().misses;
+		t.stale = system_->dtu().stats().stale_hits;
+		return t;
+	}
+	for (const auto &f : fns_) {
+		t.hits += f->mf->func.stats.iotlb_hits;
+		t.misses += f->mf->func.stats.iotlb_misses;
+		t.stale += f->mf->func.stats.stale_hits;
+	}
+	return t;
+}
+
 ModelReport Replay::model_report() const
 {
 	ModelReport r;
@@ -821,7 +817,7 @@ ModelReport Replay::model_report() const
 	r.latency_p99_ns = latency.percentile(0.99);
 	r.latency_max_ns = latency.max();
 	for (const auto &[name, c] : system_->stats().all())
-		r.counters.emplace_back(name, *c.value);
+		r.counters.push_back({ name, *c.value, c.description });
 	return r;
 }
 

@@ -88,7 +88,12 @@ struct ModelReport {
 	uint64_t latency_p50_ns = 0, latency_p90_ns = 0, latency_p99_ns = 0, latency_max_ns = 0;
 	std::vector<std::pair<uint64_t, uint64_t>> latency_histogram_ns;	// (upper, count)
 	// Every block's own counters, by name ("dtu.iotlb.hits"), in name order.
-	std::vector<std::pair<std::string, uint64_t>> counters;
+	struct Counter {
+		std::string name;
+		uint64_t value;
+		std::string description;
+	};
+	std::vector<Counter> counters;
 };
 
 // "lazy" -> ZPCI_FLUSH_LAZY; false for an unknown name.
@@ -99,6 +104,13 @@ bool parse_guest(const std::string &name, zpci_guest_gen *gen);
 const char *guest_name(zpci_guest_gen gen);
 // Every guest's name: "linux-6.1, linux-6.7".
 const char *guest_choices();
+
+// The device's translations, from whichever simulated them: the models in
+// the timed modes, the functional function otherwise.
+struct Translations {
+	uint64_t hits = 0, misses = 0;
+	uint64_t stale = 0;	// hits the current tables would not give
+};
 
 // A check of replayed behaviour against what the trace recorded.
 struct CheckResult {
@@ -130,17 +142,12 @@ struct ReplayStats {
 
 constexpr size_t kPinnedSamples = 1024;
 
-// What the design's hypervisor did (zero for bare).
+// What the design's hypervisor did (zero for bare): its counters are
+// zpci_shadow_counters' and zpci_pin_counters'.
 struct DesignReport {
-	uint64_t intercepts = 0;
-	uint64_t host_rpcits = 0;
-	uint64_t host_busy_retries = 0, host_failures = 0;
-	uint64_t shadow_maps = 0, shadow_unmaps = 0;
-	uint64_t insufficient = 0, walk_failures = 0;
-	uint64_t pins = 0, unpins = 0, pin_failures = 0;
-	uint64_t peak_pinned_pages = 0;
-	uint64_t pinned_at_end = 0;	// still pinned after every function detached
-	bool pins_balanced = true;	// ... and that is what the design must hold
+	zpci_shadow_stats intercepts{};	// summed over the functions it intercepts for
+	zpci_pin_stats pins{};
+	bool pins_balanced = true;	// after every function detached, as the design must hold
 	uint64_t cpu_hypervisor_ns = 0;	// intercept handling (cost table)
 	uint64_t cpu_pin_setup_ns = 0;	// pinning all guest memory up front
 };
@@ -149,7 +156,7 @@ struct DesignReport {
 struct FunctionStats {
 	zpci_dma_stats dma{};
 	zpci_func_stats func{};
-	uint64_t rpcits = 0;	// reaching the function, injected outcomes included
+	zpci_monitor_fn_stats watch{};	// what the machine's instruments saw of it
 };
 
 class Replay {
@@ -181,6 +188,7 @@ public:
 	const zpci_monitor &monitor() const;
 	bool has_models() const { return system_ != nullptr; }
 	ModelReport model_report() const;
+	Translations translations() const;
 	DesignReport design_report() const;
 	// Outcomes the injection (ReplayOptions::inject) decided so far.
 	uint64_t injected_faults() const;

@@ -15,35 +15,38 @@ namespace zpcisim {
 
 namespace {
 
-nlohmann::ordered_json function_json(const FunctionStats &s)
+// One block's counters into @j, and their meaning into @described under
+// @prefix (the counter's place in the stats file).
+void add_counters(nlohmann::ordered_json &j, const zpci_counter *table, const void *stats,
+		  const std::string &prefix, nlohmann::ordered_json *described)
 {
-	return {
-		{ "mapped_pages", s.dma.mapped_pages },
-		{ "unmapped_pages", s.dma.unmapped_pages },
-		{ "global_rpcits", s.dma.global_rpcits },
-		{ "sync_map_rpcits", s.dma.sync_map_rpcits },
-		{ "sync_rpcits", s.dma.sync_rpcits },
-		{ "busy_retries", s.dma.busy_retries },
-		{ "insufficient_resources", s.dma.insufficient_resources },
-		{ "map_errors", s.dma.map_errors },
-		{ "unmap_errors", s.dma.unmap_errors },
-		{ "rpcits", s.rpcits },
-		{ "iotlb_hits", s.func.iotlb_hits },
-		{ "iotlb_misses", s.func.iotlb_misses },
-		{ "iotlb_flushed_entries", s.func.iotlb_flushed },
-		{ "stale_translations", s.func.stale_hits },
-		{ "dma_read_bytes", s.func.dma_read_bytes },
-		{ "dma_write_bytes", s.func.dma_write_bytes },
-		{ "error_events", s.func.error_events },
-	};
+	for (; table->name; table++) {
+		j[table->name] = zpci_counter_get(table, stats);
+		if (described)
+			(*described)[prefix + table->name] = { { "unit", table->unit },
+								{ "description", table->desc } };
+	}
 }
 
-nlohmann::ordered_json model_json(const ModelReport &m)
+// A function's counters: its guest DMA layer's, what reached it, its own.
+nlohmann::ordered_json function_json(const FunctionStats &s, nlohmann::ordered_json *described)
+{
+	nlohmann::ordered_json j = nlohmann::ordered_json::object();
+
+	add_counters(j, zpci_dma_counters, &s.dma, "functions[].", described);
+	add_counters(j, zpci_monitor_fn_counters, &s.watch, "functions[].", described);
+	add_counters(j, zpci_func_counters, &s.func, "functions[].", described);
+	return j;
+}
+
+nlohmann::ordered_json model_json(const ModelReport &m, nlohmann::ordered_json *described)
 {
 	nlohmann::ordered_json counters = nlohmann::ordered_json::object();
 
-	for (const auto &[name, value] : m.counters)
-		counters[name] = value;
+	for (const auto &c : m.counters) {
+		counters[c.name] = c.value;
+		(*described)["models.counters." + c.name] = { { "description", c.description } };
+	}
 	return {
 		{ "simulated_ns", m.simulated_ns },
 		{ "simulated_cycles", m.simulated_cycles },
@@ -64,26 +67,16 @@ nlohmann::ordered_json model_json(const ModelReport &m)
 	};
 }
 
-nlohmann::ordered_json design_json(const DesignReport &d)
+nlohmann::ordered_json design_json(const DesignReport &d, nlohmann::ordered_json *described)
 {
-	return {
-		{ "intercepts", d.intercepts },
-		{ "host_rpcits", d.host_rpcits },
-		{ "host_busy_retries", d.host_busy_retries },
-		{ "host_rpcit_failures", d.host_failures },
-		{ "shadow_maps", d.shadow_maps },
-		{ "shadow_unmaps", d.shadow_unmaps },
-		{ "insufficient_resources", d.insufficient },
-		{ "guest_table_walk_failures", d.walk_failures },
-		{ "pins", d.pins },
-		{ "unpins", d.unpins },
-		{ "pin_failures", d.pin_failures },
-		{ "peak_pinned_bytes", d.peak_pinned_pages << ZPCI_PAGE_SHIFT },
-		{ "pinned_bytes_at_end", d.pinned_at_end << ZPCI_PAGE_SHIFT },
-		{ "pins_balanced", d.pins_balanced },
-		{ "cpu_hypervisor_ns", d.cpu_hypervisor_ns },
-		{ "cpu_pin_setup_ns", d.cpu_pin_setup_ns },
-	};
+	nlohmann::ordered_json j = nlohmann::ordered_json::object();
+
+	add_counters(j, zpci_shadow_counters, &d.intercepts, "design_report.", described);
+	add_counters(j, zpci_pin_counters, &d.pins, "design_report.", described);
+	j["pins_balanced"] = d.pins_balanced;
+	j["cpu_hypervisor_ns"] = d.cpu_hypervisor_ns;
+	j["cpu_pin_setup_ns"] = d.cpu_pin_setup_ns;
+	return j;
 }
 
 // The run's every key, typed: what reproduces it.
@@ -109,11 +102,14 @@ nlohmann::ordered_json replay_json(const ReplayRun &run, const Replay &r)
 	const zpci_monitor &mon = r.monitor();
 	Histogram stale(mon.stale_windows), exposure(mon.exposure_windows);
 	nlohmann::ordered_json kinds, fns = nlohmann::ordered_json::array();
+	nlohmann::ordered_json described = nlohmann::ordered_json::object();
 
 	for (int k = 0; k < ZTRACE_NR_KINDS; k++)
 		kinds[ztrace_kind_name(static_cast<ztrace_kind>(k))] = s.by_kind[k];
 	for (uint32_t i = 0; i < r.functions(); i++)
-		fns.push_back(function_json(r.function_stats(i)));
+		fns.push_back(function_json(r.function_stats(i), &described));
+	// Braced-list elements are evaluated in order: "descriptions", last, has
+	// every block's.
 	return {
 		{ "schema", "zpcisim.replay.v2" },
 		{ "trace", run.trace },
@@ -141,7 +137,7 @@ nlohmann::ordered_json replay_json(const ReplayRun &run, const Replay &r)
 		{ "isolation_violations", mon.violations },
 		{ "first_violation", s.first_violation },
 		{ "injected_faults", r.injected_faults() },
-		{ "design_report", design_json(r.design_report()) },
+		{ "design_report", design_json(r.design_report(), &described) },
 		{ "rpcit_check", check_json(s.rpcit) },
 		{ "iova_check", check_json(s.iova) },
 		{ "translation_digest", hex(mon.digest, 16) },
@@ -151,7 +147,10 @@ nlohmann::ordered_json replay_json(const ReplayRun &run, const Replay &r)
 								      { "messages_dropped", run.telemetry->dropped() } }
 					     : nlohmann::ordered_json() },
 		{ "functions", fns },
-		{ "models", r.has_models() ? model_json(r.model_report()) : nlohmann::ordered_json() },
+		{ "models", r.has_models() ? model_json(r.model_report(), &described)
+					   : nlohmann::ordered_json() },
+		// What each block's counter above means, by its place in this file.
+		{ "descriptions", described },
 	};
 }
 
@@ -159,30 +158,22 @@ nlohmann::ordered_json live_json(const Replay &r)
 {
 	const ReplayStats &s = r.stats();
 	DesignReport d = r.design_report();
-	uint64_t rpcits = 0, hits = 0, misses = 0;
+	Translations t = r.translations();
+	uint64_t rpcits = 0;
 
-	for (uint32_t i = 0; i < r.functions(); i++) {
-		FunctionStats f = r.function_stats(i);
-		rpcits += f.rpcits;
-		hits += f.func.iotlb_hits;
-		misses += f.func.iotlb_misses;
-	}
-	if (r.has_models()) {
-		ModelReport m = r.model_report();
-		hits = m.iotlb_hits;
-		misses = m.iotlb_misses;
-	}
+	for (uint32_t i = 0; i < r.functions(); i++)
+		rpcits += r.function_stats(i).watch.rpcits;
 	return {
 		{ "records", s.records },
 		{ "dma_accesses", s.dma_accesses },
 		{ "dma_bytes", s.dma_bytes },
 		{ "dma_faults", s.dma_faults },
 		{ "guest_rpcits", rpcits },
-		{ "iotlb_hits", hits },
-		{ "iotlb_misses", misses },
-		{ "intercepts", d.intercepts },
-		{ "pinned_bytes", d.pinned_at_end << ZPCI_PAGE_SHIFT },
-		{ "peak_pinned_bytes", d.peak_pinned_pages << ZPCI_PAGE_SHIFT },
+		{ "iotlb_hits", t.hits },
+		{ "iotlb_misses", t.misses },
+		{ "intercepts", d.intercepts.intercepts },
+		{ "pinned_bytes", d.pins.pinned_pages << ZPCI_PAGE_SHIFT },
+		{ "peak_pinned_bytes", d.pins.peak_pinned_pages << ZPCI_PAGE_SHIFT },
 		{ "cpu_rpcit_ns", s.cpu_rpcit_ns },
 		{ "cpu_hypervisor_ns", d.cpu_hypervisor_ns },
 		{ "stale_uses", r.monitor().stale_uses },
@@ -219,17 +210,12 @@ void print_replay_summary(std::ostream &out, const ReplayRun &run, const Replay 
 		total.dma.global_rpcits += f.dma.global_rpcits;
 		total.dma.sync_map_rpcits += f.dma.sync_map_rpcits;
 		total.dma.sync_rpcits += f.dma.sync_rpcits;
-		total.rpcits += f.rpcits;
-		total.func.iotlb_hits += f.func.iotlb_hits;
-		total.func.iotlb_misses += f.func.iotlb_misses;
-		total.func.stale_hits += f.func.stale_hits;
+		total.watch.rpcits += f.watch.rpcits;
 		total.func.error_events += f.func.error_events;
 	}
-	// Translations are the functional function's, or the models' in timed modes.
 	ModelReport m = r.model_report();
-	uint64_t hits = r.has_models() ? m.iotlb_hits : total.func.iotlb_hits;
-	uint64_t misses = r.has_models() ? m.iotlb_misses : total.func.iotlb_misses;
-	uint64_t stale = r.has_models() ? m.stale_hits : total.func.stale_hits;
+	Translations t = r.translations();
+	uint64_t hits = t.hits, misses = t.misses, stale = t.stale;
 	uint64_t translations = hits + misses;
 	out << "trace: " << run.trace << (run.binary ? " (binary)" : " (text)") << '\n'
 	    << "design: " << design_name(run.opts.design) << '\n'
@@ -275,7 +261,7 @@ void print_replay_summary(std::ostream &out, const ReplayRun &run, const Replay 
 	out << "stale_translations: " << stale << '\n'
 	    << "dma_faults: " << s.dma_faults << '\n'
 	    << "error_events: " << total.func.error_events << '\n'
-	    << "rpcits: " << total.rpcits << '\n'
+	    << "rpcits: " << total.watch.rpcits << '\n'
 	    << "rpcits_sync: " << total.dma.sync_rpcits << '\n'
 	    << "rpcits_sync_map: " << total.dma.sync_map_rpcits << '\n'
 	    << "rpcits_global: " << total.dma.global_rpcits << '\n'
@@ -283,19 +269,19 @@ void print_replay_summary(std::ostream &out, const ReplayRun &run, const Replay 
 	DesignReport d = r.design_report();
 	const zpci_design_ops *design = zpci_design_get(static_cast<zpci_design>(run.opts.design));
 	if (design->intercepts)
-		out << "intercepts: " << d.intercepts << '\n'
-		    << "shadow_maps: " << d.shadow_maps << '\n'
-		    << "shadow_unmaps: " << d.shadow_unmaps << '\n'
-		    << "insufficient_resources: " << d.insufficient << '\n'
-		    << "guest_table_walk_failures: " << d.walk_failures << '\n'
-		    << "host_rpcits: " << d.host_rpcits << '\n'
+		out << "intercepts: " << d.intercepts.intercepts << '\n'
+		    << "shadow_maps: " << d.intercepts.maps << '\n'
+		    << "shadow_unmaps: " << d.intercepts.unmaps << '\n'
+		    << "insufficient_resources: " << d.intercepts.insufficient << '\n'
+		    << "guest_table_walk_failures: " << d.intercepts.walk_failures << '\n'
+		    << "host_rpcits: " << d.intercepts.host_rpcits << '\n'
 		    << "cpu_hypervisor_ns: " << d.cpu_hypervisor_ns << '\n';
 	if (design->hosted)
-		out << "pins: " << d.pins << '\n'
-		    << "unpins: " << d.unpins << '\n'
-		    << "pin_failures: " << d.pin_failures << '\n'
-		    << "peak_pinned_bytes: " << (d.peak_pinned_pages << ZPCI_PAGE_SHIFT) << '\n'
-		    << "pinned_bytes_at_end: " << (d.pinned_at_end << ZPCI_PAGE_SHIFT) << '\n'
+		out << "pins: " << d.pins.pins << '\n'
+		    << "unpins: " << d.pins.unpins << '\n'
+		    << "pin_failures: " << d.pins.failures << '\n'
+		    << "peak_pinned_bytes: " << (d.pins.peak_pinned_pages << ZPCI_PAGE_SHIFT) << '\n'
+		    << "pinned_bytes_at_end: " << (d.pins.pinned_pages << ZPCI_PAGE_SHIFT) << '\n'
 		    << "cpu_pin_setup_ns: " << d.cpu_pin_setup_ns << '\n'
 		    << "pins_balanced: " << (d.pins_balanced ? "yes" : "NO") << '\n';
 	out << "stale_uses: " << r.monitor().stale_uses << '\n'

@@ -346,3 +346,25 @@ int zpci_dma_free_coherent(struct zpci_dma_dev *dev, u64 size, dma_addr_t handle
 		dev->stats.allocated_pages -= aligned >> ZPCI_PAGE_SHIFT;
 	return rc;
 }
+
+const struct zpci_counter zpci_dma_counters[] = {
+	ZPCI_COUNTER(struct zpci_dma_stats, mapped_pages, "mapped_pages", "pages",
+		     "pages the guest mapped for DMA"),
+	ZPCI_COUNTER(struct zpci_dma_stats, unmapped_pages, "unmapped_pages", "pages",
+		     "pages the guest unmapped"),
+	ZPCI_COUNTER(struct zpci_dma_stats, global_rpcits, "global_rpcits", "RPCITs",
+		     "RPCITs over the whole aperture: a lazy wrap, a flush queue, a recovery"),
+	ZPCI_COUNTER(struct zpci_dma_stats, sync_map_rpcits, "sync_map_rpcits", "RPCITs",
+		     "RPCITs after making entries valid (the refresh bit)"),
+	ZPCI_COUNTER(struct zpci_dma_stats, sync_rpcits, "sync_rpcits", "RPCITs",
+		     "RPCITs after invalidating entries"),
+	ZPCI_COUNTER(struct zpci_dma_stats, busy_retries, "busy_retries", "RPCITs",
+		     "RPCITs issued again after a busy answer (cc 2)"),
+	ZPCI_COUNTER(struct zpci_dma_stats, insufficient_resources, "insufficient_resources",
+		     "RPCITs", "RPCITs answered insufficient resources (cc 1 status 16)"),
+	ZPCI_COUNTER(struct zpci_dma_stats, map_errors, "map_errors", "calls",
+		     "map calls the guest layer failed"),
+	ZPCI_COUNTER(struct zpci_dma_stats, unmap_errors, "unmap_errors", "calls",
+		     "unmap calls the guest layer failed"),
+	ZPCI_COUNTER_END
+};

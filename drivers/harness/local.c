@@ -87,8 +87,8 @@ static int local_counters(struct zpci_harness *h, u32 fn, struct zpci_harness_co
 	const struct zpci_pin_stats *ps = &m->pins.stats;
 
 	memset(c, 0, sizeof(*c));
-	c->rpcits = mf->rpcits;
-	c->rpcits_failed = mf->rpcits_failed;
+	c->rpcits = mf->stats.rpcits;
+	c->rpcits_failed = mf->stats.rpcits_failed;
 	c->injected = zpci_monitor_injected(&m->mon, fn);
 	if (ss) {
 		c->intercepts = ss->intercepts;
@@ -105,7 +105,7 @@ static int local_counters(struct zpci_harness *h, u32 fn, struct zpci_harness_co
 	c->stale_hits = fs->stale_hits;
 	c->dma_read_bytes = fs->dma_read_bytes;
 	c->dma_write_bytes = fs->dma_write_bytes;
-	c->dma_faults = mf->dma_faults;
+	c->dma_faults = mf->stats.dma_faults;
 	c->error_events = fs->error_events;
 	c->violations = m->mon.violations;
 	return 0;

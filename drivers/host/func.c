@@ -505,3 +505,21 @@ int zpci_func_dma(struct zpci_func *f, dma_addr_t iova, void *buf, u64 len,
 	}
 	return 0;
 }
+
+const struct zpci_counter zpci_func_counters[] = {
+	ZPCI_COUNTER(struct zpci_func_stats, iotlb_hits, "iotlb_hits", "translations",
+		     "device translations the functional IOTLB gave"),
+	ZPCI_COUNTER(struct zpci_func_stats, iotlb_misses, "iotlb_misses", "translations",
+		     "device translations that walked the tables"),
+	ZPCI_COUNTER(struct zpci_func_stats, iotlb_flushed, "iotlb_flushed_entries", "entries",
+		     "cached translations RPCITs and IOAT changes dropped"),
+	ZPCI_COUNTER(struct zpci_func_stats, stale_hits, "stale_translations", "translations",
+		     "IOTLB hits the current tables would not give"),
+	ZPCI_COUNTER(struct zpci_func_stats, dma_read_bytes, "dma_read_bytes", "bytes",
+		     "bytes the device read from memory (the measurement block's)"),
+	ZPCI_COUNTER(struct zpci_func_stats, dma_write_bytes, "dma_write_bytes", "bytes",
+		     "bytes the device wrote to memory (the measurement block's)"),
+	ZPCI_COUNTER(struct zpci_func_stats, error_events, "error_events", "events",
+		     "error events the function reported"),
+	ZPCI_COUNTER_END
+};

@@ -125,8 +125,8 @@ static struct zpci_insn_result tap_rpcit(void *priv, u32 fh, dma_addr_t iova, u6
 		rec.result = injected_outcome[k];
 	else
 		rec.result = mf->below.ops->rpcit(mf->below.priv, fh, iova, len);
-	mf->rpcits++;
-	mf->rpcits_failed += rec.result.cc != ZPCI_CC_OK;
+	mf->stats.rpcits++;
+	mf->stats.rpcits_failed += rec.result.cc != ZPCI_CC_OK;
 	log_rpcit(mf, &rec);
 	return rec.result;
 }
@@ -250,12 +250,12 @@ const struct zpci_rpcit_rec *zpci_monitor_take_rpcits(struct zpci_monitor_fn *mf
 size_t zpci_monitor_rpcits(const struct zpci_monitor_fn *mf, u64 from, struct zpci_rpcit_rec *out,
 			   size_t max)
 {
-	u64 base = mf->rpcits - mf->nr_log;	/* the number of the oldest kept */
+	u64 base = mf->stats.rpcits - mf->nr_log;	/* the number of the oldest kept */
 	size_t n;
 
-	if (from < base || from >= mf->rpcits)
+	if (from < base || from >= mf->stats.rpcits)
 		return 0;
-	n = mf->rpcits - from < max ? mf->rpcits - from : max;
+	n = mf->stats.rpcits - from < max ? mf->stats.rpcits - from : max;
 	memcpy(out, mf->log + (from - base), n * sizeof(*out));
 	return n;
 }
@@ -268,7 +268,7 @@ int zpci_monitor_dma(struct zpci_monitor_fn *mf, dma_addr_t iova, void *buf, u64
 	if (zpci_fault_window_hit(&mf->fault[ZPCI_INJECT_FUNC_ERROR]))
 		zpci_func_raise_error(mf->func, ZPCI_PEC_SYSTEM_ERROR, iova, dir == ZPCI_DMA_WRITE);
 	rc = zpci_func_dma(mf->func, iova, buf, len, dir);
-	mf->dma_faults += rc != 0;
+	mf->stats.dma_faults += rc != 0;
 	return rc;
 }
 
@@ -312,3 +312,9 @@ void zpci_monitor_seen(struct zpci_monitor_fn *mf, dma_addr_t iova, phys_addr_t 
 	}
 	m->digest = zpci_digest_fold(m->digest, verdict == ZPCI_ISOLATION_OK ? gpa : addr);
 }
+
+const struct zpci_counter zpci_monitor_fn_counters[] = {
+	ZPCI_COUNTER(struct zpci_monitor_fn_stats, rpcits, "rpcits", "RPCITs",
+		     "RPCITs at the tap (replay: reaching the function), injected outcomes included"),
+	ZPCI_COUNTER_END
+};

@@ -98,3 +98,15 @@ bool zpci_is_pinned(const struct zpci_pinner *p, phys_addr_t hpa)
 {
 	return zpci_u64map_find(&p->count, hpa >> ZPCI_PAGE_SHIFT) != NULL;
 }
+
+const struct zpci_counter zpci_pin_counters[] = {
+	ZPCI_COUNTER(struct zpci_pin_stats, pins, "pins", "pins", "successful pins of a page"),
+	ZPCI_COUNTER(struct zpci_pin_stats, unpins, "unpins", "pins", "pins dropped"),
+	ZPCI_COUNTER(struct zpci_pin_stats, failures, "pin_failures", "pins",
+		     "pins refused: the limit, or injected"),
+	ZPCI_COUNTER_BYTES(struct zpci_pin_stats, peak_pinned_pages, "peak_pinned_bytes",
+			   "the most memory pinned at once"),
+	ZPCI_COUNTER_BYTES(struct zpci_pin_stats, pinned_pages, "pinned_bytes_at_end",
+			   "memory still pinned at the end"),
+	ZPCI_COUNTER_END
+};

@@ -301,3 +301,23 @@ struct zpci_hw zpci_shadow_hw(struct zpci_shadow *s)
 
 	return hw;
 }
+
+const struct zpci_counter zpci_shadow_counters[] = {
+	ZPCI_COUNTER(struct zpci_shadow_stats, intercepts, "intercepts", "RPCITs",
+		     "guest RPCITs the hypervisor intercepted and handled"),
+	ZPCI_COUNTER(struct zpci_shadow_stats, host_rpcits, "host_rpcits", "RPCITs",
+		     "RPCITs the hypervisor issued to the real function"),
+	ZPCI_COUNTER(struct zpci_shadow_stats, host_busy_retries, "host_busy_retries", "RPCITs",
+		     "host RPCITs answered busy and issued again"),
+	ZPCI_COUNTER(struct zpci_shadow_stats, host_failures, "host_rpcit_failures", "RPCITs",
+		     "host RPCITs that failed, their outcome passed to the guest"),
+	ZPCI_COUNTER(struct zpci_shadow_stats, maps, "shadow_maps", "entries",
+		     "shadow table entries made"),
+	ZPCI_COUNTER(struct zpci_shadow_stats, unmaps, "shadow_unmaps", "entries",
+		     "shadow table entries removed"),
+	ZPCI_COUNTER(struct zpci_shadow_stats, insufficient, "insufficient_resources", "RPCITs",
+		     "intercepts answered insufficient resources (mapping limit or pin failure)"),
+	ZPCI_COUNTER(struct zpci_shadow_stats, walk_failures, "guest_table_walk_failures",
+		     "RPCITs", "intercepts whose walk of the guest's table failed (cc 1 status 8)"),
+	ZPCI_COUNTER_END
+};

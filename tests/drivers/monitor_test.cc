@@ -59,8 +59,8 @@ TEST_F(Monitor, InjectedRpcitOutcomesCascade)
 	const uint8_t cc[] = { ZPCI_CC_OK, ZPCI_CC_BUSY, ZPCI_CC_STATUS, ZPCI_CC_BUSY, ZPCI_CC_OK };
 	for (uint8_t want : cc)
 		EXPECT_EQ(rpcit(kSdma, kPage).cc, want);
-	EXPECT_EQ(mf_->rpcits, 5u);
-	EXPECT_EQ(mf_->rpcits_failed, 3u);
+	EXPECT_EQ(mf_->stats.rpcits, 5u);
+	EXPECT_EQ(mf_->stats.rpcits_failed, 3u);
 	EXPECT_EQ(f_.stats.rpcits, 2u);	// the injected ones never reached it
 	EXPECT_EQ(zpci_monitor_injected(&mon_, 0), 3u);
 	ASSERT_EQ(mf_->nr_log, 5u);
@@ -184,7 +184,7 @@ TEST_F(Monitor, FunctionErrorWindowCountsDeviceAccesses)
 	EXPECT_TRUE(dma(kSdma));
 	EXPECT_FALSE(dma(kSdma));
 	EXPECT_TRUE(f_.error);
-	EXPECT_EQ(mf_->dma_faults, 1u);
+	EXPECT_EQ(mf_->stats.dma_faults, 1u);
 }
 
 }  // namespace

@@ -509,6 +509,42 @@ namespace {
 // Every block's own counters are in the stats, and they agree with each
 // other and with the replay's summary: each walk fetch is a memory read,
 // each translated request one timed access of its bytes.
+// Every counter a block declares is described in the stats file, under the
+// place it has there, and every description names a counter the file has.
+TEST(Replay, StatsDescribeEveryBlocksCounters)
+{
+	test::TempDir d;
+	std::string stats = d.file("s.json");
+	test::CliRun r = test::run({ "replay", kSamples + "net-small.ztr", "--design",
+				     "intercept-kvm", "--mode", "fast", "--stats-json", stats });
+	ASSERT_EQ(r.rc, 0) << r.err;
+	nlohmann::json j = nlohmann::json::parse(std::ifstream(stats));
+	const nlohmann::json &described = j.at("descriptions");
+	size_t functions = 0, design = 0, models = 0;
+	for (const auto &[path, what] : described.items()) {
+		EXPECT_FALSE(what.at("description").get<std::string>().empty()) << path;
+		const nlohmann::json *v = nullptr;
+		if (path.rfind("functions[].", 0) == 0) {
+			v = &j["functions"][0].at(path.substr(12));
+			functions++;
+		} else if (path.rfind("design_report.", 0) == 0) {
+			v = &j["design_report"].at(path.substr(14));
+			design++;
+			EXPECT_FALSE(what.at("unit").get<std::string>().empty()) << path;
+		} else if (path.rfind("models.counters.", 0) == 0) {
+			v = &j["models"]["counters"].at(path.substr(16));
+			models++;
+		}
+		ASSERT_NE(v, nullptr) << path << " is not a place in the stats file";
+		EXPECT_TRUE(v->is_number_unsigned()) << path;
+	}
+	// Every function counter is a block's, hence described.
+	EXPECT_EQ(functions, j["functions"][0].size());
+	EXPECT_EQ(models, j["models"]["counters"].size());
+	// The design report adds three figures of its own to its blocks' counters.
+	EXPECT_EQ(design + 3, j["design_report"].size());
+}
+
 TEST(Replay, StatsCarryEveryBlocksCounters)
 {
 	for (const char *design : { "bare", "nested-pinned" }) {

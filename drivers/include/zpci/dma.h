@@ -25,6 +25,7 @@
 #ifndef ZPCI_DMA_H
 #define ZPCI_DMA_H
 
+#include <zpci/counter.h>
 #include <zpci/dma_table.h>
 #include <zpci/flush_queue.h>
 #include <zpci/hw.h>
@@ -148,6 +149,9 @@ struct zpci_dma_stats {
 	u64 map_errors;
 	u64 unmap_errors;
 };
+
+/* The counters of struct zpci_dma_stats the reports show, as the kernel names them. */
+extern const struct zpci_counter zpci_dma_counters[];
 
 struct zpci_dma_dev {
 	struct zpci_hw hw;

@@ -17,6 +17,7 @@
 #ifndef ZPCI_FUNC_H
 #define ZPCI_FUNC_H
 
+#include <zpci/counter.h>
 #include <zpci/ftlb.h>
 #include <zpci/hw.h>
 #include <zpci/xlate.h>
@@ -60,6 +61,9 @@ struct zpci_func_stats {
 	u64 error_events;
 	u64 digest;		/* zpci_digest_fold of every translated address, in order */
 };
+
+/* The counters of struct zpci_func_stats the reports show. */
+extern const struct zpci_counter zpci_func_counters[];
 
 /*
  * Told when the function's translations must be dropped: an RPCIT (its

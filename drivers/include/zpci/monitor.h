@@ -69,6 +69,15 @@ enum zpci_isolation {
 
 struct zpci_monitor;
 
+struct zpci_monitor_fn_stats {
+	u64 rpcits;		/* at the tap, ever */
+	u64 rpcits_failed;	/* ... answered cc != 0, injected ones included */
+	u64 dma_faults;		/* zpci_monitor_dma() calls that failed */
+};
+
+/* The counters of struct zpci_monitor_fn_stats the replay's stats show. */
+extern const struct zpci_counter zpci_monitor_fn_counters[];
+
 /* One function, watched. */
 struct zpci_monitor_fn {
 	struct zpci_monitor *mon;
@@ -78,9 +87,7 @@ struct zpci_monitor_fn {
 	struct zpci_fault_window fault[ZPCI_INJECT_PIN];	/* the per-function ones */
 	struct zpci_rpcit_rec *log;	/* RPCITs at the tap not yet taken */
 	size_t nr_log, cap_log;
-	u64 rpcits;			/* at the tap, ever */
-	u64 rpcits_failed;		/* ... answered cc != 0, injected ones included */
-	u64 dma_faults;			/* zpci_monitor_dma() calls that failed */
+	struct zpci_monitor_fn_stats stats;
 	bool error_injected;		/* by the machine-wide time */
 	struct zpci_pagemap unmapped_at;	/* IOVA page -> when the guest unmapped it */
 };

@@ -8,6 +8,7 @@
 #ifndef ZPCI_PIN_H
 #define ZPCI_PIN_H
 
+#include <zpci/counter.h>
 #include <zpci/fault_window.h>
 #include <zpci/prng.h>
 #include <zpci/u64map.h>
@@ -30,6 +31,9 @@ struct zpci_pin_stats {
 	u64 pinned_pages;	/* distinct pages pinned now */
 	u64 peak_pinned_pages;
 };
+
+/* The counters of struct zpci_pin_stats the reports show. */
+extern const struct zpci_counter zpci_pin_counters[];
 
 struct zpci_pinner {
 	struct zpci_pin_cfg cfg;

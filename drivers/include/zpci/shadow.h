@@ -25,6 +25,7 @@
 #ifndef ZPCI_SHADOW_H
 #define ZPCI_SHADOW_H
 
+#include <zpci/counter.h>
 #include <zpci/dma_table.h>
 #include <zpci/hw.h>
 #include <zpci/layout.h>
@@ -53,6 +54,9 @@ struct zpci_shadow_stats {
 	u64 peak_mappings;
 	u64 table_pages_pinned;
 };
+
+/* The counters of struct zpci_shadow_stats the reports show. */
+extern const struct zpci_counter zpci_shadow_counters[];
 
 /* Told when a guest-table walk fails: the error event to raise. */
 struct zpci_shadow_error_hook {
