@@ -94,6 +94,19 @@ const char *mode_name(ReplayMode mode)
 	return kModeNames[static_cast<int>(mode)];
 }
 
+const std::vector<std::string> &mode_names()
+{
+	static const std::vector<std::string> names(std::begin(kModeNames), std::end(kModeNames));
+	return names;
+}
+
+const std::vector<std::string> &policy_names()
+{
+	static const std::vector<std::string> names(std::begin(kPolicyNames),
+						    std::end(kPolicyNames));
+	return names;
+}
+
 // The machine and its design, as the harness builds them too.
 struct Replay::Machine : zpci_machine {
 	explicit Machine(const zpci_machine_cfg &cfg, const std::vector<zpci_func_cfg> &fns)

@@ -74,6 +74,7 @@ const char *design_name(Design design);
 
 bool parse_mode(const std::string &name, ReplayMode *mode);
 const char *mode_name(ReplayMode mode);
+const std::vector<std::string> &mode_names();	// by value
 
 // What the models measured (fast and cycle modes).
 struct ModelReport {
@@ -92,6 +93,7 @@ struct ModelReport {
 // "lazy" -> ZPCI_FLUSH_LAZY; false for an unknown name.
 bool parse_policy(const std::string &name, zpci_flush_policy *policy);
 const char *policy_name(zpci_flush_policy policy);
+const std::vector<std::string> &policy_names();	// by value
 // "linux-6.1" -> ZPCI_GUEST_LINUX_6_1.
 bool parse_guest(const std::string &name, zpci_guest_gen *gen);
 const char *guest_name(zpci_guest_gen gen);
