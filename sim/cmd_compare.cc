@@ -4,6 +4,7 @@
 #include <ostream>
 #include <sstream>
 
+#include "format.h"
 #include "interrupt.h"
 #include "output.h"
 #include "replay_cli.h"
@@ -141,7 +142,7 @@ int cmd_compare(const Args &args, CommandIo &io)
 	ReplayRun base;
 	ConfigArgs config_args;
 	Config config;
-	std::string designs = design_list();
+	std::string designs = join(design_names(), ",");
 	std::string stats_out, err;
 
 	config.opts.mode = ReplayMode::Cycle;	// compare's default: the timed models
@@ -159,7 +160,7 @@ int cmd_compare(const Args &args, CommandIo &io)
 	std::vector<Design> list;
 	if (!parse_designs(designs, &list))
 		return command_error(kSpec, io, "--designs '" + designs + "': expected a comma-separated "
-					   "list of " + design_list(), kExitUsage);
+					   "list of " + join(design_names(), ", "), kExitUsage);
 
 	std::vector<Row> rows;
 	nlohmann::ordered_json all = nlohmann::ordered_json::array();

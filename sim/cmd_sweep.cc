@@ -21,6 +21,7 @@
 #include <thread>
 #include <unistd.h>
 
+#include "format.h"
 #include "interrupt.h"
 #include "output.h"
 #include "replay_cli.h"
@@ -316,10 +317,8 @@ std::optional<int> setup_sweep(const Args &args, CommandIo &io, SweepSetup *s)
 	ConfigArgs fixed = config_args;
 	fixed.sets.clear();
 	std::vector<std::string> axis_args;
-	if (vm.count("designs"))
-		axis_args.push_back("replay.design=" + designs);
-	else
-		axis_args.push_back("replay.design=" + design_list());
+	axis_args.push_back("replay.design=" +
+			    (vm.count("designs") ? designs : join(design_names(), ",")));
 	for (const std::string &a : config_args.sets)
 		(a.find(',') == std::string::npos ? fixed.sets : axis_args).push_back(a);
 	// Keys that only make sense together are checked per point: an axis may

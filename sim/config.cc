@@ -12,139 +12,79 @@
 
 #include <ztrace/lex.h>
 
+#include "format.h"
+
 namespace zpcisim {
+
+// The run's own keys; each model block declares its keys beside its Params
+// (models/params/param.h), found here through the blocks that hold them.
+template <>
+inline constexpr ParamDecl param_keys<zpci_pin_cfg>[] = {
+	number<&zpci_pin_cfg::limit_bytes>(
+		"pin_limit", "bytes", "pinned memory limit, RLIMIT_MEMLOCK-like; 0: none"),
+	number<&zpci_pin_cfg::fail_every>("pin_fail_every", "pins",
+					  "inject: fail every Nth new pin; 0: never"),
+	number<&zpci_pin_cfg::fail_permille>(
+		"pin_fail_permille", "per 1000", 0, 1000,
+		"inject: fail this share of new pins, seeded; 0: never"),
+	number<&zpci_pin_cfg::seed>("seed", "", "seed of injected failures"),
+};
+
+template <>
+inline constexpr ParamDecl param_keys<FaultInjection>[] = {
+	number<&FaultInjection::rpcit_busy_every>("rpcit_busy_every", "RPCITs",
+		"every Nth RPCIT reaching a function answers busy (cc 2); 0: never"),
+	number<&FaultInjection::rpcit_fail_every>("rpcit_fail_every", "RPCITs",
+		"every Nth of the others answers insufficient resources (cc 1); 0: never"),
+	number<&FaultInjection::table_nomem_every>("table_nomem_every", "frames",
+		"every Nth frame for the guest's DMA tables cannot be had; 0: never"),
+	number<&FaultInjection::function_error_at_ns>("function_error_at_ns", "ns",
+		"every function enters the error state at this trace time; 0: never"),
+};
 
 namespace {
 
-enum class Kind { U32, U64, Double, Bool, Choice };
 
-// One key.  Numbers and booleans name their field; choices (enums) parse
-// and print themselves.
-struct Param {
-	const char *key;
-	Kind kind;
-	const char *unit;	// "" for none
-	const char *doc;	// the default's meaning and where it comes from
-	void *(*field)(ReplayOptions &o);
-	double min, max;	// numbers: the accepted range
-	bool (*parse)(const std::string &s, ReplayOptions &o);
-	std::string (*format)(const ReplayOptions &o);
-	const char *choices;	// choices: the names parse takes
+// Every key: the run's by their full name, the blocks' in their sections.
+const ParamDecl kOptions[] = {
+	choice<&ReplayOptions::design>("replay.design", design_names, "the design under test"),
+	choice<&ReplayOptions::guest>(
+		"replay.guest", guest_names,
+		"the guest kernel's DMA layer: linux-6.1 is s390's own (<= 6.6, the bitmap "
+		"allocator), linux-6.7 the generic DMA-IOMMU layer (top-down allocator with "
+		"caches, one IOVA range per scatter-gather list)"),
+	number<&ReplayOptions::hz>(
+		"replay.hz", "Hz", 1, ZPCI_HZ_MAX,
+		"the guest's timer ticks a second, for traces without tick records; its timers "
+		"(flush-queue timeout, IOVA cache trim) run on them (Debian's s390x kernels: 250)"),
+	choice<&ReplayOptions::policy>(
+		"replay.policy", policy_names,
+		"the guest's flush policy: lazy is Linux <= 6.6's default, flush-queue 6.7+'s "
+		"(linux-6.7 has no lazy mode without its queues)"),
+	choice<&ReplayOptions::mode>(
+		"replay.mode", mode_names,
+		"functional: exact, untimed; fast: the models, fixed latencies; cycle: the models "
+		"with contention"),
+	number<&ReplayOptions::mapping_limit>(
+		"hypervisor.mapping_limit", "mappings", 1, UINT32_MAX,
+		"intercepting designs: shadow mappings at once (VFIO dma_entry_limit default)"),
+	block<&ReplayOptions::pin>("hypervisor"),
+	block<&ReplayOptions::inject>("inject"),
+	block<&ReplayOptions::system>("system"),	// only blocks, each its own section
+	block<&ReplayOptions::cost>("cost"),
 };
 
-constexpr double kU32Max = 4294967295.0;
-constexpr double kU64Max = 18446744073709551615.0;
 
-#define FIELD(expr) [](ReplayOptions &o) -> void * { return &o.expr; }
-#define NUM(key, kind, unit, min, max, expr, doc) \
-	{ key, Kind::kind, unit, doc, FIELD(expr), min, max, nullptr, nullptr, nullptr }
-#define FLAG(key, expr, doc) \
-	{ key, Kind::Bool, "", doc, FIELD(expr), 0, 1, nullptr, nullptr, nullptr }
-#define CHOICE(key, choices, doc, parse_fn, name_fn, expr)                                 \
-	{ key, Kind::Choice, "", doc, nullptr, 0, 0,                                        \
-	  [](const std::string &s, ReplayOptions &o) { return parse_fn(s, &o.expr); },     \
-	  [](const ReplayOptions &o) { return std::string(name_fn(o.expr)); }, choices }
-
-// A cache's keys (the IOTLB and the walk cache have the same five).
-#define CACHE(prefix, member, what)                                                          \
-	NUM(prefix ".entries", U32, "entries", 1, kU32Max, member.entries, what),            \
-	NUM(prefix ".assoc", U32, "ways", 0, kU32Max, member.assoc,                          \
-	    "ways per set; 0: fully associative (assumption: 4, as gem5)"),                  \
-	CHOICE(prefix ".replacement", "lru, fifo, random", "replacement policy",              \
-	       parse_replacement, replacement_name, member.policy),                          \
-	NUM(prefix ".seed", U64, "", 0, kU64Max, member.seed, "seed of random replacement"), \
-	FLAG(prefix ".enabled", member.enabled, "off: nothing is cached")
-
-const Param kParams[] = {
-	CHOICE("replay.design", "bare, intercept-user, intercept-kvm, nested-pinned, identity-pinned",
-	       "the design under test", parse_design, design_name, design),
-	CHOICE("replay.guest", guest_choices(),
-	       "the guest kernel's DMA layer: linux-6.1 is s390's own (<= 6.6, the bitmap "
-	       "allocator), linux-6.7 the generic DMA-IOMMU layer (top-down allocator with "
-	       "caches, one IOVA range per scatter-gather list)",
-	       parse_guest, guest_name, guest),
-	NUM("replay.hz", U32, "Hz", 1, ZPCI_HZ_MAX, hz,
-	    "the guest's timer ticks a second, for traces without tick records; its timers "
-	    "(flush-queue timeout, IOVA cache trim) run on them (Debian's s390x kernels: 250)"),
-	CHOICE("replay.policy", "lazy, strict, flush-queue",
-	       "the guest's flush policy: lazy is Linux <= 6.6's default, flush-queue 6.7+'s "
-	       "(linux-6.7 has no lazy mode without its queues)",
-	       parse_policy, policy_name, policy),
-	CHOICE("replay.mode", "functional, fast, cycle",
-	       "functional: exact, untimed; fast: the models, fixed latencies; cycle: the "
-	       "models with contention",
-	       parse_mode, mode_name, mode),
-
-	NUM("hypervisor.mapping_limit", U32, "mappings", 1, kU32Max, mapping_limit,
-	    "intercepting designs: shadow mappings at once (VFIO dma_entry_limit default)"),
-	NUM("hypervisor.pin_limit", U64, "bytes", 0, kU64Max, pin.limit_bytes,
-	    "pinned memory limit, RLIMIT_MEMLOCK-like; 0: none"),
-	NUM("hypervisor.pin_fail_every", U32, "pins", 0, kU32Max, pin.fail_every,
-	    "inject: fail every Nth new pin; 0: never"),
-	NUM("hypervisor.pin_fail_permille", U32, "per 1000", 0, 1000, pin.fail_permille,
-	    "inject: fail this share of new pins, seeded; 0: never"),
-	NUM("hypervisor.seed", U64, "", 0, kU64Max, pin.seed, "seed of injected failures"),
-
-	NUM("inject.rpcit_busy_every", U32, "RPCITs", 0, kU32Max, inject.rpcit_busy_every,
-	    "every Nth RPCIT reaching a function answers busy (cc 2); 0: never"),
-	NUM("inject.rpcit_fail_every", U32, "RPCITs", 0, kU32Max, inject.rpcit_fail_every,
-	    "every Nth of the others answers insufficient resources (cc 1); 0: never"),
-	NUM("inject.table_nomem_every", U32, "frames", 0, kU32Max, inject.table_nomem_every,
-	    "every Nth frame for the guest's DMA tables cannot be had; 0: never"),
-	NUM("inject.function_error_at_ns", U64, "ns", 0, kU64Max, inject.function_error_at_ns,
-	    "every function enters the error state at this trace time; 0: never"),
-
-	NUM("memory.clock_ns", Double, "ns", 1e-3, 1e6, system.memory.clock_ns,
-	    "clock period of the DMA path (assumption: 1 GHz)"),
-	NUM("memory.latency_cycles", U32, "cycles", 0, kU32Max, system.memory.latency_cycles,
-	    "request to first data (assumption, to calibrate)"),
-	NUM("memory.bytes_per_cycle", U32, "bytes", 1, kU32Max, system.memory.bytes_per_cycle,
-	    "bandwidth once data flows, cycle mode (assumption, to calibrate)"),
-
-	NUM("dtu.clock_ns", Double, "ns", 1e-3, 1e6, system.dtu.clock_ns,
-	    "DMA translation unit clock period (assumption: 1 GHz)"),
-	NUM("dtu.iotlb_cycles", U32, "cycles", 0, kU32Max, system.dtu.iotlb_cycles,
-	    "IOTLB lookup, hit or miss (assumption)"),
-	FLAG("dtu.check_stale", system.dtu.check_stale,
-	     "check every IOTLB hit against the current tables (stale uses counted)"),
-
-	CACHE("iotlb", system.dtu.iotlb,
-	      "IOTLB entries in total (assumption: 2048, as gem5's SMMUv3 main TLB)"),
-	NUM("walker.concurrent_walks", U32, "walks", 0, kU32Max,
-	    system.dtu.walker.concurrent_walks,
-	    "table walks in flight, cycle mode; 0: unlimited (assumption: 16, as gem5)"),
-	CACHE("walk_cache", system.dtu.walker.walk_cache,
-	      "segment-table entries the walk cache holds (assumption: 64)"),
-	NUM("function.outstanding", U32, "requests", 0, kU32Max, system.function.outstanding,
-	    "device DMA requests in flight, cycle mode; 0: unlimited (assumption: 8)"),
-
-	NUM("cost.rpcit_base_ns", Double, "ns", 0, 1e12, cost.rpcit_base_ns,
-	    "RPCIT millicode, fixed part (assumption: 1 us; no public s390 figure)"),
-	NUM("cost.rpcit_per_page_ns", Double, "ns", 0, 1e12, cost.rpcit_per_page_ns,
-	    "RPCIT, per 4 KiB page of its range (assumption)"),
-	NUM("cost.sie_exit_ns", Double, "ns", 0, 1e12, cost.sie_exit_ns,
-	    "intercept: SIE exit and re-entry (assumption)"),
-	NUM("cost.user_exit_ns", Double, "ns", 0, 1e12, cost.user_exit_ns,
-	    "intercept in user space: to QEMU and back, on top of the SIE exit (assumption)"),
-	NUM("cost.walk_entry_ns", Double, "ns", 0, 1e12, cost.walk_entry_ns,
-	    "software walk of the guest's table, per entry read (assumption)"),
-	NUM("cost.pin_page_ns", Double, "ns", 0, 1e12, cost.pin_page_ns,
-	    "pin one pre-faulted 4 KiB page (VFIO measurement)"),
-	NUM("cost.unpin_page_ns", Double, "ns", 0, 1e12, cost.unpin_page_ns,
-	    "unpin one page (VFIO measurement)"),
-	NUM("cost.map_call_ns", Double, "ns", 0, 1e12, cost.map_call_ns,
-	    "one shadow mapping made from user space, a VFIO ioctl (assumption)"),
-};
-
-#undef CACHE
-#undef CHOICE
-#undef FLAG
-#undef NUM
-#undef FIELD
-
-const Param *find_param(const std::string &key)
+// Every key, in dump order.
+const std::vector<ParamKey> &params()
 {
-	for (const Param &p : kParams)
+	static const std::vector<ParamKey> all = find_keys(kOptions, std::size(kOptions));
+	return all;
+}
+
+const ParamKey *find_param(const std::string &key)
+{
+	for (const ParamKey &p : params())
 		if (key == p.key)
 			return &p;
 	return nullptr;
@@ -171,11 +111,11 @@ size_t distance(const std::string &a, const std::string &b)
 
 std::string unknown_key(const std::string &key)
 {
-	const Param *best = nullptr;
+	const ParamKey *best = nullptr;
 	size_t best_d = 4;	// further than this is no suggestion
 
-	for (const Param &p : kParams) {
-		size_t len = strlen(p.key);
+	for (const ParamKey &p : params()) {
+		size_t len = p.key.size();
 		// The lengths alone put it too far: skip the quadratic distance.
 		if ((key.size() > len ? key.size() - len : len - key.size()) >= best_d)
 			continue;
@@ -187,7 +127,7 @@ std::string unknown_key(const std::string &key)
 	}
 	std::string msg = "unknown key '" + key + "'";
 	if (best)
-		msg += " (did you mean '" + std::string(best->key) + "'?)";
+		msg += " (did you mean '" + best->key + "'?)";
 	return msg + "; 'zpcisim config dump' lists every key";
 }
 
@@ -208,49 +148,69 @@ std::string format_bound(double b)
 	return b >= 18446744073709551616.0 ? std::to_string(UINT64_MAX) : std::to_string(uint64_t(b));
 }
 
-bool parse_number(const Param &p, const std::string &s, ReplayOptions &o, std::string *err)
+bool parse_number(const ParamKey &p, const std::string &s, ReplayOptions &o, std::string *err)
 {
-	std::string range = p.kind == Kind::Double ? format_double(p.min) + ".." + format_double(p.max)
-						   : format_bound(p.min) + ".." + format_bound(p.max);
-	if (p.kind == Kind::Double) {
+	const ParamDecl &d = *p.decl;
+	std::string range = d.kind == ParamKind::Double
+				    ? format_double(d.min) + ".." + format_double(d.max)
+				    : format_bound(d.min) + ".." + format_bound(d.max);
+	if (d.kind == ParamKind::Double) {
 		double v;
 		auto r = std::from_chars(s.data(), s.data() + s.size(), v);
 		if (r.ec != std::errc() || r.ptr != s.data() + s.size() || !std::isfinite(v) ||
-		    v < p.min || v > p.max) {
-			*err = std::string(p.key) + ": '" + s + "' is not a number in " + range;
+		    v < d.min || v > d.max) {
+			*err = p.key + ": '" + s + "' is not a number in " + range;
 			return false;
 		}
-		*static_cast<double *>(p.field(o)) = v;
+		*static_cast<double *>(p.field(&o)) = v;
 		return true;
 	}
 	u64 v;
-	if (ztrace_parse_u64(s.c_str(), &v) || double(v) < p.min || double(v) > p.max) {
-		*err = std::string(p.key) + ": '" + s + "' is not a whole number in " + range;
+	if (ztrace_parse_u64(s.c_str(), &v) || double(v) < d.min || double(v) > d.max) {
+		*err = p.key + ": '" + s + "' is not a whole number in " + range;
 		return false;
 	}
-	if (p.kind == Kind::U32)
-		*static_cast<uint32_t *>(p.field(o)) = v;
+	if (d.kind == ParamKind::U32)
+		*static_cast<uint32_t *>(p.field(&o)) = v;
 	else
-		*static_cast<uint64_t *>(p.field(o)) = v;
+		*static_cast<uint64_t *>(p.field(&o)) = v;
 	return true;
 }
 
-std::string format_value(const Param &p, const ReplayOptions &o)
+// A choice's name.
+const std::string &choice_name(const ParamKey &p, const ReplayOptions &o)
 {
-	ReplayOptions &m = const_cast<ReplayOptions &>(o);	// fields are only read
+	return p.decl->names().at(p.decl->get(p.field(&o)));
+}
 
-	switch (p.kind) {
-	case Kind::U32:
-		return std::to_string(*static_cast<uint32_t *>(p.field(m)));
-	case Kind::U64:
-		return std::to_string(*static_cast<uint64_t *>(p.field(m)));
-	case Kind::Double:
-		return format_double(*static_cast<double *>(p.field(m)));
-	case Kind::Bool:
-		return *static_cast<bool *>(p.field(m)) ? "true" : "false";
+std::string format_value(const ParamKey &p, const ReplayOptions &o)
+{
+	const void *f = p.field(&o);
+
+	switch (p.decl->kind) {
+	case ParamKind::U32:
+		return std::to_string(*static_cast<const uint32_t *>(f));
+	case ParamKind::U64:
+		return std::to_string(*static_cast<const uint64_t *>(f));
+	case ParamKind::Double:
+		return format_double(*static_cast<const double *>(f));
+	case ParamKind::Bool:
+		return *static_cast<const bool *>(f) ? "true" : "false";
 	default:
-		return p.format(o);
+		return choice_name(p, o);
 	}
+}
+
+// What config dump says of @p after its value, --help after its flag.
+std::string describe(const ParamKey &p)
+{
+	std::string s;
+
+	if (*p.decl->unit)
+		s += std::string(p.decl->unit) + "; ";
+	if (p.decl->kind == ParamKind::Choice)
+		s += join(p.decl->names(), ", ") + "; ";
+	return s + p.doc;
 }
 
 // A TOML value as --set would have it.
@@ -281,22 +241,28 @@ std::string place(const std::string &path, const toml::source_region &src)
 }
 
 // Set @p, the parameter @key names, from @value.
-bool assign(const Param &p, const std::string &key, const std::string &value,
+bool assign(const ParamKey &p, const std::string &key, const std::string &value,
 	    ReplayOptions &opts, std::string *err)
 {
-	switch (p.kind) {
-	case Kind::Bool:
+	const std::vector<std::string> *names;
+	size_t i;
+
+	switch (p.decl->kind) {
+	case ParamKind::Bool:
 		if (value != "true" && value != "false") {
 			*err = key + ": '" + value + "' is not true or false";
 			return false;
 		}
-		*static_cast<bool *>(p.field(opts)) = value == "true";
+		*static_cast<bool *>(p.field(&opts)) = value == "true";
 		return true;
-	case Kind::Choice:
-		if (!p.parse(value, opts)) {
-			*err = key + ": '" + value + "' is not one of " + p.choices;
+	case ParamKind::Choice:
+		names = &p.decl->names();
+		i = std::find(names->begin(), names->end(), value) - names->begin();
+		if (i == names->size()) {
+			*err = key + ": '" + value + "' is not one of " + join(*names, ", ");
 			return false;
 		}
+		p.decl->set(p.field(&opts), i);
 		return true;
 	default:
 		return parse_number(p, value, opts, err);
@@ -309,17 +275,24 @@ const std::vector<std::string> &config_keys()
 {
 	static const std::vector<std::string> keys = [] {
 		std::vector<std::string> v;
-		for (const Param &p : kParams)
+		for (const ParamKey &p : params())
 			v.push_back(p.key);
 		return v;
 	}();
 	return keys;
 }
 
+std::string config_key_doc(const std::string &key)
+{
+	const ParamKey *p = find_param(key);
+
+	return p ? describe(*p) : "";
+}
+
 bool Config::set(const std::string &key, const std::string &value, std::string *err,
 		 const std::string &where)
 {
-	const Param *p = find_param(key);
+	const ParamKey *p = find_param(key);
 
 	if (!p) {
 		*err = unknown_key(key);
@@ -442,32 +415,32 @@ bool Config::check(std::string *err) const
 
 std::string Config::get(const std::string &key) const
 {
-	const Param *p = find_param(key);
+	const ParamKey *p = find_param(key);
 
 	return p ? format_value(*p, opts) : "";
 }
 
 nlohmann::ordered_json Config::json() const
 {
-	ReplayOptions &o = const_cast<ReplayOptions &>(opts);	// fields are only read
 	nlohmann::ordered_json j;
 
-	for (const Param &p : kParams) {
-		switch (p.kind) {
-		case Kind::U32:
-			j[p.key] = *static_cast<uint32_t *>(p.field(o));
+	for (const ParamKey &p : params()) {
+		const void *f = p.field(&opts);
+		switch (p.decl->kind) {
+		case ParamKind::U32:
+			j[p.key] = *static_cast<const uint32_t *>(f);
 			break;
-		case Kind::U64:
-			j[p.key] = *static_cast<uint64_t *>(p.field(o));
+		case ParamKind::U64:
+			j[p.key] = *static_cast<const uint64_t *>(f);
 			break;
-		case Kind::Double:
-			j[p.key] = *static_cast<double *>(p.field(o));
+		case ParamKind::Double:
+			j[p.key] = *static_cast<const double *>(f);
 			break;
-		case Kind::Bool:
-			j[p.key] = *static_cast<bool *>(p.field(o));
+		case ParamKind::Bool:
+			j[p.key] = *static_cast<const bool *>(f);
 			break;
-		case Kind::Choice:
-			j[p.key] = p.format(opts);
+		default:
+			j[p.key] = choice_name(p, opts);
 			break;
 		}
 	}
@@ -481,22 +454,18 @@ std::string Config::dump() const
 
 	out << "# zpcisim configuration: every key, its effective value, unit and meaning.\n"
 	    << "# Read back with --config; change one with --set section.key=value.\n";
-	for (const Param &p : kParams) {
-		std::string key = p.key;
+	for (const ParamKey &p : params()) {
+		const std::string &key = p.key;
 		std::string sec = key.substr(0, key.find('.'));
 		std::string value = format_value(p, opts);
 		if (sec != section) {
 			out << "\n[" << sec << "]\n";
 			section = sec;
 		}
-		if (p.kind == Kind::Choice)
+		if (p.decl->kind == ParamKind::Choice)
 			value = "\"" + value + "\"";
-		out << key.substr(key.find('.') + 1) << " = " << value << "  # ";
-		if (*p.unit)
-			out << p.unit << "; ";
-		if (p.choices)
-			out << p.choices << "; ";
-		out << p.doc << '\n';
+		out << key.substr(key.find('.') + 1) << " = " << value << "  # " << describe(p)
+		    << '\n';
 	}
 	return out.str();
 }

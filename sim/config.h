@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: MIT
 // The configuration of a run: the design, the guest's flush policy, the
 // timing mode, the hypervisor's limits and injected failures, every model
-// block's parameters and the CPU cost table.  One table of keys
-// ("iotlb.entries") holds each one's type, unit, range, default and
-// documentation; a TOML file, `--set key=value` and the commands'
-// shorthand flags all go through it, and `zpcisim config dump` prints the
-// effective configuration as a file that reads back to the same run.
+// block's parameters and the CPU cost table.  Each key ("iotlb.entries")
+// is declared once, with its type, unit, range and documentation: the
+// run's in config.cc, each model block's beside its Params struct, whose
+// members hold the defaults.  A TOML file, `--set key=value` and the
+// commands' shorthand flags all go through them, and `zpcisim config dump`
+// prints the effective configuration as a file that reads back to the
+// same run.
 #pragma once
 
 #include <map>
@@ -51,5 +53,8 @@ private:
 
 // Every key, in dump order.
 const std::vector<std::string> &config_keys();
+// What `config dump` says of @key after its value: unit, choices and doc;
+// "" for no such key.
+std::string config_key_doc(const std::string &key);
 
 }  // namespace zpcisim

@@ -25,4 +25,13 @@ std::string bytes(uint64_t v)
 	return std::to_string(v) + " " + units[u];
 }
 
+std::string join(const std::vector<std::string> &names, const char *sep)
+{
+	std::string s;
+
+	for (const std::string &n : names)
+		s += (s.empty() ? "" : sep) + n;
+	return s;
+}
+
 }  // namespace zpcisim

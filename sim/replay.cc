@@ -25,22 +25,14 @@ std::string rpcit_text(uint64_t iova, uint64_t len)
 
 }  // namespace
 
-std::vector<std::string> design_names()
+const std::vector<std::string> &design_names()
 {
-	std::vector<std::string> v;
+	static std::vector<std::string> names;
 
+	names.clear();
 	for (uint32_t d = 0; d < zpci_nr_designs(); d++)
-		v.push_back(zpci_design_name(static_cast<zpci_design>(d)));
-	return v;
-}
-
-std::string design_list()
-{
-	std::string s;
-
-	for (const std::string &name : design_names())
-		s += (s.empty() ? "" : ",") + name;
-	return s;
+		names.push_back(zpci_design_name(static_cast<zpci_design>(d)));
+	return names;
 }
 
 std::string designs_help()
@@ -88,15 +80,15 @@ const char *guest_name(zpci_guest_gen gen)
 	return zpci_guest_gen_name(gen);
 }
 
-const char *guest_choices()
+const std::vector<std::string> &guest_names()
 {
-	static const std::string choices = [] {
-		std::string s;
+	static const std::vector<std::string> names = [] {
+		std::vector<std::string> v;
 		for (int g = 0; g < ZPCI_NR_GUEST_GENS; g++)
-			s += (g ? ", " : "") + std::string(guest_name(static_cast<zpci_guest_gen>(g)));
-		return s;
+			v.push_back(guest_name(static_cast<zpci_guest_gen>(g)));
+		return v;
 	}();
-	return choices.c_str();
+	return names;
 }
 
 bool parse_mode(const std::string &name, ReplayMode *mode)
@@ -122,6 +114,19 @@ const char *design_name(Design design)
 const char *mode_name(ReplayMode mode)
 {
 	return kModeNames[static_cast<int>(mode)];
+}
+
+const std::vector<std::string> &mode_names()
+{
+	static const std::vector<std::string> names(std::begin(kModeNames), std::end(kModeNames));
+	return names;
+}
+
+const std::vector<std::string> &policy_names()
+{
+	static const std::vector<std::string> names(std::begin(kPolicyNames),
+						    std::end(kPolicyNames));
+	return names;
 }
 
 // The machine and its design, as the harness builds them too.

@@ -65,10 +65,9 @@ struct ReplayOptions {
 	FaultInjection inject;
 };
 
-// The designs of the table (zpci/design.h), registered ones included.
-std::vector<std::string> design_names();
-// "a,b,c": the names, as --designs takes them.
-std::string design_list();
+// The designs of the table (zpci/design.h), registered ones included: name
+// i is design i's.  Read anew at each call.
+const std::vector<std::string> &design_names();
 // The designs and what each is, a line each, for help texts.
 std::string designs_help();
 bool parse_design(const std::string &name, Design *design);
@@ -76,6 +75,7 @@ const char *design_name(Design design);
 
 bool parse_mode(const std::string &name, ReplayMode *mode);
 const char *mode_name(ReplayMode mode);
+const std::vector<std::string> &mode_names();	// by value
 
 // What the models measured (fast and cycle modes).
 struct ModelReport {
@@ -99,11 +99,12 @@ struct ModelReport {
 // "lazy" -> ZPCI_FLUSH_LAZY; false for an unknown name.
 bool parse_policy(const std::string &name, zpci_flush_policy *policy);
 const char *policy_name(zpci_flush_policy policy);
+const std::vector<std::string> &policy_names();	// by value
 // "linux-6.1" -> ZPCI_GUEST_LINUX_6_1.
 bool parse_guest(const std::string &name, zpci_guest_gen *gen);
 const char *guest_name(zpci_guest_gen gen);
 // Every guest's name: "linux-6.1, linux-6.7".
-const char *guest_choices();
+const std::vector<std::string> &guest_names();	// by value
 
 // The device's translations, from whichever simulated them: the models in
 // the timed modes, the functional function otherwise.

@@ -335,7 +335,7 @@ void ConfigArgs::add_to(po::options_description &opts, bool with_design)
 		if (!with_design && std::string(flag) == "design")
 			continue;
 		opts.add_options()(flag, po::value<std::string>(),
-				   (std::string("= --set ") + key + "=...").c_str());
+				   (std::string(key) + ": " + config_key_doc(key)).c_str());
 	}
 }
 

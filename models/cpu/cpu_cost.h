@@ -14,31 +14,52 @@
 #include <cstdint>
 #include <string>
 
+#include "params/param.h"
 #include "stats/stats.h"
 
 namespace zpcisim {
 
 struct CpuCostParams {
-	// RPCIT millicode, fixed part.  Assumption: 1 us; no public figure for
-	// s390.  For scale, a strict map+unmap on an x86 IOMMU costs about 6,900
+	// For scale: a strict map+unmap on an x86 IOMMU costs about 6,900
 	// cycles on bare metal (Amit et al., USENIX ATC 2011).
 	double rpcit_base_ns = 1000;
-	// RPCIT, per 4 KiB page of its range.  Assumption: 1 ns.
 	double rpcit_per_page_ns = 1;
-	// Intercept: SIE exit and re-entry.  Assumption: 1.5 us.
 	double sie_exit_ns = 1500;
-	// Intercept in user space: the exit to QEMU and back, on top of the SIE
-	// exit.  Assumption: 10 us.
 	double user_exit_ns = 10000;
-	// Software walk of the guest's table, per entry read.  Assumption: 20 ns.
 	double walk_entry_ns = 20;
-	// Pin one pre-faulted 4 KiB page: about 170 ns (VFIO, 2025 measurement).
-	double pin_page_ns = 170;
-	// Unpin one: about 40 ns (same measurement).
+	double pin_page_ns = 170;	// measured in 2025, as unpin_page_ns
 	double unpin_page_ns = 40;
-	// One shadow mapping made from user space (a VFIO map ioctl).
-	// Assumption: 500 ns.
 	double map_call_ns = 500;
+};
+
+// A cost: ns, up to 1000 s.
+template <auto M>
+constexpr ParamDecl cost(const char *name, const char *doc)
+{
+	return number<M>(name, "ns", 0, 1e12, doc);
+}
+
+template <>
+inline constexpr ParamDecl param_keys<CpuCostParams>[] = {
+	cost<&CpuCostParams::rpcit_base_ns>(
+		"rpcit_base_ns",
+		"RPCIT millicode, fixed part (assumption: 1 us; no public s390 figure)"),
+	cost<&CpuCostParams::rpcit_per_page_ns>("rpcit_per_page_ns",
+						"RPCIT, per 4 KiB page of its range (assumption)"),
+	cost<&CpuCostParams::sie_exit_ns>("sie_exit_ns",
+					  "intercept: SIE exit and re-entry (assumption)"),
+	cost<&CpuCostParams::user_exit_ns>(
+		"user_exit_ns",
+		"intercept in user space: to QEMU and back, on top of the SIE exit "
+		"(assumption)"),
+	cost<&CpuCostParams::walk_entry_ns>(
+		"walk_entry_ns", "software walk of the guest's table, per entry read (assumption)"),
+	cost<&CpuCostParams::pin_page_ns>("pin_page_ns",
+					  "pin one pre-faulted 4 KiB page (VFIO measurement)"),
+	cost<&CpuCostParams::unpin_page_ns>("unpin_page_ns", "unpin one page (VFIO measurement)"),
+	cost<&CpuCostParams::map_call_ns>(
+		"map_call_ns",
+		"one shadow mapping made from user space, a VFIO ioctl (assumption)"),
 };
 
 struct CpuCostStats {

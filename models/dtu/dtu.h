@@ -31,17 +31,27 @@
 namespace zpcisim {
 
 struct DtuParams {
-	// Clock period in ns.  Assumption: 1 GHz, the same as Memory.
-	double clock_ns = 1.0;
-	// Cycles of an IOTLB lookup, hit or miss.  Assumption.
+	double clock_ns = 1.0;	// the same as Memory's
 	unsigned int iotlb_cycles = 2;
 	CacheParams iotlb;
 	TableWalkerParams walker;
-	// Check every IOTLB hit against the current tables (stale uses counted).
 	bool check_stale = true;
 	// Move the device's data.  Off, data accesses are timed but carry no
 	// bytes (TLM_IGNORE_COMMAND), so a replay does not fill memory.
 	bool move_data = true;
+};
+
+template <>
+inline constexpr ParamDecl param_keys<DtuParams>[] = {
+	clock_period<&DtuParams::clock_ns>("DMA translation unit clock period (assumption: 1 GHz)"),
+	number<&DtuParams::iotlb_cycles>(
+		"iotlb_cycles", "cycles", "IOTLB lookup, hit or miss (assumption)"),
+	flag<&DtuParams::check_stale>(
+		"check_stale",
+		"check every IOTLB hit against the current tables (stale uses counted)"),
+	block<&DtuParams::iotlb>(
+		"iotlb", "IOTLB entries in total (assumption: 2048, as gem5's SMMUv3 main TLB)"),
+	block<&DtuParams::walker>("walker"),
 };
 
 struct DtuStats {

@@ -18,15 +18,21 @@
 
 #include <zpci/func.h>
 
+#include "params/param.h"
 #include "stats/histogram.h"
 #include "stats/stats.h"
 
 namespace zpcisim {
 
 struct ZpciFunctionParams {
-	// DMA requests in flight; 0: unlimited (fast mode).  Assumption: 8, a
-	// small device queue.
-	uint32_t outstanding = 8;
+	uint32_t outstanding = 8;	// a small device queue
+};
+
+template <>
+inline constexpr ParamDecl param_keys<ZpciFunctionParams>[] = {
+	number<&ZpciFunctionParams::outstanding>(
+		"outstanding", "requests",
+		"device DMA requests in flight, cycle mode; 0: unlimited (assumption: 8)"),
 };
 
 struct FunctionModelStats {

@@ -2,6 +2,7 @@
 #include "iotlb/iotlb.h"
 
 #include <algorithm>
+#include <iterator>
 #include <stdexcept>
 
 namespace zpcisim {
@@ -23,6 +24,13 @@ bool parse_replacement(const std::string &name, Replacement *r)
 			return true;
 		}
 	return false;
+}
+
+const std::vector<std::string> &replacement_names()
+{
+	static const std::vector<std::string> names(std::begin(kReplacementNames),
+						    std::end(kReplacementNames));
+	return names;
 }
 
 TaggedCache::TaggedCache(const CacheParams &p) : p_(p)

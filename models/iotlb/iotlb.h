@@ -19,6 +19,7 @@
 
 #include <zpci/prng.h>
 
+#include "params/param.h"
 #include "stats/stats.h"
 
 namespace zpcisim {
@@ -28,17 +29,28 @@ enum class Replacement { Lru, Fifo, Random };
 // "lru", "fifo", "random".
 const char *replacement_name(Replacement r);
 bool parse_replacement(const std::string &name, Replacement *r);
+// The same names, by value.
+const std::vector<std::string> &replacement_names();
 
-// Parameters of one cache (the IOTLB or the walk cache).
+// Parameters of one cache (the IOTLB or the walk cache); the defaults are
+// the IOTLB's.
 struct CacheParams {
-	// Entries in total.  Assumption (gem5 SMMUv3 main TLB size).
 	uint32_t entries = 2048;
-	// Ways per set; 0 = fully associative.  Assumption (gem5: 4-way).
 	uint32_t assoc = 4;
 	Replacement policy = Replacement::Lru;
-	// Seed of the random policy.
 	uint64_t seed = 1;
 	bool enabled = true;
+};
+
+template <>
+inline constexpr ParamDecl param_keys<CacheParams>[] = {
+	// What a cache's entries hold, and how many, its holder says.
+	number<&CacheParams::entries>("entries", "entries", 1, UINT32_MAX, nullptr),
+	number<&CacheParams::assoc>("assoc", "ways",
+				    "ways per set; 0: fully associative (assumption: 4, as gem5)"),
+	choice<&CacheParams::policy>("replacement", replacement_names, "replacement policy"),
+	number<&CacheParams::seed>("seed", "", "seed of random replacement"),
+	flag<&CacheParams::enabled>("enabled", "off: nothing is cached"),
 };
 
 struct CacheStats {

@@ -22,6 +22,7 @@
 
 #include <zpci/mem.h>
 
+#include "params/param.h"
 #include "sockets/lt_target.h"
 #include "stats/stats.h"
 #include "time/periods.h"
@@ -29,14 +30,22 @@
 namespace zpcisim {
 
 struct MemoryParams {
-	// Clock period of the DMA path in ns.  Assumption: 1 GHz.
 	double clock_ns = 1.0;
-	// Cycles from request to first data.  Assumption, to calibrate.
 	unsigned int latency_cycles = 100;
-	// Bytes transferred per cycle once data flows.  Assumption, to calibrate.
 	unsigned int bytes_per_cycle = 16;
-	// Transfers wait for the port (cycle mode); off: fixed latency (fast mode).
+	// Transfers wait for the port (cycle mode); off: fixed latency (fast
+	// mode).  Not a key: the mode sets it.
 	bool contention = true;
+};
+
+template <>
+inline constexpr ParamDecl param_keys<MemoryParams>[] = {
+	clock_period<&MemoryParams::clock_ns>("clock period of the DMA path (assumption: 1 GHz)"),
+	number<&MemoryParams::latency_cycles>("latency_cycles", "cycles",
+					      "request to first data (assumption, to calibrate)"),
+	number<&MemoryParams::bytes_per_cycle>(
+		"bytes_per_cycle", "bytes", 1, UINT32_MAX,
+		"bandwidth once data flows, cycle mode (assumption, to calibrate)"),
 };
 
 // Indexed by tlm_command (read, write, ignore: timed, no data moved), not

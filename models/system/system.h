@@ -36,6 +36,13 @@ struct SystemParams {
 	std::string vcd;
 };
 
+template <>
+inline constexpr ParamDecl param_keys<SystemParams>[] = {
+	block<&SystemParams::memory>("memory"),
+	block<&SystemParams::dtu>("dtu"),
+	block<&SystemParams::function>("function"),
+};
+
 // The parameters @mode implies on top of @p.
 SystemParams apply_mode(SystemParams p, TimingMode mode);
 

@@ -36,12 +36,18 @@ public:
 };
 
 struct TableWalkerParams {
-	// Walks in flight at once; 0: unlimited (fast mode).  Assumption (gem5
-	// SMMUv3: 16 concurrent walks).
 	uint32_t concurrent_walks = 16;
-	// The walk cache of segment-table entries.  Assumption: 64 entries,
-	// 4-way (gem5 walk caches are small per level).
+	// Small: gem5's walk caches are, one per level.
 	CacheParams walk_cache{ 64, 4, Replacement::Lru, 1, true };
+};
+
+template <>
+inline constexpr ParamDecl param_keys<TableWalkerParams>[] = {
+	number<&TableWalkerParams::concurrent_walks>(
+		"concurrent_walks", "walks",
+		"table walks in flight, cycle mode; 0: unlimited (assumption: 16, as gem5)"),
+	block<&TableWalkerParams::walk_cache>(
+		"walk_cache", "segment-table entries the walk cache holds (assumption: 64)"),
 };
 
 struct WalkerStats {

@@ -4,12 +4,16 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <map>
 #include <nlohmann/json.hpp>
+#include <set>
+#include <sstream>
 #include <string>
 
 #include <zpci/prng.h>
 
 #include "config.h"
+#include "format.h"
 #include "support/cli_run.h"
 #include "support/temp_dir.h"
 
@@ -58,6 +62,169 @@ TEST(Config, EveryKeyIsInTheDumpOnce)
 		ASSERT_NE(at, std::string::npos) << key;
 		EXPECT_NE(dump.find("\n" + name, at), std::string::npos) << key;
 	}
+}
+
+// The dump's comment on each key, by key; a key twice is a failure.
+std::map<std::string, std::string> dump_comments(const std::string &dump)
+{
+	std::map<std::string, std::string> comments;
+	std::istringstream in(dump);
+	std::string line, section;
+
+	while (std::getline(in, line)) {
+		size_t eq = line.find(" = "), hash = line.find("  # ");
+		if (line.rfind('[', 0) == 0) {
+			section = line.substr(1, line.size() - 2);
+		} else if (eq != std::string::npos && hash != std::string::npos) {
+			EXPECT_TRUE(comments.emplace(section + "." + line.substr(0, eq),
+						     line.substr(hash + 4))
+					    .second)
+				<< line;
+		}
+	}
+	return comments;
+}
+
+bool ends_with(const std::string &s, const std::string &end)
+{
+	return s.size() >= end.size() && s.compare(s.size() - end.size(), end.size(), end) == 0;
+}
+
+std::string number_text(double v)
+{
+	std::ostringstream s;
+	s.precision(17);
+	s << v;
+	return s.str();
+}
+
+// Each key @keys declare, in @section, against the dump's @comments: its unit,
+// its enum's names and its doc (or its block's) are the ones declared, and
+// its range is the one enforced.  Counts them into @seen, by section.
+void expect_declared(const std::map<std::string, std::string> &comments, const ParamDecl *keys,
+		     size_t n, const std::string &section, const char *block_doc,
+		     std::map<std::string, int> &seen)
+{
+	for (const ParamDecl *d = keys; d != keys + n; d++) {
+		if (d->kind == ParamKind::Block) {
+			expect_declared(comments, d->keys, d->nkeys, d->name, d->doc, seen);
+			continue;
+		}
+		std::string key = section + "." + d->name, err;
+		const char *doc = d->doc ? d->doc : block_doc;
+		auto it = comments.find(key);
+		seen[section]++;
+		ASSERT_NE(it, comments.end()) << key;
+		ASSERT_NE(doc, nullptr) << key << ": no doc, nor one from its block";
+		EXPECT_TRUE(ends_with(it->second, std::string("; ") + doc) || it->second == doc)
+			<< key << ": " << it->second;
+		EXPECT_EQ(it->second.rfind(*d->unit ? std::string(d->unit) + "; " : "", 0), 0u)
+			<< key << ": " << it->second;
+		EXPECT_EQ(config_key_doc(key), it->second);
+		if (d->kind == ParamKind::Choice) {
+			EXPECT_NE(it->second.find(join(d->names(), ", ") + "; "), std::string::npos)
+				<< key << ": " << it->second;
+		}
+		if (d->kind != ParamKind::U32 && d->kind != ParamKind::U64 &&
+		    d->kind != ParamKind::Double)
+			continue;
+		Config c;
+		EXPECT_TRUE(c.set(key, number_text(d->min), &err)) << err;
+		EXPECT_TRUE(c.set(key, number_text(d->max), &err) || d->max >= 1.8e19) << err;
+		double below = d->kind == ParamKind::Double ? d->min / 2 : d->min - 1;
+		if (d->min > 0) {
+			EXPECT_FALSE(c.set(key, number_text(below), &err)) << key;
+		}
+		if (d->max < (d->kind == ParamKind::U32 ? 4294967295.0 : 1.8e19)) {
+			EXPECT_FALSE(c.set(key, number_text(d->max * 2), &err)) << key;
+		}
+	}
+}
+
+// Every key a model block declares is in the dump once, as declared there:
+// config.cc says nothing of them itself.
+TEST(Config, ModelKeysAreAsTheirBlocksDeclareThem)
+{
+	std::map<std::string, std::string> comments = dump_comments(Config().dump());
+	std::map<std::string, int> seen, in_dump;
+
+	expect_declared(comments, param_keys<SystemParams>, std::size(param_keys<SystemParams>),
+			"system", nullptr, seen);
+	expect_declared(comments, param_keys<CpuCostParams>, std::size(param_keys<CpuCostParams>),
+			"cost", nullptr, seen);
+	EXPECT_EQ(seen.count("system"), 0u) << "SystemParams holds only blocks";
+	for (const auto &[key, comment] : comments)
+		if (seen.count(key.substr(0, key.find('.'))))
+			in_dump[key.substr(0, key.find('.'))]++;
+	EXPECT_EQ(in_dump, seen);
+	EXPECT_EQ(seen.size(), 7u);	// memory dtu iotlb walker walk_cache function cost
+}
+
+// A name table and its enum agree both ways, value by value.
+template <typename E, typename Parse, typename Name>
+void expect_names(const std::vector<std::string> &names, Parse parse, Name name)
+{
+	for (size_t i = 0; i < names.size(); i++) {
+		E e;
+		EXPECT_EQ(name(static_cast<E>(i)), names[i]);
+		ASSERT_TRUE(parse(names[i], &e)) << names[i];
+		EXPECT_EQ(static_cast<size_t>(e), i);
+	}
+}
+
+// A choice key lists its enum's names, from the table that names them
+// everywhere, and takes every one of them.
+TEST(Config, ChoicesAreTheirEnumsNameTables)
+{
+	std::map<std::string, std::string> comments = dump_comments(Config().dump());
+	const std::pair<const char *, const std::vector<std::string> &> tables[] = {
+		{ "replay.design", design_names() },
+		{ "replay.policy", policy_names() },
+		{ "replay.mode", mode_names() },
+		{ "iotlb.replacement", replacement_names() },
+		{ "walk_cache.replacement", replacement_names() },
+	};
+	std::string err;
+
+	expect_names<Design>(design_names(), parse_design, design_name);
+	expect_names<zpci_flush_policy>(policy_names(), parse_policy, policy_name);
+	expect_names<ReplayMode>(mode_names(), parse_mode, mode_name);
+	expect_names<Replacement>(replacement_names(), parse_replacement, replacement_name);
+	EXPECT_EQ(design_names().size(), size_t(ZPCI_NR_DESIGNS));
+	// replay.guest's, spelt out in config.cc until the generations are a table.
+	std::vector<std::string> guests;
+	std::string guest = comments["replay.guest"];
+	std::istringstream in(guest.substr(0, guest.find(';')));
+	for (std::string g; std::getline(in >> std::ws, g, ',');)
+		guests.push_back(g);
+	EXPECT_EQ(guests.size(), 2u);
+	expect_names<zpci_guest_gen>(guests, parse_guest, guest_name);
+	for (const auto &[key, names] : tables) {
+		EXPECT_EQ(comments[key].rfind(join(names, ", ") + "; ", 0), 0u) << comments[key];
+		for (const std::string &name : names) {
+			Config c;
+			ASSERT_TRUE(c.set(key, name, &err)) << err;
+			EXPECT_EQ(c.get(key), name);
+		}
+	}
+}
+
+// Each shorthand flag's --help is its key's doc, as the dump has it.
+TEST(Config, ShorthandHelpIsTheKeysDoc)
+{
+	auto words = [](const std::string &s) {
+		std::istringstream in(s);
+		std::string w, out;
+		while (in >> w)
+			out += w + " ";
+		return out;
+	};
+	std::string help = words(run({ "replay", "--help" }).out);
+	for (const char *key : { "replay.design", "replay.policy", "replay.mode",
+				 "hypervisor.pin_limit", "hypervisor.seed" })
+		EXPECT_NE(help.find(words(std::string(key) + ": " + config_key_doc(key))),
+			  std::string::npos)
+			<< key;
 }
 
 struct BadFile {
