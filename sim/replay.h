@@ -30,7 +30,7 @@ namespace zpcisim {
 // untimed), or by the SystemC models in one of their timing modes.
 enum class ReplayMode { Functional, Fast, Cycle };
 
-// The designs under test (ARCHITECTURE.md), in the order compare lists them.
+// The designs under test (docs/architecture.md), in the order compare lists them.
 enum class Design {
 	Bare = ZPCI_DESIGN_BARE,
 	InterceptUser = ZPCI_DESIGN_INTERCEPT_USER,

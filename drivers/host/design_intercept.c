@@ -60,7 +60,8 @@ const struct zpci_design_ops zpci_design_intercept_user = {
 
 const struct zpci_design_ops zpci_design_intercept_kvm = {
 	.name = "intercept-kvm",
-	.summary = "a KVM-owned IOMMU domain: RPCIT intercepted and shadowed in the kernel",
+	.summary = "the RPCIT intercept handled in the kernel, as proposed for a "
+		   "KVM-owned IOMMU domain",
 	.hosted = true,
 	.build = build_intercept,
 	.destroy = destroy_intercept,

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The intercepting hypervisor's side of one function (today's QEMU + VFIO,
- * and the seed's KVM-owned domain): the guest talks to a virtual view of
- * the function through zpci_shadow_hw(); the real function translates
+ * and the RPCIT intercept handled in the kernel, as proposed for a
+ * KVM-owned IOMMU domain): the guest talks to a virtual view of the
+ * function through zpci_shadow_hw(); the real function translates
  * through a shadow table the hypervisor keeps in host memory.
  *
  * The guest sees the refresh bit set (it must RPCIT after validating
@@ -16,7 +17,7 @@
  * mapping limit is reached or a pin fails, the answer is cc 1 status 16 and
  * the guest must flush globally (letting stale mappings go) and retry.
  *
- * In the kernel (the seed's KVM-owned domain) the guest's table pages are
+ * In the kernel (intercept-kvm) the guest's table pages are
  * pinned too, from the first walk that reads them until the IOAT goes.
  * A failed walk puts the function in the error state with an error event
  * (through the walk_failed hook: the handler knows the function only by
