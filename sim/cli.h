@@ -13,8 +13,8 @@ namespace zpcisim {
 // Exit statuses every command uses.
 enum ExitCode {
 	kExitOk = 0,
-	kExitFailure = 1,	// bad input data, a failed run
-	kExitUsage = 2,		// bad command line
+	kExitFailure = 1,	// a check failed, or the run could not start
+	kExitUsage = 2,		// bad input: the command line, a trace, a config file
 };
 
 struct CommandIo {

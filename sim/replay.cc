@@ -228,6 +228,8 @@ Replay::Replay(const ztrace_header &h, const ReplayOptions &opts)
 		p = apply_mode(p, opts.mode == ReplayMode::Fast ? TimingMode::Fast : TimingMode::Cycle);
 		system_ = std::make_unique<ZpciSystem>(zpci_machine_host_mem(machine_.get()),
 						       zpci_machine_host_size(machine_.get()), funcs, p);
+		// The cost table is a block too: its counters beside the others'.
+		cpu_.register_stats(system_->stats(), "cpu");
 		ns_.emplace(sc_core::sc_time(1, sc_core::SC_NS), kTabledNs);
 	}
 }

@@ -551,7 +551,8 @@ TEST(Replay, StatsCarryEveryBlocksCounters)
 		test::TempDir d;
 		std::string stats = d.file("s.json");
 		test::CliRun r = test::run({ "replay", kSamples + "storage-small.ztb", "--design",
-					     design, "--mode", "cycle", "--stats-json", stats });
+					     design, "--mode", "cycle", "--policy", "strict",
+					     "--stats-json", stats });
 		ASSERT_EQ(r.rc, 0) << r.err;
 		nlohmann::json j = nlohmann::json::parse(std::ifstream(stats));
 		const nlohmann::json &m = j["models"], &c = m["counters"];
@@ -572,6 +573,8 @@ TEST(Replay, StatsCarryEveryBlocksCounters)
 		// A scatter list's access is one per element it touches.
 		EXPECT_GT(n("function0.accesses"), j["dma_accesses"].get<uint64_t>()) << design;
 		EXPECT_EQ(n("function0.requests"), n("dtu.requests")) << design;
+		EXPECT_EQ(n("cpu.rpcit_ns"), j["cpu_rpcit_ns"].get<uint64_t>()) << design;
+		EXPECT_GT(n("cpu.rpcits"), 0u) << design;
 	}
 }
 

@@ -3,8 +3,11 @@
  * The hardware-access interface: every instruction the guest's zPCI DMA
  * layer issues goes through one const ops table plus a private pointer.
  * It is the only seam between the C drivers and whatever plays the machine:
- * the functional function in drivers/host/, the SystemC models behind an
- * adapter, or a remote simulator.  C never sees a C++ type through it.
+ * the functional function in drivers/host/ (with a design's hypervisor and
+ * the machine's instruments in front of it), or a remote simulator.  The
+ * SystemC models never answer instructions: they share the function's
+ * state, hang their IOTLB off its flush hook and report each translation
+ * through zpci_func_used().  C never sees a C++ type through it.
  *
  * Instruction outcomes are architected values (cc, status), not errnos;
  * zpci_insn_errno() is the one place that maps them.
