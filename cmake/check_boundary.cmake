@@ -1,0 +1,78 @@
+# The test behind zpci_boundary() (ZpciBoundary.cmake): cmake -DCONFIG=file
+# -P check_boundary.cmake, the file setting TARGET, PART, SEES, ROOT (the
+# drivers directory), CC, DIRS (TARGET's include directories) and WORK.
+cmake_policy(VERSION 3.25)
+include(${CONFIG})
+
+# Which part each header belongs to: drivers/<part>/include/zpci/<header>.
+file(GLOB headers RELATIVE ${ROOT} ${ROOT}/*/include/zpci/*.h)
+set(parts)
+foreach(path ${headers})
+  string(REGEX REPLACE "^([^/]+)/include/zpci/(.+)$" "\\1;\\2" ph ${path})
+  list(GET ph 0 part)
+  list(GET ph 1 h)
+  set(owner_${h} ${part})
+  list(APPEND parts_${part} ${h})
+  list(APPEND parts ${part})
+endforeach()
+list(REMOVE_DUPLICATES parts)
+set(errors)
+
+# What the part's files include.
+file(GLOB_RECURSE files RELATIVE ${ROOT} ${ROOT}/${PART}/*.c ${ROOT}/${PART}/*.h)
+foreach(f ${files})
+  file(STRINGS ${ROOT}/${f} lines REGEX "^[ \t]*#[ \t]*include[ \t]*[<\"]zpci/")
+  foreach(line ${lines})
+    string(REGEX REPLACE "^[^<\"]*[<\"]zpci/([^>\"]+)[>\"].*$" "\\1" h "${line}")
+    if(NOT DEFINED owner_${h})
+      list(APPEND errors "drivers/${f} includes <zpci/${h}>, which no part has")
+    elseif(NOT "${owner_${h}}" IN_LIST SEES)
+      list(APPEND errors "drivers/${f} includes <zpci/${h}> of ${owner_${h}}/, which ${PART} must not see")
+    endif()
+  endforeach()
+endforeach()
+list(LENGTH files nfiles)
+
+# What TARGET's include directories find: every header, one at a time.
+set(iflags)
+foreach(d ${DIRS})
+  list(APPEND iflags -I${d})
+endforeach()
+file(MAKE_DIRECTORY ${WORK})
+set(seen 0)
+set(refused 0)
+foreach(part ${parts})
+  foreach(h ${parts_${part}})
+    string(REGEX REPLACE "[^a-z0-9_]" "_" probe ${h})
+    file(WRITE ${WORK}/${probe}.c "#include <zpci/${h}>\n")
+    execute_process(COMMAND ${CC} -std=c11 -D_POSIX_C_SOURCE=200809L -fsyntax-only ${iflags}
+                            ${WORK}/${probe}.c
+                    RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE out)
+    string(REPLACE "." "\\." hre ${h})
+    # gcc: "zpci/x.h: No such file or directory"; clang: "'zpci/x.h' file not found".
+    if(out MATCHES "zpci/${hre}'?:? (No such file|file not found)")
+      set(found FALSE)
+    else()
+      set(found TRUE)
+    endif()
+    if(part IN_LIST SEES)
+      if(rc EQUAL 0)
+        math(EXPR seen "${seen} + 1")
+      else()
+        list(APPEND errors "<zpci/${h}> of ${part}/ does not compile through ${TARGET}'s include directories:\n${out}")
+      endif()
+    elseif(found)
+      list(APPEND errors "${TARGET}'s include directories find <zpci/${h}> of ${part}/, which ${PART} must not see")
+    else()
+      math(EXPR refused "${refused} + 1")
+    endif()
+  endforeach()
+endforeach()
+
+list(JOIN SEES ", " sees)
+if(errors)
+  list(JOIN errors "\n  " text)
+  message(FATAL_ERROR "${PART}/ (${TARGET}) may see ${sees} only:\n  ${text}")
+endif()
+message(STATUS "${PART}/ (${TARGET}) sees ${sees}: ${seen} headers compile, ${refused} of other parts "
+               "not found; ${nfiles} files include only those it sees")
