@@ -54,7 +54,7 @@ const CommandSpec kSpec = {
 	"Resumable: points already in RESULTS.csv are not run again, so an\n"
 	"interrupted sweep (SIGINT: exit 130) continues where it stopped.  The same\n"
 	"trace, configuration and axes give byte-identical files.  --points runs only\n"
-	"points FIRST to LAST.\n"
+	"points FIRST to LAST.  Exit 2 when every point run is invalid.\n"
 	"\n"
 	"--backend slurm: instead of running the points, write DIR/sweep.sh and\n"
 	"submit it with sbatch as one job array, each task a sweep of --chunk points\n"
@@ -381,7 +381,8 @@ int run_local(SweepSetup &s, CommandIo &io)
 	Progress progress(io.err, progress_wanted(io.err), "sweep", wanted, "points");
 	Runner runner(sweep, s.trace, s.jobs);
 	std::map<size_t, nlohmann::ordered_json> done;
-	size_t next = 0, written = 0, failed_checks = 0;
+	size_t next = 0, written = 0, failed_checks = 0, invalid = 0;
+	std::string first_invalid;
 	auto t0 = std::chrono::steady_clock::now();
 	while ((next < todo.size() || !runner.idle()) && !interrupted()) {
 		while (next < todo.size() && !runner.full())
@@ -400,6 +401,9 @@ int run_local(SweepSetup &s, CommandIo &io)
 			line.update(j);
 			json[i] = line.dump();
 			failed_checks += !j.contains("checks_passed") || !j["checks_passed"].get<bool>();
+			if (j.contains("invalid") && !invalid++)
+				first_invalid = "point " + std::to_string(i) + ": " +
+						j["invalid"].get<std::string>();
 			written++;
 			changed = true;
 		}
@@ -418,6 +422,10 @@ int run_local(SweepSetup &s, CommandIo &io)
 	       << "wall_s: " << std::fixed << std::setprecision(1) << wall << '\n';
 	if (interrupted())
 		return kExitInterrupted;
+	// A grid of nothing but contradictions is a bad command line, not results.
+	if (written && invalid == written && !resumed)
+		return command_error(kSpec, io, "every point is invalid; " + first_invalid,
+				     kExitUsage);
 	return kExitOk;
 }
 

@@ -44,6 +44,8 @@ inline constexpr ParamDecl param_keys<FaultInjection>[] = {
 
 namespace {
 
+// The policy follows the guest generation until it is set (Config::set).
+constexpr const char *kPolicyKey = "replay.policy";
 
 // Every key: the run's by their full name, the blocks' in their sections.
 const ParamDecl kOptions[] = {
@@ -58,9 +60,9 @@ const ParamDecl kOptions[] = {
 		"the guest's timer ticks a second, for traces without tick records; its timers "
 		"(flush-queue timeout, IOVA cache trim) run on them (Debian's s390x kernels: 250)"),
 	choice<&ReplayOptions::policy>(
-		"replay.policy", policy_names,
+		kPolicyKey, policy_names,
 		"the guest's flush policy: lazy is Linux <= 6.6's default, flush-queue 6.7+'s "
-		"(linux-6.7 has no lazy mode without its queues)"),
+		"(linux-6.7 has no lazy mode without its queues); unset, the guest's default"),
 	choice<&ReplayOptions::mode>(
 		"replay.mode", mode_names,
 		"functional: exact, untimed; fast: the models, fixed latencies; cycle: the models "
@@ -301,6 +303,10 @@ bool Config::set(const std::string &key, const std::string &value, std::string *
 	if (!assign(*p, key, value, opts, err))
 		return false;
 	where_[key] = where;
+	// A guest generation runs its kernel's default policy (lazy for <= 6.6,
+	// the flush queue for 6.7+) unless one was chosen.
+	if (&opts.guest == p->field(&opts) && !where_.count(kPolicyKey))
+		opts.policy = zpci_guest_gen_get(opts.guest)->lazy_policy;
 	return true;
 }
 
@@ -404,7 +410,7 @@ bool Config::check(std::string *err) const
 			return false;
 		}
 	if (!zpci_guest_gen_has_policy(opts.guest, opts.policy)) {
-		*err = where({ "replay.policy", "replay.guest" }) + "replay.guest " +
+		*err = where({ kPolicyKey, "replay.guest" }) + "replay.guest " +
 		       guest_name(opts.guest) + " has no " + policy_name(opts.policy) +
 		       " policy: its lazy mode is " +
 		       policy_name(zpci_guest_gen_get(opts.guest)->lazy_policy);

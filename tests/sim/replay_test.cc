@@ -50,6 +50,25 @@ TEST_P(ReplayGolden, SummaryMatches)
 INSTANTIATE_TEST_SUITE_P(Samples, ReplayGolden,
 			 ::testing::Values("net-small.ztr", "storage-small.ztb", "rpcit-log.ztr"));
 
+// Without --policy, each guest generation runs its kernel's default; a
+// policy chosen, in any order of the options, stays chosen.
+TEST(Replay, EachGuestGenerationDefaultsToItsKernelsPolicy)
+{
+	CliRun r = run({ "replay", kSamples + "net-small.ztr", "--guest", "linux-6.7" });
+	ASSERT_EQ(r.rc, 0) << r.err;
+	EXPECT_EQ(line_of(r.out, "policy"), "flush-queue");
+	r = run({ "replay", kSamples + "net-small.ztr", "--policy", "strict", "--set",
+		  "replay.guest=linux-6.7" });
+	ASSERT_EQ(r.rc, 0) << r.err;
+	EXPECT_EQ(line_of(r.out, "policy"), "strict");
+	r = run({ "replay", kSamples + "net-small.ztr", "--guest", "linux-6.7", "--policy", "lazy" });
+	EXPECT_EQ(r.rc, 2);
+	r = run({ "compare", kSamples + "net-small.ztr", "--guest", "linux-6.7", "--mode",
+		  "functional" });
+	EXPECT_EQ(r.rc, 0) << r.err;
+	EXPECT_EQ(line_of(run({ "replay", kSamples + "net-small.ztr" }).out, "policy"), "lazy");
+}
+
 TEST(Replay, RecordedRpcitsCheckAgainstTheReplayedGuest)
 {
 	CliRun lazy = run({ "replay", kSamples + "rpcit-log.ztr", "--policy", "lazy" });

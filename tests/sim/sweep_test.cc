@@ -158,6 +158,25 @@ TEST(Sweep, PointsWhoseValuesDoNotGoTogetherAreRowsWithTheReason)
 	EXPECT_TRUE(starts(rows[2], "1,bare,flush-queue,ok,"));
 }
 
+// A guest generation brings its kernel's default policy, in a sweep as in a
+// replay; a grid whose every point is invalid is an error, not results.
+TEST(Sweep, EachGuestRunsItsDefaultPolicyAndAllInvalidIsExitTwo)
+{
+	TempDir d;
+	CliRun r = run({ "sweep", kTrace, "--out", d.file("g.csv"), "--designs", "bare", "--set",
+			 "replay.guest=linux-6.1,linux-6.7" });
+	ASSERT_EQ(r.rc, 0) << r.err;
+	std::vector<std::string> rows = lines(slurp(d.file("g.csv")));
+	ASSERT_EQ(rows.size(), 3u);
+	EXPECT_TRUE(starts(rows[1], "0,bare,linux-6.1,ok,")) << rows[1];
+	EXPECT_TRUE(starts(rows[2], "1,bare,linux-6.7,ok,")) << rows[2];
+
+	r = run({ "sweep", kTrace, "--out", d.file("bad.csv"), "--designs", "bare,intercept-kvm",
+		  "--guest", "linux-6.7", "--policy", "lazy" });
+	EXPECT_EQ(r.rc, 2);
+	EXPECT_NE(r.err.find("every point is invalid; point 0: "), std::string::npos) << r.err;
+}
+
 // A point whose design cannot start is a row saying so, not the sweep's end.
 TEST(Sweep, PointsThatCannotStartAreRowsWithTheReason)
 {
