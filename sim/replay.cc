@@ -14,120 +14,12 @@ namespace zpcisim {
 
 namespace {
 
-const char *const kPolicyNames[] = { "lazy", "strict", "flush-queue" };
-const char *const kModeNames[] = { "functional", "fast", "cycle" };
-
-
 std::string rpcit_text(uint64_t iova, uint64_t len)
 {
 	return "rpcit " + hex(iova) + " +" + hex(len);
 }
 
 }  // namespace
-
-const std::vector<std::string> &design_names()
-{
-	static std::vector<std::string> names;
-
-	names.clear();
-	for (uint32_t d = 0; d < zpci_nr_designs(); d++)
-		names.push_back(zpci_design_name(static_cast<zpci_design>(d)));
-	return names;
-}
-
-std::string designs_help()
-{
-	std::string s = "Designs:\n";
-
-	for (uint32_t d = 0; d < zpci_nr_designs(); d++) {
-		const zpci_design_ops *ops = zpci_design_get(static_cast<zpci_design>(d));
-		char line[160];
-		snprintf(line, sizeof(line), "  %-16s %s\n", ops->name, ops->summary);
-		s += line;
-	}
-	return s;
-}
-
-// The index of @name in @names, as the enum @out.
-template <typename Enum, size_t N>
-bool parse_name(const char *const (&names)[N], const std::string &name, Enum *out)
-{
-	for (size_t i = 0; i < N; i++)
-		if (name == names[i]) {
-			*out = static_cast<Enum>(i);
-			return true;
-		}
-	return false;
-}
-
-bool parse_policy(const std::string &name, zpci_flush_policy *policy)
-{
-	return parse_name(kPolicyNames, name, policy);
-}
-
-const char *policy_name(zpci_flush_policy policy)
-{
-	return kPolicyNames[policy];
-}
-
-bool parse_guest(const std::string &name, zpci_guest_gen *gen)
-{
-	return !zpci_guest_gen_parse(name.c_str(), gen);
-}
-
-const char *guest_name(zpci_guest_gen gen)
-{
-	return zpci_guest_gen_name(gen);
-}
-
-const std::vector<std::string> &guest_names()
-{
-	static const std::vector<std::string> names = [] {
-		std::vector<std::string> v;
-		for (int g = 0; g < ZPCI_NR_GUEST_GENS; g++)
-			v.push_back(guest_name(static_cast<zpci_guest_gen>(g)));
-		return v;
-	}();
-	return names;
-}
-
-bool parse_mode(const std::string &name, ReplayMode *mode)
-{
-	return parse_name(kModeNames, name, mode);
-}
-
-bool parse_design(const std::string &name, Design *design)
-{
-	zpci_design d;
-
-	if (zpci_design_parse(name.c_str(), &d))
-		return false;
-	*design = static_cast<Design>(d);
-	return true;
-}
-
-const char *design_name(Design design)
-{
-	return zpci_design_name(static_cast<zpci_design>(design));
-}
-
-const char *mode_name(ReplayMode mode)
-{
-	return kModeNames[static_cast<int>(mode)];
-}
-
-const std::vector<std::string> &mode_names()
-{
-	static const std::vector<std::string> names(std::begin(kModeNames), std::end(kModeNames));
-	return names;
-}
-
-const std::vector<std::string> &policy_names()
-{
-	static const std::vector<std::string> names(std::begin(kPolicyNames),
-						    std::end(kPolicyNames));
-	return names;
-}
 
 // The machine and its design, as the harness builds them too.
 struct Replay::Machine : zpci_machine {

@@ -18,64 +18,13 @@
 #include <zpci/machine.h>
 #include <ztrace/trace.h>
 
-#include "cpu/cpu_cost.h"
+#include "replay_options.h"
 #include "stats/histogram.h"
 #include "timeline.h"
 #include "system/system.h"
 #include "time/periods.h"
 
 namespace zpcisim {
-
-// How device accesses are simulated: by the functional function (exact,
-// untimed), or by the SystemC models in one of their timing modes.
-enum class ReplayMode { Functional, Fast, Cycle };
-
-// The designs under test (docs/architecture.md), in the order compare lists them.
-enum class Design {
-	Bare = ZPCI_DESIGN_BARE,
-	InterceptUser = ZPCI_DESIGN_INTERCEPT_USER,
-	InterceptKvm = ZPCI_DESIGN_INTERCEPT_KVM,
-	NestedPinned = ZPCI_DESIGN_NESTED_PINNED,
-	IdentityPinned = ZPCI_DESIGN_IDENTITY_PINNED,
-};
-
-// Faults injected into a run, to exercise the guest's and the hypervisor's
-// recovery paths (pin failures and limits are under pin and mapping_limit).
-struct FaultInjection {
-	uint32_t rpcit_busy_every = 0;	// every Nth RPCIT reaching a function: busy
-	uint32_t rpcit_fail_every = 0;	// ... of the others: cc 1, insufficient resources
-	uint64_t function_error_at_ns = 0;	// every function enters the error state then; 0: never
-	uint32_t table_nomem_every = 0;	// every Nth table frame the guest allocates: none
-};
-
-struct ReplayOptions {
-	Design design = Design::Bare;
-	zpci_guest_gen guest = ZPCI_GUEST_LINUX_6_1;
-	uint32_t hz = ZPCI_HZ_DEFAULT;
-	zpci_flush_policy policy = ZPCI_FLUSH_LAZY;
-	ReplayMode mode = ReplayMode::Functional;
-	// Intercepting designs: shadow mappings at once (VFIO's dma_entry_limit).
-	uint32_t mapping_limit = ZPCI_SHADOW_MAPPING_LIMIT_DEFAULT;
-	// Pinning: the limit and injected failures ("and if pinning fails?").
-	zpci_pin_cfg pin{ 0, 0, 0, 1 };
-	// The timed modes' blocks, before the mode's own settings (apply_mode);
-	// system.vcd asks for a waveform.
-	SystemParams system;
-	CpuCostParams cost;
-	FaultInjection inject;
-};
-
-// The designs of the table (zpci/design.h), registered ones included: name
-// i is design i's.  Read anew at each call.
-const std::vector<std::string> &design_names();
-// The designs and what each is, a line each, for help texts.
-std::string designs_help();
-bool parse_design(const std::string &name, Design *design);
-const char *design_name(Design design);
-
-bool parse_mode(const std::string &name, ReplayMode *mode);
-const char *mode_name(ReplayMode mode);
-const std::vector<std::string> &mode_names();	// by value
 
 // What the models measured (fast and cycle modes).
 struct ModelReport {
@@ -95,16 +44,6 @@ struct ModelReport {
 	};
 	std::vector<Counter> counters;
 };
-
-// "lazy" -> ZPCI_FLUSH_LAZY; false for an unknown name.
-bool parse_policy(const std::string &name, zpci_flush_policy *policy);
-const char *policy_name(zpci_flush_policy policy);
-const std::vector<std::string> &policy_names();	// by value
-// "linux-6.1" -> ZPCI_GUEST_LINUX_6_1.
-bool parse_guest(const std::string &name, zpci_guest_gen *gen);
-const char *guest_name(zpci_guest_gen gen);
-// Every guest's name: "linux-6.1, linux-6.7".
-const std::vector<std::string> &guest_names();	// by value
 
 // The device's translations, from whichever simulated them: the models in
 // the timed modes, the functional function otherwise.
