@@ -6,6 +6,7 @@
 // as one that ran through.
 #include <algorithm>
 #include <csignal>
+#include <cstdint>
 #include <filesystem>
 #include <optional>
 #include <set>
@@ -382,6 +383,7 @@ int run_local(SweepSetup &s, CommandIo &io)
 	Runner runner(sweep, s.trace, s.jobs);
 	std::map<size_t, nlohmann::ordered_json> done;
 	size_t next = 0, written = 0, failed_checks = 0, invalid = 0;
+	size_t first_invalid_at = SIZE_MAX;	// points finish in any order: name the lowest
 	std::string first_invalid;
 	auto t0 = std::chrono::steady_clock::now();
 	while ((next < todo.size() || !runner.idle()) && !interrupted()) {
@@ -401,9 +403,12 @@ int run_local(SweepSetup &s, CommandIo &io)
 			line.update(j);
 			json[i] = line.dump();
 			failed_checks += !j.contains("checks_passed") || !j["checks_passed"].get<bool>();
-			if (j.contains("invalid") && !invalid++)
+			invalid += j.contains("invalid");
+			if (j.contains("invalid") && i < first_invalid_at) {
+				first_invalid_at = i;
 				first_invalid = "point " + std::to_string(i) + ": " +
 						j["invalid"].get<std::string>();
+			}
 			written++;
 			changed = true;
 		}

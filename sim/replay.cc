@@ -46,7 +46,6 @@ struct Replay::Mapping {
 };
 
 struct Replay::Function {
-	Replay *owner = nullptr;
 	uint32_t index = 0;
 	zpci_machine_fn *mf = nullptr;	// the function and the design in front of it
 	zpci_func &func() { return mf->func; }
@@ -97,7 +96,6 @@ Replay::Replay(const ztrace_header &h, const ReplayOptions &opts)
 	for (uint32_t i = 0; i < h.nr_fns; i++) {
 		auto f = std::make_unique<Function>();
 
-		f->owner = this;
 		f->index = i;
 		f->mf = &machine_->fns[i];
 		f->watch = &mon.fns[i];

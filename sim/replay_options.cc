@@ -13,12 +13,20 @@ const char *const kModeNames[] = { "functional", "fast", "cycle" };
 
 }  // namespace
 
+// Rebuilt only when the table changed: a caller may be iterating it while a
+// replay inside its loop asks again.
 const std::vector<std::string> &design_names()
 {
 	static std::vector<std::string> names;
+	uint32_t n = zpci_nr_designs();
+	bool same = names.size() == n;
 
+	for (uint32_t d = 0; same && d < n; d++)
+		same = names[d] == zpci_design_name(static_cast<zpci_design>(d));
+	if (same)
+		return names;
 	names.clear();
-	for (uint32_t d = 0; d < zpci_nr_designs(); d++)
+	for (uint32_t d = 0; d < n; d++)
 		names.push_back(zpci_design_name(static_cast<zpci_design>(d)));
 	return names;
 }

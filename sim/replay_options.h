@@ -58,7 +58,7 @@ struct ReplayOptions {
 };
 
 // The designs of the table (zpci/design.h), registered ones included: name
-// i is design i's.  Read anew at each call.
+// i is design i's.  Valid until a design is registered or taken out.
 const std::vector<std::string> &design_names();
 // The designs and what each is, a line each, for help texts.
 std::string designs_help();

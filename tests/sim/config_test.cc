@@ -191,7 +191,7 @@ TEST(Config, ChoicesAreTheirEnumsNameTables)
 	expect_names<ReplayMode>(mode_names(), parse_mode, mode_name);
 	expect_names<Replacement>(replacement_names(), parse_replacement, replacement_name);
 	EXPECT_EQ(design_names().size(), size_t(ZPCI_NR_DESIGNS));
-	// replay.guest's, spelt out in config.cc until the generations are a table.
+	// replay.guest's, from the generations' table.
 	std::vector<std::string> guests;
 	std::string guest = comments["replay.guest"];
 	std::istringstream in(guest.substr(0, guest.find(';')));

@@ -36,7 +36,10 @@ static inline u64 zpci_counter_get(const struct zpci_counter *c, const void *sta
 	return *(const u64 *)((const char *)stats + c->offset) << c->shift;
 }
 
-/* @sum += @more, for every counter of @table (structs of the same type). */
+/*
+ * @sum += @more, for the counters of @table only (structs of the same
+ * type): a field no table lists is not summed.
+ */
 static inline void zpci_counters_add(const struct zpci_counter *table, void *sum,
 				     const void *more)
 {

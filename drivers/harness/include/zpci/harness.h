@@ -105,7 +105,12 @@ int zpci_harness_alloc(struct zpci_harness *h, u64 size, phys_addr_t *gpa);
 int zpci_harness_dma(struct zpci_harness *h, u32 fn, dma_addr_t iova, void *buf, u64 len,
 		     enum zpci_dma_dir dir);
 
-/* Faults to inject; each counts its own events (see inject). */
+/*
+ * Faults to inject (see inject).  The RPCIT ones stand in for the answer of
+ * a function that would take the RPCIT (enabled, its handle, not in the
+ * error state), tried in this order: each counts the RPCITs the ones
+ * before it let through.
+ */
 enum zpci_harness_fault {
 	ZPCI_HFAULT_RPCIT_BUSY,		/* the guest's RPCITs of @fn answer cc 2 */
 	ZPCI_HFAULT_RPCIT_INSUFF,	/* ... cc 1, insufficient resources */

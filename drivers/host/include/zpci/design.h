@@ -65,8 +65,9 @@ struct zpci_design_ops {
 	bool user_space;	/* its intercepts are handled in user space */
 	/*
 	 * Put the design in front of @mf's function, which it reaches
-	 * through @host: set mf->guest_hw (and mf->design, its state).
-	 * 0, or -errno.
+	 * through @host: set mf->guest_hw (and mf->design, its state, which
+	 * destroy is given).  0; or -errno, having freed what it built and
+	 * left mf->design NULL.
 	 */
 	int (*build)(struct zpci_machine *m, struct zpci_machine_fn *mf, struct zpci_hw host);
 	void (*destroy)(struct zpci_machine_fn *mf);	/* may be NULL */

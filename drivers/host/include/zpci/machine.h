@@ -7,8 +7,8 @@
  * it here, so a design, a check and an injected fault mean the same thing
  * to both.
  *
- * Bare metal: the guest's memory is all of host memory.  Every other
- * design: the guest sits above ZPCI_MACHINE_HYPERVISOR_TOP in 2 MiB chunks
+ * Without a hypervisor (bare): the guest's memory is all of host memory.
+ * A hosted design: the guest sits above ZPCI_MACHINE_HYPERVISOR_TOP in 2 MiB chunks
  * scattered as a long-running host would have them, and the hypervisor's
  * tables come from below it.  The guest's own DMA tables come from the top
  * ZPCI_MACHINE_TABLE_POOL bytes of guest memory (trace generators and the
@@ -66,8 +66,8 @@ struct zpci_machine {
 
 /*
  * Build the machine with one function per @fns entry.  The refresh bit of
- * a function is the machine's on bare metal only; the other designs decide
- * it themselves.  0, or -errno with m->error saying why.
+ * a function is the machine's unless the design is hosted (then the design
+ * decides it).  0, or -errno with m->error saying why.
  */
 int zpci_machine_init(struct zpci_machine *m, const struct zpci_machine_cfg *cfg,
 		      const struct zpci_func_cfg *fns, u32 nr_fns);

@@ -13,8 +13,9 @@
  *    correct guest), stale uses (through an IOVA page the guest unmapped
  *    and has not mapped again, with how long since), and from the log the
  *    exposure windows (from an unmap to the flush that drops it).
- *  - Injection: every countable fault of the machine is a fault window
- *    here (zpci_monitor_window), and the function error state at a time.
+ *  - Injection: the machine's fault windows (zpci_monitor_window), and the
+ *    function error state at a time.  (The pinner's seeded failure rate
+ *    and every-Nth setting are its own configuration.)
  *
  * Time is the caller's: zpci_monitor_set_time() before the events it
  * dates.  The harness has no time and no unmaps to tell; its windows
@@ -136,7 +137,10 @@ void zpci_monitor_destroy(struct zpci_monitor *m);
 struct zpci_hw zpci_monitor_tap(struct zpci_monitor *m, u32 fn, struct zpci_func *func,
 				struct zpci_hw below);
 
-/* The window of @what: function @fn's, or the machine's (@fn ignored). */
+/*
+ * The window of @what: function @fn's, or the machine's (@fn ignored; NULL
+ * when the machine gave the monitor none, as a lone function's test may).
+ */
 struct zpci_fault_window *zpci_monitor_window(struct zpci_monitor *m, u32 fn,
 					      enum zpci_inject what);
 /* Faults fired: function @fn's and the machine's; @fn < 0: every function's. */
