@@ -124,7 +124,7 @@ int zpci_machine_init(struct zpci_machine *m, const struct zpci_machine_cfg *cfg
 		goto fail;
 	}
 	m->fns = calloc(nr_fns ? nr_fns : 1, sizeof(*m->fns));
-	rc = m->fns ? zpci_monitor_init(&m->mon, cfg->tap_at, nr_fns, &m->layout, &m->pins,
+	rc = m->fns ? zpci_monitor_init(&m->mon, nr_fns, &m->layout, &m->pins,
 					hosted(m), &m->pins.inject, &m->guest_pool.inject)
 		    : -ENOMEM;
 	if (rc) {

@@ -15,7 +15,7 @@ static const struct zpci_insn_result injected_outcome[ZPCI_NR_RPCIT_FAULTS] = {
 	[ZPCI_INJECT_RPCIT_ERROR] = { ZPCI_CC_STATUS, ZPCI_RPCIT_ST_FUNC_IN_ERR },
 };
 
-int zpci_monitor_init(struct zpci_monitor *m, enum zpci_tap_at at, u32 nr_fns,
+int zpci_monitor_init(struct zpci_monitor *m, u32 nr_fns,
 		      const struct zpci_layout *layout, const struct zpci_pinner *pins, bool hosted,
 		      struct zpci_fault_window *pin_window,
 		      struct zpci_fault_window *table_window)
@@ -27,7 +27,6 @@ int zpci_monitor_init(struct zpci_monitor *m, enum zpci_tap_at at, u32 nr_fns,
 	if (!m->fns)
 		return -ENOMEM;
 	m->nr_fns = nr_fns;
-	m->tap_at = at;
 	m->layout = layout;
 	m->pins = pins;
 	m->hosted = hosted;
@@ -103,6 +102,7 @@ static void log_rpcit(struct zpci_monitor_fn *mf, const struct zpci_rpcit_rec *r
 		mf->cap_log = cap;
 	}
 	mf->log[mf->nr_log++] = *rec;
+	mf->logged++;
 }
 
 /*
@@ -250,12 +250,12 @@ const struct zpci_rpcit_rec *zpci_monitor_take_rpcits(struct zpci_monitor_fn *mf
 size_t zpci_monitor_rpcits(const struct zpci_monitor_fn *mf, u64 from, struct zpci_rpcit_rec *out,
 			   size_t max)
 {
-	u64 base = mf->stats.rpcits - mf->nr_log;	/* the number of the oldest kept */
+	u64 base = mf->logged - mf->nr_log;	/* the number of the oldest kept */
 	size_t n;
 
-	if (from < base || from >= mf->stats.rpcits)
+	if (from < base || from >= mf->logged)
 		return 0;
-	n = mf->stats.rpcits - from < max ? mf->stats.rpcits - from : max;
+	n = mf->logged - from < max ? mf->logged - from : max;
 	memcpy(out, mf->log + (from - base), n * sizeof(*out));
 	return n;
 }

@@ -26,7 +26,7 @@ protected:
 		zpci_pin_cfg pc{};
 		EXPECT_EQ(zpci_layout_init_contiguous(&layout_, kMem - kGuestBase, kGuestBase), 0);
 		EXPECT_EQ(zpci_pin_init(&pins_, &pc), 0);
-		EXPECT_EQ(zpci_monitor_init(&mon_, ZPCI_TAP_FUNCTION, 1, &layout_, &pins_, true,
+		EXPECT_EQ(zpci_monitor_init(&mon_, 1, &layout_, &pins_, true,
 					    &pins_.inject, nullptr),
 			  0);
 		hw_ = zpci_monitor_tap(&mon_, 0, &f_, zpci_func_hw(&f_));

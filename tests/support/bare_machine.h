@@ -34,7 +34,7 @@ public:
 		    zpci_frame_pool_init(&pool_, kPoolBase, kPoolSize) ||
 		    zpci_layout_init_contiguous(&layout_, c.guest_mem, 0) ||
 		    zpci_pin_init(&pins_, &pc) ||
-		    zpci_monitor_init(&mon_, ZPCI_TAP_FUNCTION, 1, &layout_, &pins_, false, nullptr,
+		    zpci_monitor_init(&mon_, 1, &layout_, &pins_, false, nullptr,
 				      nullptr))
 			throw std::runtime_error("cannot build the bare machine");
 		hw_ = zpci_monitor_tap(&mon_, 0, &func_, zpci_func_hw(&func_));

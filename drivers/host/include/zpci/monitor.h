@@ -88,6 +88,7 @@ struct zpci_monitor_fn {
 	struct zpci_fault_window fault[ZPCI_INJECT_PIN];	/* the per-function ones */
 	struct zpci_rpcit_rec *log;	/* RPCITs at the tap not yet taken */
 	size_t nr_log, cap_log;
+	u64 logged;			/* records ever put in the log: their numbers */
 	struct zpci_monitor_fn_stats stats;
 	bool error_injected;		/* by the machine-wide time */
 	struct zpci_pagemap unmapped_at;	/* IOVA page -> when the guest unmapped it */
@@ -102,7 +103,6 @@ struct zpci_violation {
 };
 
 struct zpci_monitor {
-	enum zpci_tap_at tap_at;
 	const struct zpci_layout *layout;
 	const struct zpci_pinner *pins;
 	bool hosted;			/* under a hypervisor: reached pages must be pinned */
@@ -124,7 +124,7 @@ struct zpci_monitor {
  * @pin_window and @table_window: the machine-wide fault windows (the
  * pinner's, the guest table pool's).  0, or -ENOMEM.
  */
-int zpci_monitor_init(struct zpci_monitor *m, enum zpci_tap_at at, u32 nr_fns,
+int zpci_monitor_init(struct zpci_monitor *m, u32 nr_fns,
 		      const struct zpci_layout *layout, const struct zpci_pinner *pins, bool hosted,
 		      struct zpci_fault_window *pin_window,
 		      struct zpci_fault_window *table_window);
