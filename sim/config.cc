@@ -42,6 +42,22 @@ inline constexpr ParamDecl param_keys<FaultInjection>[] = {
 		"every function enters the error state at this trace time; 0: never"),
 };
 
+template <>
+inline constexpr ParamDecl param_keys<DeviceParams>[] = {
+	number<&DeviceParams::queue_depth>(
+		"queue_depth", "requests",
+		"closed-loop timing: requests in flight per function; 0: the trace's, else 32 "
+		"(assumption: a typical fio iodepth)"),
+	number<&DeviceParams::latency_ns>(
+		"latency_ns", "ns", 0, 1e12,
+		"closed-loop timing: the device's service time per request, overlapping others "
+		"(assumption: 10 us, an NVMe 4 KiB read)"),
+	number<&DeviceParams::bandwidth_mb_s>(
+		"bandwidth_mb_s", "MB/s", 1, 1e9,
+		"closed-loop timing: the link's bandwidth, one transfer at a time (assumption: "
+		"4000, PCIe Gen3 x4)"),
+};
+
 namespace {
 
 // The policy follows the guest generation until it is set (Config::set).
@@ -67,11 +83,17 @@ const ParamDecl kOptions[] = {
 		"replay.mode", mode_names,
 		"functional: exact, untimed; fast: the models, fixed latencies; cycle: the models "
 		"with contention"),
+	choice<&ReplayOptions::timing>(
+		"replay.timing", timing_names,
+		"trace: every record at its recorded time (open loop; checks against captures); "
+		"closed: the trace gives the work, the simulated vCPUs, locks and device decide "
+		"when (throughput)"),
 	number<&ReplayOptions::mapping_limit>(
 		"hypervisor.mapping_limit", "mappings", 1, UINT32_MAX,
 		"intercepting designs: shadow mappings at once (VFIO dma_entry_limit default)"),
 	block<&ReplayOptions::pin>("hypervisor"),
 	block<&ReplayOptions::inject>("inject"),
+	block<&ReplayOptions::device>("device"),
 	block<&ReplayOptions::system>("system"),	// only blocks, each its own section
 	block<&ReplayOptions::cost>("cost"),
 };

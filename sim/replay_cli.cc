@@ -317,6 +317,7 @@ const std::pair<const char *, const char *> kShorthands[] = {
 	{ "guest", "replay.guest" },
 	{ "policy", "replay.policy" },
 	{ "mode", "replay.mode" },
+	{ "timing", "replay.timing" },
 	{ "mapping-limit", "hypervisor.mapping_limit" },
 	{ "pin-limit", "hypervisor.pin_limit" },
 	{ "pin-fail-every", "hypervisor.pin_fail_every" },

@@ -10,6 +10,7 @@ namespace {
 
 const char *const kPolicyNames[] = { "lazy", "strict", "flush-queue" };
 const char *const kModeNames[] = { "functional", "fast", "cycle" };
+const char *const kTimingNames[] = { "trace", "closed" };
 
 }  // namespace
 
@@ -115,6 +116,23 @@ const char *mode_name(ReplayMode mode)
 const std::vector<std::string> &mode_names()
 {
 	static const std::vector<std::string> names(std::begin(kModeNames), std::end(kModeNames));
+	return names;
+}
+
+bool parse_timing(const std::string &name, Timing *timing)
+{
+	return parse_name(kTimingNames, name, timing);
+}
+
+const char *timing_name(Timing timing)
+{
+	return kTimingNames[static_cast<int>(timing)];
+}
+
+const std::vector<std::string> &timing_names()
+{
+	static const std::vector<std::string> names(std::begin(kTimingNames),
+						    std::end(kTimingNames));
 	return names;
 }
 

@@ -22,6 +22,23 @@ namespace zpcisim {
 // untimed), or by the SystemC models in one of their timing modes.
 enum class ReplayMode { Functional, Fast, Cycle };
 
+// How a replay keeps time.  trace: every record happens at the time the
+// trace gives (open loop; the checks against a capture's RPCITs and IOVAs
+// need it).  closed: the trace gives the work and its order within each
+// request, the simulated system decides when it happens (vCPUs, locks,
+// the device's queue and link), and the run reports throughput.
+enum class Timing { Trace, Closed };
+
+// The device behind each function, as closed-loop timing serves it: a
+// request's transfer holds the link for bytes / bandwidth plus the DTU's
+// translation time, then completes after the device's latency, which
+// overlaps other requests' transfers.
+struct DeviceParams {
+	uint32_t queue_depth = 0;	// requests in flight; 0: the trace's, else 32
+	double latency_ns = 10000;
+	double bandwidth_mb_s = 4000;
+};
+
 // The designs under test (docs/architecture.md), in the order compare lists them.
 enum class Design {
 	Bare = ZPCI_DESIGN_BARE,
@@ -46,6 +63,8 @@ struct ReplayOptions {
 	uint32_t hz = ZPCI_HZ_DEFAULT;
 	zpci_flush_policy policy = ZPCI_FLUSH_LAZY;
 	ReplayMode mode = ReplayMode::Functional;
+	Timing timing = Timing::Trace;
+	DeviceParams device;
 	// Intercepting designs: shadow mappings at once (VFIO's dma_entry_limit).
 	uint32_t mapping_limit = ZPCI_SHADOW_MAPPING_LIMIT_DEFAULT;
 	// Pinning: the limit and injected failures ("and if pinning fails?").
@@ -64,6 +83,10 @@ const std::vector<std::string> &design_names();
 std::string designs_help();
 bool parse_design(const std::string &name, Design *design);
 const char *design_name(Design design);
+
+bool parse_timing(const std::string &name, Timing *timing);
+const char *timing_name(Timing timing);
+const std::vector<std::string> &timing_names();	// by value
 
 bool parse_mode(const std::string &name, ReplayMode *mode);
 const char *mode_name(ReplayMode mode);

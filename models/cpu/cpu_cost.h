@@ -22,6 +22,8 @@ namespace zpcisim {
 struct CpuCostParams {
 	// For scale: a strict map+unmap on an x86 IOMMU costs about 6,900
 	// cycles on bare metal (Amit et al., USENIX ATC 2011).
+	double dma_call_ns = 200;
+	double table_entry_ns = 10;
 	double rpcit_base_ns = 1000;
 	double rpcit_per_page_ns = 1;
 	double sie_exit_ns = 1500;
@@ -41,6 +43,12 @@ constexpr ParamDecl cost(const char *name, const char *doc)
 
 template <>
 inline constexpr ParamDecl param_keys<CpuCostParams>[] = {
+	cost<&CpuCostParams::dma_call_ns>(
+		"dma_call_ns",
+		"guest DMA-API call (map, unmap, alloc, free), fixed part: IOVA allocation and "
+		"bookkeeping (assumption)"),
+	cost<&CpuCostParams::table_entry_ns>(
+		"table_entry_ns", "guest: one DMA-table entry written or invalidated (assumption)"),
 	cost<&CpuCostParams::rpcit_base_ns>(
 		"rpcit_base_ns",
 		"RPCIT millicode, fixed part (assumption: 1 us; no public s390 figure)"),
