@@ -18,14 +18,26 @@ uint64_t CpuCost::rpcit(uint64_t len)
 	return ns;
 }
 
-uint64_t CpuCost::intercepts(const InterceptWork &w) const
+CpuTime CpuCost::time(const CpuWork &w) const
 {
-	double exit = p_.sie_exit_ns + (w.user_space ? p_.user_exit_ns : 0);
-	double ns = w.intercepts * exit + w.entries_read * p_.walk_entry_ns +
-		    w.pins * p_.pin_page_ns + w.unpins * p_.unpin_page_ns +
-		    (w.user_space ? w.maps * p_.map_call_ns : 0);
+	CpuTime t;
+	double walk = w.entries_read * p_.walk_entry_ns;
 
-	return static_cast<uint64_t>(std::llround(ns));
+	t.guest_ns = w.calls * p_.dma_call_ns + w.table_entries * p_.table_entry_ns;
+	t.exit_ns = w.intercepts * p_.sie_exit_ns;
+	t.kernel_ns = w.pins * p_.pin_page_ns + w.unpins * p_.unpin_page_ns;
+	if (w.user_space)
+		t.user_ns = w.intercepts * p_.user_exit_ns + walk + w.maps * p_.map_call_ns;
+	else
+		t.kernel_ns += walk;
+	return t;
+}
+
+uint64_t CpuCost::intercepts(const CpuWork &w) const
+{
+	CpuTime t = time(w);
+
+	return static_cast<uint64_t>(std::llround(t.exit_ns + t.kernel_ns + t.user_ns));
 }
 
 uint64_t CpuCost::pin_all(uint64_t pages) const

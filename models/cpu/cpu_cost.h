@@ -76,8 +76,12 @@ struct CpuCostStats {
 	uint64_t rpcit_ns = 0;
 };
 
-// What an intercepting hypervisor did, to be costed.
-struct InterceptWork {
+// Work the DMA path did, to be costed: the guest's own, and what an
+// intercepting hypervisor did for it (RPCITs are costed as they reach the
+// function, by rpcit()).
+struct CpuWork {
+	uint64_t calls = 0;		// guest DMA-API calls
+	uint64_t table_entries = 0;	// guest DMA-table entries written or invalidated
 	uint64_t intercepts = 0;
 	uint64_t entries_read = 0;
 	uint64_t pins = 0;
@@ -86,14 +90,23 @@ struct InterceptWork {
 	bool user_space = false;	// QEMU (intercept-user) or KVM (intercept-kvm)
 };
 
+// The CPU time of some work, by who spends it and under what.
+struct CpuTime {
+	double guest_ns = 0;
+	double exit_ns = 0;	// SIE exit and re-entry, before the handler takes any lock
+	double kernel_ns = 0;	// the host kernel's handling: walk (KVM), pins, unpins
+	double user_ns = 0;	// QEMU's: the exit to user space, its walk, its VFIO calls
+};
+
 class CpuCost {
 public:
 	explicit CpuCost(const CpuCostParams &p = {}) : p_(p) {}
 
 	// An RPCIT over @len bytes; returns its cost in ns.
 	uint64_t rpcit(uint64_t len);
+	CpuTime time(const CpuWork &w) const;
 	// The hypervisor CPU time of @w, in ns (RPCITs it issued not included).
-	uint64_t intercepts(const InterceptWork &w) const;
+	uint64_t intercepts(const CpuWork &w) const;
 	// Pinning @pages pages up front (the fully-pinned designs), in ns.
 	uint64_t pin_all(uint64_t pages) const;
 

@@ -24,7 +24,7 @@ TEST(CpuCost, RpcitIsBasePlusPagesOfItsRange)
 TEST(CpuCost, InterceptsCostExitsWalksPinsAndMapCalls)
 {
 	CpuCost c;
-	InterceptWork w;
+	CpuWork w;
 	w.intercepts = 10;
 	w.entries_read = 300;
 	w.pins = 100;
