@@ -118,20 +118,6 @@ void print_table(std::ostream &out, const std::vector<Row> &rows)
 	}
 }
 
-bool parse_designs(const std::string &list, std::vector<Design> *out)
-{
-	std::istringstream in(list);
-	std::string name;
-
-	while (std::getline(in, name, ',')) {
-		Design d;
-		if (!parse_design(name, &d))
-			return false;
-		out->push_back(d);
-	}
-	return !out->empty();
-}
-
 }  // namespace
 
 int cmd_compare(const Args &args, CommandIo &io)

@@ -306,6 +306,24 @@ const std::vector<std::string> &config_keys()
 	return keys;
 }
 
+std::vector<std::string> config_number_keys()
+{
+	std::vector<std::string> v;
+
+	for (const ParamKey &p : params())
+		if (p.decl->kind == ParamKind::U32 || p.decl->kind == ParamKind::U64 ||
+		    p.decl->kind == ParamKind::Double)
+			v.push_back(p.key);
+	return v;
+}
+
+std::string config_key_unit(const std::string &key)
+{
+	const ParamKey *p = find_param(key);
+
+	return p ? p->decl->unit : "";
+}
+
 std::string config_key_doc(const std::string &key)
 {
 	const ParamKey *p = find_param(key);
