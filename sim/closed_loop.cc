@@ -96,16 +96,9 @@ private:
 	void cost(uint32_t fn, std::vector<Segment> *out)
 	{
 		Work w = replay_.work();
-		CpuWork d;
+		CpuWork d = w.cpu.since(last_.cpu);
 
 		d.calls = 1;
-		d.table_entries = w.cpu.table_entries - last_.cpu.table_entries;
-		d.intercepts = w.cpu.intercepts - last_.cpu.intercepts;
-		d.entries_read = w.cpu.entries_read - last_.cpu.entries_read;
-		d.maps = w.cpu.maps - last_.cpu.maps;
-		d.pins = w.cpu.pins - last_.cpu.pins;
-		d.unpins = w.cpu.unpins - last_.cpu.unpins;
-		d.user_space = user_space_;
 		double rpcit = w.rpcit_ns - last_.rpcit_ns;
 		last_ = w;
 

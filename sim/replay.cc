@@ -152,7 +152,9 @@ DesignReport Replay::design_report() const
 		zpci_counters_add(zpci_shadow_counters, &d.intercepts, &s);
 		w.intercepts += s.intercepts;
 		w.entries_read += s.entries_read;
+		w.pages_compared += s.pages_compared;
 		w.maps += s.maps;
+		w.unmap_calls += s.unmap_calls;
 	}
 	d.pins = m.pins.stats;
 	w.pins = d.pins.pins;
@@ -187,7 +189,9 @@ Work Replay::work() const
 			continue;
 		w.cpu.intercepts += s->intercepts;
 		w.cpu.entries_read += s->entries_read;
+		w.cpu.pages_compared += s->pages_compared;
 		w.cpu.maps += s->maps;
+		w.cpu.unmap_calls += s->unmap_calls;
 	}
 	w.cpu.pins = machine_->pins.stats.pins;
 	w.cpu.unpins = machine_->pins.stats.unpins;
@@ -669,7 +673,9 @@ void Replay::timeline_record(Function &f, const ztrace_rec &rec)
 	now.user_space = machine_->design->user_space;
 	now.intercepts = s.intercepts - f.seen.intercepts;
 	now.entries_read = s.entries_read - f.seen.entries_read;
+	now.pages_compared = s.pages_compared - f.seen.pages_compared;
 	now.maps = s.maps - f.seen.maps;
+	now.unmap_calls = s.unmap_calls - f.seen.unmap_calls;
 	f.seen = s;
 	if (now.intercepts)
 		timeline_->span(f.index, "hypervisor", "intercept", now_, cpu_.intercepts(now),

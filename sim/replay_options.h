@@ -36,7 +36,7 @@ enum class Timing { Trace, Closed };
 struct DeviceParams {
 	uint32_t queue_depth = 0;	// requests in flight; 0: the trace's, else 32
 	double latency_ns = 10000;
-	double bandwidth_mb_s = 4000;
+	double bandwidth_mb_s = 3938;	// PCIe Gen3 x4 (docs/costs.md)
 };
 
 // The designs under test (docs/architecture.md), in the order compare lists them.

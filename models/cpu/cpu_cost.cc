@@ -18,6 +18,22 @@ uint64_t CpuCost::rpcit(uint64_t len)
 	return ns;
 }
 
+CpuWork CpuWork::since(const CpuWork &b) const
+{
+	CpuWork d = *this;
+
+	d.calls -= b.calls;
+	d.table_entries -= b.table_entries;
+	d.intercepts -= b.intercepts;
+	d.entries_read -= b.entries_read;
+	d.pages_compared -= b.pages_compared;
+	d.pins -= b.pins;
+	d.unpins -= b.unpins;
+	d.maps -= b.maps;
+	d.unmap_calls -= b.unmap_calls;
+	return d;
+}
+
 CpuTime CpuCost::time(const CpuWork &w) const
 {
 	CpuTime t;
@@ -26,8 +42,12 @@ CpuTime CpuCost::time(const CpuWork &w) const
 	t.guest_ns = w.calls * p_.dma_call_ns + w.table_entries * p_.table_entry_ns;
 	t.exit_ns = w.intercepts * p_.sie_exit_ns;
 	t.kernel_ns = w.pins * p_.pin_page_ns + w.unpins * p_.unpin_page_ns;
+	// QEMU's own IOTLB and its VFIO ioctls; in the kernel the shadow
+	// table is the only copy and a map is a store, both in the walk's cost.
 	if (w.user_space)
-		t.user_ns = w.intercepts * p_.user_exit_ns + walk + w.maps * p_.map_call_ns;
+		t.user_ns = w.intercepts * p_.user_exit_ns + walk +
+			    w.pages_compared * p_.page_compare_ns +
+			    (w.maps + w.unmap_calls) * p_.map_call_ns;
 	else
 		t.kernel_ns += walk;
 	return t;

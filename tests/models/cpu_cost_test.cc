@@ -36,5 +36,24 @@ TEST(CpuCost, InterceptsCostExitsWalksPinsAndMapCalls)
 	EXPECT_EQ(c.pin_all(262144), 262144u * 170);
 }
 
+// QEMU's own IOTLB and its ioctls cost only in user space: a page compared
+// per page of the range, a map call per map and one per unmap call.
+TEST(CpuCost, UserSpacePaysForItsIotlbAndEveryIoctl)
+{
+	CpuCostParams p;
+	p.page_compare_ns = 3;
+	p.map_call_ns = 700;
+	CpuCost c(p);
+	CpuWork w;
+	w.intercepts = 1;
+	w.entries_read = 10;
+	w.pages_compared = 514;
+	w.maps = 2;
+	w.unmap_calls = 3;
+	EXPECT_EQ(c.intercepts(w), 1500u + 10 * 20);	// in the kernel: exit and walk
+	w.user_space = true;
+	EXPECT_EQ(c.intercepts(w), 11500u + 10 * 20 + 514 * 3 + (2 + 3) * 700);
+}
+
 }  // namespace
 }  // namespace zpcisim::test
