@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "closed_loop.h"
 
+#include <algorithm>
 #include <cmath>
 #include <functional>
 #include <iomanip>
@@ -70,9 +71,12 @@ public:
 			bytes += recs[i].rec.len;
 		}
 		Work w = replay_.work();
-		uint64_t dtu = w.device_ns - last_.device_ns;
+		uint64_t dtu = w.device_done_ns > now ? w.device_done_ns - now : 0;
 		last_ = w;
-		return ns(bytes * 1e3 / opts_.device.bandwidth_mb_s) + dtu;
+		// The link and the DMA path behind it are stages of one pipeline:
+		// the slower sets the pace (the DTU's time already overlaps its
+		// requests up to function.outstanding).
+		return std::max(ns(bytes * 1e3 / opts_.device.bandwidth_mb_s), dtu);
 	}
 
 	void done(const Job &job, uint64_t) override { reader_.release(job.handle); }

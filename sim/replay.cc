@@ -196,7 +196,7 @@ Work Replay::work() const
 	w.cpu.pins = machine_->pins.stats.pins;
 	w.cpu.unpins = machine_->pins.stats.unpins;
 	w.rpcit_ns = stats_.cpu_rpcit_ns;
-	w.device_ns = device_ns_;
+	w.device_done_ns = device_done_ns_;
 	return w;
 }
 
@@ -428,7 +428,9 @@ bool Replay::device_access(Function &f, uint64_t iova, uint64_t len, zpci_dma_di
 		sc_core::sc_time at = kernel_time(time);
 		system_->advance_to(at);
 		ok = system_->function(f.index).access(iova, len, dir, at);
-		device_ns_ += system_->function(f.index).last_latency().value() / ns_->ticks();
+		device_done_ns_ = std::max<uint64_t>(device_done_ns_,
+					   time + system_->function(f.index).last_latency().value() /
+							  ns_->ticks());
 		system_->sample();
 	} else {
 		ok = zpci_monitor_dma(f.watch, iova, nullptr, len, dir) == 0;

@@ -103,7 +103,7 @@ struct FunctionStats {
 struct Work {
 	CpuWork cpu;		// but its calls: the caller knows the records it stepped
 	uint64_t rpcit_ns = 0;	// RPCITs that reached a function (the cost table)
-	uint64_t device_ns = 0;	// timed modes: the DTU's time for the device's accesses
+	uint64_t device_done_ns = 0;	// timed modes: when the last device access completed
 };
 
 class Replay {
@@ -189,7 +189,7 @@ private:
 	std::optional<Periods> ns_;		// with system_
 	sc_core::sc_time kernel_at_;		// the last device access's time, as kernel time
 	uint64_t kernel_ns_ = 0;		// and in ns
-	uint64_t device_ns_ = 0;		// Work::device_ns
+	uint64_t device_done_ns_ = 0;		// Work::device_done_ns
 	ReplayStats stats_;
 	const ztrace_reader *pos_ = nullptr;	// the record being applied
 	uint64_t now_ = 0;			// the record's time, ns
