@@ -4,6 +4,8 @@
 #include <cstdio>
 #include <iterator>
 
+#include "format.h"
+
 namespace zpcisim {
 
 namespace {
@@ -103,15 +105,18 @@ bool parse_design(const std::string &name, Design *design)
 	return true;
 }
 
-bool parse_designs(const std::string &list, std::vector<Design> *out)
+bool parse_designs(const std::string &list, std::vector<Design> *out, std::string *err)
 {
 	size_t start = 0;
 
 	for (;;) {
 		size_t comma = list.find(',', start);
 		Design d;
-		if (!parse_design(list.substr(start, comma - start), &d))
+		if (!parse_design(list.substr(start, comma - start), &d)) {
+			*err = "'" + list + "': expected a comma-separated list of " +
+			       join(design_names(), ", ");
 			return false;
+		}
 		out->push_back(d);
 		if (comma == std::string::npos)
 			return true;

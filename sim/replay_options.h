@@ -82,8 +82,9 @@ const std::vector<std::string> &design_names();
 // The designs and what each is, a line each, for help texts.
 std::string designs_help();
 bool parse_design(const std::string &name, Design *design);
-// "bare,intercept-kvm": each a design, in order; false for a bad name.
-bool parse_designs(const std::string &list, std::vector<Design> *out);
+// "bare,intercept-kvm": each a design, in order; false for a bad name,
+// with @err saying what is wrong.
+bool parse_designs(const std::string &list, std::vector<Design> *out, std::string *err);
 const char *design_name(Design design);
 
 bool parse_timing(const std::string &name, Timing *timing);
