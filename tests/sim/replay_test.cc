@@ -443,6 +443,8 @@ TEST(TraceCli, GenValidateStatsConvertHead)
 	CliRun h = run({ "trace", "head", d.file("c.ztr"), "-n", "2" });
 	EXPECT_EQ(h.out.substr(0, 13), "zpci-trace 1\n");
 	EXPECT_NE(h.out.find("0 0 attach\n"), std::string::npos);
+	// A version-1 trace says nothing of requests.
+	EXPECT_EQ(s.out.find("requests"), std::string::npos);
 	EXPECT_EQ(run({ "trace", "gen", "nope", d.file("x.ztr") }).rc, 2);
 	EXPECT_EQ(run({ "trace", "frobnicate" }).rc, 2);
 	EXPECT_EQ(run({ "help", "trace" }).out, run({ "trace", "--help" }).out);
@@ -453,17 +455,22 @@ TEST(TraceCli, GenValidateStatsConvertHead)
 TEST(TraceCli, EveryMalformedRecordIsExitTwoWithItsPosition)
 {
 	TempDir d;
-	for (const auto &c : test::bad_records()) {
-		std::ofstream(d.file("bad.ztr")) << test::kCorpusHeader << c.line << "\n";
-		for (const char *cmd : { "validate", "replay" }) {
-			Args args = cmd == std::string("replay") ? Args{ "replay", d.file("bad.ztr") }
-							      : Args{ "trace", "validate", d.file("bad.ztr") };
-			CliRun r = run(args);
-			std::string prefix = cmd == std::string("replay") ? "zpcisim replay: "
-									 : "zpcisim trace validate: ";
-			EXPECT_EQ(r.rc, 2) << cmd << ": " << c.line;
-			EXPECT_EQ(r.err, prefix + d.file("bad.ztr") + ":5: " + c.error + "\n") << cmd;
-			EXPECT_EQ(r.out, "") << cmd;
+	for (const auto &corpus : test::bad_corpora()) {
+		for (const auto &c : corpus.records) {
+			std::ofstream(d.file("bad.ztr")) << corpus.header << c.line << "\n";
+			for (const char *cmd : { "validate", "replay" }) {
+				Args args = cmd == std::string("replay")
+						    ? Args{ "replay", d.file("bad.ztr") }
+						    : Args{ "trace", "validate", d.file("bad.ztr") };
+				CliRun r = run(args);
+				std::string prefix = cmd == std::string("replay")
+							     ? "zpcisim replay: "
+							     : "zpcisim trace validate: ";
+				EXPECT_EQ(r.rc, 2) << cmd << ": " << c.line;
+				EXPECT_EQ(r.err, prefix + d.file("bad.ztr") + ":5: " + c.error + "\n")
+					<< cmd;
+				EXPECT_EQ(r.out, "") << cmd;
+			}
 		}
 	}
 }
@@ -479,6 +486,15 @@ TEST(TraceCli, ValidateNamesTheFirstProblem)
 	EXPECT_EQ(v.rc, 2);
 	EXPECT_EQ(v.err, "zpcisim trace validate: " + d.file("v.ztr") +
 				 ":6: dma: [50, +51) is outside ID 1 of 100 bytes\n");
+	// A request's problem, at its line.
+	std::ofstream(d.file("r.ztr")) << "zpci-trace 2\nguest memory=1G\n"
+					  "function 0 fid=1 fh=1 sdma=0 edma=0xffffffff\n"
+					  "0 0 attach\n1 0 map 1 0x1000 100 to-device req=5\n"
+					  "2 0 dma 1 0 100 read req=5\n3 0 unmap 1\n";
+	v = run({ "trace", "validate", d.file("r.ztr") });
+	EXPECT_EQ(v.rc, 2);
+	EXPECT_EQ(v.err, "zpcisim trace validate: " + d.file("r.ztr") +
+				 ":7: unmap: ID 1 is held by request 5, which must end it\n");
 }
 
 }  // namespace
