@@ -70,7 +70,9 @@ const CommandSpec kGenSpec = {
 	"trace gen",
 	"trace gen WORKLOAD OUT [--records N] [--seed S] [--guest-memory SIZE] [--refresh]",
 	"Write a seeded synthetic trace of WORKLOAD to OUT (.ztb: binary, else text).\n"
-	"The same workload, records, seed and memory give the same bytes.  Workloads:",
+	"The same workload, records, seed and memory give the same bytes.  The trace is\n"
+	"version 2: each I/O is a request (req=) and each function says its queue depth\n"
+	"(traces/FORMAT.md says what a request is for each workload).  Workloads:",
 };
 
 int trace_gen(const Args &args, CommandIo &io)

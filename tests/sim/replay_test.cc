@@ -439,12 +439,27 @@ TEST(TraceCli, GenValidateStatsConvertHead)
 	CliRun s = run({ "trace", "stats", d.file("c.ztb") });
 	EXPECT_NE(s.out.find("records_alloc: "), std::string::npos);
 	EXPECT_NE(s.out.find("encoding: binary"), std::string::npos);
+	// Every record after the rings' allocations is a request of its own
+	// (a poll, or a reset's alloc and free), at most one open at once.
+	EXPECT_NE(s.out.find("\nfunction_0_queue_depth: 4\nfunction_0_peak_open_requests: 1\n"),
+		  std::string::npos) << s.out;
+	uint64_t records = std::stoull(line_of(s.out, "records"));
+	uint64_t allocs = std::stoull(line_of(s.out, "records_alloc"));
+	uint64_t frees = std::stoull(line_of(s.out, "records_free"));
+	uint64_t requests = std::stoull(line_of(s.out, "requests"));
+	// attach, 4 rings, 4 frees, detach outside; a reset's alloc and free are one.
+	EXPECT_EQ(requests, records - 10 - (allocs - 4));
+	EXPECT_EQ(line_of(s.out, "request_records"), std::to_string(records - 10));
+	EXPECT_EQ(allocs - 4, frees - 4);
 	ASSERT_EQ(run({ "trace", "convert", d.file("c.ztb"), d.file("c.ztr") }).rc, 0);
-	CliRun h = run({ "trace", "head", d.file("c.ztr"), "-n", "2" });
-	EXPECT_EQ(h.out.substr(0, 13), "zpci-trace 1\n");
-	EXPECT_NE(h.out.find("0 0 attach\n"), std::string::npos);
+	CliRun h = run({ "trace", "head", d.file("c.ztr"), "-n", "6" });
+	EXPECT_EQ(h.out.substr(0, 13), "zpci-trace 2\n");
+	EXPECT_NE(h.out.find(" queue-depth=4\n"), std::string::npos) << h.out;
+	EXPECT_NE(h.out.find(" req=1\n"), std::string::npos) << h.out;
 	// A version-1 trace says nothing of requests.
-	EXPECT_EQ(s.out.find("requests"), std::string::npos);
+	CliRun s1 = run({ "trace", "stats", kSamples + "net-small.ztr" });
+	EXPECT_EQ(s1.out.find("requests"), std::string::npos);
+	EXPECT_NE(h.out.find("0 0 attach\n"), std::string::npos);
 	EXPECT_EQ(run({ "trace", "gen", "nope", d.file("x.ztr") }).rc, 2);
 	EXPECT_EQ(run({ "trace", "frobnicate" }).rc, 2);
 	EXPECT_EQ(run({ "help", "trace" }).out, run({ "trace", "--help" }).out);

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 // Requests (trace format version 2, FORMAT.md "Requests"): where the
-// checker opens and closes each, and what it refuses.
+// checker opens and closes each, what it refuses, and every generator's
+// requests read back by a check of their own, independent of the checker.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -10,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include <ztrace/gen.h>
 #include <ztrace/trace.h>
 
 #include "support/temp_dir.h"
@@ -190,6 +192,128 @@ TEST(Requests, RefusesWhatMakesNoSense)
 		many += "1 1 map " + std::to_string(i) + " 0x1000 10 to-device req=" +
 			std::to_string(i) + "\n";
 	EXPECT_EQ(check(many).err, "");
+}
+
+// One record of a generated trace, as this test keeps it.
+struct Rec {
+	ztrace_kind kind;
+	uint32_t fn;
+	uint64_t id;
+	bool has_req;
+	uint64_t req;
+	uint32_t event;		// the checker's
+};
+
+bool is_map(ztrace_kind k)
+{
+	return k == ZTRACE_MAP || k == ZTRACE_MAP_SG || k == ZTRACE_ALLOC;
+}
+
+bool is_end(ztrace_kind k)
+{
+	return k == ZTRACE_UNMAP || k == ZTRACE_UNMAP_SG || k == ZTRACE_FREE;
+}
+
+// Every generator's requests, read back without the checker's rules: a
+// request's records are on one function; for each buffer it touches, its
+// map comes before the device's accesses and they before its unmap; a
+// buffer the device used in a request is released by that request; no
+// record without req falls between a function's first and last request;
+// no more requests are open at once than the function's queue depth.
+// Then the checker, reading the same records, opens each request at its
+// first record and closes it at its last, exactly.
+TEST(Requests, GeneratedRequestsAreWellFormed)
+{
+	TempDir d;
+	for (size_t g = 0; g < ztrace_gen_count(); g++) {
+		const char *name = ztrace_gen_get(g)->name;
+		ztrace_gen_cfg cfg{ 20000, 3, 1ULL << 30, g % 2 == 1 };
+		std::string out = d.file("w.ztb");
+		ztrace_diag diag;
+		ASSERT_EQ(ztrace_generate(name, &cfg, out.c_str(), ZTRACE_BINARY, &diag), 0) << diag.msg;
+		ztrace_reader *r;
+		ASSERT_EQ(ztrace_open(out.c_str(), &r, &diag), 0);
+		const ztrace_header h = *ztrace_reader_header(r);
+		EXPECT_EQ(h.version, 2u) << name;
+		ztrace_checker *c = ztrace_checker_create(&h);
+		std::vector<Rec> recs;
+		ztrace_rec rec;
+		while (ztrace_next(r, &rec, &diag) == 1) {
+			ASSERT_EQ(ztrace_check(c, &rec, &diag), 0) << name << ": " << diag.msg;
+			recs.push_back({ rec.kind, rec.fn, rec.id, (rec.flags & ZTRACE_HAS_REQ) != 0,
+					 rec.req, ztrace_checker_req_event(c) });
+		}
+		ztrace_checker_destroy(c);
+		ztrace_close(r);
+
+		// Each request's records, in order (generators never reuse a req ID).
+		std::map<uint64_t, std::vector<size_t>> reqs;
+		for (size_t i = 0; i < recs.size(); i++)
+			if (recs[i].has_req)
+				reqs[recs[i].req].push_back(i);
+		ASSERT_GT(reqs.size(), 1000u) << name;
+		std::map<uint32_t, std::pair<size_t, size_t>> span;	// fn: first, last request record
+		for (const auto &[req, idx] : reqs) {
+			uint32_t fn = recs[idx[0]].fn;
+			std::map<uint64_t, size_t> mapped, used_last, ended;	// ID -> record
+			for (size_t i : idx) {
+				const Rec &x = recs[i];
+				ASSERT_EQ(x.fn, fn) << name << " req " << req;
+				if (is_map(x.kind))
+					mapped[x.id] = i;
+				else if (is_end(x.kind))
+					ended[x.id] = i;
+				else if (x.kind == ZTRACE_DMA) {
+					EXPECT_FALSE(ended.count(x.id)) << name << " req " << req;
+					used_last[x.id] = i;
+				}
+			}
+			for (const auto &[id, i] : used_last) {
+				if (mapped.count(id)) {
+					EXPECT_LT(mapped[id], i) << name << " req " << req;
+				}
+			}
+			// The buffers its device work used, coherent rings apart, it releases.
+			for (const auto &[id, i] : used_last) {
+				bool ring = false;
+				for (size_t j = 0; j < i && !ring; j++)
+					ring = recs[j].kind == ZTRACE_ALLOC && recs[j].id == id &&
+					       recs[j].fn == fn;
+				if (!ring) {
+					EXPECT_TRUE(ended.count(id)) << name << " req " << req << " ID " << id;
+				}
+			}
+			auto &s = span.try_emplace(fn, idx.front(), idx.back()).first->second;
+			s.first = std::min(s.first, idx.front());
+			s.second = std::max(s.second, idx.back());
+			// The checker's boundaries are the request's own.
+			for (size_t i : idx) {
+				uint32_t want = (i == idx.front() ? ZTRACE_REQ_OPENED : 0) |
+						(i == idx.back() ? ZTRACE_REQ_CLOSED : 0);
+				ASSERT_EQ(recs[i].event, want) << name << " req " << req << " record " << i;
+			}
+		}
+		for (const auto &[fn, s] : span)
+			for (size_t i = s.first; i <= s.second; i++)
+				if (recs[i].fn == fn) {
+					ASSERT_TRUE(recs[i].has_req) << name << " record " << i;
+				}
+		// Requests open at once, per function, within its queue depth.
+		std::map<uint32_t, int> open, peak;
+		for (size_t i = 0; i < recs.size(); i++) {
+			if (!recs[i].has_req)
+				continue;
+			const auto &idx = reqs[recs[i].req];
+			if (i == idx.front())
+				peak[recs[i].fn] = std::max(peak[recs[i].fn], ++open[recs[i].fn]);
+			if (i == idx.back())
+				open[recs[i].fn]--;
+		}
+		for (const auto &[fn, p] : peak) {
+			EXPECT_GT(h.fn[fn].queue_depth, 0u) << name;
+			EXPECT_LE(uint32_t(p), h.fn[fn].queue_depth) << name << " function " << fn;
+		}
+	}
 }
 
 }  // namespace
