@@ -117,8 +117,10 @@ const CommandSpec kImportSpec = {
 	"into the trace OUT (.ztb: binary, else text): every map and coherent allocation\n"
 	"with the handle the kernel returned, every unmap and free, every RPCIT it issued.\n"
 	"Replaying OUT checks the replayed guest's IOVAs and RPCITs against the kernel's\n"
-	"(rpcit_check, iova_check).  Device accesses and scatter-gather lists are not in\n"
-	"a capture.",
+	"(rpcit_check, iova_check).  The trace is version 2: virtio requests (a run of\n"
+	"maps closed by the ring's indirect descriptor table, and their unmaps) carry\n"
+	"req= (traces/FORMAT.md).  Device accesses, scatter-gather lists and the queue\n"
+	"depth are not in a capture.",
 };
 
 int trace_import(const Args &args, CommandIo &io)
@@ -147,6 +149,7 @@ int trace_import(const Args &args, CommandIo &io)
 	       << "ticks: " << st.ticks << '\n'
 	       << "failed_maps: " << st.failed_maps << '\n'
 	       << "unknown_unmaps: " << st.unknown_unmaps << '\n'
+	       << "requests: " << st.requests << '\n'
 	       << "wrote: " << out << '\n';
 	return kExitOk;
 }
