@@ -176,7 +176,9 @@ u32 ztrace_checker_slot(const struct ztrace_checker *c);
  * did to the request its req= names.  OPENED: it is the request's first
  * record; CLOSED: its last, and the req ID is free again.  Both for a
  * request of one record; 0 for a record in the middle of one, or without
- * req=.
+ * req=.  A detach closes what is still open on its function (requests
+ * that hold nothing but never met their closing rule) with no event:
+ * ztrace_checker_open_requests() before it says how many.
  */
 #define ZTRACE_REQ_OPENED	0x1
 #define ZTRACE_REQ_CLOSED	0x2
