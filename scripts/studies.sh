@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-Z=./build/sim/zpcisim
+Z=${ZPCISIM:-./build/sim/zpcisim}
 OUT=docs/experiments
 TMP=${TMPDIR:-/tmp}/zpcisim-studies
 mkdir -p "$TMP" "$OUT"

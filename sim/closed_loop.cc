@@ -29,13 +29,7 @@ uint32_t queue_depth(const ztrace_fn &fn, const DeviceParams &d)
 {
 	if (d.queue_depth)
 		return d.queue_depth;
-#ifdef ZTRACE_HAS_REQ
-	if (fn.queue_depth)
-		return fn.queue_depth;
-#else
-	(void)fn;
-#endif
-	return kQueueDepthDefault;
+	return fn.queue_depth ? fn.queue_depth : kQueueDepthDefault;
 }
 
 // Applies each phase's records to the replay and costs the work they did.

@@ -268,6 +268,7 @@ bool Replay::attach(Function &f, std::string *err)
 	cfg.gen = opts_.guest;
 	cfg.hz = opts_.hz;
 	cfg.identity = machine_->design->identity;
+	apply_guest_fq(opts_.guest_fq, &cfg);
 	int rc = zpci_dma_attach(&f.dev, f.mf->guest_hw, zpci_machine_guest_mem(machine_.get()),
 				 &machine_->guest_pool,
 				 &cfg);

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "requests.h"
 
+#include <algorithm>
+
 namespace zpcisim {
 
 namespace {
@@ -13,14 +15,23 @@ bool is_device(ztrace_kind k)
 // The req= key (trace format 2); none in version 1.
 bool has_req(const ztrace_rec &rec, uint64_t *req)
 {
-#ifdef ZTRACE_HAS_REQ
 	*req = rec.req;
 	return rec.flags & ZTRACE_HAS_REQ;
-#else
-	(void)rec;
-	*req = 0;
-	return false;
-#endif
+}
+
+// @rec as kept until it runs, under its fresh @id.
+HeldRecord held(const ztrace_rec &rec, uint64_t id)
+{
+	HeldRecord h{ rec, {} };
+
+	h.rec.id = id;
+	// Another order allocates other IOVAs, and interleaves requests
+	// otherwise: the replay checks neither.
+	h.rec.flags &= ~(ZTRACE_HAS_IOVA | ZTRACE_HAS_REQ);
+	if (rec.kind == ZTRACE_MAP_SG)
+		h.sg.assign(rec.sg, rec.sg + rec.nr_sg);
+	h.rec.sg = nullptr;
+	return h;
 }
 
 }  // namespace
@@ -84,10 +95,25 @@ bool RequestReader::read_one()
 	return true;
 }
 
+// A record, into its request; a req= request ends where the trace's own
+// rules close it (FORMAT.md, "Requests"), as `trace validate` sees it.
 void RequestReader::place(const ztrace_rec &rec)
+{
+	uint64_t req;
+
+	place_one(rec);
+	if (has_req(rec, &req) && (ztrace_checker_req_event(checker_.get()) & ZTRACE_REQ_CLOSED)) {
+		auto pos = fns_[rec.fn].by_req.find(req);
+		if (pos != fns_[rec.fn].by_req.end())
+			end(pos->second);
+	}
+}
+
+void RequestReader::place_one(const ztrace_rec &rec)
 {
 	uint32_t slot = ztrace_checker_slot(checker_.get());
 	Function &f = fns_[rec.fn];
+	uint64_t req;
 	Item *it;
 
 	switch (rec.kind) {
@@ -96,63 +122,107 @@ void RequestReader::place(const ztrace_rec &rec)
 	case ZTRACE_RPCIT:
 		dropped_++;
 		return;
-	case ZTRACE_ATTACH:
 	case ZTRACE_DETACH:
-		it = begin(rec.fn, true);
-		hold(it, rec, rec.id);
-		end(it);
+		// It closes the function's requests still open.
+		for (auto &[r, open] : f.by_req)
+			open->ended = true;
+		f.by_req.clear();
+		[[fallthrough]];
+	case ZTRACE_ATTACH:
+		fence(rec, rec.id);
 		return;
 	case ZTRACE_ALLOC:
-		if (slot >= live_.size())
-			live_.resize(slot + 1);
-		live_[slot] = { next_id_++, nullptr };
-		it = begin(rec.fn, true);
-		hold(it, rec, live_[slot].id);
-		end(it);
+		live(slot) = { next_id_++, kNoItem };
+		fence(rec, live(slot).id);
 		return;
 	case ZTRACE_MAP:
 	case ZTRACE_MAP_SG:
-		if (slot >= live_.size())
-			live_.resize(slot + 1);
 		it = request_of(rec);
-		live_[slot] = { next_id_++, it };
+		live(slot) = { next_id_++, it->handle };
 		it->open_maps++;
-		hold(it, rec, live_[slot].id);
+		hold(it, rec, live(slot).id);
 		return;
 	default:
 		break;
 	}
 	Live none;
-	const Live &l = slot == ZTRACE_NO_SLOT ? none : live_[slot];
-	bool streaming = l.owner != nullptr;
-	if (rec.kind == ZTRACE_FREE || (!is_device(rec.kind) && !streaming)) {
-		it = begin(rec.fn, true);
-		hold(it, rec, l.id);
-		end(it);
+	Live &l = slot == ZTRACE_NO_SLOT ? none : live(slot);
+	Item *owner = open_item(l.owner);
+	bool declared = has_req(rec, &req);
+	if (rec.kind == ZTRACE_FREE || (!is_device(rec.kind) && !owner && !declared)) {
+		fence(rec, l.id);
 		return;
 	}
 	if (!is_device(rec.kind)) {
-		it = l.owner;
+		// An unmap: its request's, or the mapping's holder's.
+		it = declared ? request_of(rec) : owner;
 		hold(it, rec, l.id);
-		if (it == f.touched)
-			f.touched = nullptr;
-		if (!--it->open_maps)
-			end(it);
+		depend(it, l.owner);
+		if (l.owner == f.touched)
+			f.touched = kNoItem;
+		if (owner)
+			let_go(owner);
 		return;
 	}
-	// A device access: to a streaming mapping, its request's; else the
-	// request the device is working on, if any.
-	uint64_t req;
-	it = streaming ? l.owner : has_req(rec, &req) ? request_of(rec) : f.touched;
-	if (streaming)
-		f.touched = it;
+	// A device access to a streaming mapping is its request's, which
+	// holds the mapping from then on (a ring buffer refilled by one
+	// request, filled under the next); another access is the request's
+	// the device is working on, if any.
+	it = declared ? request_of(rec) : owner ? owner : open_item(f.touched);
+	if (owner && it != owner) {
+		depend(it, owner->handle);
+		let_go(owner);
+		it->open_maps++;
+		l.owner = it->handle;
+	}
+	if (owner)
+		f.touched = it->handle;
 	uint64_t id = rec.kind == ZTRACE_DMA ? l.id : rec.id;
 	if (!it) {
-		f.orphans.push_back({ rec, {} });
-		f.orphans.back().rec.id = id;
+		f.orphans.push_back(held(rec, id));
 		return;
 	}
 	hold(it, rec, id);
+}
+
+// A mapping @it held is gone from it: an inferred request ends with its
+// last mapping (a declared one where the trace's rules close it).
+void RequestReader::let_go(Item *it)
+{
+	if (!--it->open_maps && !it->has_req)
+		end(it);
+}
+
+// @it uses a mapping item @handle made: it runs after that one.
+void RequestReader::depend(Item *it, uint64_t handle)
+{
+	if (handle != it->handle && handle != kNoItem &&
+	    std::find(it->after.begin(), it->after.end(), handle) == it->after.end())
+		it->after.push_back(handle);
+}
+
+void RequestReader::fence(const ztrace_rec &rec, uint64_t id)
+{
+	Item *it = begin(rec.fn, true);
+
+	hold(it, rec, id);
+	end(it);
+}
+
+RequestReader::Live &RequestReader::live(uint32_t slot)
+{
+	if (slot >= live_.size())
+		live_.resize(slot + 1);
+	return live_[slot];
+}
+
+// The item of @handle while records can still join it: null once it has
+// ended (it may have run and gone), or for none.
+RequestReader::Item *RequestReader::open_item(uint64_t handle)
+{
+	auto pos = items_.find(handle);
+
+	return pos == items_.end() || pos->second->ended ? nullptr : pos->second.get();
 }
 
 // A new request takes the device's accesses that were waiting for one; a
@@ -197,14 +267,7 @@ RequestReader::Item *RequestReader::request_of(const ztrace_rec &rec)
 
 void RequestReader::hold(Item *it, const ztrace_rec &rec, uint64_t id)
 {
-	HeldRecord h{ rec, {} };
-
-	h.rec.id = id;
-	h.rec.flags &= ~ZTRACE_HAS_IOVA;	// another order allocates other IOVAs
-	if (rec.kind == ZTRACE_MAP_SG)
-		h.sg.assign(rec.sg, rec.sg + rec.nr_sg);
-	h.rec.sg = nullptr;
-	it->recs.push_back(std::move(h));
+	it->recs.push_back(held(rec, id));
 }
 
 void RequestReader::end(Item *it)
@@ -225,7 +288,7 @@ void RequestReader::end_all()
 		for (Item *it : f.items)
 			it->ended = true;
 		f.by_req.clear();
-		f.touched = nullptr;
+		f.touched = kNoItem;
 	}
 }
 
@@ -238,6 +301,7 @@ Job RequestReader::job_of(const Item &it) const
 	j.handle = it.handle;
 	j.fn = it.fn;
 	j.fence = it.fence;
+	j.after = it.after;
 	for (uint32_t i = 0; i < it.recs.size(); i++) {
 		const HeldRecord &h = it.recs[i];
 		bool dev = is_device(h.rec.kind);

@@ -4,7 +4,8 @@
 //
 // A request is one streaming mapping's life: its map (or map-sg), the
 // device's accesses to it, its unmap.  Records the trace marks with the
-// same req= key form one request however many mappings it has.  A device
+// same req= key form one request however many mappings it has, ending
+// where the trace's rules close it (traces/FORMAT.md, "Requests").  A device
 // access to coherent memory or to an absolute IOVA (a ring descriptor, a
 // completion) belongs to the request whose buffer the device touched last,
 // while that request is open, else to the next request to begin.  Attach,
@@ -67,24 +68,33 @@ private:
 		bool has_req = false;
 		uint64_t req = 0;
 		bool ended = false;
+		std::vector<uint64_t> after;	// items whose mappings it uses
 		std::vector<HeldRecord> recs;
 	};
+	static constexpr uint64_t kNoItem = UINT64_MAX;
 	struct Function {
 		std::deque<Item *> items;	// begun, in order; the front is next
-		Item *touched = nullptr;	// whose buffer the device touched last
+		uint64_t touched = kNoItem;	// whose buffer the device touched last
 		std::vector<HeldRecord> orphans;	// coherent accesses awaiting a request
 		std::unordered_map<uint64_t, Item *> by_req;	// open req= requests
 	};
+	// Items are named by handle where they may have run and gone.
 	struct Live {
-		uint64_t id = 0;	// the fresh ID
-		Item *owner = nullptr;	// streaming mappings' request; null: coherent
+		uint64_t id = 0;		// the fresh ID
+		uint64_t owner = kNoItem;	// the request holding a streaming mapping
 	};
 
 	bool read_one();
 	void place(const ztrace_rec &rec);
+	void place_one(const ztrace_rec &rec);
 	Item *begin(uint32_t fn, bool fence);
 	Item *request_of(const ztrace_rec &rec);
 	void hold(Item *it, const ztrace_rec &rec, uint64_t id);
+	void let_go(Item *it);
+	void depend(Item *it, uint64_t handle);
+	void fence(const ztrace_rec &rec, uint64_t id);
+	Live &live(uint32_t slot);
+	Item *open_item(uint64_t handle);
 	void end(Item *it);
 	void end_all();
 	Job job_of(const Item &it) const;

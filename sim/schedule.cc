@@ -88,8 +88,18 @@ void Scheduler::start_job(Job &&job, uint64_t now)
 		slot = free_slots_.back();
 		free_slots_.pop_back();
 	}
-	jobs_[slot] = { std::move(job), 0, now };
-	ready(slot, now);
+	jobs_[slot] = { std::move(job), 0, now, 0 };
+	Active &a = jobs_[slot];
+	for (uint64_t h : a.job.after) {
+		auto dep = running_.find(h);
+		if (dep == running_.end())
+			continue;
+		dep->second.push_back(slot);
+		a.waiting++;
+	}
+	running_[a.job.handle];
+	if (!a.waiting)
+		ready(slot, now);
 }
 
 void Scheduler::ready(uint32_t slot, uint64_t now)
@@ -132,9 +142,16 @@ void Scheduler::complete(uint32_t slot, uint64_t now)
 		r_.latency_ns.add(now - a.admitted);
 	}
 	f.in_flight--;
+	uint32_t fn = a.job.fn;
+	auto waiters = running_.extract(a.job.handle);
 	runner_.done(a.job, now);
 	free_slots_.push_back(slot);
-	admit(a.job.fn, now);
+	// Waking a job may run it to completion and admit others: @a is
+	// not to be touched from here.
+	for (uint32_t w : waiters.mapped())
+		if (!--jobs_[w].waiting)
+			ready(w, now);
+	admit(fn, now);
 }
 
 void Scheduler::start_vcpu(uint32_t c, uint64_t now)

@@ -30,6 +30,7 @@
 #include <deque>
 #include <queue>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "stats/histogram.h"
@@ -59,6 +60,10 @@ struct Job {
 	std::vector<Phase> phases;
 	bool fence = false;	// runs alone (attach, detach, coherent alloc and free)
 	uint64_t bytes = 0;	// its transfers', for throughput
+	// Earlier jobs of its function it must wait for: one made a mapping
+	// this one uses (a ring buffer posted by one request, filled under
+	// the next).
+	std::vector<uint64_t> after;
 };
 
 // Where a function's jobs come from, in order.
@@ -121,6 +126,7 @@ private:
 		Job job;
 		size_t phase = 0;
 		uint64_t admitted = 0;
+		uint32_t waiting = 0;	// jobs of job.after not yet completed
 	};
 	struct Vcpu {
 		std::deque<uint32_t> ready;	// job slots
@@ -163,6 +169,7 @@ private:
 	std::vector<Vcpu> vcpus_;
 	std::vector<Lock> locks_;
 	std::vector<Function> fns_;
+	std::unordered_map<uint64_t, std::vector<uint32_t>> running_;	// handle -> waiters' slots
 	ScheduleResult r_;
 };
 

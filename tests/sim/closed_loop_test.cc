@@ -162,6 +162,27 @@ TEST(Schedule, AFenceRunsAlone)
 	EXPECT_EQ(r.fences, 1u);
 }
 
+// A job that uses a mapping another made waits for that one to complete,
+// holding its slot: r1 (100 of CPU) after r0 (CPU 100, link 1000).
+TEST(Schedule, AJobWaitsForTheJobWhoseMappingItUses)
+{
+	Script s(1);
+	s.add(request(0, 0, 0), { { { guest(100) } }, { {}, 1000 }, { { guest(100) } } });
+	Job j;
+	j.handle = 1;
+	j.fn = 0;
+	j.phases = { { false, 0, 0, 0 } };
+	j.after = { 0 };
+	s.add(j, { { { guest(100) } } });
+	ScheduleParams p;
+	p.queue_depth = { 8 };
+	Scheduler sched(p, s, s);
+	sched.run();
+
+	EXPECT_EQ(s.done_at[0], 1200u);
+	EXPECT_EQ(s.done_at[1], 1300u);
+}
+
 // Conservation on a random mix of functions, vCPUs, locks and depths:
 // every job completes once, the busy time is the cost handed out, the
 // bytes are the requests'.
@@ -369,6 +390,22 @@ TEST(ClosedLoop, CompareShowsEachDesignsThroughputAgainstTheFirst)
 	std::getline(table, line);
 	table >> design >> rps >> vs;
 	EXPECT_EQ(design + " " + rps + " " + vs, "intercept-kvm 245902 0.631");	// in 12200
+}
+
+// A format-2 trace declares its requests and queue depth: closed loop
+// runs exactly those, at that depth.
+TEST(ClosedLoop, RunsTheRequestsATraceDeclares)
+{
+	TempDir dir;
+	std::string trace = dir.file("storage.ztb");
+	ASSERT_EQ(run({ "trace", "gen", "storage", trace, "--records", "3000" }).rc, 0);
+	test::CliRun stats = run({ "trace", "stats", trace });
+	ASSERT_EQ(stats.rc, 0) << stats.err;
+	std::string declared = test::line_of(stats.out, "requests");
+	ASSERT_FALSE(declared.empty()) << stats.out;
+	nlohmann::json j = replay_closed(trace, "bare", { "--timing", "closed" });
+	EXPECT_EQ(std::to_string(j["closed_loop"]["requests"].get<uint64_t>()), declared);
+	EXPECT_EQ(j["closed_loop"]["queue_depth"][0], 32);
 }
 
 TEST(ClosedLoop, SameInputsGiveTheSameBytes)
