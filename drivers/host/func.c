@@ -7,29 +7,13 @@
 
 #include <zpci/digest.h>
 #include <zpci/func.h>
+#include <zpci/grow.h>
 #include <zpci/monitor.h>
 
 static const struct zpci_insn_result insn_ok = { ZPCI_CC_OK, 0 };
 static const struct zpci_insn_result insn_not_op = { ZPCI_CC_NOT_OP, 0 };
 /* MPCIFC refusals: the status values are not modelled. */
 static const struct zpci_insn_result insn_refused = { ZPCI_CC_STATUS, 0 };
-
-static int grow(void **v, size_t *cap, size_t nr, size_t elem)
-{
-	size_t ncap;
-	void *nv;
-
-	if (nr < *cap)
-		return 0;
-	ncap = *cap ? 2 * *cap : 64;
-	nv = realloc(*v, ncap * elem);
-	if (!nv)
-		return -ENOMEM;
-	*v = nv;
-	*cap = ncap;
-	return 0;
-}
-
 
 int zpci_func_init(struct zpci_func *f, const struct zpci_func_cfg *cfg, struct zpci_mem mem,
 		   u64 mem_size)
@@ -128,7 +112,7 @@ void zpci_func_raise_error(struct zpci_func *f, enum zpci_pec pec, dma_addr_t fa
 	f->blocked = true;
 	f->stats.error_events++;
 	/* Losing an event to memory exhaustion must not lose the error state. */
-	if (!grow((void **)&f->events, &f->cap_events, f->nr_events, sizeof(ev)))
+	if (!zpci_grow((void **)&f->events, &f->cap_events, f->nr_events, sizeof(ev)))
 		f->events[f->nr_events++] = ev;
 }
 

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include <zpci/digest.h>
+#include <zpci/grow.h>
 #include <zpci/monitor.h>
 
 static const struct zpci_insn_result injected_outcome[ZPCI_NR_RPCIT_FAULTS] = {
@@ -92,15 +93,8 @@ static struct zpci_insn_result tap_stpcifc(void *priv, u32 fh, struct zpci_fib *
 
 static void log_rpcit(struct zpci_monitor_fn *mf, const struct zpci_rpcit_rec *rec)
 {
-	if (mf->nr_log == mf->cap_log) {
-		size_t cap = mf->cap_log ? 2 * mf->cap_log : 64;
-		struct zpci_rpcit_rec *log = realloc(mf->log, cap * sizeof(*log));
-
-		if (!log)
-			return;	/* the log is the instruments'; the guest goes on */
-		mf->log = log;
-		mf->cap_log = cap;
-	}
+	if (zpci_grow((void **)&mf->log, &mf->cap_log, mf->nr_log, sizeof(*rec)))
+		return;	/* the log is the instruments'; the guest goes on */
 	mf->log[mf->nr_log++] = *rec;
 	mf->logged++;
 }
