@@ -505,5 +505,8 @@ const struct zpci_counter zpci_func_counters[] = {
 		     "bytes the device wrote to memory (the measurement block's)"),
 	ZPCI_COUNTER(struct zpci_func_stats, error_events, "error_events", "events",
 		     "error events the function reported"),
+	ZPCI_COUNTER(struct zpci_func_stats, rpcits, "function_rpcits", "RPCITs",
+		     "RPCITs that reached the function itself, behind the design and the tap "
+		     "(an injected outcome stops at the tap)"),
 	ZPCI_COUNTER_END
 };
