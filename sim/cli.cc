@@ -16,6 +16,8 @@ int cmd_version(const Args &args, CommandIo &io);
 const std::vector<Command> kCommands = {
 	{ "replay", "replay a trace through a design and report", cmd_replay },
 	{ "compare", "replay a trace through every design, side by side", cmd_compare },
+	{ "sensitivity", "which cost and timing assumptions move a closed-loop result",
+	  cmd_sensitivity },
 	{ "sweep", "replay a trace over a grid of configurations, in parallel", cmd_sweep },
 	{ "report", "plot results: cost, IOTLB hit rate, pinned memory, stale windows", cmd_report },
 	{ "config", "print the effective configuration: every key, default and unit", cmd_config },

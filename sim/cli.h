@@ -42,6 +42,7 @@ int cmd_config(const Args &args, CommandIo &io);
 int cmd_monitor(const Args &args, CommandIo &io);
 int cmd_replay(const Args &args, CommandIo &io);
 int cmd_report(const Args &args, CommandIo &io);
+int cmd_sensitivity(const Args &args, CommandIo &io);
 int cmd_serve(const Args &args, CommandIo &io);
 int cmd_sweep(const Args &args, CommandIo &io);
 int cmd_trace(const Args &args, CommandIo &io);

@@ -17,7 +17,7 @@ namespace {
 const CommandSpec kSpec = {
 	"compare",
 	"compare TRACE [--designs LIST] [--config FILE] [--set KEY=VALUE]... [--policy P]\n"
-	"                      [--mode M] [--stats-json OUT] [fault options]",
+	"                      [--mode M] [--timing T] [--stats-json OUT] [fault options]",
 	"Replay TRACE through each design (all of them by default) with the same guest\n"
 	"policy and mode, and print one row per design: the guest's RPCITs, the\n"
 	"hypervisor's intercepts and host RPCITs, pins, unpins and peak pinned memory,\n"
@@ -25,6 +25,9 @@ const CommandSpec kSpec = {
 	"median device-access latency, the CPU time the cost table gives, stale\n"
 	"translations used, isolation violations, and whether the device reached\n"
 	"the same guest pages as under the first design (same_pages).\n"
+	"With --timing closed a second table gives each design's throughput, also\n"
+	"against the first design's (vs_first), its request latency, CPU by guest,\n"
+	"hypervisor and user space, and its bottleneck (docs/closed-loop.md).\n"
 	"The default mode is cycle; functional has no times to show.\n"
 	"\n"
 	"Exit status: 0 every design ran clean; 1 a check failed in some design (the\n"
@@ -43,12 +46,14 @@ struct Row {
 	uint64_t violations = 0, cpu_ns = 0;
 	uint64_t digest = 0;
 	bool checks_passed = false;
+	std::optional<ClosedLoopReport> closed;
 };
 
-Row row_of(const std::string &design, const Replay &r)
+Row row_of(const std::string &design, const Replay &r, const ReplayRun &run)
 {
 	Row row;
 
+	row.closed = run.closed;
 	row.design = design;
 	row.t = run_counters(r);
 	row.models = r.has_models();
@@ -98,6 +103,26 @@ std::string cell_of(const Shown &c)
 	return std::to_string(c.value);
 }
 
+// A header and rows, each column as wide as its widest cell.
+void print_cells(std::ostream &out, const std::vector<std::string> &heads,
+		 const std::vector<std::vector<std::string>> &cells)
+{
+	std::vector<size_t> width;
+	for (const std::string &h : heads)
+		width.push_back(h.size());
+	for (const auto &c : cells)
+		for (size_t i = 0; i < c.size(); i++)
+			width[i] = std::max(width[i], c[i].size());
+	for (size_t i = 0; i < width.size(); i++)
+		out << std::left << std::setw(width[i] + 2) << heads[i];
+	out << '\n';
+	for (const auto &c : cells) {
+		for (size_t i = 0; i < c.size(); i++)
+			out << std::setw(width[i] + 2) << c[i];
+		out << '\n';
+	}
+}
+
 void print_table(std::ostream &out, const std::vector<Row> &rows)
 {
 	std::vector<std::string> heads = { "design", "guest_rpcits" };
@@ -126,34 +151,45 @@ void print_table(std::ostream &out, const std::vector<Row> &rows)
 		});
 		cells.push_back(row);
 	}
-	std::vector<size_t> width;
-	for (const std::string &h : heads)
-		width.push_back(h.size());
-	for (const auto &c : cells)
-		for (size_t i = 0; i < c.size(); i++)
-			width[i] = std::max(width[i], c[i].size());
-	for (size_t i = 0; i < width.size(); i++)
-		out << std::left << std::setw(width[i] + 2) << heads[i];
-	out << '\n';
-	for (const auto &c : cells) {
-		for (size_t i = 0; i < c.size(); i++)
-			out << std::setw(width[i] + 2) << c[i];
-		out << '\n';
-	}
+	print_cells(out, heads, cells);
 }
 
-bool parse_designs(const std::string &list, std::vector<Design> *out)
+// Closed-loop timing: what each design got done, against the first
+// design's (bare's, by default) throughput.
+void print_throughput(std::ostream &out, const std::vector<Row> &rows)
 {
-	std::istringstream in(list);
-	std::string name;
-
-	while (std::getline(in, name, ',')) {
-		Design d;
-		if (!parse_design(name, &d))
-			return false;
-		out->push_back(d);
+	const char *const heads[] = { "design", "requests_per_s", "vs_first",
+				      "MB_per_s", "latency_p50_ns", "latency_p99_ns", "cpu_guest",
+				      "cpu_hypervisor", "cpu_user", "bottleneck" };
+	std::vector<std::vector<std::string>> cells;
+	if (!rows.front().closed)
+		return;		// interrupted before the first design finished
+	const ClosedLoopReport &first = *rows.front().closed;
+	for (const Row &r : rows) {
+		if (!r.closed)
+			continue;
+		const ClosedLoopReport &c = *r.closed;
+		const ScheduleResult &s = c.schedule;
+		double cpu = double(s.end_ns) * c.cpus;
+		auto share = [&](CpuRole role) {
+			std::ostringstream p;
+			p << std::fixed << std::setprecision(1)
+			  << (cpu ? 100 * s.cpu_ns[static_cast<int>(role)] / cpu : 0) << '%';
+			return p.str();
+		};
+		cells.push_back({
+			r.design, std::to_string(std::llround(c.requests_per_s())),
+			ratio(std::llround(c.requests_per_s() * 1000),
+			      std::llround(first.requests_per_s() * 1000), 3),
+			std::to_string(std::llround(c.bytes_per_s() / 1e6)),
+			std::to_string(s.latency_ns.percentile(0.50)),
+			std::to_string(s.latency_ns.percentile(0.99)),
+			share(CpuRole::Guest), share(CpuRole::Hypervisor), share(CpuRole::User),
+			c.bottleneck,
+		});
 	}
-	return !out->empty();
+	out << "closed loop:\n";
+	print_cells(out, { std::begin(heads), std::end(heads) }, cells);
 }
 
 }  // namespace
@@ -197,7 +233,7 @@ int cmd_compare(const Args &args, CommandIo &io)
 		run.opts.design = d;
 		if (int rc = run_replay(kSpec, run, io, &replay))
 			return rc;
-		rows.push_back(row_of(design_name(d), *replay));
+		rows.push_back(row_of(design_name(d), *replay, run));
 		if (!stats_out.empty())
 			all.push_back(replay_json(run, *replay));
 		partial = run.partial || interrupted();
@@ -212,6 +248,8 @@ int cmd_compare(const Args &args, CommandIo &io)
 	if (partial)
 		io.out << "partial: yes, interrupted in design " << rows.back().design << '\n';
 	print_table(io.out, rows);
+	if (base.opts.timing == Timing::Closed)
+		print_throughput(io.out, rows);
 	bool ok = true;
 	for (const Row &r : rows)
 		ok &= r.checks_passed;

@@ -14,7 +14,7 @@ namespace {
 const CommandSpec kSpec = {
 	"replay",
 	"replay TRACE [--config FILE] [--set KEY=VALUE]... [--design D] [--policy P] [--mode M]\n"
-	"                     [--stats-json OUT] [fault options]",
+	"                     [--timing T] [--stats-json OUT] [fault options]",
 	"Replay TRACE: its DMA API calls go to zpcisim's guest DMA layer, its device\n"
 	"accesses to the simulated function (IOTLB, then table walks), through the\n"
 	"chosen design.  Where the trace recorded them, the RPCITs and IOVAs of the\n"
@@ -22,6 +22,14 @@ const CommandSpec kSpec = {
 	"isolation (a host page the guest owns, pinned where the design pins).\n"
 	"Prints a summary of key: value lines; timed modes add simulated time, DMA\n"
 	"latency percentiles, IOTLB and walk figures.\n"
+	"\n"
+	"--timing closed lets the simulated system decide when each request's work\n"
+	"happens: its calls and the hypervisor's work for them cost time on their\n"
+	"vCPU (the cost table), the design's lock serialises its handlers, the\n"
+	"device serves queue_depth requests over its link; the summary adds\n"
+	"throughput, request latency, CPU by guest, hypervisor and user space, and\n"
+	"the bottleneck (docs/closed-loop.md).  The RPCIT and IOVA checks need the\n"
+	"trace's own order, --timing trace (the default).\n"
 	"\n"
 	"Every parameter (model blocks, CPU costs, hypervisor limits) is a key of the\n"
 	"configuration: a TOML --config file, --set KEY=VALUE, or a shorthand flag\n"

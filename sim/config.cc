@@ -46,16 +46,16 @@ template <>
 inline constexpr ParamDecl param_keys<DeviceParams>[] = {
 	number<&DeviceParams::queue_depth>(
 		"queue_depth", "requests",
-		"closed-loop timing: requests in flight per function; 0: the trace's, else 32 "
-		"(assumption: a typical fio iodepth)"),
+		"closed-loop timing: requests in flight per function; 0: the trace's, else 32; "
+		"assumption: 32, a usual fio iodepth for NVMe"),
 	number<&DeviceParams::latency_ns>(
 		"latency_ns", "ns", 0, 1e12,
-		"closed-loop timing: the device's service time per request, overlapping others "
-		"(assumption: 10 us, an NVMe 4 KiB read)"),
+		"closed-loop timing: the device's service time per request, overlapping others; "
+		"source: Optane P4800X 4 KiB read, typical < 10 us (Intel; 8.9 us measured)"),
 	number<&DeviceParams::bandwidth_mb_s>(
 		"bandwidth_mb_s", "MB/s", 1, 1e9,
-		"closed-loop timing: the link's bandwidth, one transfer at a time (assumption: "
-		"4000, PCIe Gen3 x4)"),
+		"closed-loop timing: the link's bandwidth, one transfer at a time; derived: PCIe "
+		"Gen3 x4, 4 x 8 GT/s x 128/130 / 8 = 3938 MB/s"),
 };
 
 namespace {
@@ -93,7 +93,8 @@ const ParamDecl kOptions[] = {
 		"when (throughput)"),
 	number<&ReplayOptions::mapping_limit>(
 		"hypervisor.mapping_limit", "mappings", 1, UINT32_MAX,
-		"intercepting designs: shadow mappings at once (VFIO dma_entry_limit default)"),
+		"intercepting designs: shadow mappings at once; source: vfio_iommu_type1's "
+		"dma_entry_limit, U16_MAX"),
 	block<&ReplayOptions::pin>("hypervisor"),
 	block<&ReplayOptions::inject>("inject"),
 	block<&ReplayOptions::device>("device"),
@@ -307,6 +308,24 @@ const std::vector<std::string> &config_keys()
 		return v;
 	}();
 	return keys;
+}
+
+std::vector<std::string> config_number_keys()
+{
+	std::vector<std::string> v;
+
+	for (const ParamKey &p : params())
+		if (p.decl->kind == ParamKind::U32 || p.decl->kind == ParamKind::U64 ||
+		    p.decl->kind == ParamKind::Double)
+			v.push_back(p.key);
+	return v;
+}
+
+std::string config_key_unit(const std::string &key)
+{
+	const ParamKey *p = find_param(key);
+
+	return p ? p->decl->unit : "";
 }
 
 std::string config_key_doc(const std::string &key)

@@ -53,6 +53,9 @@ private:
 
 // Every key, in dump order.
 const std::vector<std::string> &config_keys();
+// The keys whose values are numbers: what a study can scale.
+std::vector<std::string> config_number_keys();
+std::string config_key_unit(const std::string &key);
 // What `config dump` says of @key after its value: unit, choices and doc;
 // "" for no such key.
 std::string config_key_doc(const std::string &key);

@@ -167,7 +167,7 @@ DesignReport Replay::design_report() const
 {
 	const Machine &m = *machine_;
 	DesignReport d;
-	InterceptWork w;
+	CpuWork w;
 
 	w.user_space = m.design->user_space;
 	for (const auto &f : fns_) {
@@ -178,7 +178,9 @@ DesignReport Replay::design_report() const
 		zpci_counters_add(zpci_shadow_counters, &d.intercepts, &s);
 		w.intercepts += s.intercepts;
 		w.entries_read += s.entries_read;
+		w.pages_compared += s.pages_compared;
 		w.maps += s.maps;
+		w.unmap_calls += s.unmap_calls;
 	}
 	d.pins = m.pins.stats;
 	w.pins = d.pins.pins;
@@ -191,6 +193,37 @@ DesignReport Replay::design_report() const
 	if (finished_)
 		d.pins_balanced = zpci_machine_pins_balanced(&m);
 	return d;
+}
+
+const zpci_design_ops &Replay::design() const
+{
+	return *machine_->design;
+}
+
+Work Replay::work() const
+{
+	Work w;
+
+	w.cpu.user_space = machine_->design->user_space;
+	for (const auto &f : fns_) {
+		const zpci_dma_stats &now = f->dev.stats, &before = f->final_stats.dma;
+		w.cpu.table_entries += before.mapped_pages + before.unmapped_pages;
+		if (f->attached)
+			w.cpu.table_entries += now.mapped_pages + now.unmapped_pages;
+		const zpci_shadow_stats *s = zpci_machine_intercepts(machine_.get(), f->mf);
+		if (!s)
+			continue;
+		w.cpu.intercepts += s->intercepts;
+		w.cpu.entries_read += s->entries_read;
+		w.cpu.pages_compared += s->pages_compared;
+		w.cpu.maps += s->maps;
+		w.cpu.unmap_calls += s->unmap_calls;
+	}
+	w.cpu.pins = machine_->pins.stats.pins;
+	w.cpu.unpins = machine_->pins.stats.unpins;
+	w.rpcit_ns = stats_.cpu_rpcit_ns;
+	w.device_done_ns = device_done_ns_;
+	return w;
 }
 
 uint32_t Replay::functions() const
@@ -421,6 +454,9 @@ bool Replay::device_access(Function &f, uint64_t iova, uint64_t len, zpci_dma_di
 		sc_core::sc_time at = kernel_time(time);
 		system_->advance_to(at);
 		ok = system_->function(f.index).access(iova, len, dir, at);
+		device_done_ns_ = std::max<uint64_t>(device_done_ns_,
+					   time + system_->function(f.index).last_latency().value() /
+							  ns_->ticks());
 		system_->sample();
 	} else {
 		ok = zpci_monitor_dma(f.watch, iova, nullptr, len, dir) == 0;
@@ -640,7 +676,7 @@ bool Replay::step(const ztrace_rec &rec, const ztrace_reader *pos, std::string *
 // The guest's call, and the hypervisor's work it caused, on the timeline.
 void Replay::timeline_record(Function &f, const ztrace_rec &rec)
 {
-	InterceptWork now;
+	CpuWork now;
 
 	if (rec.kind != ZTRACE_DMA && rec.kind != ZTRACE_DMA_IOVA) {
 		nlohmann::ordered_json args = { { "id", rec.id } };
@@ -665,7 +701,9 @@ void Replay::timeline_record(Function &f, const ztrace_rec &rec)
 	now.user_space = machine_->design->user_space;
 	now.intercepts = s.intercepts - f.seen.intercepts;
 	now.entries_read = s.entries_read - f.seen.entries_read;
+	now.pages_compared = s.pages_compared - f.seen.pages_compared;
 	now.maps = s.maps - f.seen.maps;
+	now.unmap_calls = s.unmap_calls - f.seen.unmap_calls;
 	f.seen = s;
 	if (now.intercepts)
 		timeline_->span(f.index, "hypervisor", "intercept", now_, cpu_.intercepts(now),

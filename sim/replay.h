@@ -94,6 +94,13 @@ struct FunctionStats {
 	zpci_monitor_fn_stats watch{};	// what the machine's instruments saw of it
 };
 
+// The work done so far, summed over the run: what closed-loop timing costs.
+struct Work {
+	CpuWork cpu;		// but its calls: the caller knows the records it stepped
+	uint64_t rpcit_ns = 0;	// RPCITs that reached a function (the cost table)
+	uint64_t device_done_ns = 0;	// timed modes: when the last device access completed
+};
+
 class Replay {
 public:
 	Replay(const ztrace_header &h, const ReplayOptions &opts);
@@ -130,6 +137,9 @@ public:
 	DesignReport design_report() const;
 	// Outcomes the injection (ReplayOptions::inject) decided so far.
 	uint64_t injected_faults() const;
+	Work work() const;
+	const zpci_design_ops &design() const;
+	const CpuCost &cpu_cost() const { return cpu_; }
 
 private:
 	struct Function;
@@ -177,6 +187,7 @@ private:
 	std::optional<Periods> ns_;		// with system_
 	sc_core::sc_time kernel_at_;		// the last device access's time, as kernel time
 	uint64_t kernel_ns_ = 0;		// and in ns
+	uint64_t device_done_ns_ = 0;		// Work::device_done_ns
 	ReplayStats stats_;
 	const ztrace_reader *pos_ = nullptr;	// the record being applied
 	uint64_t now_ = 0;			// the record's time, ns

@@ -10,6 +10,7 @@
 #include "format.h"
 #include "interrupt.h"
 #include "output.h"
+#include "requests.h"
 #include "trace_io.h"
 
 namespace zpcisim {
@@ -114,7 +115,7 @@ nlohmann::ordered_json replay_json(const ReplayRun &run, const Replay &r)
 		fns.push_back(function_json(r.function_stats(i), &described));
 	// Braced-list elements are evaluated in order: "descriptions", last, has
 	// every block's.
-	return {
+	nlohmann::ordered_json j = {
 		{ "schema", "zpcisim.replay.v2" },
 		{ "trace", run.trace },
 		{ "design", design_name(run.opts.design) },
@@ -156,6 +157,9 @@ nlohmann::ordered_json replay_json(const ReplayRun &run, const Replay &r)
 		// What each block's counter above means, by its place in this file.
 		{ "descriptions", described },
 	};
+	if (run.closed)
+		j["closed_loop"] = closed_loop_json(*run.closed);
+	return j;
 }
 
 nlohmann::ordered_json live_json(const Replay &r)
@@ -283,6 +287,8 @@ void print_replay_summary(std::ostream &out, const ReplayRun &run, const Replay 
 	    << "rpcit_check: " << check_line(s.rpcit) << '\n'
 	    << "iova_check: " << check_line(s.iova) << '\n'
 	    << "translation_digest: " << hex(r.monitor().digest, 16) << '\n';
+	if (run.closed)
+		print_closed_loop(out, *run.closed);
 	if (run.telemetry)
 		out << "telemetry: " << run.telemetry->endpoint() << ", " << run.telemetry->sent()
 		    << " messages sent, " << run.telemetry->dropped() << " dropped\n";
@@ -351,6 +357,34 @@ std::optional<int> ConfigArgs::apply(const CommandSpec &spec, const po::variable
 	return std::nullopt;
 }
 
+namespace {
+
+struct Interrupted {};
+
+int run_closed(const CommandSpec &spec, ReplayRun &run, CommandIo &io, ztrace_reader *r,
+	       Replay &replay, Progress &progress)
+{
+	auto tick = [&](uint64_t records) {
+		if (interrupted())
+			throw Interrupted{};
+		progress.update(ztrace_reader_bytes(r), records);
+	};
+
+	try {
+		run.closed = run_closed_loop(r, replay, run.opts, tick);
+	} catch (const Interrupted &) {
+		run.partial = true;
+	} catch (const RequestReader::BadTrace &e) {
+		return command_error(spec, io, e.what(), kExitUsage);
+	}
+	replay.finish();
+	if (run.telemetry)
+		run.telemetry->publish(live_json(replay), 1.0, true);
+	return kExitOk;
+}
+
+}  // namespace
+
 int run_replay(const CommandSpec &spec, ReplayRun &run, CommandIo &io,
 	       std::unique_ptr<Replay> *out)
 {
@@ -361,8 +395,13 @@ int run_replay(const CommandSpec &spec, ReplayRun &run, CommandIo &io,
 	if (!r)
 		return command_error(spec, io, err, kExitUsage);
 	run.binary = ztrace_reader_encoding(r.get()) == ZTRACE_BINARY;
+	ztrace_header header = *ztrace_reader_header(r.get());
+	bool closed = run.opts.timing == Timing::Closed;
+	// A capture's RPCITs come in its own order; closed loop makes another.
+	if (closed)
+		header.rpcit_log = false;
 	try {
-		*out = std::make_unique<Replay>(*ztrace_reader_header(r.get()), run.opts);
+		*out = std::make_unique<Replay>(header, run.opts);
 	} catch (const std::exception &e) {
 		return command_error(spec, io, run.trace + ": " + e.what(), kExitFailure);
 	}
@@ -372,6 +411,8 @@ int run_replay(const CommandSpec &spec, ReplayRun &run, CommandIo &io,
 	uint64_t size = file_size(run.trace);
 	Progress progress(io.err, progress_wanted(io.err), what.c_str(), size);
 	auto fraction = [&] { return size ? double(ztrace_reader_bytes(r.get())) / size : -1.0; };
+	if (closed)
+		return run_closed(spec, run, io, r.get(), replay, progress);
 	ztrace_rec rec;
 	ztrace_diag diag;
 	int rc;

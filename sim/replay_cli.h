@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 
+#include "closed_loop.h"
 #include "config.h"
 #include "telemetry.h"
 #include "options.h"
@@ -22,6 +23,7 @@ struct ReplayRun {
 	bool partial = false;	// interrupted: the stats cover the records before it
 	Telemetry *telemetry = nullptr;	// live counters, when asked for
 	Timeline *timeline = nullptr;	// events, when asked for
+	std::optional<ClosedLoopReport> closed;	// closed-loop timing's results
 };
 
 // The counters a live view shows, as telemetry publishes them.

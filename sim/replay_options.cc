@@ -114,6 +114,22 @@ bool parse_design(const std::string &name, Design *design)
 	return true;
 }
 
+bool parse_designs(const std::string &list, std::vector<Design> *out)
+{
+	size_t start = 0;
+
+	for (;;) {
+		size_t comma = list.find(',', start);
+		Design d;
+		if (!parse_design(list.substr(start, comma - start), &d))
+			return false;
+		out->push_back(d);
+		if (comma == std::string::npos)
+			return true;
+		start = comma + 1;
+	}
+}
+
 const char *design_name(Design design)
 {
 	return zpci_design_name(static_cast<zpci_design>(design));

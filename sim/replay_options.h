@@ -36,7 +36,7 @@ enum class Timing { Trace, Closed };
 struct DeviceParams {
 	uint32_t queue_depth = 0;	// requests in flight; 0: the trace's, else 32
 	double latency_ns = 10000;
-	double bandwidth_mb_s = 4000;
+	double bandwidth_mb_s = 3938;	// PCIe Gen3 x4 (docs/costs.md)
 };
 
 // A design of the table (zpci/design.h, docs/architecture.md) by its
@@ -77,6 +77,8 @@ const std::vector<std::string> &design_names();
 // The designs and what each is, a line each, for help texts.
 std::string designs_help();
 bool parse_design(const std::string &name, Design *design);
+// "bare,intercept-kvm": each a design, in order; false for a bad name.
+bool parse_designs(const std::string &list, std::vector<Design> *out);
 const char *design_name(Design design);
 
 bool parse_timing(const std::string &name, Timing *timing);

@@ -50,9 +50,10 @@ static void drop_mapping(void *ctx, u64 page, u64 val)
 	s->stats.unmaps++;
 }
 
-static void drop_range(struct zpci_shadow *s, u64 first_page, u64 last_page)
+/* Returns how many mappings went. */
+static u64 drop_range(struct zpci_shadow *s, u64 first_page, u64 last_page)
 {
-	zpci_u64map_remove_range_each(&s->mapped, first_page, last_page, drop_mapping, s);
+	return zpci_u64map_remove_range_each(&s->mapped, first_page, last_page, drop_mapping, s);
 }
 
 static void unpin_table_page(void *ctx, u64 page, u64 hpa)
@@ -110,8 +111,11 @@ static int map_page(struct zpci_shadow *s, dma_addr_t page, phys_addr_t hpa, boo
 
 	if (old && *old == want)
 		return 0;
-	if (old)
+	if (old) {
+		/* QEMU unmaps the old page with a call of its own before the map. */
 		drop_range(s, key, key);
+		s->stats.unmap_calls++;
+	}
 	if (s->mapped.nr >= s->mapping_limit)
 		return -ENOSPC;
 	if (zpci_pin(s->pins, hpa))
@@ -129,11 +133,47 @@ static int map_page(struct zpci_shadow *s, dma_addr_t page, phys_addr_t hpa, boo
 }
 
 /*
+ * One RPCIT's walk: where it ends, and the run of invalid page entries not
+ * yet unmapped.  QEMU gathers such a run and unmaps it when something else
+ * comes (a valid page, a skipped block) or the walk ends, in as few calls
+ * as the run has naturally aligned power-of-two pieces.
+ */
+struct shadow_walk {
+	dma_addr_t end;			/* last byte of the range */
+	u64 run_first, run_pages;	/* the run, in pages */
+};
+
+/* The naturally aligned power-of-two pieces of @pages pages from page @first. */
+static u64 aligned_pieces(u64 first, u64 pages)
+{
+	u64 n;
+
+	for (n = 0; pages; n++) {
+		u64 top = 1ULL << (63 - __builtin_clzll(pages));
+		u64 piece = first & -first;	/* the largest @first is aligned to; 0: any */
+
+		if (!piece || piece > top)
+			piece = top;
+		first += piece;
+		pages -= piece;
+	}
+	return n;
+}
+
+static void unmap_run(struct zpci_shadow *s, struct shadow_walk *w)
+{
+	s->stats.unmap_calls += aligned_pieces(w->run_first, w->run_pages);
+	w->run_pages = 0;
+}
+
+/*
  * Bring the shadow of [*page, ...) in line with the guest's table, one
  * page, or a whole block the guest left invalid at a region or segment
- * entry.  Advances *page past what it handled.
+ * entry.  Advances *page past what it handled.  Each call is one walk from
+ * the top of the guest's table, as QEMU's is: a page in a populated
+ * segment reads all three entries.
  */
-static int sync_step(struct zpci_shadow *s, dma_addr_t *page)
+static int sync_step(struct zpci_shadow *s, dma_addr_t *page, struct shadow_walk *w)
 {
 	struct zpci_xlate x;
 	phys_addr_t hpa;
@@ -152,15 +192,33 @@ static int sync_step(struct zpci_shadow *s, dma_addr_t *page)
 	case ZPCI_FAULT_NONE:
 		if (zpci_layout_gpa_to_hpa(s->layout, x.addr & ZPCI_PAGE_MASK, &hpa))
 			break;	/* a frame the guest does not own */
+		unmap_run(s, w);
+		s->stats.pages_compared++;
 		*page += ZPCI_PAGE_SIZE;
 		return map_page(s, *page - ZPCI_PAGE_SIZE, hpa, x.readonly);
 	case ZPCI_FAULT_INVALID_ENTRY:
-		/* Invalid at the page level: this page; higher up: the whole block. */
-		block = x.steps[x.nr_steps - 1].level == ZPCI_LEVEL_PX
-				? ZPCI_PAGE_SIZE
-				: 1ULL << zpci_level_info(x.steps[x.nr_steps - 1].level)->shift;
+		if (x.steps[x.nr_steps - 1].level == ZPCI_LEVEL_PX) {
+			/* Joins the run, unmapped whether the shadow had it or not. */
+			if (!w->run_pages)
+				w->run_first = *page >> ZPCI_PAGE_SHIFT;
+			w->run_pages++;
+			s->stats.pages_compared++;
+			drop_range(s, *page >> ZPCI_PAGE_SHIFT, *page >> ZPCI_PAGE_SHIFT);
+			*page += ZPCI_PAGE_SIZE;
+			return 0;
+		}
+		/*
+		 * Invalid higher up: the whole block, one walk; QEMU still
+		 * looks each of its pages up in its IOTLB.
+		 */
+		unmap_run(s, w);
+		block = 1ULL << zpci_level_info(x.steps[x.nr_steps - 1].level)->shift;
 		block = zpci_align_down(*page, block) + block - *page;
-		drop_range(s, *page >> ZPCI_PAGE_SHIFT, (*page + block - 1) >> ZPCI_PAGE_SHIFT);
+		s->stats.pages_compared += block - 1 > w->end - *page
+						   ? ((w->end - *page) >> ZPCI_PAGE_SHIFT) + 1
+						   : block >> ZPCI_PAGE_SHIFT;
+		if (drop_range(s, *page >> ZPCI_PAGE_SHIFT, (*page + block - 1) >> ZPCI_PAGE_SHIFT))
+			s->stats.unmap_calls++;	/* an aligned block: one call */
 		*page += block;
 		return 0;
 	default:
@@ -196,7 +254,8 @@ static struct zpci_insn_result shadow_rpcit(void *priv, u32 fh, dma_addr_t iova,
 {
 	struct zpci_shadow *s = priv;
 	struct zpci_insn_result r = insn_ok, host;
-	dma_addr_t page, end;
+	struct shadow_walk w = { 0 };
+	dma_addr_t page;
 	int rc = 0;
 
 	if (!zpci_iota_enabled(s->guest.iota) || !len)
@@ -204,9 +263,12 @@ static struct zpci_insn_result shadow_rpcit(void *priv, u32 fh, dma_addr_t iova,
 	s->stats.intercepts++;
 	/* Only the registered range can be shadowed. */
 	page = zpci_align_down(iova < s->guest.pba ? s->guest.pba : iova, ZPCI_PAGE_SIZE);
-	end = iova + len - 1 < iova || iova + len - 1 > s->guest.pal ? s->guest.pal : iova + len - 1;
-	while (page <= end && page >= s->guest.pba && !rc)
-		rc = sync_step(s, &page);
+	w.end = iova + len - 1;
+	if (w.end < iova || w.end > s->guest.pal)
+		w.end = s->guest.pal;
+	while (page <= w.end && page >= s->guest.pba && !rc)
+		rc = sync_step(s, &page, &w);
+	unmap_run(s, &w);
 	if (rc == -ENOSPC || rc == -ENOMEM) {
 		s->stats.insufficient++;
 		r = insn_insufficient;
@@ -313,10 +375,18 @@ const struct zpci_counter zpci_shadow_counters[] = {
 		     "host RPCITs answered busy and issued again", 0),
 	ZPCI_COUNTER(struct zpci_shadow_stats, host_failures, "host_rpcit_failures", "RPCITs",
 		     "host RPCITs that failed, their outcome passed to the guest", 0),
+	ZPCI_COUNTER(struct zpci_shadow_stats, entries_read, "walk_entries_read", "entries",
+		     "guest table entries the hypervisor's walks read, each from the top", 0),
+	ZPCI_COUNTER(struct zpci_shadow_stats, pages_compared, "walk_pages_compared", "pages",
+		     "4 KiB pages of the flushed ranges brought in line, skipped blocks included",
+		     0),
 	ZPCI_COUNTER(struct zpci_shadow_stats, maps, "shadow_maps", "entries",
-		     "shadow table entries made", ZPCI_SHOW_SUMMARY),
+		     "shadow table entries made, one map call each", ZPCI_SHOW_SUMMARY),
 	ZPCI_COUNTER(struct zpci_shadow_stats, unmaps, "shadow_unmaps", "entries",
 		     "shadow table entries removed", ZPCI_SHOW_SUMMARY),
+	ZPCI_COUNTER(struct zpci_shadow_stats, unmap_calls, "shadow_unmap_calls", "calls",
+		     "unmap calls: aligned pieces of runs of invalid page entries, replaced pages",
+		     0),
 	ZPCI_COUNTER(struct zpci_shadow_stats, insufficient, "insufficient_resources", "RPCITs",
 		     "intercepts answered insufficient resources (mapping limit or pin failure)",
 		     ZPCI_SHOW_SUMMARY),

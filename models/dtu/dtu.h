@@ -43,14 +43,20 @@ struct DtuParams {
 
 template <>
 inline constexpr ParamDecl param_keys<DtuParams>[] = {
-	clock_period<&DtuParams::clock_ns>("DMA translation unit clock period (assumption: 1 GHz)"),
+	clock_period<&DtuParams::clock_ns>(
+		"DMA translation unit clock period; assumption: 1 GHz, as the memory's"),
 	number<&DtuParams::iotlb_cycles>(
-		"iotlb_cycles", "cycles", "IOTLB lookup, hit or miss (assumption)"),
+		"iotlb_cycles", "cycles",
+		"IOTLB lookup, hit or miss; assumption: 2 (gem5's SMMUv3: micro-TLB 1, main TLB "
+		"3)"),
 	flag<&DtuParams::check_stale>(
 		"check_stale",
-		"check every IOTLB hit against the current tables (stale uses counted)"),
+		"check every IOTLB hit against the current tables (stale uses counted); "
+		"assumption: on, an instrument that takes no simulated time"),
 	block<&DtuParams::iotlb>(
-		"iotlb", "IOTLB entries in total (assumption: 2048, as gem5's SMMUv3 main TLB)"),
+		"iotlb",
+		"IOTLB entries in total; source: gem5's SMMUv3 main TLB, 2048 (zPCI's is not "
+		"public)"),
 	block<&DtuParams::walker>("walker"),
 };
 

@@ -32,7 +32,8 @@ template <>
 inline constexpr ParamDecl param_keys<ZpciFunctionParams>[] = {
 	number<&ZpciFunctionParams::outstanding>(
 		"outstanding", "requests",
-		"device DMA requests in flight, cycle mode; 0: unlimited (assumption: 8)"),
+		"device DMA requests in flight, cycle mode; 0: unlimited; assumption: 8, a small "
+		"device queue (PCIe allows 32 reads, 256 with extended tags)"),
 };
 
 struct FunctionModelStats {

@@ -46,11 +46,17 @@ template <>
 inline constexpr ParamDecl param_keys<CacheParams>[] = {
 	// What a cache's entries hold, and how many, its holder says.
 	number<&CacheParams::entries>("entries", "entries", 1, UINT32_MAX, nullptr),
-	number<&CacheParams::assoc>("assoc", "ways",
-				    "ways per set; 0: fully associative (assumption: 4, as gem5)"),
-	choice<&CacheParams::policy>("replacement", replacement_names, "replacement policy"),
-	number<&CacheParams::seed>("seed", "", "seed of random replacement"),
-	flag<&CacheParams::enabled>("enabled", "off: nothing is cached"),
+	number<&CacheParams::assoc>(
+		"assoc", "ways",
+		"ways per set; 0: fully associative; source: gem5's SMMUv3 TLB and walk cache, 4"),
+	choice<&CacheParams::policy>(
+		"replacement", replacement_names,
+		"replacement policy; assumption: LRU (gem5's SMMUv3 uses round-robin)"),
+	number<&CacheParams::seed>(
+		"seed", "",
+		"seed of random replacement; assumption: any fixed seed, for repeatable runs"),
+	flag<&CacheParams::enabled>(
+		"enabled", "off: nothing is cached; assumption: on, as every IOMMU caches"),
 };
 
 struct CacheStats {

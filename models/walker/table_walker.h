@@ -45,9 +45,12 @@ template <>
 inline constexpr ParamDecl param_keys<TableWalkerParams>[] = {
 	number<&TableWalkerParams::concurrent_walks>(
 		"concurrent_walks", "walks",
-		"table walks in flight, cycle mode; 0: unlimited (assumption: 16, as gem5)"),
+		"table walks in flight, cycle mode; 0: unlimited; source: gem5's SMMUv3 "
+		"ptw_slots, 16"),
 	block<&TableWalkerParams::walk_cache>(
-		"walk_cache", "segment-table entries the walk cache holds (assumption: 64)"),
+		"walk_cache",
+		"segment-table entries the walk cache holds; assumption: 64 (gem5's SMMUv3 "
+		"next-to-leaf walk cache: 348)"),
 };
 
 struct WalkerStats {

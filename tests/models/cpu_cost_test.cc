@@ -24,7 +24,7 @@ TEST(CpuCost, RpcitIsBasePlusPagesOfItsRange)
 TEST(CpuCost, InterceptsCostExitsWalksPinsAndMapCalls)
 {
 	CpuCost c;
-	InterceptWork w;
+	CpuWork w;
 	w.intercepts = 10;
 	w.entries_read = 300;
 	w.pins = 100;
@@ -34,6 +34,25 @@ TEST(CpuCost, InterceptsCostExitsWalksPinsAndMapCalls)
 	w.user_space = true;
 	EXPECT_EQ(c.intercepts(w), 10u * 11500 + 300 * 20 + 100 * 170 + 50 * 40 + 100 * 500);
 	EXPECT_EQ(c.pin_all(262144), 262144u * 170);
+}
+
+// QEMU's own IOTLB and its ioctls cost only in user space: a page compared
+// per page of the range, a map call per map and one per unmap call.
+TEST(CpuCost, UserSpacePaysForItsIotlbAndEveryIoctl)
+{
+	CpuCostParams p;
+	p.page_compare_ns = 3;
+	p.map_call_ns = 700;
+	CpuCost c(p);
+	CpuWork w;
+	w.intercepts = 1;
+	w.entries_read = 10;
+	w.pages_compared = 514;
+	w.maps = 2;
+	w.unmap_calls = 3;
+	EXPECT_EQ(c.intercepts(w), 1500u + 10 * 20);	// in the kernel: exit and walk
+	w.user_space = true;
+	EXPECT_EQ(c.intercepts(w), 11500u + 10 * 20 + 514 * 3 + (2 + 3) * 700);
 }
 
 }  // namespace

@@ -6,6 +6,7 @@
 #include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <regex>
 #include <set>
 #include <sstream>
 #include <string>
@@ -158,6 +159,32 @@ TEST(Config, ModelKeysAreAsTheirBlocksDeclareThem)
 			in_dump[key.substr(0, key.find('.'))]++;
 	EXPECT_EQ(in_dump, seen);
 	EXPECT_EQ(seen.size(), 7u);	// memory dtu iotlb walker walk_cache function cost
+}
+
+// Every default of the cost table, the device and the model blocks says,
+// in config dump, where it comes from: exactly one of "source: " (a public
+// measurement or document), "derived: " (worked out from those) or
+// "assumption: " (and why), after a "; " or opening the comment.  Only the
+// run's own sections are exempt: what to run, not what it costs.
+TEST(Config, EveryCostAndTimingDefaultSaysWhereItComesFrom)
+{
+	const std::set<std::string> run_sections = { "replay", "hypervisor", "inject" };
+	const std::regex marker("(^|; )(source|derived|assumption): [^ ]");
+	std::map<std::string, std::string> comments = dump_comments(Config().dump());
+	std::set<std::string> sections;
+
+	for (const auto &[key, comment] : comments) {
+		std::string section = key.substr(0, key.find('.'));
+		if (run_sections.count(section))
+			continue;
+		sections.insert(section);
+		auto found = std::sregex_iterator(comment.begin(), comment.end(), marker);
+		EXPECT_EQ(std::distance(found, std::sregex_iterator()), 1)
+			<< key << ": '" << comment << "'";
+	}
+	// memory dtu iotlb walker walk_cache function cost device
+	EXPECT_EQ(sections.size(), 8u);
+	EXPECT_TRUE(sections.count("cost") && sections.count("device"));
 }
 
 // A name table and its enum agree both ways, value by value.

@@ -42,11 +42,23 @@ extern "C" {
 /* The host retries a busy RPCIT of its own this often before giving up. */
 #define ZPCI_SHADOW_HOST_BUSY_RETRIES		1000
 
+/*
+ * The work of the software walk, counted as QEMU's RPCIT intercept does it
+ * (hw/s390x/s390-pci-inst.c, docs/costs.md): each walk starts at the top of
+ * the guest's table, so a page in a populated segment reads three entries
+ * and an invalid region or segment entry (one or two read) skips its whole
+ * block; yet every 4 KiB page of the flushed range, holes included, is
+ * looked up in QEMU's own IOTLB.  A changed page is one VFIO map (one
+ * 4 KiB ioctl); runs of invalid page entries are unmapped together, one
+ * ioctl per naturally aligned power-of-two piece of the run.
+ */
 struct zpci_shadow_stats {
 	u64 intercepts;		/* guest RPCITs handled */
 	u64 entries_read;	/* guest table entries the software walk read */
-	u64 maps;		/* shadow entries made */
+	u64 pages_compared;	/* pages of the flushed ranges, holes included */
+	u64 maps;		/* shadow entries made, one map call each */
 	u64 unmaps;		/* shadow entries removed */
+	u64 unmap_calls;	/* unmap calls: aligned pieces of invalid runs, replaced pages */
 	u64 host_rpcits;
 	u64 host_busy_retries;	/* the host's own RPCIT answered busy, retried */
 	u64 host_failures;	/* ... failed: its outcome went to the guest */
