@@ -135,7 +135,8 @@ void print_table(std::ostream &out, const std::vector<Row> &rows)
 				    "map_failures", "same_pages" });
 	std::vector<std::vector<std::string>> cells;
 	for (const Row &r : rows) {
-		std::vector<std::string> row = { r.design, std::to_string(guest_rpcits(r.t.fn.dma)) };
+		std::vector<std::string> row = { r.design,
+						 std::to_string(guest_rpcits(r.t.fn.dma)) };
 		for (const zpci_counter *table : kColumnBlocks)
 			for (const Shown &c : shown(table, r.t.block(table), ZPCI_SHOW_COMPARE))
 				row.push_back(cell_of(c));

@@ -182,7 +182,8 @@ nlohmann::ordered_json live_json(const Replay &r)
 	add(zpci_dma_counters);
 	add(zpci_monitor_fn_counters);
 	add(zpci_func_counters);
-	j["iotlb_hit_rate"] = hit_rate ? nlohmann::ordered_json(*hit_rate) : nlohmann::ordered_json();
+	j["iotlb_hit_rate"] = hit_rate ? nlohmann::ordered_json(*hit_rate)
+				       : nlohmann::ordered_json();	// none yet
 	add(zpci_shadow_counters);
 	add(zpci_pin_counters);
 	j.update(nlohmann::ordered_json{

@@ -167,7 +167,8 @@ int zpci_harness_inject(struct zpci_harness *h, u32 fn, enum zpci_harness_fault 
 /* The harness's own counters: the machine's, beside the blocks'. */
 static const struct zpci_counter harness_counters[] = {
 	ZPCI_COUNTER(struct zpci_harness_counters, injected, "injected", "faults",
-		     "faults fired for the function, the machine's and the table pool's included", 0),
+		     "faults fired for the function, the machine's and the table pool's included",
+		     0),
 	ZPCI_COUNTER(struct zpci_harness_counters, violations, "isolation_violations", "accesses",
 		     "device accesses the isolation checker refused", 0),
 	ZPCI_COUNTER_END

@@ -309,8 +309,8 @@ void zpci_monitor_seen(struct zpci_monitor_fn *mf, dma_addr_t iova, phys_addr_t 
 
 const struct zpci_counter zpci_monitor_fn_counters[] = {
 	ZPCI_COUNTER(struct zpci_monitor_fn_stats, rpcits, "rpcits", "RPCITs",
-		     "RPCITs at the tap (replay: reaching the function), injected outcomes included",
-		     ZPCI_SHOW_SUMMARY),
+		     "RPCITs at the tap (replay: reaching the function), injected outcomes "
+		     "included", ZPCI_SHOW_SUMMARY),
 	ZPCI_COUNTER(struct zpci_monitor_fn_stats, rpcits_failed, "rpcits_failed", "RPCITs",
 		     "RPCITs at the tap answered cc != 0, injected outcomes included", 0),
 	ZPCI_COUNTER(struct zpci_monitor_fn_stats, dma_faults, "dma_faults", "accesses",
