@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The what-if studies of docs/experiments.md, regenerated: the results
-# (CSV) and plots (PNG, SVG) under docs/experiments/, the traces and full
-# stats in a scratch directory.  `bash scripts/studies.sh [1|2|3]...`
-# (default: all three); prints each study's wall time.
+# (CSV, tables) and plots (PNG, SVG) under docs/experiments/, the traces
+# and full stats in a scratch directory.  `bash scripts/studies.sh
+# [a|c|d|1|2|3]...` (default: all); prints each study's wall time.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -19,6 +19,49 @@ sweep() {
 	mkdir -p "$(dirname "$out")"
 	rm -f "$out"
 	$Z sweep "$@" --out "$out" >/dev/null
+}
+
+# The closed-loop throughput table of `compare`, without the run's paths.
+closed() {
+	local out=$1
+	shift
+	mkdir -p "$(dirname "$out")"
+	$Z compare "$@" --timing closed --mode cycle | sed -n '/^closed loop:/,$p' >"$out"
+}
+
+# a: throughput per design, storage and network, each guest's default policy.
+studya() {
+	for w in storage net; do
+		$Z trace gen $w "$TMP/$w.ztb" --records 1000000 --seed 1 >/dev/null
+		for g in linux-6.1 linux-6.7; do
+			closed "$OUT/throughput/$w-$g.txt" "$TMP/$w.ztb" --guest $g
+		done
+		$Z trace gen $w "$TMP/$w-100k.ztb" --records 100000 --seed 1 >/dev/null
+		$Z sensitivity "$TMP/$w-100k.ztb" --designs bare,intercept-user,intercept-kvm,nested-pinned \
+			--out "$OUT/throughput/$w-sensitivity.csv" >"$OUT/throughput/$w-sensitivity.txt"
+	done
+}
+
+# c: nested-pinned against intercept-kvm, on a 4 GiB and a 16 GiB guest.
+studyc() {
+	mkdir -p "$OUT/break-even"
+	for w in storage net; do
+		for mem in 4G 16G; do
+			$Z trace gen $w "$TMP/$w-$mem.ztb" --records 1000000 --seed 1 \
+				--guest-memory $mem >/dev/null
+			$Z compare "$TMP/$w-$mem.ztb" --designs intercept-kvm,nested-pinned \
+				--timing closed --mode cycle >"$OUT/break-even/$w-$mem.txt"
+		done
+	done
+}
+
+# d: throughput as the pin limit shrinks.
+studyd() {
+	$Z trace gen storage "$TMP/storage.ztb" --records 1000000 --seed 1 >/dev/null
+	for lim in 0 256M 64M 16M 8M 4M; do
+		closed "$OUT/pin-limit/storage-$lim.txt" "$TMP/storage.ztb" \
+			--designs intercept-user,intercept-kvm --set hypervisor.pin_limit=$lim
+	done
 }
 
 # 1: IOTLB size x design on a network trace (descriptor rings + per-packet buffers).
@@ -54,7 +97,7 @@ study3() {
 }
 
 studies=("$@")
-((${#studies[@]})) || studies=(1 2 3)
+((${#studies[@]})) || studies=(a c d 1 2 3)
 for s in "${studies[@]}"; do
 	start=$(date +%s%N)
 	"study$s"

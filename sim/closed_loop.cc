@@ -151,7 +151,7 @@ void find_bottleneck(ClosedLoopReport *c)
 	for (size_t i = 0; i < s.lock_held_ns.size(); i++)
 		consider(s.lock_held_ns[i], "lock: " + c->locks[i]);
 	for (size_t i = 0; i < s.link_busy_ns.size(); i++)
-		consider(s.link_busy_ns[i], "link of function " + std::to_string(i));
+		consider(s.link_busy_ns[i], "transfers of function " + std::to_string(i));
 	if (c->bottleneck_share < kBusyBound)
 		c->bottleneck = "device latency";
 }

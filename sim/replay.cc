@@ -112,7 +112,7 @@ static std::vector<zpci_func_cfg> function_cfgs(const ztrace_header &h)
 Replay::Replay(const ztrace_header &h, const ReplayOptions &opts)
 	: header_(h), opts_(opts), checker_(ztrace_checker_create(&h), ztrace_checker_destroy),
 	  machine_(std::make_unique<Machine>(machine_cfg(h, opts), function_cfgs(h))),
-	  cpu_(opts.cost)
+	  cpu_(opts.cost, opts.system.dtu.iotlb.entries)
 {
 	zpci_monitor &mon = machine_->mon;
 

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "cpu/cpu_cost.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include <zpci/arch.h>
@@ -10,7 +11,8 @@ namespace zpcisim {
 uint64_t CpuCost::rpcit(uint64_t len)
 {
 	uint64_t pages = (len + ZPCI_PAGE_SIZE - 1) >> ZPCI_PAGE_SHIFT;
-	auto ns = static_cast<uint64_t>(std::llround(p_.rpcit_base_ns + p_.rpcit_per_page_ns * pages));
+	uint64_t purged = std::min(pages, purge_max_pages_);
+	auto ns = static_cast<uint64_t>(std::llround(p_.rpcit_base_ns + p_.rpcit_per_page_ns * purged));
 
 	stats_.rpcits++;
 	stats_.rpcit_pages += pages;

@@ -61,7 +61,9 @@ inline constexpr ParamDecl param_keys<CpuCostParams>[] = {
 		"RPCIT on LPAR"),
 	cost<&CpuCostParams::rpcit_per_page_ns>(
 		"rpcit_per_page_ns",
-		"RPCIT, per 4 KiB page of its range; assumption: 1 ns, no public figure"),
+		"RPCIT, per 4 KiB page of its range, up to iotlb.entries pages (derived: a longer "
+		"range can only purge what the IOTLB holds, so the machine scans the IOTLB instead); "
+		"assumption: 1 ns, no public figure"),
 	cost<&CpuCostParams::sie_exit_ns>(
 		"sie_exit_ns",
 		"intercept: SIE exit and re-entry with KVM's dispatch of the intercept; "
@@ -128,7 +130,11 @@ struct CpuTime {
 
 class CpuCost {
 public:
-	explicit CpuCost(const CpuCostParams &p = {}) : p_(p) {}
+	// @iotlb_entries: the most translations an RPCIT can have to purge.
+	explicit CpuCost(const CpuCostParams &p = {}, uint64_t iotlb_entries = UINT64_MAX)
+		: p_(p), purge_max_pages_(iotlb_entries)
+	{
+	}
 
 	// An RPCIT over @len bytes; returns its cost in ns.
 	uint64_t rpcit(uint64_t len);
@@ -144,6 +150,7 @@ public:
 
 private:
 	CpuCostParams p_;
+	uint64_t purge_max_pages_;
 	CpuCostStats stats_;
 };
 

@@ -341,8 +341,8 @@ TEST(ClosedLoop, ExtraCpuWorkCostsThroughputOnlyWhenTheCpuIsTheBottleneck)
 	// A slow link is the bottleneck of both: the same throughput.
 	bare = throughput("bare", "100", &b_bare);
 	user = throughput("intercept-user", "100", &b_user);
-	EXPECT_EQ(b_bare, "link of function 0");
-	EXPECT_EQ(b_user, "link of function 0");
+	EXPECT_EQ(b_bare, "transfers of function 0");
+	EXPECT_EQ(b_user, "transfers of function 0");
 	EXPECT_NEAR(user / bare, 1.0, 0.01);
 }
 
