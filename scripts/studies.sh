@@ -21,7 +21,7 @@ sweep() {
 	$Z sweep "$@" --out "$out" >/dev/null
 }
 
-# The closed-loop throughput table of `compare`, without the run's paths.
+# The closed-loop throughput table of `compare`.
 closed() {
 	local out=$1
 	shift
@@ -37,7 +37,8 @@ studya() {
 			closed "$OUT/throughput/$w-$g.txt" "$TMP/$w.ztb" --guest $g
 		done
 		$Z trace gen $w "$TMP/$w-100k.ztb" --records 100000 --seed 1 >/dev/null
-		$Z sensitivity "$TMP/$w-100k.ztb" --designs bare,intercept-user,intercept-kvm,nested-pinned \
+		$Z sensitivity "$TMP/$w-100k.ztb" --mode cycle \
+			--designs bare,intercept-user,intercept-kvm,nested-pinned \
 			--out "$OUT/throughput/$w-sensitivity.csv" >"$OUT/throughput/$w-sensitivity.txt"
 	done
 }
@@ -58,9 +59,11 @@ studyc() {
 # d: throughput as the pin limit shrinks.
 studyd() {
 	$Z trace gen storage "$TMP/storage.ztb" --records 1000000 --seed 1 >/dev/null
-	for lim in 0 256M 64M 16M 8M 4M; do
-		closed "$OUT/pin-limit/storage-$lim.txt" "$TMP/storage.ztb" \
-			--designs intercept-user,intercept-kvm --set hypervisor.pin_limit=$lim
+	mkdir -p "$OUT/pin-limit"
+	for lim in 0 4M 3M 2560K 2M; do
+		$Z compare "$TMP/storage.ztb" --designs intercept-user,intercept-kvm \
+			--set hypervisor.pin_limit=$lim --timing closed --mode cycle \
+			| tail -n +2 >"$OUT/pin-limit/storage-$lim.txt"
 	done
 }
 

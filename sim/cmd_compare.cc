@@ -224,9 +224,8 @@ int cmd_compare(const Args &args, CommandIo &io)
 		return *rc;
 	base.opts = config.opts;
 	std::vector<Design> list;
-	if (!parse_designs(designs, &list))
-		return command_error(kSpec, io, "--designs '" + designs + "': expected a comma-separated "
-					   "list of " + join(design_names(), ", "), kExitUsage);
+	if (!parse_designs(designs, &list, &err))
+		return command_error(kSpec, io, "--designs " + err, kExitUsage);
 
 	std::vector<Row> rows;
 	nlohmann::ordered_json all = nlohmann::ordered_json::array();

@@ -292,9 +292,8 @@ int cmd_sensitivity(const Args &args, CommandIo &io)
 	if (!(swing > 0 && swing < 1))
 		return command_error(kSpec, io, "--swing: expected a share between 0 and 1", kExitUsage);
 	std::vector<Design> list;
-	if (!parse_designs(designs, &list))
-		return command_error(kSpec, io, "--designs '" + designs + "': expected a comma-separated "
-					   "list of " + join(design_names(), ", "), kExitUsage);
+	if (!parse_designs(designs, &list, &err))
+		return command_error(kSpec, io, "--designs " + err, kExitUsage);
 	std::vector<std::string> vary = default_keys(config.opts.mode != ReplayMode::Functional);
 	if (vm.count("keys")) {
 		vary.clear();

@@ -70,7 +70,9 @@ const CommandSpec kGenSpec = {
 	"trace gen",
 	"trace gen WORKLOAD OUT [--records N] [--seed S] [--guest-memory SIZE] [--refresh]",
 	"Write a seeded synthetic trace of WORKLOAD to OUT (.ztb: binary, else text).\n"
-	"The same workload, records, seed and memory give the same bytes.  Workloads:",
+	"The same workload, records, seed and memory give the same bytes.  The trace is\n"
+	"version 2: each I/O is a request (req=) and each function says its queue depth\n"
+	"(traces/FORMAT.md says what a request is for each workload).  Workloads:",
 };
 
 int trace_gen(const Args &args, CommandIo &io)
@@ -115,8 +117,10 @@ const CommandSpec kImportSpec = {
 	"into the trace OUT (.ztb: binary, else text): every map and coherent allocation\n"
 	"with the handle the kernel returned, every unmap and free, every RPCIT it issued.\n"
 	"Replaying OUT checks the replayed guest's IOVAs and RPCITs against the kernel's\n"
-	"(rpcit_check, iova_check).  Device accesses and scatter-gather lists are not in\n"
-	"a capture.",
+	"(rpcit_check, iova_check).  The trace is version 2: virtio requests (a run of\n"
+	"maps closed by the ring's indirect descriptor table, and their unmaps) carry\n"
+	"req= (traces/FORMAT.md).  Device accesses, scatter-gather lists and the queue\n"
+	"depth are not in a capture.",
 };
 
 int trace_import(const Args &args, CommandIo &io)
@@ -145,6 +149,7 @@ int trace_import(const Args &args, CommandIo &io)
 	       << "ticks: " << st.ticks << '\n'
 	       << "failed_maps: " << st.failed_maps << '\n'
 	       << "unknown_unmaps: " << st.unknown_unmaps << '\n'
+	       << "requests: " << st.requests << '\n'
 	       << "wrote: " << out << '\n';
 	return kExitOk;
 }
@@ -212,7 +217,9 @@ const CommandSpec kValidateSpec = {
 	"trace validate", "trace validate TRACE",
 	"Read every record of TRACE and check its meaning: IDs live between map and\n"
 	"unmap, device accesses inside live mappings, addresses inside guest memory,\n"
-	"functions attached before use.  Exit 0 if valid, 2 at the first problem.",
+	"functions attached before use; in a version-2 trace, requests (req=) on one\n"
+	"function each, no new buffers once one releases its own, at most the queue\n"
+	"depth open at once (traces/FORMAT.md).  Exit 0 if valid, 2 at the first problem.",
 };
 
 int trace_validate(const Args &args, CommandIo &io)
@@ -259,7 +266,34 @@ struct TraceStats {
 	uint64_t live = 0, peak_live = 0;
 	uint64_t iova_pages = 0;
 	ReuseHistogram reuse;
+	// Version 2: requests as the checker delimits them (FORMAT.md "Requests").
+	uint64_t requests = 0, request_records = 0;
+	std::array<uint32_t, ZTRACE_MAX_FNS> peak_open{};
+	bool requests_valid = true;
 };
+
+// Requests need their meaning: the checker says where each opens and
+// closes.  A record it refuses stops the count (trace validate says why).
+void count_request(TraceStats &st, ztrace_checker *c, const ztrace_rec &rec)
+{
+	ztrace_diag diag;
+
+	if (!st.requests_valid)
+		return;
+	if (ztrace_check(c, &rec, &diag)) {
+		st.requests_valid = false;
+		return;
+	}
+	if (!(rec.flags & ZTRACE_HAS_REQ))
+		return;
+	st.request_records++;
+	if (ztrace_checker_req_event(c) & ZTRACE_REQ_OPENED)
+		st.requests++;
+	// A request that closed on this record was open until it.
+	uint32_t open = ztrace_checker_open_requests(c, rec.fn) +
+			((ztrace_checker_req_event(c) & ZTRACE_REQ_CLOSED) ? 1 : 0);
+	st.peak_open[rec.fn] = std::max(st.peak_open[rec.fn], open);
+}
 
 // Bytes of each live ID per function, and the last record that touched
 // each IOVA page.  Stats do not check meaning (that is validate's job): a
@@ -358,7 +392,8 @@ const CommandSpec kStatsSpec = {
 	"Count TRACE's records by kind and measure it: bytes mapped and moved, peak\n"
 	"live mappings, and, where the trace records IOVAs (map iova=, dma-iova), the\n"
 	"IOVA footprint in pages and the reuse interval of IOVA pages in records\n"
-	"(power-of-two buckets).",
+	"(power-of-two buckets).  A version-2 trace: its requests, the records that\n"
+	"carry req=, and each function's most requests open at once.",
 };
 
 int trace_stats(const Args &args, CommandIo &io)
@@ -371,14 +406,20 @@ int trace_stats(const Args &args, CommandIo &io)
 		return *rc;
 	TraceStats st;
 	StatsState ss;
+	const ztrace_header *h = ztrace_reader_header(r.get());
+	std::unique_ptr<ztrace_checker, void (*)(ztrace_checker *)> c(
+		h->version >= 2 ? ztrace_checker_create(h) : nullptr, ztrace_checker_destroy);
+	if (h->version >= 2 && !c)
+		return command_error(kStatsSpec, io, "out of memory");
 	int rc = for_each_record(kStatsSpec, r.get(), io, [&](const ztrace_rec &rec) {
 		account(st, ss, rec, ztrace_reader_records(r.get()));
+		if (c)
+			count_request(st, c.get(), rec);
 		return ss.out_of_memory ? command_error(kStatsSpec, io, "out of memory") : 0;
 	});
 	if (rc)
 		return rc;
 
-	const ztrace_header *h = ztrace_reader_header(r.get());
 	io.out << "trace: " << path << '\n'
 	       << "encoding: " << (ztrace_reader_encoding(r.get()) == ZTRACE_BINARY ? "binary" : "text")
 	       << '\n'
@@ -397,6 +438,17 @@ int trace_stats(const Args &args, CommandIo &io)
 	for (int b = 0; b < 65; b++)
 		if (st.reuse.bucket[b])
 			io.out << "iova_reuse_records_lt_2^" << b << ": " << st.reuse.bucket[b] << '\n';
+	if (!c)
+		return kExitOk;
+	if (!st.requests_valid) {
+		io.out << "requests: invalid (see trace validate)\n";
+		return kExitOk;
+	}
+	io.out << "requests: " << st.requests << '\n'
+	       << "request_records: " << st.request_records << '\n';
+	for (uint32_t f = 0; f < h->nr_fns; f++)
+		io.out << "function_" << f << "_queue_depth: " << h->fn[f].queue_depth << '\n'
+		       << "function_" << f << "_peak_open_requests: " << st.peak_open[f] << '\n';
 	return kExitOk;
 }
 

@@ -100,6 +100,7 @@ const ParamDecl kOptions[] = {
 	block<&ReplayOptions::device>("device"),
 	block<&ReplayOptions::system>("system"),	// only blocks, each its own section
 	block<&ReplayOptions::cost>("cost"),
+	block<&ReplayOptions::guest_fq>("guest"),
 };
 
 

@@ -1,8 +1,11 @@
 // SPDX-License-Identifier: MIT
 #include "replay_options.h"
 
+#include <cmath>
 #include <cstdio>
 #include <iterator>
+
+#include "format.h"
 
 namespace zpcisim {
 
@@ -11,6 +14,8 @@ namespace {
 const char *const kPolicyNames[] = { "lazy", "strict", "flush-queue" };
 const char *const kModeNames[] = { "functional", "fast", "cycle" };
 const char *const kTimingNames[] = { "trace", "closed" };
+const char *const kFqShapeNames[] = { "auto", "per-cpu", "single" };
+static_assert(std::size(kFqShapeNames) == ZPCI_NR_FQ_SHAPES);
 
 }  // namespace
 
@@ -114,15 +119,18 @@ bool parse_design(const std::string &name, Design *design)
 	return true;
 }
 
-bool parse_designs(const std::string &list, std::vector<Design> *out)
+bool parse_designs(const std::string &list, std::vector<Design> *out, std::string *err)
 {
 	size_t start = 0;
 
 	for (;;) {
 		size_t comma = list.find(',', start);
 		Design d;
-		if (!parse_design(list.substr(start, comma - start), &d))
+		if (!parse_design(list.substr(start, comma - start), &d)) {
+			*err = "'" + list + "': expected a comma-separated list of " +
+			       join(design_names(), ", ");
 			return false;
+		}
 		out->push_back(d);
 		if (comma == std::string::npos)
 			return true;
@@ -168,6 +176,32 @@ const std::vector<std::string> &policy_names()
 	static const std::vector<std::string> names(std::begin(kPolicyNames),
 						    std::end(kPolicyNames));
 	return names;
+}
+
+bool parse_fq_shape(const std::string &name, zpci_fq_shape *shape)
+{
+	return parse_name(kFqShapeNames, name, shape);
+}
+
+const char *fq_shape_name(zpci_fq_shape shape)
+{
+	return kFqShapeNames[static_cast<int>(shape)];
+}
+
+const std::vector<std::string> &fq_shape_names()
+{
+	static const std::vector<std::string> names(std::begin(kFqShapeNames),
+						    std::end(kFqShapeNames));
+	return names;
+}
+
+void apply_guest_fq(const GuestFqParams &p, zpci_dma_cfg *cfg)
+{
+	cfg->fq_shape = p.shape;
+	if (p.entries)
+		cfg->fq.entries = p.entries;
+	if (p.timeout_ms > 0)
+		cfg->fq.timeout_ns = uint64_t(std::llround(p.timeout_ms * 1e6));
 }
 
 }  // namespace zpcisim

@@ -52,11 +52,48 @@ struct FaultInjection {
 	uint32_t table_nomem_every = 0;	// every Nth table frame the guest allocates: none
 };
 
+// The guest's flush queues (Linux 6.7+'s lazy mode, policy flush-queue):
+// their shape, as the kernel picks it from the refresh bit unless set, and
+// custom sizes.  apply_guest_fq() puts them in the guest's DMA config.
+struct GuestFqParams {
+	zpci_fq_shape shape = ZPCI_FQ_AUTO;
+	uint32_t entries = 0;		// per queue; 0: the shape's
+	double timeout_ms = 0;		// 0: the shape's
+};
+
+// "auto", "per-cpu", "single": zpci_fq_shape's values.
+const std::vector<std::string> &fq_shape_names();	// by value
+bool parse_fq_shape(const std::string &name, zpci_fq_shape *shape);
+const char *fq_shape_name(zpci_fq_shape shape);
+
+template <>
+inline constexpr ParamDecl param_keys<GuestFqParams>[] = {
+	choice<&GuestFqParams::shape>(
+		"flush_queue", fq_shape_names,
+		"the flush queues of policy flush-queue: auto is what Linux 6.7+ picks, single "
+		"with the refresh bit (a shadowing hypervisor), else per-cpu; per-cpu: a queue "
+		"per CPU, 256 entries, 10 ms; single: one queue, 32768 entries, 1 s; source: "
+		"Linux 6.7+ drivers/iommu/dma-iommu.c"),
+	number<&GuestFqParams::entries>(
+		"fq_entries", "entries", 0, 1 << 20,
+		"entries per flush queue; 0: the shape's (per-cpu 256, single 32768; source: "
+		"Linux 6.7+ drivers/iommu/dma-iommu.c)"),
+	number<&GuestFqParams::timeout_ms>(
+		"fq_timeout_ms", "ms", 0, 1e6,
+		"flush-queue timeout, on the guest's timer wheel; 0: the shape's (per-cpu 10 ms, "
+		"single 1000 ms; source: Linux 6.7+ drivers/iommu/dma-iommu.c)"),
+};
+
+// @p into the guest's DMA config (zpci_dma_cfg's fq_shape and fq): the
+// defaults leave it as zpci_dma_default_cfg() made it.
+void apply_guest_fq(const GuestFqParams &p, zpci_dma_cfg *cfg);
+
 struct ReplayOptions {
 	Design design = Design::Bare;
 	zpci_guest_gen guest = ZPCI_GUEST_LINUX_6_1;
 	uint32_t hz = ZPCI_HZ_DEFAULT;
 	zpci_flush_policy policy = ZPCI_FLUSH_LAZY;
+	GuestFqParams guest_fq;
 	ReplayMode mode = ReplayMode::Functional;
 	Timing timing = Timing::Trace;
 	DeviceParams device;
@@ -77,8 +114,9 @@ const std::vector<std::string> &design_names();
 // The designs and what each is, a line each, for help texts.
 std::string designs_help();
 bool parse_design(const std::string &name, Design *design);
-// "bare,intercept-kvm": each a design, in order; false for a bad name.
-bool parse_designs(const std::string &list, std::vector<Design> *out);
+// "bare,intercept-kvm": each a design, in order; false for a bad name,
+// with @err saying what is wrong.
+bool parse_designs(const std::string &list, std::vector<Design> *out, std::string *err);
 const char *design_name(Design design);
 
 bool parse_timing(const std::string &name, Timing *timing);

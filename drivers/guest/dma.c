@@ -58,15 +58,9 @@ static int size_aperture(struct zpci_dma_dev *dev, const struct zpci_clp_fn *fn)
 
 static int init_fq(struct zpci_dma_dev *dev)
 {
-	struct zpci_fq_cfg fq = dev->cfg.fq;
+	struct zpci_fq_cfg fq = zpci_fq_shape_cfg(dev->cfg.fq_shape, dev->refresh, dev->cfg.cpus,
+						  &dev->cfg.fq);
 
-	if (!fq.nr_queues && !fq.entries && !fq.timeout_ns) {
-		if (dev->refresh)
-			fq = (struct zpci_fq_cfg){ 1, ZPCI_FQ_SINGLE_ENTRIES, ZPCI_FQ_SINGLE_TIMEOUT_NS };
-		else
-			fq = (struct zpci_fq_cfg){ dev->cfg.cpus, ZPCI_FQ_PERCPU_ENTRIES,
-						   ZPCI_FQ_PERCPU_TIMEOUT_NS };
-	}
 	return zpci_fq_init(&dev->fq, &fq, dev->cfg.hz, &dma_fq_ops, dev);
 }
 

@@ -7,6 +7,31 @@
 
 #include <zpci/flush_queue.h>
 
+/* Linux's shapes; a per-CPU shape's queue count is the guest's CPUs. */
+static const struct zpci_fq_cfg fq_shapes[ZPCI_NR_FQ_SHAPES] = {
+	[ZPCI_FQ_PER_CPU] = { 0, ZPCI_FQ_PERCPU_ENTRIES, ZPCI_FQ_PERCPU_TIMEOUT_NS },
+	[ZPCI_FQ_SINGLE] = { 1, ZPCI_FQ_SINGLE_ENTRIES, ZPCI_FQ_SINGLE_TIMEOUT_NS },
+};
+
+struct zpci_fq_cfg zpci_fq_shape_cfg(enum zpci_fq_shape shape, bool refresh, u32 cpus,
+				     const struct zpci_fq_cfg *custom)
+{
+	struct zpci_fq_cfg cfg;
+
+	if (shape == ZPCI_FQ_AUTO || (unsigned int)shape >= ZPCI_NR_FQ_SHAPES)
+		shape = refresh ? ZPCI_FQ_SINGLE : ZPCI_FQ_PER_CPU;
+	cfg = fq_shapes[shape];
+	if (!cfg.nr_queues)
+		cfg.nr_queues = cpus;
+	if (custom->nr_queues)
+		cfg.nr_queues = custom->nr_queues;
+	if (custom->entries)
+		cfg.entries = custom->entries;
+	if (custom->timeout_ns)
+		cfg.timeout_ns = custom->timeout_ns;
+	return cfg;
+}
+
 int zpci_fq_init(struct zpci_flush_queue *fq, const struct zpci_fq_cfg *cfg,
 		 u32 hz, const struct zpci_fq_ops *ops, void *priv)
 {

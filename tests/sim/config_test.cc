@@ -3,6 +3,7 @@
 // value is one line naming its place, and keys reach the run they configure.
 #include <gtest/gtest.h>
 
+#include <cstring>
 #include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -434,6 +435,43 @@ TEST(Config, DamagedFilesReadOrGiveOneLineWithTheirPlace)
 		ASSERT_EQ(err.find('\n'), std::string::npos) << err;
 	}
 	EXPECT_GT(refused, 1000);
+}
+
+// The guest's flush-queue shape: its keys as GuestFqParams declares them,
+// each default with its source; names both ways; and into the guest's DMA
+// config as set, the defaults leaving it as zpci_dma_default_cfg() made it
+// (so every existing run is the same).
+TEST(Config, GuestFlushQueueKeysReachTheDmaConfig)
+{
+	std::map<std::string, std::string> comments = dump_comments(Config().dump());
+	std::map<std::string, int> seen;
+	std::string err;
+
+	expect_declared(comments, param_keys<GuestFqParams>, std::size(param_keys<GuestFqParams>),
+			"guest", nullptr, seen);
+	EXPECT_EQ(seen["guest"], 3);
+	for (const auto &[key, comment] : comments)
+		if (key.rfind("guest.", 0) == 0) {
+			EXPECT_NE(comment.find("source: Linux 6.7+"), std::string::npos) << key;
+		}
+	expect_names<zpci_fq_shape>(fq_shape_names(), parse_fq_shape, fq_shape_name);
+	EXPECT_EQ(fq_shape_names().size(), size_t(ZPCI_NR_FQ_SHAPES));
+
+	zpci_dma_cfg made = zpci_dma_default_cfg(0x10, ZPCI_FLUSH_QUEUE, 1 << 30), cfg = made;
+	apply_guest_fq(Config().opts.guest_fq, &cfg);
+	EXPECT_EQ(memcmp(&made, &cfg, sizeof(cfg)), 0);
+
+	Config c;
+	ASSERT_TRUE(c.set("guest.flush_queue=single", &err)) << err;
+	ASSERT_TRUE(c.set("guest.fq_entries=1000", &err)) << err;
+	ASSERT_TRUE(c.set("guest.fq_timeout_ms=2.5", &err)) << err;
+	apply_guest_fq(c.opts.guest_fq, &cfg);
+	EXPECT_EQ(cfg.fq_shape, ZPCI_FQ_SINGLE);
+	EXPECT_EQ(cfg.fq.nr_queues, 0u);	// the shape's
+	EXPECT_EQ(cfg.fq.entries, 1000u);
+	EXPECT_EQ(cfg.fq.timeout_ns, 2500000u);
+	EXPECT_FALSE(c.set("guest.flush_queue=percpu", &err));
+	EXPECT_NE(err.find("auto, per-cpu, single"), std::string::npos) << err;
 }
 
 }  // namespace

@@ -439,9 +439,26 @@ TEST(TraceCli, GenValidateStatsConvertHead)
 	CliRun s = run({ "trace", "stats", d.file("c.ztb") });
 	EXPECT_NE(s.out.find("records_alloc: "), std::string::npos);
 	EXPECT_NE(s.out.find("encoding: binary"), std::string::npos);
+	// Every record after the rings' allocations is a request of its own
+	// (a poll, or a reset's alloc and free), at most one open at once.
+	EXPECT_NE(s.out.find("\nfunction_0_queue_depth: 4\nfunction_0_peak_open_requests: 1\n"),
+		  std::string::npos) << s.out;
+	uint64_t records = std::stoull(line_of(s.out, "records"));
+	uint64_t allocs = std::stoull(line_of(s.out, "records_alloc"));
+	uint64_t frees = std::stoull(line_of(s.out, "records_free"));
+	uint64_t requests = std::stoull(line_of(s.out, "requests"));
+	// attach, 4 rings, 4 frees, detach outside; a reset's alloc and free are one.
+	EXPECT_EQ(requests, records - 10 - (allocs - 4));
+	EXPECT_EQ(line_of(s.out, "request_records"), std::to_string(records - 10));
+	EXPECT_EQ(allocs - 4, frees - 4);
 	ASSERT_EQ(run({ "trace", "convert", d.file("c.ztb"), d.file("c.ztr") }).rc, 0);
-	CliRun h = run({ "trace", "head", d.file("c.ztr"), "-n", "2" });
-	EXPECT_EQ(h.out.substr(0, 13), "zpci-trace 1\n");
+	CliRun h = run({ "trace", "head", d.file("c.ztr"), "-n", "6" });
+	EXPECT_EQ(h.out.substr(0, 13), "zpci-trace 2\n");
+	EXPECT_NE(h.out.find(" queue-depth=4\n"), std::string::npos) << h.out;
+	EXPECT_NE(h.out.find(" req=1\n"), std::string::npos) << h.out;
+	// A version-1 trace says nothing of requests.
+	CliRun s1 = run({ "trace", "stats", kSamples + "net-small.ztr" });
+	EXPECT_EQ(s1.out.find("requests"), std::string::npos);
 	EXPECT_NE(h.out.find("0 0 attach\n"), std::string::npos);
 	EXPECT_EQ(run({ "trace", "gen", "nope", d.file("x.ztr") }).rc, 2);
 	EXPECT_EQ(run({ "trace", "frobnicate" }).rc, 2);
@@ -453,17 +470,22 @@ TEST(TraceCli, GenValidateStatsConvertHead)
 TEST(TraceCli, EveryMalformedRecordIsExitTwoWithItsPosition)
 {
 	TempDir d;
-	for (const auto &c : test::bad_records()) {
-		std::ofstream(d.file("bad.ztr")) << test::kCorpusHeader << c.line << "\n";
-		for (const char *cmd : { "validate", "replay" }) {
-			Args args = cmd == std::string("replay") ? Args{ "replay", d.file("bad.ztr") }
-							      : Args{ "trace", "validate", d.file("bad.ztr") };
-			CliRun r = run(args);
-			std::string prefix = cmd == std::string("replay") ? "zpcisim replay: "
-									 : "zpcisim trace validate: ";
-			EXPECT_EQ(r.rc, 2) << cmd << ": " << c.line;
-			EXPECT_EQ(r.err, prefix + d.file("bad.ztr") + ":5: " + c.error + "\n") << cmd;
-			EXPECT_EQ(r.out, "") << cmd;
+	for (const auto &corpus : test::bad_corpora()) {
+		for (const auto &c : corpus.records) {
+			std::ofstream(d.file("bad.ztr")) << corpus.header << c.line << "\n";
+			for (const char *cmd : { "validate", "replay" }) {
+				Args args = cmd == std::string("replay")
+						    ? Args{ "replay", d.file("bad.ztr") }
+						    : Args{ "trace", "validate", d.file("bad.ztr") };
+				CliRun r = run(args);
+				std::string prefix = cmd == std::string("replay")
+							     ? "zpcisim replay: "
+							     : "zpcisim trace validate: ";
+				EXPECT_EQ(r.rc, 2) << cmd << ": " << c.line;
+				EXPECT_EQ(r.err, prefix + d.file("bad.ztr") + ":5: " + c.error + "\n")
+					<< cmd;
+				EXPECT_EQ(r.out, "") << cmd;
+			}
 		}
 	}
 }
@@ -479,6 +501,15 @@ TEST(TraceCli, ValidateNamesTheFirstProblem)
 	EXPECT_EQ(v.rc, 2);
 	EXPECT_EQ(v.err, "zpcisim trace validate: " + d.file("v.ztr") +
 				 ":6: dma: [50, +51) is outside ID 1 of 100 bytes\n");
+	// A request's problem, at its line.
+	std::ofstream(d.file("r.ztr")) << "zpci-trace 2\nguest memory=1G\n"
+					  "function 0 fid=1 fh=1 sdma=0 edma=0xffffffff\n"
+					  "0 0 attach\n1 0 map 1 0x1000 100 to-device req=5\n"
+					  "2 0 dma 1 0 100 read req=5\n3 0 unmap 1\n";
+	v = run({ "trace", "validate", d.file("r.ztr") });
+	EXPECT_EQ(v.rc, 2);
+	EXPECT_EQ(v.err, "zpcisim trace validate: " + d.file("r.ztr") +
+				 ":7: unmap: ID 1 is held by request 5, which must end it\n");
 }
 
 }  // namespace

@@ -5,6 +5,8 @@
 // one line with their place.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cstdio>
 #include <fstream>
 #include <string>
 
@@ -136,6 +138,126 @@ TEST(Import, Linux67CallsAndTheGuestsTicks)
 	EXPECT_EQ(r.st.allocs, 1u);
 	EXPECT_EQ(r.st.frees, 1u);
 	EXPECT_EQ(r.st.unmaps, 1u);
+}
+
+// One 6.1 map call in context @flags at second @t: map, update, RPCIT, return.
+std::string map_call(const char *flags, int t, uint64_t size, int dir, uint64_t pa, uint64_t iova)
+{
+	char ts[4][32], a[4][160];
+	for (int i = 0; i < 4; i++)
+		snprintf(ts[i], sizeof(ts[i]), "%d.%06d", t, i);
+	snprintf(a[0], sizeof(a[0]), "size=%#llx dir=%#x", (unsigned long long)size, dir);
+	snprintf(a[1], sizeof(a[1]), "pa=%#llx iova=%#llx size=0x1000 flags=0x0",
+		 (unsigned long long)(pa & ~0xfffULL), (unsigned long long)(iova & ~0xfffULL));
+	snprintf(a[2], sizeof(a[2]), "fn=0x8002000000000000 addr=%#llx range=0x1000",
+		 (unsigned long long)(iova & ~0xfffULL));
+	snprintf(a[3], sizeof(a[3]), "iova=%#llx", (unsigned long long)iova);
+	return ev(flags, ts[0], "map", a[0]) + ev(flags, ts[1], "update", a[1]) +
+	       ev(flags, ts[2], "rpcit", a[2]) + ev(flags, ts[3], "map_ret", a[3]);
+}
+
+std::string unmap_call(const char *flags, int t, uint64_t iova)
+{
+	char ts[32], a[96];
+	snprintf(ts, sizeof(ts), "%d.500000", t);
+	snprintf(a, sizeof(a), "iova=%#llx size=0x1000 dir=0x0", (unsigned long long)iova);
+	return ev(flags, ts, "unmap", a);
+}
+
+// A virtio request as the ring adds it: its buffers mapped in a row, then
+// its indirect table (16 bytes a buffer); the unmaps of those mappings
+// end it.  Runs without a table, or broken by another call of their
+// context, are no request.  The trace is version 2 and its requests pass
+// the checker.
+TEST(Import, VirtioRequestsFromTheRingsCallSequence)
+{
+	TempDir d;
+	std::string c = kHeader;
+	// Two RX buffers posted alone: a run with no table.
+	c += map_call("..s..", 1, 0x600, 2, 0x6bd0000, 0x100005000);
+	c += map_call("..s..", 2, 0x600, 2, 0x6bd0600, 0x100006600);
+	// A block request: header, data, status, table of 3.
+	c += map_call(".....", 3, 0x10, 1, 0x6bb8110, 0x100002110);
+	c += map_call(".....", 4, 0x1000, 2, 0x6b8a000, 0x100003000);
+	// An interrupt in the middle: the device filled RX buffer 1.
+	c += unmap_call("d.h..", 4, 0x100005000);
+	c += map_call(".....", 5, 0x1, 2, 0x6bb8120, 0x100004120);
+	c += map_call(".....", 6, 0x30, 1, 0x6b6e6c0, 0x1000056c0);
+	c += unmap_call("d.h..", 7, 0x1000056c0);
+	c += unmap_call("d.h..", 7, 0x100002110);
+	c += unmap_call("d.h..", 7, 0x100003000);
+	c += unmap_call("d.h..", 7, 0x100004120);
+	// Two maps and a 32-byte to-device one that looks like a table, but an
+	// unmap of the task's came between: no request.
+	c += map_call(".....", 8, 0x10, 1, 0x6bb8310, 0x100007310);
+	c += unmap_call(".....", 8, 0x100006600);
+	c += map_call(".....", 9, 0x1000, 2, 0x126d000, 0x100008000);
+	c += map_call(".....", 10, 0x20, 1, 0x6b6ec40, 0x100009c40);
+	Imported r = import(d, c);
+	ASSERT_EQ(r.rc, 0) << r.err;
+	EXPECT_EQ(r.text.substr(0, 13), "zpci-trace 2\n");
+	EXPECT_EQ(records(r.text), "0 0 attach\n"
+				   "0 0 map 1 0x6bd0000 1536 from-device iova=0x100005000\n"
+				   "2000 0 rpcit 0x100005000 4096\n"
+				   "1000000000 0 map 2 0x6bd0600 1536 from-device iova=0x100006600\n"
+				   "1000002000 0 rpcit 0x100006000 4096\n"
+				   "2000000000 0 map 3 0x6bb8110 16 to-device iova=0x100002110 req=1\n"
+				   "2000002000 0 rpcit 0x100002000 4096\n"
+				   "3000000000 0 map 4 0x6b8a000 4096 from-device iova=0x100003000 req=1\n"
+				   "3000002000 0 rpcit 0x100003000 4096\n"
+				   "3500000000 0 unmap 1\n"
+				   "4000000000 0 map 5 0x6bb8120 1 from-device iova=0x100004120 req=1\n"
+				   "4000002000 0 rpcit 0x100004000 4096\n"
+				   "5000000000 0 map 6 0x6b6e6c0 48 to-device iova=0x1000056c0 req=1\n"
+				   "5000002000 0 rpcit 0x100005000 4096\n"
+				   "6500000000 0 unmap 6 req=1\n"
+				   "6500000000 0 unmap 3 req=1\n"
+				   "6500000000 0 unmap 4 req=1\n"
+				   "6500000000 0 unmap 5 req=1\n"
+				   "7000000000 0 map 7 0x6bb8310 16 to-device iova=0x100007310\n"
+				   "7000002000 0 rpcit 0x100007000 4096\n"
+				   "7500000000 0 unmap 2\n"
+				   "8000000000 0 map 8 0x126d000 4096 from-device iova=0x100008000\n"
+				   "8000002000 0 rpcit 0x100008000 4096\n"
+				   "9000000000 0 map 9 0x6b6ec40 32 to-device iova=0x100009c40\n"
+				   "9000002000 0 rpcit 0x100009000 4096\n");
+	// What the checker makes of it: one request, opened and closed.
+	ztrace_reader *rd;
+	ztrace_diag diag;
+	ASSERT_EQ(ztrace_open(d.file("t.ztr").c_str(), &rd, &diag), 0) << diag.msg;
+	ztrace_checker *k = ztrace_checker_create(ztrace_reader_header(rd));
+	ztrace_rec rec;
+	std::string events;
+	while (ztrace_next(rd, &rec, &diag) == 1) {
+		ASSERT_EQ(ztrace_check(k, &rec, &diag), 0) << diag.msg;
+		events += ".OCB"[ztrace_checker_req_event(k)];
+	}
+	EXPECT_EQ(events, ".....O...........C.......");
+	EXPECT_EQ(r.st.requests, 1u);
+	ztrace_checker_destroy(k);
+	ztrace_close(rd);
+}
+
+// A run longer than the importer holds back (4096 records) is no request,
+// however it ends, and every record still comes out, in order.
+TEST(Import, TooLongARunIsNoRequest)
+{
+	TempDir d;
+	std::string c = kHeader;
+	const int n = 2100;	// a map and its RPCIT each
+	for (int i = 0; i < n; i++)
+		c += map_call(".....", 1 + i, 0x1000, 2, 0x100000 + 0x1000ULL * i,
+			      0x100000000ULL + 0x1000ULL * i);
+	// The hold fills at map 2049: the 52 maps after it and this one, a
+	// table for them, are the rest of the too-long run.
+	c += map_call(".....", 1 + n, 16 * (n - 2048), 1, 0x4000000, 0x200000000ULL);
+	Imported r = import(d, c);
+	ASSERT_EQ(r.rc, 0) << r.err;
+	EXPECT_EQ(r.text.find("req="), std::string::npos);
+	EXPECT_EQ(r.st.maps, uint64_t(n + 1));
+	std::string rec = records(r.text);
+	EXPECT_EQ(size_t(std::count(rec.begin(), rec.end(), '\n')), size_t(1 + 2 * (n + 1)));
+	EXPECT_NE(rec.find("map 2101 0x4000000 832 to-device iova=0x200000000\n"), std::string::npos);
 }
 
 TEST(Import, BadCapturesAreOneLineWithTheirPlaceAndLeaveNoTrace)

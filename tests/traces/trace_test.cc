@@ -119,6 +119,165 @@ TEST(TraceFormat, TextToBinaryAndBackIsLossless)
 	EXPECT_EQ(slurp(d.file("a.ztb")).substr(0, 8), "ZPCITRB1");
 }
 
+const std::string kHeaderV2 =
+	"zpci-trace 2\n"
+	"guest memory=1G cpus=2\n"
+	"function 0 fid=0x10 fh=0x100 sdma=0x100000000 edma=0x1ffffffffffffff queue-depth=32\n"
+	"function 1 fid=0x11 fh=0x101 sdma=0x100000000 edma=0x1ffffffffffffff\n";
+
+// Every kind that takes req=, with IDs of every varint length.
+const std::string kEveryKindV2 =
+	"0 0 attach\n"
+	"0 1 attach\n"
+	"10 0 map 1 0x200040 1500 from-device iova=0x100000040 cpu=1 req=0\n"
+	"20 0 dma 1 0 1500 write req=0\n"
+	"30 0 map-sg 2 to-device 0x300000:4096,0x305000:100 req=127\n"
+	"40 0 dma 2 4000 196 read req=127\n"
+	"50 1 alloc 3 0x400000 16384 cpu=1 req=128\n"
+	"60 1 dma-iova 0x100002000 8 write req=18446744073709551614\n"
+	"70 0 rpcit 0x100000000 0x1000\n"
+	"80 0 unmap 1 cpu=0 req=0\n"
+	"90 0 unmap-sg 2 req=127\n"
+	"100 1 free 3 req=128\n"
+	"110 0 detach\n"
+	"110 1 detach\n";
+
+TEST(TraceFormat, Version2TextToBinaryAndBackIsLossless)
+{
+	TempDir d;
+	spit(d.file("a.ztr"), kHeaderV2 + kEveryKindV2);
+	ASSERT_EQ(convert(d.file("a.ztr"), d.file("a.ztb")), "");
+	ASSERT_EQ(convert(d.file("a.ztb"), d.file("b.ztr")), "");
+	ASSERT_EQ(convert(d.file("b.ztr"), d.file("b.ztb")), "");
+	EXPECT_EQ(slurp(d.file("a.ztb")), slurp(d.file("b.ztb")));
+	// The header keeps its version and queue depths, in both encodings.
+	const std::string head =
+		"zpci-trace 2\nguest memory=0x40000000 cpus=2 rpcit-log=0\n"
+		"function 0 fid=0x10 fh=0x100 pfgid=0 sdma=0x100000000 edma=0x1ffffffffffffff "
+		"refresh=0 queue-depth=32\n"
+		"function 1 fid=0x11 fh=0x101 pfgid=0 sdma=0x100000000 edma=0x1ffffffffffffff "
+		"refresh=0\n0 0 attach\n";
+	EXPECT_EQ(slurp(d.file("b.ztr")).substr(0, head.size()), head);
+	std::string bin = slurp(d.file("a.ztb"));
+	EXPECT_EQ(bin.substr(0, 8), "ZPCITRB1");
+	EXPECT_EQ(bin.substr(12, 13), "zpci-trace 2\n");
+	std::string e1, e2;
+	std::vector<std::string> a = read_all(d.file("a.ztr"), &e1), b = read_all(d.file("b.ztb"), &e2);
+	ASSERT_EQ(e1, "");
+	ASSERT_EQ(e2, "");
+	EXPECT_EQ(a, b);
+	ASSERT_EQ(a.size(), 14u);
+	EXPECT_EQ(a[2], "10 0 map 1 0x200040 1500 from-device iova=0x100000040 cpu=1 req=0");
+	EXPECT_EQ(a[7], "60 1 dma-iova 0x100002000 8 write req=18446744073709551614");
+	for (const char *f : { "a.ztr", "a.ztb" }) {
+		ztrace_reader *r;
+		ztrace_diag diag;
+		ASSERT_EQ(ztrace_open(d.file(f).c_str(), &r, &diag), 0) << diag.msg;
+		const ztrace_header *h = ztrace_reader_header(r);
+		EXPECT_EQ(h->version, 2u);
+		EXPECT_EQ(h->fn[0].queue_depth, 32u);
+		EXPECT_EQ(h->fn[1].queue_depth, 0u);
+		ztrace_rec rec;
+		uint64_t reqs = 0;
+		while (ztrace_next(r, &rec, &diag) == 1)
+			reqs += (rec.flags & ZTRACE_HAS_REQ) ? 1 : 0;
+		EXPECT_EQ(reqs, 9u) << f;
+		ztrace_close(r);
+	}
+}
+
+// A version-1 binary sample read and written again, through text, is the
+// same bytes: the version-1 writer writes what it always wrote.
+TEST(TraceFormat, Version1SampleRewritesToTheSameBytes)
+{
+	TempDir d;
+	std::string sample = ZPCISIM_SOURCE_DIR "/traces/samples/storage-small.ztb";
+	ASSERT_EQ(convert(sample, d.file("s.ztr")), "");
+	ASSERT_EQ(convert(d.file("s.ztr"), d.file("s.ztb")), "");
+	EXPECT_EQ(slurp(d.file("s.ztb")), slurp(sample));
+	EXPECT_EQ(slurp(d.file("s.ztr")).substr(0, 13), "zpci-trace 1\n");
+}
+
+// The version a writer writes: the header's, or the lowest that holds it;
+// what that version cannot hold is refused, in one line.
+TEST(TraceWriter, VersionFollowsTheHeader)
+{
+	TempDir d;
+	ztrace_header h{};
+	h.guest_mem = 1 << 30;
+	h.cpus = 1;
+	h.nr_fns = 1;
+	ztrace_writer *w;
+	ztrace_diag diag;
+	ztrace_rec rec{};
+	rec.kind = ZTRACE_ATTACH;
+
+	ASSERT_EQ(ztrace_create(d.file("v1.ztr").c_str(), ZTRACE_TEXT, &h, &w, &diag), 0);
+	ASSERT_EQ(ztrace_write(w, &rec, &diag), 0);
+	rec.kind = ZTRACE_DMA_IOVA;
+	rec.len = 1;
+	rec.flags = ZTRACE_HAS_REQ;
+	EXPECT_EQ(ztrace_write(w, &rec, &diag), -EINVAL);
+	EXPECT_STREQ(diag.msg, "record: dma-iova: req= needs a version-2 trace");
+	ASSERT_EQ(ztrace_commit(w, &diag), 0);
+	EXPECT_EQ(slurp(d.file("v1.ztr")).substr(0, 13), "zpci-trace 1\n");
+
+	h.fn[0].queue_depth = 8;	// version 0: the lowest that holds it
+	ASSERT_EQ(ztrace_create(d.file("v2.ztb").c_str(), ZTRACE_BINARY, &h, &w, &diag), 0);
+	rec.req = ZTRACE_REQ_MAX + 1;
+	EXPECT_EQ(ztrace_write(w, &rec, &diag), -EINVAL);
+	EXPECT_STREQ(diag.msg, "record: dma-iova: req 18446744073709551615 is reserved");
+	rec.req = 7;
+	ASSERT_EQ(ztrace_write(w, &rec, &diag), 0);
+	ASSERT_EQ(ztrace_commit(w, &diag), 0);
+	std::string err;
+	EXPECT_EQ(read_all(d.file("v2.ztb"), &err),
+		  std::vector<std::string>{ "0 0 dma-iova 0 1 read req=7" });
+	EXPECT_EQ(err, "");
+
+	h.version = 1;
+	EXPECT_EQ(ztrace_create(d.file("x.ztr").c_str(), ZTRACE_TEXT, &h, &w, &diag), -EINVAL);
+	EXPECT_EQ(diag.msg, d.file("x.ztr") + ": function 0: a queue depth needs version 2");
+	h.version = 3;
+	EXPECT_EQ(ztrace_create(d.file("x.ztr").c_str(), ZTRACE_TEXT, &h, &w, &diag), -EINVAL);
+	EXPECT_EQ(diag.msg, d.file("x.ztr") + ": trace version 3, this writer knows 1 to 2");
+	h.version = 2;
+	h.fn[0].queue_depth = ZTRACE_MAX_QUEUE_DEPTH + 1;
+	EXPECT_EQ(ztrace_create(d.file("x.ztr").c_str(), ZTRACE_TEXT, &h, &w, &diag), -EINVAL);
+	EXPECT_EQ(diag.msg, d.file("x.ztr") + ": function 0: queue depth 65537 is more than 65536");
+}
+
+// A binary trace that says version 1 but has a req key: the record and
+// where it starts, from the fast decoder (records after it) and the
+// careful one (at the end) alike.
+TEST(TraceFormat, ReqKeyInVersion1BinaryNamesRecordAndOffset)
+{
+	TempDir d;
+	std::string filler;
+	for (int i = 0; i < 5000; i++)
+		filler += "30 0 tick " + std::to_string(i) + "\n";
+	for (const std::string &tail : { std::string(), filler }) {
+		spit(d.file("a.ztr"), "zpci-trace 2\nguest memory=1G\n"
+				      "function 0 fid=1 fh=1 sdma=0 edma=0xffffffff\n"
+				      "0 0 attach\n10 0 map 1 0x1000 10 to-device\n"
+				      "20 0 unmap 1 req=3\n" + tail);
+		ASSERT_EQ(convert(d.file("a.ztr"), d.file("a.ztb")), "");
+		std::string bin = slurp(d.file("a.ztb"));
+		size_t at = bin.find("zpci-trace 2");
+		ASSERT_EQ(at, 12u);
+		bin[at + 11] = '1';
+		spit(d.file("v1.ztb"), bin);
+		std::string err;
+		std::vector<std::string> got = read_all(d.file("v1.ztb"), &err);
+		ASSERT_EQ(got.size(), 2u);
+		size_t records_at = 12 + (bin[8] & 0xff) + ((bin[9] & 0xff) << 8);
+		// attach: 3 bytes; the map: kind, delta, fn, ID, PA (2), LEN, DIR.
+		EXPECT_EQ(err, d.file("v1.ztb") + ": record 3 (byte offset " +
+				       std::to_string(records_at + 3 + 8) +
+				       "): req key in a version-1 trace");
+	}
+}
+
 // Numbers of every encoded length, one byte to ten, read back as written:
 // in the middle of a trace (the fast path, a whole record's worth of bytes
 // after them) and at its end (the careful decoder).
@@ -231,11 +390,13 @@ TEST(TraceGen, EveryWorkloadIsValid)
 TEST(TraceFormat, EveryMalformedRecordClassHasItsError)
 {
 	TempDir d;
-	for (const auto &c : zpcisim::test::bad_records()) {
-		spit(d.file("bad.ztr"), zpcisim::test::kCorpusHeader + c.line + "\n");
-		std::string err;
-		read_all(d.file("bad.ztr"), &err);
-		EXPECT_EQ(err, d.file("bad.ztr") + ":5: " + c.error) << c.line;
+	for (const auto &corpus : zpcisim::test::bad_corpora()) {
+		for (const auto &c : corpus.records) {
+			spit(d.file("bad.ztr"), corpus.header + c.line + "\n");
+			std::string err;
+			read_all(d.file("bad.ztr"), &err);
+			EXPECT_EQ(err, d.file("bad.ztr") + ":5: " + c.error) << c.line;
+		}
 	}
 }
 
@@ -244,8 +405,17 @@ TEST(TraceFormat, BadHeadersAndTimeTravelAreErrors)
 	const struct {
 		std::string text, want;
 	} cases[] = {
-		{ "", ": empty file, expected 'zpci-trace 1'" },
-		{ "zpci-trace 2\n", ":1: trace version 2, this reader knows 1" },
+		{ "", ": empty file, expected 'zpci-trace 2'" },
+		{ "zpci-trace 3\n", ":1: trace version 3, this reader knows 1 to 2" },
+		{ "zpci-trace 0\n", ":1: trace version 0, this reader knows 1 to 2" },
+		{ "zpci-trace 2\n", ":1: header has no 'guest' line" },
+		{ "zpci-trace 1\nguest memory=1G\nfunction 0 fid=1 fh=1 sdma=0 edma=1 queue-depth=8\n",
+		  ":3: queue-depth= needs 'zpci-trace 2', this trace is version 1" },
+		{ "zpci-trace 2\nguest memory=1G\nfunction 0 fid=1 fh=1 sdma=0 edma=1 queue-depth=x\n",
+		  ":3: queue-depth=x is not a number up to 65536" },
+		{ "zpci-trace 2\nguest memory=1G\nfunction 0 fid=1 fh=1 sdma=0 edma=1 "
+		  "queue-depth=65537\n",
+		  ":3: queue-depth=65537 is not a number up to 65536" },
 		{ "zpci-trace 1\n0 0 attach\n", ":2: header has no 'guest' line" },
 		{ "zpci-trace 1\nguest memory=1G\n0 0 attach\n", ":3: header has no 'function' line" },
 		{ "zpci-trace 1\nguest memory=1000\n", ":2: guest memory 1000 is not a multiple of 4K" },

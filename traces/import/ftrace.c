@@ -11,6 +11,13 @@
  * returns end them.  An interrupt can run its own
  * calls in the middle of a task's, so the call in progress is kept per
  * context (task, softirq, hardirq, NMI), told apart by ftrace's flags.
+ *
+ * Requests (trace version 2) come from the virtio ring's call sequence
+ * (FORMAT.md "Requests in captures"): in each context, a run of maps that
+ * ends with a to-device map of 16 bytes per map before it, the request's
+ * indirect descriptor table, is one request; the unmaps of its mappings
+ * carry its req too.  A run's records, and whatever follows them, are held
+ * back until it is known whether the run is a request.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -28,6 +35,13 @@ enum { CTX_TASK, CTX_SOFTIRQ, CTX_HARDIRQ, CTX_NMI, NR_CTX };
 /* RPCITs a map issues (its own, a global flush when the allocator wraps). */
 #define CALL_RPCITS	8
 
+/* Records held back at most; a longer run is no request (FORMAT.md). */
+#define HOLD_MAX	4096
+#define NO_RUN		(-1)
+#define NO_REQ		UINT64_MAX
+/* A virtio indirect descriptor: what the table's map has per buffer. */
+#define VRING_DESC_SIZE	16
+
 /*
  * The call in progress in one context.  Its record is written when it
  * returns, with the time it was made, and the RPCITs it issued after it:
@@ -44,14 +58,25 @@ struct call {
 	unsigned int nr_rpcits;
 };
 
+/* A record held back, and the context whose open run it is a map of. */
+struct held {
+	struct ztrace_rec rec;
+	int run;		/* NO_RUN: no run's */
+};
+
 struct importer {
 	struct ztrace_pos pos;
 	struct ztrace_diag *diag;
 	struct ztrace_header h;
 	struct ztrace_writer *w;
 	struct zpci_u64map ids;		/* handle -> ID, of live mappings */
+	struct zpci_u64map reqs;	/* ID -> req, of live mappings in a request */
 	struct call ctx[NR_CTX];
-	u64 next_id, t0, last_time;
+	u32 run_maps[NR_CTX];		/* maps in each context's open run; 0: none */
+	bool run_void[NR_CTX];		/* its run outgrew the hold: no part of it is a request */
+	struct held *held;		/* in order, HOLD_MAX at most */
+	u32 nr_held;
+	u64 next_id, next_req, t0, last_time;
 	bool started;
 	struct ztrace_import_stats *st;
 };
@@ -109,16 +134,126 @@ static int metadata(struct importer *im, char *line)
 	return 0;
 }
 
+/* Write the held records up to the first map of a run still open. */
+static int flush_held(struct importer *im)
+{
+	u32 n = 0;
+
+	while (n < im->nr_held && im->held[n].run == NO_RUN)
+		if (ztrace_write(im->w, &im->held[n++].rec, im->diag))
+			return -EINVAL;
+	memmove(im->held, im->held + n, (im->nr_held - n) * sizeof(*im->held));
+	im->nr_held -= n;
+	return 0;
+}
+
 /*
- * A call's record carries the time it was made, but an interrupt's calls
- * may have been written since: time must not go backwards in a trace.
+ * Context @run's run is over: a request @req (its maps get req=, and
+ * their unmaps will), or none (NO_REQ).
  */
-static int emit(struct importer *im, struct ztrace_rec *rec)
+static int end_run(struct importer *im, int run, u64 req)
+{
+	u32 i;
+
+	for (i = 0; i < im->nr_held; i++) {
+		struct held *h = &im->held[i];
+
+		if (h->run != run)
+			continue;
+		h->run = NO_RUN;
+		if (req == NO_REQ)
+			continue;
+		h->rec.req = req;
+		h->rec.flags |= ZTRACE_HAS_REQ;
+		if (zpci_u64map_put(&im->reqs, h->rec.id, req))
+			return ztrace_error(im->diag, &im->pos, "out of memory");
+	}
+	im->run_maps[run] = 0;
+	return flush_held(im);
+}
+
+/* The hold is full (@overflow) or the capture over: no open run is a request. */
+static int end_all_runs(struct importer *im, bool overflow)
+{
+	int i;
+
+	for (i = 0; i < NR_CTX; i++) {
+		if (!im->run_maps[i])
+			continue;
+		im->run_void[i] = overflow;
+		if (end_run(im, i, NO_REQ))
+			return -EINVAL;
+	}
+	return 0;
+}
+
+/* Context @run made a call other than a map: its run, if any, is over. */
+static int break_run(struct importer *im, int run)
+{
+	im->run_void[run] = false;
+	return im->run_maps[run] ? end_run(im, run, NO_REQ) : 0;
+}
+
+/*
+ * Out, or held back behind a run not yet over (@run: the context whose
+ * run @rec is a map of).  A call's record carries the time it was made,
+ * but an interrupt's calls may have been written since: time must not go
+ * backwards in a trace.
+ */
+static int emit_in(struct importer *im, struct ztrace_rec *rec, int run)
 {
 	if (rec->time < im->last_time)
 		rec->time = im->last_time;
 	im->last_time = rec->time;
-	return ztrace_write(im->w, rec, im->diag);
+	if (run == NO_RUN && !im->nr_held)
+		return ztrace_write(im->w, rec, im->diag);
+	/* Too long to be one request: none of the runs is. */
+	if (im->nr_held == HOLD_MAX && end_all_runs(im, true))
+		return -EINVAL;
+	if (run == NO_RUN && !im->nr_held)
+		return ztrace_write(im->w, rec, im->diag);
+	im->held[im->nr_held++] = (struct held){ *rec, run };
+	return 0;
+}
+
+static int emit(struct importer *im, struct ztrace_rec *rec)
+{
+	return emit_in(im, rec, NO_RUN);
+}
+
+/* A map in context @run: the next of its run, or the table that makes it a request. */
+static int emit_map(struct importer *im, struct ztrace_rec *rec, int run)
+{
+	u32 maps;
+	int rc;
+
+	/* Too long to be one request: none of the runs is, nor their rest. */
+	if (im->nr_held == HOLD_MAX && end_all_runs(im, true))
+		return -EINVAL;
+	if (im->run_void[run])
+		return emit(im, rec);
+	maps = im->run_maps[run];
+	rc = emit_in(im, rec, run);
+	if (rc)
+		return rc;
+	if (maps >= 2 && rec->dir == DMA_TO_DEVICE && rec->len == (u64)maps * VRING_DESC_SIZE) {
+		im->st->requests++;
+		return end_run(im, run, im->next_req++);
+	}
+	im->run_maps[run]++;
+	return 0;
+}
+
+/* An unmap of a map still held in an open run: that run is no request. */
+static int end_run_of(struct importer *im, u64 id)
+{
+	u32 i;
+
+	for (i = 0; i < im->nr_held; i++)
+		if (im->held[i].run != NO_RUN && im->held[i].rec.id == id &&
+		    (im->held[i].rec.kind == ZTRACE_MAP))
+			return end_run(im, im->held[i].run, NO_REQ);
+	return 0;
 }
 
 /* The header is complete at the first event: write it and the attach. */
@@ -191,8 +326,12 @@ static int map_done(struct importer *im, struct call *c, u64 handle)
 {
 	struct ztrace_rec rec = { .time = c->time, .id = im->next_id, .iova = handle,
 				  .flags = ZTRACE_HAS_IOVA };
+	int run = c - im->ctx, rc;
 
 	c->mapping = false;
+	/* Only maps make a run: a failed one or an allocation ends it. */
+	if ((handle == DMA_MAPPING_ERROR || c->alloc) && break_run(im, run))
+		return -EINVAL;
 	if (handle == DMA_MAPPING_ERROR) {
 		im->st->failed_maps++;
 		c->alloc = false;
@@ -215,23 +354,40 @@ static int map_done(struct importer *im, struct call *c, u64 handle)
 		rec.dir = c->dir;
 		im->st->maps++;
 	}
-	c->alloc = false;
 	if (zpci_u64map_put(&im->ids, handle, im->next_id++))
 		return ztrace_error(im->diag, &im->pos, "out of memory");
-	return emit(im, &rec) ? -EINVAL : flush_rpcits(im, c);
+	rc = c->alloc ? emit(im, &rec) : emit_map(im, &rec, run);
+	c->alloc = false;
+	return rc ? -EINVAL : flush_rpcits(im, c);
 }
 
-static int unmap(struct importer *im, enum ztrace_kind kind, u64 time, u64 handle)
+/*
+ * An unmap or free in context @run ends that context's run; one of a map
+ * still held in another's run ends that one too (no request unmaps a
+ * buffer before the device had it); one of a request's mapping is a step
+ * of the request.
+ */
+static int unmap(struct importer *im, int run, enum ztrace_kind kind, u64 time, u64 handle)
 {
 	struct ztrace_rec rec = { .kind = kind, .time = time };
-	u64 *id = zpci_u64map_find(&im->ids, handle);
+	u64 *id = zpci_u64map_find(&im->ids, handle), *req;
 
+	if (break_run(im, run))
+		return -EINVAL;
 	if (!id) {
 		im->st->unknown_unmaps++;
 		return 0;
 	}
 	rec.id = *id;
 	zpci_u64map_remove(&im->ids, handle);
+	if (end_run_of(im, rec.id))
+		return -EINVAL;
+	req = zpci_u64map_find(&im->reqs, rec.id);
+	if (req) {
+		rec.req = *req;
+		rec.flags |= ZTRACE_HAS_REQ;
+		zpci_u64map_remove(&im->reqs, rec.id);
+	}
 	if (kind == ZTRACE_FREE)
 		im->st->frees++;
 	else
@@ -299,7 +455,7 @@ static int event(struct importer *im, const char *out, char **tok, int n)
 		if (need(im, tok, n, "iova", &v))
 			return -EINVAL;
 		c->freeing = true;
-		return unmap(im, ZTRACE_FREE, now, v);
+		return unmap(im, c - im->ctx, ZTRACE_FREE, now, v);
 	} else if (!strcmp(name, "unmap:")) {
 		if (need(im, tok, n, "iova", &v))
 			return -EINVAL;
@@ -307,7 +463,7 @@ static int event(struct importer *im, const char *out, char **tok, int n)
 			c->freeing = false;	/* the free's own: already written */
 			return 0;
 		}
-		return unmap(im, ZTRACE_UNMAP, now, v);
+		return unmap(im, c - im->ctx, ZTRACE_UNMAP, now, v);
 	} else if (!strcmp(name, "rpcit:")) {
 		struct ztrace_rec rec = { .kind = ZTRACE_RPCIT, .time = now };
 
@@ -345,7 +501,8 @@ static int event(struct importer *im, const char *out, char **tok, int n)
 int ztrace_import_ftrace(const char *in, const char *out, struct ztrace_import_stats *st,
 			 struct ztrace_diag *diag)
 {
-	struct importer im = { .pos = { in, 0 }, .diag = diag, .next_id = 1, .st = st };
+	struct importer im = { .pos = { in, 0 }, .diag = diag, .next_id = 1, .next_req = 1,
+			       .st = st };
 	struct ztrace_lines lines;
 	char *line, *tok[ZTRACE_TOKENS_MAX];
 	size_t len;
@@ -355,10 +512,15 @@ int ztrace_import_ftrace(const char *in, const char *out, struct ztrace_import_s
 	memset(st, 0, sizeof(*st));
 	if (!f)
 		return ztrace_error(diag, &im.pos, "cannot open: %s", strerror(errno));
+	im.h.version = 2;	/* its requests, what it infers of them */
 	im.h.cpus = 1;
 	im.h.rpcit_log = true;
 	im.h.nr_fns = 1;
-	if (ztrace_lines_init(&lines, f, ZTRACE_LINE_MAX) || zpci_u64map_init(&im.ids)) {
+	im.held = malloc(HOLD_MAX * sizeof(*im.held));
+	if (!im.held || ztrace_lines_init(&lines, f, ZTRACE_LINE_MAX) ||
+	    zpci_u64map_init(&im.ids) || zpci_u64map_init(&im.reqs)) {
+		free(im.held);
+		zpci_u64map_destroy(&im.ids);
 		fclose(f);
 		return ztrace_error(diag, &im.pos, "out of memory");
 	}
@@ -374,11 +536,16 @@ int ztrace_import_ftrace(const char *in, const char *out, struct ztrace_import_s
 	}
 	if (!rc && !im.started)
 		rc = ztrace_error(diag, &im.pos, "no events");
+	/* The capture ends: a run still open is no request. */
+	if (!rc)
+		rc = end_all_runs(&im, false);
 	if (!rc)
 		rc = ztrace_commit(im.w, diag) ? -EINVAL : 0;
 	else if (im.w)
 		ztrace_abort(im.w);
 	zpci_u64map_destroy(&im.ids);
+	zpci_u64map_destroy(&im.reqs);
+	free(im.held);
 	ztrace_lines_destroy(&lines);
 	fclose(f);
 	return rc ? -EINVAL : 0;

@@ -51,6 +51,8 @@ size_t ztrace_bin_encode(const struct ztrace_rec *rec, u64 prev_time, u8 *buf)
 		p = put_varint(p, rec->iova);
 	if (rec->flags & ZTRACE_HAS_CPU)
 		p = put_varint(p, rec->cpu);
+	if (rec->flags & ZTRACE_HAS_REQ)
+		p = put_varint(p, rec->req);
 	return p - buf;
 }
 
@@ -142,6 +144,8 @@ static void decode_args(struct decoder *dc, struct ztrace_rec *rec, struct ztrac
 		rec->iova = get_varint(dc, UINT64_MAX);
 	if (rec->flags & ZTRACE_HAS_CPU)
 		rec->cpu = get_varint(dc, UINT32_MAX);
+	if (rec->flags & ZTRACE_HAS_REQ)
+		rec->req = get_varint(dc, ZTRACE_REQ_MAX);
 }
 
 static long decode(const struct ztrace_header *h, const u8 *buf, const u8 *end, u64 prev_time,
@@ -167,6 +171,10 @@ static long decode(const struct ztrace_header *h, const u8 *buf, const u8 *end, 
 		dc.what = "function not in the header";
 	if (rec->flags & ~d->keys) {
 		*what = "key flags not allowed for this kind";
+		return -EINVAL;
+	}
+	if ((rec->flags & ZTRACE_HAS_REQ) && h->version < 2) {
+		*what = "req key in a version-1 trace";
 		return -EINVAL;
 	}
 	decode_args(&dc, rec, sg, d);
@@ -251,7 +259,8 @@ clear_uncarried(struct ztrace_rec *rec, const struct ztrace_kind_desc *d)
 		rec->nr_sg = 0;
 		rec->sg = NULL;
 	}
-	rec->cpu = 0;			/* only ever a key */
+	rec->cpu = 0;			/* only ever keys */
+	rec->req = 0;
 }
 
 /* Inlined for each kind with @d constant, so that the loops and the switch fold away. */
@@ -302,6 +311,9 @@ decode_fast_args(const u8 *buf, const u8 *p, struct ztrace_rec *rec, struct ztra
 			return 0;
 		rec->cpu = v;
 	}
+	if ((d->keys & ZTRACE_HAS_REQ) && (rec->flags & ZTRACE_HAS_REQ) &&
+	    !fast_varint(&p, ZTRACE_REQ_MAX, &rec->req))
+		return 0;
 	return p - buf;
 }
 
@@ -323,8 +335,10 @@ long ztrace_bin_decode_fast(const struct ztrace_header *h, const u8 *buf, u64 pr
 	const u8 *p = buf + 1;
 	u64 delta, fn;
 
+	/* A version-1 trace with a req key: the careful decoder says so. */
 	if (!fast_varint(&p, UINT64_MAX - prev_time, &delta) ||
-	    !fast_varint(&p, UINT64_MAX, &fn) || fn >= h->nr_fns)
+	    !fast_varint(&p, UINT64_MAX, &fn) || fn >= h->nr_fns ||
+	    ((buf[0] & ZTRACE_HAS_REQ << 4) && h->version < 2))
 		return 0;
 	rec->kind = buf[0] & 0xf;
 	rec->flags = buf[0] >> 4;

@@ -20,12 +20,39 @@ static const char *const access_names[] = {
 	[ZPCI_DMA_WRITE] = "write",
 };
 
-static const char *const key_names[] = { "iova", "cpu" };
-#define NR_KEYS	ZPCI_ARRAY_SIZE(key_names)
+/* Record keys: the name of ZTRACE_HAS_* bit k, its largest value and the version it came in. */
+static const struct {
+	const char *name;
+	u64 max;
+	u32 version;
+} rec_keys[] = {
+	{ "iova", UINT64_MAX, 1 },
+	{ "cpu", UINT32_MAX, 1 },
+	{ "req", ZTRACE_REQ_MAX, 2 },
+};
+#define NR_KEYS	ZPCI_ARRAY_SIZE(rec_keys)
 
 const char *ztrace_kind_name(enum ztrace_kind kind)
 {
 	return (unsigned int)kind < ZTRACE_NR_KINDS ? ztrace_kinds[kind].name : "unknown";
+}
+
+/* Append printf output at *used; false when it does not fit. */
+static bool append(char *buf, size_t len, size_t *used, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static bool append(char *buf, size_t len, size_t *used, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(buf + *used, len - *used, fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= len - *used)
+		return false;
+	*used += n;
+	return true;
 }
 
 /* Header */
@@ -34,13 +61,24 @@ struct header_key {
 	const char *name;
 	u64 max;
 	bool required;
+	u32 version;		/* the format version it came in */
 };
 
-/* Parse key=value tokens [first, n) against @keys into @vals. */
+/* A key of a later version than the trace says it is. */
+static int too_new(const char *what, u32 key_version, u32 version, const struct ztrace_pos *pos,
+		   struct ztrace_diag *diag)
+{
+	return ztrace_error(diag, pos, "%s needs 'zpci-trace %u', this trace is version %u", what,
+			    key_version, version);
+}
+
+/* Parse key=value tokens [first, n) against @keys into @vals, for a trace of @version. */
 static int parse_keys(int n, char **tok, int first, const struct header_key *keys, int nr_keys,
-		      u64 *vals, const struct ztrace_pos *pos, struct ztrace_diag *diag)
+		      u64 *vals, u32 version, const struct ztrace_pos *pos,
+		      struct ztrace_diag *diag)
 {
 	bool seen[8] = { false };
+	char what[64];
 	int i, k;
 
 	for (i = first; i < n; i++) {
@@ -52,6 +90,10 @@ static int parse_keys(int n, char **tok, int first, const struct header_key *key
 			;
 		if (k == nr_keys)
 			return ztrace_error(diag, pos, "unknown key '%s' for '%s'", key, tok[0]);
+		if (keys[k].version > version) {
+			snprintf(what, sizeof(what), "%s=", key);
+			return too_new(what, keys[k].version, version, pos, diag);
+		}
 		if (ztrace_parse_u64(val, &vals[k]) || vals[k] > keys[k].max)
 			return ztrace_error(diag, pos, "%s=%s is not a number up to %" PRIu64,
 					    key, val, keys[k].max);
@@ -67,12 +109,12 @@ static int header_guest(struct ztrace_header *h, int n, char **tok,
 			const struct ztrace_pos *pos, struct ztrace_diag *diag)
 {
 	static const struct header_key keys[] = {
-		{ "memory", 1ULL << 52, true },
-		{ "cpus", 4096, false },
-		{ "rpcit-log", 1, false },
+		{ "memory", 1ULL << 52, true, 1 },
+		{ "cpus", 4096, false, 1 },
+		{ "rpcit-log", 1, false, 1 },
 	};
 	u64 v[3] = { 0, 1, 0 };
-	int rc = parse_keys(n, tok, 1, keys, 3, v, pos, diag);
+	int rc = parse_keys(n, tok, 1, keys, 3, v, h->version, pos, diag);
 
 	if (rc)
 		return rc;
@@ -90,14 +132,15 @@ static int header_function(struct ztrace_header *h, int n, char **tok,
 			   const struct ztrace_pos *pos, struct ztrace_diag *diag)
 {
 	static const struct header_key keys[] = {
-		{ "fid", UINT32_MAX, true },
-		{ "fh", UINT32_MAX, true },
-		{ "pfgid", 255, false },
-		{ "sdma", UINT64_MAX, true },
-		{ "edma", UINT64_MAX, true },
-		{ "refresh", 1, false },
+		{ "fid", UINT32_MAX, true, 1 },
+		{ "fh", UINT32_MAX, true, 1 },
+		{ "pfgid", 255, false, 1 },
+		{ "sdma", UINT64_MAX, true, 1 },
+		{ "edma", UINT64_MAX, true, 1 },
+		{ "refresh", 1, false, 1 },
+		{ "queue-depth", ZTRACE_MAX_QUEUE_DEPTH, false, 2 },
 	};
-	u64 v[6] = { 0 }, nr;
+	u64 v[7] = { 0 }, nr;
 	struct ztrace_fn *fn;
 	int rc;
 
@@ -108,7 +151,7 @@ static int header_function(struct ztrace_header *h, int n, char **tok,
 				    tok[1], h->nr_fns);
 	if (h->nr_fns == ZTRACE_MAX_FNS)
 		return ztrace_error(diag, pos, "more than %d functions", ZTRACE_MAX_FNS);
-	rc = parse_keys(n, tok, 2, keys, 6, v, pos, diag);
+	rc = parse_keys(n, tok, 2, keys, 7, v, h->version, pos, diag);
 	if (rc)
 		return rc;
 	if (v[4] < v[3])
@@ -120,6 +163,7 @@ static int header_function(struct ztrace_header *h, int n, char **tok,
 	fn->sdma = v[3];
 	fn->edma = v[4];
 	fn->refresh = v[5];
+	fn->queue_depth = v[6];
 	return 0;
 }
 
@@ -151,45 +195,42 @@ int ztrace_header_finish(const struct ztrace_header *h, bool seen_guest,
 	return 0;
 }
 
+u32 ztrace_header_version(const struct ztrace_header *h)
+{
+	u32 i;
+
+	if (h->version)
+		return h->version;
+	for (i = 0; i < h->nr_fns && i < ZTRACE_MAX_FNS; i++)
+		if (h->fn[i].queue_depth)
+			return 2;
+	return 1;
+}
+
 int ztrace_format_header(const struct ztrace_header *h, char *buf, size_t len)
 {
-	size_t used;
+	size_t used = 0;
+	bool ok;
 	u32 i;
-	int n;
 
-	n = snprintf(buf, len, "zpci-trace %d\nguest memory=%#" PRIx64 " cpus=%u rpcit-log=%d\n",
-		     ZTRACE_VERSION, h->guest_mem, h->cpus, h->rpcit_log);
-	for (i = 0; n >= 0 && (size_t)n < len && i < h->nr_fns; i++) {
+	ok = append(buf, len, &used, "zpci-trace %u\nguest memory=%#" PRIx64 " cpus=%u rpcit-log=%d\n",
+		    ztrace_header_version(h), h->guest_mem, h->cpus, h->rpcit_log);
+	for (i = 0; ok && i < h->nr_fns; i++) {
 		const struct ztrace_fn *f = &h->fn[i];
 
-		used = n;
-		n = snprintf(buf + used, len - used,
-			     "function %u fid=%#x fh=%#x pfgid=%u sdma=%#" PRIx64 " edma=%#" PRIx64
-			     " refresh=%d\n", i, f->fid, f->fh, f->pfgid, f->sdma, f->edma, f->refresh);
-		n = n < 0 ? n : (int)(used + n);
+		ok = append(buf, len, &used,
+			    "function %u fid=%#x fh=%#x pfgid=%u sdma=%#" PRIx64 " edma=%#" PRIx64
+			    " refresh=%d", i, f->fid, f->fh, f->pfgid, f->sdma, f->edma, f->refresh);
+		/* Written only when given: version 1 has no such key. */
+		if (ok && f->queue_depth)
+			ok = append(buf, len, &used, " queue-depth=%u", f->queue_depth);
+		if (ok)
+			ok = append(buf, len, &used, "\n");
 	}
-	return n < 0 || (size_t)n >= len ? -ENOSPC : n;
+	return ok ? (int)used : -ENOSPC;
 }
 
 /* Text records */
-
-/* Append printf output at *used; false when it does not fit. */
-static bool append(char *buf, size_t len, size_t *used, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-
-static bool append(char *buf, size_t len, size_t *used, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(buf + *used, len - *used, fmt, ap);
-	va_end(ap);
-	if (n < 0 || (size_t)n >= len - *used)
-		return false;
-	*used += n;
-	return true;
-}
 
 /* Names differ in their first letter mostly: a call to strcmp() only then. */
 static bool same_name(const char *a, const char *b)
@@ -265,26 +306,41 @@ static int parse_arg(const struct ztrace_kind_desc *d, enum ztrace_arg a, char *
 	}
 }
 
-static int parse_key(const struct ztrace_kind_desc *d, char *tok, struct ztrace_rec *rec,
-		     const struct ztrace_pos *pos, struct ztrace_diag *diag)
+static int parse_key(const struct ztrace_header *h, const struct ztrace_kind_desc *d, char *tok,
+		     struct ztrace_rec *rec, const struct ztrace_pos *pos,
+		     struct ztrace_diag *diag)
 {
-	char *key, *val;
+	char *key, *val, what[64];
 	u64 v;
 	int k;
 
 	if (!ztrace_split_kv(tok, &key, &val))
 		return ztrace_error(diag, pos, "%s: unexpected '%s' after its arguments", d->name, tok);
-	for (k = 0; k < (int)NR_KEYS && !same_name(key, key_names[k]); k++)
+	for (k = 0; k < (int)NR_KEYS && !same_name(key, rec_keys[k].name); k++)
 		;
 	if (k == (int)NR_KEYS || !(d->keys & (1 << k)))
 		return ztrace_error(diag, pos, "%s: unknown key '%s'", d->name, key);
-	if (ztrace_parse_u64(val, &v) || (k && v > UINT32_MAX))
+	if (rec_keys[k].version > h->version) {
+		snprintf(what, sizeof(what), "%s: %s=", d->name, key);
+		return too_new(what, rec_keys[k].version, h->version, pos, diag);
+	}
+	/* Version 1's keys say it as they always did. */
+	if (ztrace_parse_u64(val, &v) || (v > rec_keys[k].max && rec_keys[k].version == 1))
 		return ztrace_error(diag, pos, "%s: %s=%s is not a number", d->name, key, val);
+	if (v > rec_keys[k].max)
+		return ztrace_error(diag, pos, "%s: %s=%s is more than %" PRIu64, d->name, key, val,
+				    rec_keys[k].max);
 	rec->flags |= 1 << k;
-	if (k == 0)
+	switch (1 << k) {
+	case ZTRACE_HAS_IOVA:
 		rec->iova = v;
-	else
+		break;
+	case ZTRACE_HAS_CPU:
 		rec->cpu = v;
+		break;
+	default:
+		rec->req = v;
+	}
 	return 0;
 }
 
@@ -334,7 +390,7 @@ int ztrace_text_parse(const struct ztrace_header *h, int n, char **tok, struct z
 			return rc;
 	}
 	for (i = 3 + d->nr_args; i < n; i++) {
-		rc = parse_key(d, tok[i], rec, pos, diag);
+		rc = parse_key(h, d, tok[i], rec, pos, diag);
 		if (rc)
 			return rc;
 	}
@@ -352,6 +408,12 @@ int ztrace_rec_valid(const struct ztrace_header *h, const struct ztrace_rec *rec
 		return ztrace_error(diag, &none, "function %u not in the header", rec->fn);
 	if (rec->flags & ~ztrace_kinds[rec->kind].keys)
 		return ztrace_error(diag, &none, "%s: keys not allowed for it", ztrace_kind_name(rec->kind));
+	if ((rec->flags & ZTRACE_HAS_REQ) && ztrace_header_version(h) < 2)
+		return ztrace_error(diag, &none, "%s: req= needs a version-2 trace",
+				    ztrace_kind_name(rec->kind));
+	if ((rec->flags & ZTRACE_HAS_REQ) && rec->req > ZTRACE_REQ_MAX)
+		return ztrace_error(diag, &none, "%s: req %" PRIu64 " is reserved",
+				    ztrace_kind_name(rec->kind), rec->req);
 	if (rec->kind == ZTRACE_MAP_SG && (!rec->nr_sg || rec->nr_sg > ZTRACE_MAX_SG))
 		return ztrace_error(diag, &none, "map-sg with %u elements", rec->nr_sg);
 	if ((unsigned int)rec->dir > DMA_NONE || (unsigned int)rec->access > ZPCI_DMA_WRITE)
@@ -403,5 +465,7 @@ int ztrace_format(const struct ztrace_rec *rec, char *buf, size_t len)
 		ok = append(buf, len, &used, " iova=%#" PRIx64, rec->iova);
 	if (ok && (rec->flags & ZTRACE_HAS_CPU))
 		ok = append(buf, len, &used, " cpu=%u", rec->cpu);
+	if (ok && (rec->flags & ZTRACE_HAS_REQ))
+		ok = append(buf, len, &used, " req=%" PRIu64, rec->req);
 	return ok ? (int)used : -ENOSPC;
 }

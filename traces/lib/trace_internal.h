@@ -40,15 +40,17 @@ static const struct ztrace_kind_desc ztrace_kinds[ZTRACE_NR_KINDS] = {
 	[ZTRACE_ATTACH]		= { "attach", 0, { 0 }, 0 },
 	[ZTRACE_DETACH]		= { "detach", 0, { 0 }, 0 },
 	[ZTRACE_MAP]		= { "map", 4, { ARG_ID, ARG_PA, ARG_LEN, ARG_DIR },
-				    ZTRACE_HAS_IOVA | ZTRACE_HAS_CPU },
-	[ZTRACE_UNMAP]		= { "unmap", 1, { ARG_ID }, ZTRACE_HAS_CPU },
-	[ZTRACE_MAP_SG]		= { "map-sg", 3, { ARG_ID, ARG_DIR, ARG_SG }, ZTRACE_HAS_CPU },
-	[ZTRACE_UNMAP_SG]	= { "unmap-sg", 1, { ARG_ID }, ZTRACE_HAS_CPU },
+				    ZTRACE_HAS_IOVA | ZTRACE_HAS_CPU | ZTRACE_HAS_REQ },
+	[ZTRACE_UNMAP]		= { "unmap", 1, { ARG_ID }, ZTRACE_HAS_CPU | ZTRACE_HAS_REQ },
+	[ZTRACE_MAP_SG]		= { "map-sg", 3, { ARG_ID, ARG_DIR, ARG_SG },
+				    ZTRACE_HAS_CPU | ZTRACE_HAS_REQ },
+	[ZTRACE_UNMAP_SG]	= { "unmap-sg", 1, { ARG_ID }, ZTRACE_HAS_CPU | ZTRACE_HAS_REQ },
 	[ZTRACE_ALLOC]		= { "alloc", 3, { ARG_ID, ARG_PA, ARG_LEN },
-				    ZTRACE_HAS_IOVA | ZTRACE_HAS_CPU },
-	[ZTRACE_FREE]		= { "free", 1, { ARG_ID }, ZTRACE_HAS_CPU },
-	[ZTRACE_DMA]		= { "dma", 4, { ARG_ID, ARG_OFF, ARG_LEN, ARG_ACCESS }, 0 },
-	[ZTRACE_DMA_IOVA]	= { "dma-iova", 3, { ARG_IOVA, ARG_LEN, ARG_ACCESS }, 0 },
+				    ZTRACE_HAS_IOVA | ZTRACE_HAS_CPU | ZTRACE_HAS_REQ },
+	[ZTRACE_FREE]		= { "free", 1, { ARG_ID }, ZTRACE_HAS_CPU | ZTRACE_HAS_REQ },
+	[ZTRACE_DMA]		= { "dma", 4, { ARG_ID, ARG_OFF, ARG_LEN, ARG_ACCESS },
+				    ZTRACE_HAS_REQ },
+	[ZTRACE_DMA_IOVA]	= { "dma-iova", 3, { ARG_IOVA, ARG_LEN, ARG_ACCESS }, ZTRACE_HAS_REQ },
 	[ZTRACE_RPCIT]		= { "rpcit", 2, { ARG_IOVA, ARG_LEN }, 0 },
 	[ZTRACE_TICK]		= { "tick", 1, { ARG_JIFFIES }, 0 },
 	[ZTRACE_TIMERS]		= { "timers", 1, { ARG_JIFFIES }, 0 },
@@ -73,7 +75,7 @@ static inline u64 *ztrace_arg_slot(struct ztrace_rec *rec, enum ztrace_arg a)
 /*
  * An empty record, for a decoder to start from: a copy of a constant, which
  * compilers inline as a few vector moves, where a memset of the size (or a
- * compound literal) becomes `rep stos`, slow to start for 96 bytes.
+ * compound literal) becomes `rep stos`, slow to start for 104 bytes.
  */
 static inline void ztrace_rec_clear(struct ztrace_rec *rec)
 {

@@ -82,6 +82,21 @@ static int bin_error(struct ztrace_reader *r, u64 offset, struct ztrace_diag *di
 	return ztrace_error(diag, &pos, "%s", what);
 }
 
+/* The version in "zpci-trace N": one this reader knows. */
+static int version_line(struct ztrace_reader *r, const char *tok, const struct ztrace_pos *pos,
+			struct ztrace_diag *diag)
+{
+	u64 v;
+
+	if (ztrace_parse_u64(tok, &v))
+		return ztrace_error(diag, pos, "expected 'zpci-trace %d' first", ZTRACE_VERSION);
+	if (v < 1 || v > ZTRACE_VERSION)
+		return ztrace_error(diag, pos, "trace version %" PRIu64 ", this reader knows 1 to %d",
+				    v, ZTRACE_VERSION);
+	r->h.version = v;
+	return 0;
+}
+
 /* Text */
 
 /* Parse lines until the first record, which is kept as pending. */
@@ -104,14 +119,12 @@ static int text_open(struct ztrace_reader *r, struct ztrace_diag *diag)
 			continue;
 		}
 		if (!seen_header) {
-			u64 v;
-
-			if (strcmp(tok[0], "zpci-trace") || n != 2 || ztrace_parse_u64(tok[1], &v))
+			if (strcmp(tok[0], "zpci-trace") || n != 2)
 				return ztrace_error(diag, &r->pos, "expected 'zpci-trace %d' first",
 						    ZTRACE_VERSION);
-			if (v != ZTRACE_VERSION)
-				return ztrace_error(diag, &r->pos, "trace version %" PRIu64
-						    ", this reader knows %d", v, ZTRACE_VERSION);
+			rc = version_line(r, tok[1], &r->pos, diag);
+			if (rc)
+				return rc;
 			seen_header = true;
 			continue;
 		}
@@ -198,13 +211,22 @@ static int bin_header(struct ztrace_reader *r, char *text, struct ztrace_diag *d
 	bool seen_guest = false;
 	int n, rc;
 
+	r->h.version = 1;	/* the first writers' headers always said so; read them as 1 */
 	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
 		pos.line++;
 		n = ztrace_split(line, tok, &pos, diag);
 		if (n < 0)
 			return n;
-		if (n == 0 || (pos.line == 1 && !strcmp(tok[0], "zpci-trace")))
+		if (n == 0)
 			continue;
+		if (pos.line == 1 && !strcmp(tok[0], "zpci-trace")) {
+			rc = n == 2 ? version_line(r, tok[1], &pos, diag)
+				    : ztrace_error(diag, &pos, "expected 'zpci-trace %d' first",
+						   ZTRACE_VERSION);
+			if (rc)
+				return rc;
+			continue;
+		}
 		rc = ztrace_header_line(&r->h, &seen_guest, n, tok, &pos, diag);
 		if (rc < 0)
 			return rc;
@@ -445,6 +467,25 @@ static int writer_header(struct ztrace_writer *w)
 	return 0;
 }
 
+/* What the version @h asks for cannot hold: a writer refuses it, as a reader would. */
+static int header_invalid(const struct ztrace_header *h, const struct ztrace_pos *pos,
+			  struct ztrace_diag *diag)
+{
+	u32 version = ztrace_header_version(h), i;
+
+	if (version > ZTRACE_VERSION)
+		return ztrace_error(diag, pos, "trace version %u, this writer knows 1 to %d",
+				    version, ZTRACE_VERSION);
+	for (i = 0; i < h->nr_fns; i++) {
+		if (h->fn[i].queue_depth > ZTRACE_MAX_QUEUE_DEPTH)
+			return ztrace_error(diag, pos, "function %u: queue depth %u is more than %d",
+					    i, h->fn[i].queue_depth, ZTRACE_MAX_QUEUE_DEPTH);
+		if (h->fn[i].queue_depth && version < 2)
+			return ztrace_error(diag, pos, "function %u: a queue depth needs version 2", i);
+	}
+	return 0;
+}
+
 int ztrace_create(const char *path, enum ztrace_encoding enc, const struct ztrace_header *h,
 		  struct ztrace_writer **out, struct ztrace_diag *diag)
 {
@@ -463,6 +504,10 @@ int ztrace_create(const char *path, enum ztrace_encoding enc, const struct ztrac
 		return ztrace_error(diag, &pos, "header needs guest memory and 1-%d functions",
 				    ZTRACE_MAX_FNS);
 	}
+	if (header_invalid(h, &pos, diag)) {
+		writer_free(w);
+		return -EINVAL;
+	}
 	/* Written beside the target and renamed into place on commit. */
 	sprintf(w->tmp, "%s.tmp-XXXXXX", path);
 	fd = mkstemp(w->tmp);
@@ -480,6 +525,7 @@ int ztrace_create(const char *path, enum ztrace_encoding enc, const struct ztrac
 	}
 	w->enc = enc;
 	w->h = *h;
+	w->h.version = ztrace_header_version(h);
 	writer_header(w);
 	*out = w;
 	return 0;

@@ -8,9 +8,15 @@
  * unmap and free, and every RPCIT the kernel issued (rpcit-log=1), so that
  * a replay checks its guest layer's IOVAs and RPCITs against the kernel's.
  *
+ * The trace is version 2: requests are inferred where the virtio ring's
+ * call sequence shows them (a run of maps closed by its indirect
+ * descriptor table, and their unmaps; traces/FORMAT.md "Requests in
+ * captures"); everything else carries no req.
+ *
  * Not in a capture, so not imported: device accesses (QEMU 7.2's zPCI code
- * has no translation trace events) and scatter-gather lists (the kprobes
- * see the list pointer, not its elements): a map_sg is an error.
+ * has no translation trace events), scatter-gather lists (the kprobes
+ * see the list pointer, not its elements: a map_sg is an error) and the
+ * device's queue depth.
  */
 #ifndef ZTRACE_IMPORT_H
 #define ZTRACE_IMPORT_H
@@ -26,6 +32,7 @@ struct ztrace_import_stats {
 	u64 maps, allocs, unmaps, frees, rpcits, ticks;
 	u64 failed_maps;	/* the kernel returned DMA_MAPPING_ERROR: not replayable */
 	u64 unknown_unmaps;	/* of a handle mapped before the capture began */
+	u64 requests;		/* inferred from the virtio ring's calls */
 };
 
 /* Read the capture @in, write the trace @out (encoding by extension). */

@@ -17,7 +17,8 @@
 extern "C" {
 #endif
 
-#define ZTRACE_VERSION		1
+/* The newest version this library reads and writes; it reads every older one too. */
+#define ZTRACE_VERSION		2
 #define ZTRACE_MAX_FNS		16
 #define ZTRACE_MAX_SG		1024	/* elements in one map-sg: fits a text line */
 #define ZTRACE_TEXT_LINE_MAX	(64 * 1024)
@@ -35,9 +36,18 @@ struct ztrace_fn {
 	dma_addr_t sdma;
 	dma_addr_t edma;
 	bool refresh;
+	u32 queue_depth;	/* requests the device takes at once; 0: not given (v2) */
 };
 
+#define ZTRACE_MAX_QUEUE_DEPTH	65536	/* NVMe's largest queue */
+
 struct ztrace_header {
+	/*
+	 * The format version: a reader sets the file's.  Given to a writer, 0
+	 * asks for the lowest that holds the header (2 with a queue depth, else
+	 * 1); a writer of version 1 refuses req keys.
+	 */
+	u32 version;
 	u64 guest_mem;
 	u32 cpus;
 	bool rpcit_log;		/* every RPCIT the guest issued is recorded */
@@ -65,6 +75,10 @@ enum ztrace_kind {
 /* Optional keys present in a record */
 #define ZTRACE_HAS_IOVA		0x1
 #define ZTRACE_HAS_CPU		0x2
+#define ZTRACE_HAS_REQ		0x4	/* version 2 */
+
+/* A req ID is any number but this one. */
+#define ZTRACE_REQ_MAX		(UINT64_MAX - 1)
 
 struct ztrace_sg {
 	phys_addr_t pa;
@@ -82,6 +96,7 @@ struct ztrace_rec {
 	u64 off;		/* dma: offset into the mapping (map-sg: through its elements) */
 	dma_addr_t iova;	/* dma-iova, rpcit; map/alloc: the recorded handle */
 	u64 jiffies;		/* tick, timers */
+	u64 req;		/* the request it belongs to (ZTRACE_HAS_REQ) */
 	enum dma_data_direction dir;
 	enum zpci_dma_dir access;
 	u32 cpu;
@@ -128,6 +143,8 @@ enum ztrace_encoding ztrace_encoding_for(const char *path);
 
 /* Text form of one record, NUL-terminated; returns its length, or -ENOSPC. */
 int ztrace_format(const struct ztrace_rec *rec, char *buf, size_t len);
+/* The version @h is written in: its own, or the lowest that holds it. */
+u32 ztrace_header_version(const struct ztrace_header *h);
 /* Text form of the header (every line, newline-terminated). */
 int ztrace_format_header(const struct ztrace_header *h, char *buf, size_t len);
 
@@ -153,6 +170,27 @@ int ztrace_check(struct ztrace_checker *c, const struct ztrace_rec *rec,
  * for IDs can live in an array it indexes with no look-up of its own.
  */
 u32 ztrace_checker_slot(const struct ztrace_checker *c);
+
+/*
+ * Requests (version 2, FORMAT.md "Requests"): what the last record checked
+ * did to the request its req= names.  OPENED: it is the request's first
+ * record; CLOSED: its last, and the req ID is free again.  Both for a
+ * request of one record; 0 for a record in the middle of one, or without
+ * req=.  A detach closes what is still open on its function (requests
+ * that hold nothing but never met their closing rule) with no event:
+ * ztrace_checker_open_requests() before it says how many.
+ */
+#define ZTRACE_REQ_OPENED	0x1
+#define ZTRACE_REQ_CLOSED	0x2
+u32 ztrace_checker_req_event(const struct ztrace_checker *c);
+/*
+ * The request's slot, ZTRACE_NO_SLOT for a record without req= (or one
+ * refused): like ztrace_checker_slot(), small, an open request's alone, and
+ * reused once it closes, for the caller's per-request arrays.
+ */
+u32 ztrace_checker_req_slot(const struct ztrace_checker *c);
+/* Requests open now on function @fn. */
+u32 ztrace_checker_open_requests(const struct ztrace_checker *c, u32 fn);
 
 #ifdef __cplusplus
 }

@@ -114,10 +114,11 @@ struct zpci_dma_cfg {
 	u32 cpus;		/* guest CPUs: one flush queue each */
 	u32 hz;			/* the guest's timer ticks a second; 0: ZPCI_HZ_DEFAULT */
 	/*
-	 * ZPCI_FLUSH_QUEUE only.  All zero: chosen as Linux does, one large
-	 * queue if the refresh bit says a hypervisor shadows the tables,
-	 * else per-CPU queues.
+	 * ZPCI_FLUSH_QUEUE only: the queues' shape, AUTO (0) as Linux picks
+	 * it from the refresh bit (zpci/flush_queue.h), and custom sizes:
+	 * each nonzero field of fq replaces the shape's number.
 	 */
+	enum zpci_fq_shape fq_shape;
 	struct zpci_fq_cfg fq;
 	u32 busy_retries;	/* Linux retries busy forever; the simulator stops here */
 	/*

@@ -35,6 +35,26 @@ struct zpci_fq_cfg {
 #define ZPCI_FQ_SINGLE_ENTRIES		32768
 #define ZPCI_FQ_SINGLE_TIMEOUT_NS	(1000ULL * 1000 * 1000)
 
+/*
+ * Which of them a guest takes.  AUTO is what Linux 6.7+ picks: the single
+ * queue when the function's refresh bit says a hypervisor shadows the
+ * tables (every RPCIT is an intercept, so flush rarely), else per-CPU.
+ */
+enum zpci_fq_shape {
+	ZPCI_FQ_AUTO,
+	ZPCI_FQ_PER_CPU,	/* a queue per CPU: ZPCI_FQ_PERCPU_* */
+	ZPCI_FQ_SINGLE,		/* one queue: ZPCI_FQ_SINGLE_* */
+	ZPCI_NR_FQ_SHAPES,
+};
+
+/*
+ * The queues of @shape for a guest of @cpus CPUs (@refresh: its
+ * function's bit, for AUTO), with each nonzero field of @custom in place
+ * of the shape's number.
+ */
+struct zpci_fq_cfg zpci_fq_shape_cfg(enum zpci_fq_shape shape, bool refresh, u32 cpus,
+				     const struct zpci_fq_cfg *custom);
+
 struct zpci_fq_ops {
 	int (*flush)(void *priv);	/* one global IOTLB flush */
 	void (*release)(void *priv, dma_addr_t iova, u64 npages);	/* reusable now */
