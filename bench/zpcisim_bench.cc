@@ -31,6 +31,7 @@
 #include <zmq.hpp>
 
 #include "bench.h"
+#include "counters.h"
 #include "replay.h"
 #include "replay_cli.h"
 #include "telemetry.h"
@@ -160,8 +161,7 @@ void BM_Translate(benchmark::State &state)
 		benchmark::DoNotOptimize(x.x.addr);
 	}
 	state.SetItemsProcessed(state.iterations());
-	state.counters["hit_rate"] = (double)g.func().stats.iotlb_hits /
-				     (g.func().stats.iotlb_hits + g.func().stats.iotlb_misses);
+	state.counters["hit_rate"] = iotlb_hit_rate(g.func().stats).value_or(0);
 }
 
 // (c, d) Replay of a generated trace on the bare design, lazy policy:
@@ -189,12 +189,7 @@ void BM_Replay(benchmark::State &state, const char *workload, ReplayMode mode,
 				telemetry->publish(live_json(rp), -1, false);
 		}
 		rp.finish();
-		ModelReport m = rp.model_report();
-		xlates += m.iotlb_hits + m.iotlb_misses;
-		for (uint32_t i = 0; !rp.has_models() && i < rp.functions(); i++) {
-			FunctionStats s = rp.function_stats(i);
-			xlates += s.func.iotlb_hits + s.func.iotlb_misses;
-		}
+		xlates += translations(rp.totals().func);
 		records += rp.stats().records;
 	}
 	state.SetItemsProcessed(xlates);

@@ -4,6 +4,7 @@
 #include <ostream>
 #include <sstream>
 
+#include "counters.h"
 #include "format.h"
 #include "interrupt.h"
 #include "output.h"
@@ -19,7 +20,7 @@ const CommandSpec kSpec = {
 	"                      [--mode M] [--timing T] [--stats-json OUT] [fault options]",
 	"Replay TRACE through each design (all of them by default) with the same guest\n"
 	"policy and mode, and print one row per design: the guest's RPCITs, the\n"
-	"hypervisor's intercepts, pins, unpins and peak pinned memory, host RPCITs,\n"
+	"hypervisor's intercepts and host RPCITs, pins, unpins and peak pinned memory,\n"
 	"IOTLB hit rate, memory references per table walk, simulated cycles, the\n"
 	"median device-access latency, the CPU time the cost table gives, stale\n"
 	"translations used, isolation violations, and whether the device reached\n"
@@ -38,11 +39,11 @@ const CommandSpec kSpec = {
 
 struct Row {
 	std::string design;
-	uint64_t guest_rpcits = 0, map_failures = 0;
-	DesignReport d;
+	uint64_t map_failures = 0;
+	RunCounters t;
 	ModelReport m;
 	bool models = false;
-	uint64_t iotlb_hits = 0, iotlb_misses = 0, stale = 0, stale_window_ns = 0;
+	uint64_t stale = 0, stale_window_ns = 0;
 	uint64_t violations = 0, cpu_ns = 0;
 	uint64_t digest = 0;
 	bool checks_passed = false;
@@ -55,42 +56,61 @@ Row row_of(const std::string &design, const Replay &r, const ReplayRun &run)
 
 	row.closed = run.closed;
 	row.design = design;
-	row.d = r.design_report();
+	row.t = run_counters(r);
 	row.models = r.has_models();
 	row.m = r.model_report();
-	for (uint32_t i = 0; i < r.functions(); i++) {
-		FunctionStats f = r.function_stats(i);
-		row.guest_rpcits += f.dma.sync_rpcits + f.dma.sync_map_rpcits + f.dma.global_rpcits;
-	}
-	Translations t = r.translations();
-	row.iotlb_hits = t.hits;
-	row.iotlb_misses = t.misses;
 	row.stale = r.monitor().stale_uses;
 	row.stale_window_ns = r.monitor().stale_windows.max;
 	row.map_failures = r.stats().map_failures;
 	row.violations = r.monitor().violations;
-	row.cpu_ns = r.stats().cpu_rpcit_ns + row.d.cpu_hypervisor_ns + row.d.cpu_pin_setup_ns;
+	row.cpu_ns = r.stats().cpu_rpcit_ns + row.t.design.cpu_hypervisor_ns +
+		     row.t.design.cpu_pin_setup_ns;
 	row.digest = r.monitor().digest;
 	row.checks_passed = r.checks_passed();
 	return row;
 }
 
-std::string ratio(uint64_t num, uint64_t den, int precision)
+std::string fixed(std::optional<double> v, int precision)
 {
 	std::ostringstream s;
-	if (!den)
+	if (!v)
 		return "n/a";
-	s << std::fixed << std::setprecision(precision) << double(num) / double(den);
+	s << std::fixed << std::setprecision(precision) << *v;
 	return s.str();
 }
 
+std::string ratio(uint64_t num, uint64_t den, int precision)
+{
+	return fixed(den ? std::optional<double>(double(num) / double(den)) : std::nullopt,
+		     precision);
+}
+
+// A counter's column: bytes in MiB, to stay narrow.
+std::string head_of(const zpci_counter *c)
+{
+	std::string name = c->name;
+	const std::string bytes = "_bytes";
+
+	if (std::string(c->unit) == "bytes" && name.size() > bytes.size() &&
+	    name.compare(name.size() - bytes.size(), bytes.size(), bytes) == 0)
+		return name.substr(0, name.size() - bytes.size()) + "_MiB";
+	return name;
+}
+
+std::string cell_of(const Shown &c)
+{
+	if (std::string(c.counter->unit) == "bytes")
+		return ratio(c.value, 1 << 20, 1);
+	return std::to_string(c.value);
+}
+
 // A header and rows, each column as wide as its widest cell.
-void print_cells(std::ostream &out, const char *const *heads, size_t n,
+void print_cells(std::ostream &out, const std::vector<std::string> &heads,
 		 const std::vector<std::vector<std::string>> &cells)
 {
 	std::vector<size_t> width;
-	for (size_t i = 0; i < n; i++)
-		width.push_back(std::string(heads[i]).size());
+	for (const std::string &h : heads)
+		width.push_back(h.size());
 	for (const auto &c : cells)
 		for (size_t i = 0; i < c.size(); i++)
 			width[i] = std::max(width[i], c[i].size());
@@ -106,19 +126,23 @@ void print_cells(std::ostream &out, const char *const *heads, size_t n,
 
 void print_table(std::ostream &out, const std::vector<Row> &rows)
 {
-	const char *const heads[] = { "design", "guest_rpcits", "intercepts", "pins", "unpins",
-				      "peak_pinned_MiB", "host_rpcits", "iotlb_hit_rate", "refs_per_walk",
-				      "cycles", "dma_p50_ns", "cpu_ms", "stale_uses", "stale_window_ns",
-				      "violations",
-				      "map_failures", "same_pages" };
+	std::vector<std::string> heads = { "design", "guest_rpcits" };
+	for (const zpci_counter *table : kColumnBlocks)
+		for (const zpci_counter *c = table; c->name; c++)
+			if (c->show & ZPCI_SHOW_COMPARE)
+				heads.push_back(head_of(c));
+	heads.insert(heads.end(), { "iotlb_hit_rate", "refs_per_walk", "cycles", "dma_p50_ns",
+				    "cpu_ms", "stale_uses", "stale_window_ns", "violations",
+				    "map_failures", "same_pages" });
 	std::vector<std::vector<std::string>> cells;
 	for (const Row &r : rows) {
-		cells.push_back({
-			r.design, std::to_string(r.guest_rpcits), std::to_string(r.d.intercepts.intercepts),
-			std::to_string(r.d.pins.pins), std::to_string(r.d.pins.unpins),
-			ratio(r.d.pins.peak_pinned_pages, 256, 1),
-			std::to_string(r.d.intercepts.host_rpcits),
-			ratio(r.iotlb_hits, r.iotlb_hits + r.iotlb_misses, 4),
+		std::vector<std::string> row = { r.design,
+						 std::to_string(guest_rpcits(r.t.fn.dma)) };
+		for (const zpci_counter *table : kColumnBlocks)
+			for (const Shown &c : shown(table, r.t.block(table), ZPCI_SHOW_COMPARE))
+				row.push_back(cell_of(c));
+		row.insert(row.end(), {
+			fixed(iotlb_hit_rate(r.t.fn.func), 4),
 			r.models ? ratio(r.m.memory_refs, r.m.walks, 2) : "n/a",
 			r.models ? std::to_string(r.m.simulated_cycles) : "n/a",
 			r.models ? std::to_string(r.m.latency_p50_ns) : "n/a",
@@ -128,8 +152,9 @@ void print_table(std::ostream &out, const std::vector<Row> &rows)
 			// Another schedule, another order: the digest cannot compare.
 			r.closed ? "n/a" : r.digest == rows.front().digest ? "yes" : "NO",
 		});
+		cells.push_back(row);
 	}
-	print_cells(out, heads, std::size(heads), cells);
+	print_cells(out, heads, cells);
 }
 
 // Closed-loop timing: what each design got done, against the first
@@ -170,7 +195,7 @@ void print_throughput(std::ostream &out, const std::vector<Row> &rows)
 		});
 	}
 	out << "closed loop:\n";
-	print_cells(out, heads, std::size(heads), cells);
+	print_cells(out, { std::begin(heads), std::end(heads) }, cells);
 }
 
 }  // namespace

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 // zpcisim monitor: subscribe to a run's telemetry and show it live.
 #include <chrono>
+#include <cmath>
 #include <iomanip>
 #include <nlohmann/json.hpp>
 #include <ostream>
@@ -19,8 +20,9 @@ const CommandSpec kSpec = {
 	"monitor",
 	"monitor ENDPOINT [--count N] [--timeout SECONDS]",
 	"Subscribe to the telemetry a run publishes (replay --telemetry ENDPOINT)\n"
-	"and show it: on a terminal, a live view redrawn in place; otherwise one\n"
-	"line per message.  Ends at the run's final message, after --count\n"
+	"and show every counter it carries: on a terminal, a live view redrawn in\n"
+	"place, with rates; otherwise one line per message.  Ends at the run's\n"
+	"final message, after --count\n"
 	"messages, when nothing arrives for --timeout seconds (exit 1), or on\n"
 	"SIGINT.  Reports messages the subscription missed (gaps in the sequence).",
 };
@@ -28,50 +30,60 @@ const CommandSpec kSpec = {
 std::string rate(double per_s)
 {
 	std::ostringstream s;
-	s << std::fixed << std::setprecision(per_s < 100 ? 1 : 0) << per_s << "/s";
+	s << std::fixed << std::setprecision(std::fabs(per_s) < 100 ? 1 : 0) << per_s << "/s";
 	return s.str();
 }
 
-// One view of @msg; @prev the message before it, for rates.
-void show(std::ostream &out, bool live, const nlohmann::json &msg, const nlohmann::json &prev,
-	  uint64_t missed)
+// A counter's value as shown: a count as it is, a ratio to four places.
+std::string text_of(const nlohmann::ordered_json &v)
 {
-	const nlohmann::json &st = msg["stats"];
+	std::ostringstream s;
+
+	if (v.is_null())
+		return "n/a";
+	if (v.is_number_float())
+		s << std::fixed << std::setprecision(4) << v.get<double>();
+	else
+		s << v;
+	return s.str();
+}
+
+// One view of @msg; @prev the message before it, for rates.  Every counter
+// the run sends is shown, in its order: a counter the run's tables add
+// shows up here as it is.
+void show(std::ostream &out, bool live, const nlohmann::ordered_json &msg,
+	  const nlohmann::ordered_json &prev, uint64_t missed)
+{
+	const nlohmann::ordered_json &st = msg["stats"];
 	double dt = prev.is_null() ? 0 : msg["elapsed_s"].get<double>() - prev["elapsed_s"].get<double>();
-	auto per_s = [&](const char *k) {
-		if (dt <= 0)
+	auto per_s = [&](const std::string &k) {
+		if (dt <= 0 || !prev["stats"].contains(k))
 			return std::string("-");
 		return rate((st[k].get<double>() - prev["stats"][k].get<double>()) / dt);
 	};
-	uint64_t hits = st["iotlb_hits"], misses = st["iotlb_misses"];
-	std::ostringstream hit_rate;
-	hit_rate << std::fixed << std::setprecision(4)
-		 << (hits + misses ? double(hits) / double(hits + misses) : 0.0);
 
 	if (!live) {
-		out << "seq " << msg["seq"] << " elapsed_s " << msg["elapsed_s"] << " records "
-		    << st["records"] << " dma_accesses " << st["dma_accesses"] << " guest_rpcits "
-		    << st["guest_rpcits"] << " pinned_bytes " << st["pinned_bytes"]
-		    << " violations " << st["isolation_violations"] << " dropped " << msg["dropped"]
-		    << " missed " << missed << (msg["final"].get<bool>() ? " final" : "") << '\n';
+		out << "seq " << msg["seq"] << " elapsed_s " << msg["elapsed_s"];
+		for (const auto &[k, v] : st.items())
+			out << ' ' << k << ' ' << text_of(v);
+		out << " dropped " << msg["dropped"] << " missed " << missed
+		    << (msg["final"].get<bool>() ? " final" : "") << '\n';
 		return;
 	}
 	out << "\033[H\033[J" << "zpcisim monitor: " << msg["source"].get<std::string>() << '\n';
 	if (!msg["progress"].is_null())
-		out << "progress:        " << std::fixed << std::setprecision(1)
+		out << std::left << std::setw(24) << "progress:" << std::fixed << std::setprecision(1)
 		    << 100 * msg["progress"].get<double>() << " %\n";
-	out << "elapsed:         " << std::setprecision(1) << msg["elapsed_s"].get<double>() << " s\n"
-	    << "records:         " << st["records"] << "  (" << per_s("records") << ")\n"
-	    << "dma accesses:    " << st["dma_accesses"] << "  (" << per_s("dma_accesses") << ")\n"
-	    << "guest RPCITs:    " << st["guest_rpcits"] << "  (" << per_s("guest_rpcits") << ")\n"
-	    << "intercepts:      " << st["intercepts"] << '\n'
-	    << "IOTLB hit rate:  " << hit_rate.str() << '\n'
-	    << "pinned:          " << st["pinned_bytes"].get<uint64_t>() / (1 << 20) << " MiB (peak "
-	    << st["peak_pinned_bytes"].get<uint64_t>() / (1 << 20) << " MiB)\n"
-	    << "stale uses:      " << st["stale_uses"] << '\n'
-	    << "violations:      " << st["isolation_violations"] << '\n'
-	    << "dropped by run:  " << msg["dropped"] << "   missed here: " << missed << '\n'
-	    << std::flush;
+	out << std::left << std::setw(24) << "elapsed:" << std::fixed << std::setprecision(1)
+	    << msg["elapsed_s"].get<double>() << " s\n";
+	for (const auto &[k, v] : st.items()) {
+		out << std::setw(24) << k + ":" << text_of(v);
+		if (v.is_number_unsigned())
+			out << "  (" << per_s(k) << ")";
+		out << '\n';
+	}
+	out << std::setw(24) << "dropped by run:" << msg["dropped"] << "   missed here: " << missed
+	    << '\n' << std::flush;
 }
 
 }  // namespace
@@ -107,7 +119,7 @@ int cmd_monitor(const Args &args, CommandIo &io)
 	bool live = progress_wanted(io.err);
 	std::ostream &view = live ? io.err : io.out;
 	InterruptScope interrupt;
-	nlohmann::json prev;
+	nlohmann::ordered_json prev;
 	uint64_t received = 0, missed = 0;
 	auto last = std::chrono::steady_clock::now();
 	while (!interrupted()) {
@@ -127,7 +139,7 @@ int cmd_monitor(const Args &args, CommandIo &io)
 			return command_error(kSpec, io, std::string("socket: ") + e.what());
 		}
 		last = std::chrono::steady_clock::now();
-		auto msg = nlohmann::json::parse(m.to_string(), nullptr, false);
+		auto msg = nlohmann::ordered_json::parse(m.to_string(), nullptr, false);
 		if (msg.is_discarded() || !msg.is_object() || msg.value("schema", "") != kTelemetrySchema)
 			return command_error(kSpec, io, endpoint + ": not zpcisim telemetry (" +
 							   std::string(kTelemetrySchema) + ")");

@@ -63,14 +63,17 @@ namespace {
 // The policy follows the guest generation until it is set (Config::set).
 constexpr const char *kPolicyKey = "replay.policy";
 
+// replay.guest's doc: each generation as its ops table describes it.
+const char *guest_doc()
+{
+	static const std::string doc = "the guest kernel's DMA layer: " + guests_described();
+	return doc.c_str();
+}
+
 // Every key: the run's by their full name, the blocks' in their sections.
 const ParamDecl kOptions[] = {
 	choice<&ReplayOptions::design>("replay.design", design_names, "the design under test"),
-	choice<&ReplayOptions::guest>(
-		"replay.guest", guest_names,
-		"the guest kernel's DMA layer: linux-6.1 is s390's own (<= 6.6, the bitmap "
-		"allocator), linux-6.7 the generic DMA-IOMMU layer (top-down allocator with "
-		"caches, one IOVA range per scatter-gather list)"),
+	choice<&ReplayOptions::guest>("replay.guest", guest_names, guest_doc()),
 	number<&ReplayOptions::hz>(
 		"replay.hz", "Hz", 1, ZPCI_HZ_MAX,
 		"the guest's timer ticks a second, for traces without tick records; its timers "

@@ -19,6 +19,32 @@ std::string rpcit_text(uint64_t iova, uint64_t len)
 	return "rpcit " + hex(iova) + " +" + hex(len);
 }
 
+// The function's counters the models count in its place in the timed
+// modes, where the device's translations are theirs: the one place that
+// says which model counter stands for which of the function's.
+struct ModelMeasure {
+	size_t offset;	// in struct zpci_func_stats
+	uint64_t (*value)(Dtu &dtu);
+};
+
+const ModelMeasure kModelMeasures[] = {
+	{ offsetof(zpci_func_stats, iotlb_hits), [](Dtu &d) { return d.iotlb_stats().hits; } },
+	{ offsetof(zpci_func_stats, iotlb_misses), [](Dtu &d) { return d.iotlb_stats().misses; } },
+	{ offsetof(zpci_func_stats, stale_hits), [](Dtu &d) { return d.stats().stale_hits; } },
+};
+
+// Those counters, as the function's table has them, with the models' values.
+std::vector<std::pair<const zpci_counter *, uint64_t>> model_measured(Dtu &dtu)
+{
+	std::vector<std::pair<const zpci_counter *, uint64_t>> v;
+
+	for (const zpci_counter *c = zpci_func_counters; c->name; c++)
+		for (const ModelMeasure &m : kModelMeasures)
+			if (m.offset == c->offset)
+				v.emplace_back(c, m.value(dtu) << c->shift);
+	return v;
+}
+
 }  // namespace
 
 // The machine and its design, as the harness builds them too.
@@ -706,21 +732,19 @@ void Replay::finish()
 	finished_ = true;
 }
 
-Translations Replay::translations() const
+FunctionStats Replay::totals() const
 {
-	Translations t;
+	FunctionStats t;
 
-	if (system_) {
-		t.hits = system_->dtu().iotlb_stats().hits;
-		t.misses = system_->dtu().iotlb_stats().misses;
-		t.stale = system_->dtu().stats().stale_hits;
-		return t;
+	for (uint32_t i = 0; i < functions(); i++) {
+		FunctionStats f = function_stats(i);
+		zpci_counters_add(zpci_dma_counters, &t.dma, &f.dma);
+		zpci_counters_add(zpci_monitor_fn_counters, &t.watch, &f.watch);
+		zpci_counters_add(zpci_func_counters, &t.func, &f.func);
 	}
-	for (const auto &f : fns_) {
-		t.hits += f->mf->func.stats.iotlb_hits;
-		t.misses += f->mf->func.stats.iotlb_misses;
-		t.stale += f->mf->func.stats.stale_hits;
-	}
+	if (system_)
+		for (const auto &[c, value] : model_measured(system_->dtu()))
+			zpci_counter_set(c, &t.func, value);
 	return t;
 }
 
@@ -740,12 +764,10 @@ ModelReport Replay::model_report() const
 	}
 	r.simulated_cycles = r.simulated_ns / dtu.clock_ns();
 	r.requests = dtu.stats().requests;
-	r.iotlb_hits = dtu.iotlb_stats().hits;
-	r.iotlb_misses = dtu.iotlb_stats().misses;
+	r.function = model_measured(dtu);
 	r.walks = dtu.walker_stats().walks;
 	r.memory_refs = dtu.walker_stats().memory_refs;
 	r.walk_cache_hits = dtu.walker_stats().walk_cache_hits;
-	r.stale_hits = dtu.stats().stale_hits;
 	r.faults = dtu.stats().faults;
 	r.latency_histogram_ns = latency.buckets();
 	r.latency_p50_ns = latency.percentile(0.50);

@@ -31,9 +31,11 @@ struct ModelReport {
 	uint64_t simulated_ns = 0;	// when the last device request completed
 	uint64_t simulated_cycles = 0;	// the same, in DTU clock cycles
 	uint64_t requests = 0;
-	uint64_t iotlb_hits = 0, iotlb_misses = 0;
+	// The function's counters the models count in its place: the device's
+	// translations (zpci_func_counters' entries, with the models' values).
+	std::vector<std::pair<const zpci_counter *, uint64_t>> function;
 	uint64_t walks = 0, memory_refs = 0, walk_cache_hits = 0;
-	uint64_t stale_hits = 0, faults = 0;
+	uint64_t faults = 0;
 	uint64_t latency_p50_ns = 0, latency_p90_ns = 0, latency_p99_ns = 0, latency_max_ns = 0;
 	std::vector<std::pair<uint64_t, uint64_t>> latency_histogram_ns;	// (upper, count)
 	// Every block's own counters, by name ("dtu.iotlb.hits"), in name order.
@@ -43,13 +45,6 @@ struct ModelReport {
 		std::string description;
 	};
 	std::vector<Counter> counters;
-};
-
-// The device's translations, from whichever simulated them: the models in
-// the timed modes, the functional function otherwise.
-struct Translations {
-	uint64_t hits = 0, misses = 0;
-	uint64_t stale = 0;	// hits the current tables would not give
 };
 
 // A check of replayed behaviour against what the trace recorded.
@@ -135,7 +130,10 @@ public:
 	const zpci_monitor &monitor() const;
 	bool has_models() const { return system_ != nullptr; }
 	ModelReport model_report() const;
-	Translations translations() const;
+	// Every function's counters summed, those their tables list; the
+	// device's translations from whichever simulated them: the models in
+	// the timed modes, the functional function otherwise.
+	FunctionStats totals() const;
 	DesignReport design_report() const;
 	// Outcomes the injection (ReplayOptions::inject) decided so far.
 	uint64_t injected_faults() const;

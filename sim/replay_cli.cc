@@ -6,6 +6,7 @@
 #include <ostream>
 #include <sys/stat.h>
 
+#include "counters.h"
 #include "format.h"
 #include "interrupt.h"
 #include "output.h"
@@ -43,21 +44,23 @@ nlohmann::ordered_json function_json(const FunctionStats &s, nlohmann::ordered_j
 nlohmann::ordered_json model_json(const ModelReport &m, nlohmann::ordered_json *described)
 {
 	nlohmann::ordered_json counters = nlohmann::ordered_json::object();
+	nlohmann::ordered_json j = {
+		{ "simulated_ns", m.simulated_ns },
+		{ "simulated_cycles", m.simulated_cycles },
+		{ "requests", m.requests },
+	};
 
 	for (const auto &c : m.counters) {
 		counters[c.name] = c.value;
 		(*described)["models.counters." + c.name] = { { "description", c.description } };
 	}
-	return {
-		{ "simulated_ns", m.simulated_ns },
-		{ "simulated_cycles", m.simulated_cycles },
-		{ "requests", m.requests },
-		{ "iotlb_hits", m.iotlb_hits },
-		{ "iotlb_misses", m.iotlb_misses },
+	// The function's counters the models count in its place, by its names.
+	for (const auto &[c, value] : m.function)
+		j[c->name] = value;
+	j.update(nlohmann::ordered_json{
 		{ "table_walks", m.walks },
 		{ "walk_cache_hits", m.walk_cache_hits },
 		{ "memory_refs", m.memory_refs },
-		{ "stale_translations", m.stale_hits },
 		{ "faults", m.faults },
 		{ "dma_latency_ns_p50", m.latency_p50_ns },
 		{ "dma_latency_ns_p90", m.latency_p90_ns },
@@ -65,7 +68,8 @@ nlohmann::ordered_json model_json(const ModelReport &m, nlohmann::ordered_json *
 		{ "dma_latency_ns_max", m.latency_max_ns },
 		{ "dma_latency_histogram_ns", m.latency_histogram_ns },
 		{ "counters", counters },
-	};
+	});
+	return j;
 }
 
 nlohmann::ordered_json design_json(const DesignReport &d, nlohmann::ordered_json *described)
@@ -161,28 +165,34 @@ nlohmann::ordered_json replay_json(const ReplayRun &run, const Replay &r)
 nlohmann::ordered_json live_json(const Replay &r)
 {
 	const ReplayStats &s = r.stats();
-	DesignReport d = r.design_report();
-	Translations t = r.translations();
-	uint64_t rpcits = 0;
-
-	for (uint32_t i = 0; i < r.functions(); i++)
-		rpcits += r.function_stats(i).watch.rpcits;
-	return {
+	RunCounters t = run_counters(r);
+	std::optional<double> hit_rate = iotlb_hit_rate(t.fn.func);
+	nlohmann::ordered_json j = {
 		{ "records", s.records },
 		{ "dma_accesses", s.dma_accesses },
 		{ "dma_bytes", s.dma_bytes },
 		{ "dma_faults", s.dma_faults },
-		{ "guest_rpcits", rpcits },
-		{ "iotlb_hits", t.hits },
-		{ "iotlb_misses", t.misses },
-		{ "intercepts", d.intercepts.intercepts },
-		{ "pinned_bytes", d.pins.pinned_pages << ZPCI_PAGE_SHIFT },
-		{ "peak_pinned_bytes", d.pins.peak_pinned_pages << ZPCI_PAGE_SHIFT },
+		{ "guest_rpcits", guest_rpcits(t.fn.dma) },
+	};
+	auto add = [&](const zpci_counter *table) {
+		for (const Shown &c : shown(table, t.block(table), ZPCI_SHOW_LIVE))
+			j[c.counter->name] = c.value;
+	};
+
+	add(zpci_dma_counters);
+	add(zpci_monitor_fn_counters);
+	add(zpci_func_counters);
+	j["iotlb_hit_rate"] = hit_rate ? nlohmann::ordered_json(*hit_rate)
+				       : nlohmann::ordered_json();	// none yet
+	add(zpci_shadow_counters);
+	add(zpci_pin_counters);
+	j.update(nlohmann::ordered_json{
 		{ "cpu_rpcit_ns", s.cpu_rpcit_ns },
-		{ "cpu_hypervisor_ns", d.cpu_hypervisor_ns },
+		{ "cpu_hypervisor_ns", t.design.cpu_hypervisor_ns },
 		{ "stale_uses", r.monitor().stale_uses },
 		{ "isolation_violations", r.monitor().violations },
-	};
+	});
+	return j;
 }
 
 namespace {
@@ -200,27 +210,22 @@ std::string check_line(const CheckResult &c)
 	       std::to_string(c.matched) + " matched" + agreement + "; first: " + c.first;
 }
 
+// A block's summary lines: its counters that the summary shows.
+void print_block(std::ostream &out, const RunCounters &t, const zpci_counter *table)
+{
+	for (const Shown &c : shown(table, t.block(table), ZPCI_SHOW_SUMMARY))
+		out << c.counter->name << ": " << c.value << '\n';
+}
+
 }  // namespace
 
 void print_replay_summary(std::ostream &out, const ReplayRun &run, const Replay &r)
 {
 	const ReplayStats &s = r.stats();
-	FunctionStats total;
-
-	for (uint32_t i = 0; i < r.functions(); i++) {
-		FunctionStats f = r.function_stats(i);
-		total.dma.mapped_pages += f.dma.mapped_pages;
-		total.dma.unmapped_pages += f.dma.unmapped_pages;
-		total.dma.global_rpcits += f.dma.global_rpcits;
-		total.dma.sync_map_rpcits += f.dma.sync_map_rpcits;
-		total.dma.sync_rpcits += f.dma.sync_rpcits;
-		total.watch.rpcits += f.watch.rpcits;
-		total.func.error_events += f.func.error_events;
-	}
+	RunCounters t = run_counters(r);
 	ModelReport m = r.model_report();
-	Translations t = r.translations();
-	uint64_t hits = t.hits, misses = t.misses, stale = t.stale;
-	uint64_t translations = hits + misses;
+	std::optional<double> hit_rate = iotlb_hit_rate(t.fn.func);
+
 	out << "trace: " << run.trace << (run.binary ? " (binary)" : " (text)") << '\n'
 	    << "design: " << design_name(run.opts.design) << '\n'
 	    << "guest: " << guest_name(run.opts.guest) << '\n'
@@ -234,17 +239,15 @@ void print_replay_summary(std::ostream &out, const ReplayRun &run, const Replay 
 	    << s.by_kind[ZTRACE_MAP] + s.by_kind[ZTRACE_UNMAP] + s.by_kind[ZTRACE_MAP_SG] +
 		       s.by_kind[ZTRACE_UNMAP_SG] + s.by_kind[ZTRACE_ALLOC] + s.by_kind[ZTRACE_FREE]
 	    << '\n'
-	    << "map_failures: " << s.map_failures << '\n'
-	    << "mapped_pages: " << total.dma.mapped_pages << '\n'
-	    << "unmapped_pages: " << total.dma.unmapped_pages << '\n'
-	    << "device_accesses: " << s.dma_accesses << '\n'
-	    << "device_bytes: " << s.dma_bytes << '\n'
-	    << "translations: " << translations << '\n'
-	    << "iotlb_hits: " << hits << '\n'
-	    << "iotlb_misses: " << misses << '\n'
+	    << "map_failures: " << s.map_failures << '\n';
+	print_block(out, t, zpci_dma_counters);
+	out << "device_accesses: " << s.dma_accesses << '\n'
+	    << "device_bytes: " << s.dma_bytes << '\n';
+	print_block(out, t, zpci_func_counters);
+	out << "translations: " << translations(t.fn.func) << '\n'
 	    << "iotlb_hit_rate: ";
-	if (translations)
-		out << std::fixed << std::setprecision(4) << double(hits) / double(translations) << '\n';
+	if (hit_rate)
+		out << std::fixed << std::setprecision(4) << *hit_rate << '\n';
 	else
 		out << "n/a\n";
 	if (r.has_models()) {
@@ -262,32 +265,20 @@ void print_replay_summary(std::ostream &out, const ReplayRun &run, const Replay 
 		    << "dma_latency_ns_p99: " << m.latency_p99_ns << '\n'
 		    << "dma_latency_ns_max: " << m.latency_max_ns << '\n';
 	}
-	out << "stale_translations: " << stale << '\n'
-	    << "dma_faults: " << s.dma_faults << '\n'
-	    << "error_events: " << total.func.error_events << '\n'
-	    << "rpcits: " << total.watch.rpcits << '\n'
-	    << "rpcits_sync: " << total.dma.sync_rpcits << '\n'
-	    << "rpcits_sync_map: " << total.dma.sync_map_rpcits << '\n'
-	    << "rpcits_global: " << total.dma.global_rpcits << '\n'
-	    << "cpu_rpcit_ns: " << s.cpu_rpcit_ns << '\n';
-	DesignReport d = r.design_report();
+	out << "dma_faults: " << s.dma_faults << '\n';
+	print_block(out, t, zpci_monitor_fn_counters);
+	out << "cpu_rpcit_ns: " << s.cpu_rpcit_ns << '\n';
+	const DesignReport &d = t.design;
 	const zpci_design_ops *design = zpci_design_get(static_cast<zpci_design>(run.opts.design));
-	if (design->intercepts)
-		out << "intercepts: " << d.intercepts.intercepts << '\n'
-		    << "shadow_maps: " << d.intercepts.maps << '\n'
-		    << "shadow_unmaps: " << d.intercepts.unmaps << '\n'
-		    << "insufficient_resources: " << d.intercepts.insufficient << '\n'
-		    << "guest_table_walk_failures: " << d.intercepts.walk_failures << '\n'
-		    << "host_rpcits: " << d.intercepts.host_rpcits << '\n'
-		    << "cpu_hypervisor_ns: " << d.cpu_hypervisor_ns << '\n';
-	if (design->hosted)
-		out << "pins: " << d.pins.pins << '\n'
-		    << "unpins: " << d.pins.unpins << '\n'
-		    << "pin_failures: " << d.pins.failures << '\n'
-		    << "peak_pinned_bytes: " << (d.pins.peak_pinned_pages << ZPCI_PAGE_SHIFT) << '\n'
-		    << "pinned_bytes_at_end: " << (d.pins.pinned_pages << ZPCI_PAGE_SHIFT) << '\n'
-		    << "cpu_pin_setup_ns: " << d.cpu_pin_setup_ns << '\n'
+	if (design->intercepts) {
+		print_block(out, t, zpci_shadow_counters);
+		out << "cpu_hypervisor_ns: " << d.cpu_hypervisor_ns << '\n';
+	}
+	if (design->hosted) {
+		print_block(out, t, zpci_pin_counters);
+		out << "cpu_pin_setup_ns: " << d.cpu_pin_setup_ns << '\n'
 		    << "pins_balanced: " << (d.pins_balanced ? "yes" : "NO") << '\n';
+	}
 	out << "stale_uses: " << r.monitor().stale_uses << '\n'
 	    << "stale_window_max_ns: " << r.monitor().stale_windows.max << '\n'
 	    << "isolation_violations: " << r.monitor().violations << '\n';

@@ -93,6 +93,17 @@ const std::vector<std::string> &guest_names()
 	return names;
 }
 
+std::string guests_described()
+{
+	std::string s;
+
+	for (int g = 0; g < ZPCI_NR_GUEST_GENS; g++) {
+		const zpci_guest_gen_ops *ops = zpci_guest_gen_get(static_cast<zpci_guest_gen>(g));
+		s += std::string(g ? "; " : "") + ops->name + " is " + ops->desc;
+	}
+	return s;
+}
+
 bool parse_mode(const std::string &name, ReplayMode *mode)
 {
 	return parse_name(kModeNames, name, mode);

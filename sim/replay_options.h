@@ -39,14 +39,9 @@ struct DeviceParams {
 	double bandwidth_mb_s = 3938;	// PCIe Gen3 x4 (docs/costs.md)
 };
 
-// The designs under test (docs/architecture.md), in the order compare lists them.
-enum class Design {
-	Bare = ZPCI_DESIGN_BARE,
-	InterceptUser = ZPCI_DESIGN_INTERCEPT_USER,
-	InterceptKvm = ZPCI_DESIGN_INTERCEPT_KVM,
-	NestedPinned = ZPCI_DESIGN_NESTED_PINNED,
-	IdentityPinned = ZPCI_DESIGN_IDENTITY_PINNED,
-};
+// A design of the table (zpci/design.h, docs/architecture.md) by its
+// index, registered ones included: the table has their names and order.
+enum class Design { Bare = ZPCI_DESIGN_BARE };
 
 // Faults injected into a run, to exercise the guest's and the hypervisor's
 // recovery paths (pin failures and limits are under pin and mapping_limit).
@@ -141,5 +136,8 @@ bool parse_guest(const std::string &name, zpci_guest_gen *gen);
 const char *guest_name(zpci_guest_gen gen);
 // Every guest's name: "linux-6.1, linux-6.7".
 const std::vector<std::string> &guest_names();	// by value
+// Every guest and what it is, from the table: "linux-6.1 is s390's own ...;
+// linux-6.7 is ...".
+std::string guests_described();
 
 }  // namespace zpcisim

@@ -3,32 +3,22 @@
 
 #include <algorithm>
 #include <fstream>
+#include <functional>
 #include <iomanip>
 #include <sstream>
+
+#include "counters.h"
 
 namespace zpcisim {
 
 namespace {
 
-// A metric column: its name (with its unit) and how to read it from a result.
+// A metric column: its name (with its unit) and how to read it from a
+// result and the blocks' counters read back from it.
 struct Column {
-	const char *name;
-	std::string (*value)(const nlohmann::ordered_json &r);
+	std::string name;
+	std::function<std::string(const nlohmann::ordered_json &r, const RunCounters &t)> value;
 };
-
-uint64_t sum_functions(const nlohmann::ordered_json &r, const char *field)
-{
-	uint64_t n = 0;
-	for (const auto &f : r["functions"])
-		n += f[field].get<uint64_t>();
-	return n;
-}
-
-// Translations: the models' in timed modes, the functional function's else.
-uint64_t iotlb(const nlohmann::ordered_json &r, const char *field)
-{
-	return r["models"].is_null() ? sum_functions(r, field) : r["models"][field].get<uint64_t>();
-}
 
 std::string num(uint64_t v)
 {
@@ -45,54 +35,80 @@ std::string design(const nlohmann::ordered_json &r, const char *field)
 	return num(r["design_report"][field].get<uint64_t>());
 }
 
-#define TOP(name) { #name, [](const nlohmann::ordered_json &r) { return num(r[#name].get<uint64_t>()); } }
-#define DESIGN(name) { #name, [](const nlohmann::ordered_json &r) { return design(r, #name); } }
-#define MODEL(name) { #name, [](const nlohmann::ordered_json &r) { return model(r, #name); } }
+#define TOP(name) { #name, [](const nlohmann::ordered_json &r, const RunCounters &) { return num(r[#name].get<uint64_t>()); } }
+#define DESIGN(name) { #name, [](const nlohmann::ordered_json &r, const RunCounters &) { return design(r, #name); } }
+#define MODEL(name) { #name, [](const nlohmann::ordered_json &r, const RunCounters &) { return model(r, #name); } }
 
-const Column kColumns[] = {
-	TOP(records),
-	TOP(dma_accesses),
-	TOP(dma_bytes),
-	{ "guest_rpcits", [](const nlohmann::ordered_json &r) { return num(sum_functions(r, "rpcits")); } },
-	TOP(map_failures),
-	DESIGN(intercepts),
-	DESIGN(host_rpcits),
-	DESIGN(pins),
-	DESIGN(unpins),
-	DESIGN(peak_pinned_bytes),
-	{ "iotlb_hits", [](const nlohmann::ordered_json &r) { return num(iotlb(r, "iotlb_hits")); } },
-	{ "iotlb_misses", [](const nlohmann::ordered_json &r) { return num(iotlb(r, "iotlb_misses")); } },
-	{ "iotlb_hit_rate",
-	  [](const nlohmann::ordered_json &r) {
-		  uint64_t h = iotlb(r, "iotlb_hits"), m = iotlb(r, "iotlb_misses");
-		  std::ostringstream s;
-		  if (h + m)
-			  s << std::fixed << std::setprecision(6) << double(h) / double(h + m);
-		  return s.str();
-	  } },
-	MODEL(table_walks),
-	MODEL(memory_refs),
-	MODEL(simulated_ns),
-	MODEL(dma_latency_ns_p50),
-	MODEL(dma_latency_ns_p99),
-	TOP(cpu_rpcit_ns),
-	DESIGN(cpu_hypervisor_ns),
-	DESIGN(cpu_pin_setup_ns),
-	{ "cpu_total_ns",
-	  [](const nlohmann::ordered_json &r) {
-		  const auto &d = r["design_report"];
-		  return num(r["cpu_rpcit_ns"].get<uint64_t>() + d["cpu_hypervisor_ns"].get<uint64_t>() +
-			     d["cpu_pin_setup_ns"].get<uint64_t>());
-	  } },
-	TOP(stale_uses),
-	TOP(stale_window_max_ns),
-	TOP(exposed_pages),
-	TOP(exposure_window_ns_p50),
-	TOP(exposure_window_ns_max),
-	TOP(isolation_violations),
-	{ "translation_digest",
-	  [](const nlohmann::ordered_json &r) { return r["translation_digest"].get<std::string>(); } },
-};
+// The counters of @table that its declaration shows in sweeps, a column each.
+std::vector<Column> block(const zpci_counter *table)
+{
+	std::vector<Column> v;
+
+	for (const zpci_counter *c = table; c->name; c++)
+		if (c->show & ZPCI_SHOW_SWEEP)
+			v.push_back({ c->name, [table, c](const nlohmann::ordered_json &,
+							  const RunCounters &t) {
+					     return num(zpci_counter_get(c, t.block(table)));
+				     } });
+	return v;
+}
+
+const std::vector<Column> &columns()
+{
+	static const std::vector<Column> all = [] {
+		std::vector<Column> v = {
+			TOP(records),
+			TOP(dma_accesses),
+			TOP(dma_bytes),
+			{ "guest_rpcits",
+			  [](const nlohmann::ordered_json &, const RunCounters &t) {
+				  return num(guest_rpcits(t.fn.dma));
+			  } },
+			TOP(map_failures),
+		};
+		for (const zpci_counter *table : kColumnBlocks) {
+			std::vector<Column> b = block(table);
+			v.insert(v.end(), b.begin(), b.end());
+		}
+		v.insert(v.end(), {
+			{ "iotlb_hit_rate",
+			  [](const nlohmann::ordered_json &, const RunCounters &t) {
+				  std::optional<double> rate = iotlb_hit_rate(t.fn.func);
+				  std::ostringstream s;
+				  if (rate)
+					  s << std::fixed << std::setprecision(6) << *rate;
+				  return s.str();
+			  } },
+			MODEL(table_walks),
+			MODEL(memory_refs),
+			MODEL(simulated_ns),
+			MODEL(dma_latency_ns_p50),
+			MODEL(dma_latency_ns_p99),
+			TOP(cpu_rpcit_ns),
+			DESIGN(cpu_hypervisor_ns),
+			DESIGN(cpu_pin_setup_ns),
+			{ "cpu_total_ns",
+			  [](const nlohmann::ordered_json &r, const RunCounters &) {
+				  const auto &d = r["design_report"];
+				  return num(r["cpu_rpcit_ns"].get<uint64_t>() +
+					     d["cpu_hypervisor_ns"].get<uint64_t>() +
+					     d["cpu_pin_setup_ns"].get<uint64_t>());
+			  } },
+			TOP(stale_uses),
+			TOP(stale_window_max_ns),
+			TOP(exposed_pages),
+			TOP(exposure_window_ns_p50),
+			TOP(exposure_window_ns_max),
+			TOP(isolation_violations),
+			{ "translation_digest",
+			  [](const nlohmann::ordered_json &r, const RunCounters &) {
+				  return r["translation_digest"].get<std::string>();
+			  } },
+		});
+		return v;
+	}();
+	return all;
+}
 
 #undef TOP
 #undef DESIGN
@@ -196,8 +212,8 @@ std::string Sweep::csv_header() const
 	for (const SweepAxis &a : axes_)
 		h += "," + csv_field(a.key);
 	h += ",status";
-	for (const Column &c : kColumns)
-		h += std::string(",") + c.name;
+	for (const Column &c : columns())
+		h += "," + c.name;
 	return h;
 }
 
@@ -211,13 +227,13 @@ std::string Sweep::csv_row(size_t i, const nlohmann::ordered_json &result) const
 		row += "," + csv_field(result.contains("error")
 					       ? "cannot_start: " + result["error"].get<std::string>()
 					       : "invalid: " + result["invalid"].get<std::string>());
-		for (size_t c = 0; c < sizeof(kColumns) / sizeof(kColumns[0]); c++)
-			row += ",";
+		row += std::string(columns().size(), ',');
 		return row;
 	}
 	row += result["checks_passed"].get<bool>() ? ",ok" : ",check_failed";
-	for (const Column &c : kColumns)
-		row += "," + csv_field(c.value(result));
+	RunCounters t = run_counters(result);
+	for (const Column &c : columns())
+		row += "," + csv_field(c.value(result, t));
 	return row;
 }
 

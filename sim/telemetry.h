@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 // Live telemetry of a run over ZeroMQ: a PUB socket that publishes the
-// run's counters as JSON (schema "zpcisim.telemetry.v1") at most every
+// run's counters as JSON (schema "zpcisim.telemetry.v2") at most every
 // interval, for `zpcisim monitor` or any SUB socket.  Sending never waits:
 // a slow subscriber's queue is bounded (the high-water mark) and what does
 // not fit is dropped and counted, so the run goes as fast with a stuck
@@ -9,7 +9,9 @@
 // Message: {"schema", "seq" (from 0; a gap is a message lost), "final"
 // (the run's last), "elapsed_s", "source" (what runs), "progress" (0..1 of
 // the input read, when known), "stats": {counters}, "dropped" (messages
-// dropped before this one)}.
+// dropped before this one)}.  The counters are the replay's own and those
+// the blocks' tables show live (ZPCI_SHOW_LIVE), under the names the stats
+// file gives them (one "at_end" there is "now" here); v2 took those names.
 #pragma once
 
 #include <chrono>
@@ -20,7 +22,7 @@
 
 namespace zpcisim {
 
-constexpr const char *kTelemetrySchema = "zpcisim.telemetry.v1";
+constexpr const char *kTelemetrySchema = "zpcisim.telemetry.v2";
 
 struct TelemetryParams {
 	std::chrono::milliseconds interval{ 100 };

@@ -6,20 +6,14 @@
 #include <string.h>
 
 #include <zpci/frame_pool.h>
+#include <zpci/grow.h>
 
 #define PTS_PER_BLOCK	(ZPCI_TABLE_SIZE / ZPCI_PT_SIZE)
 
 static int stack_push(struct zpci_block_stack *s, phys_addr_t pa)
 {
-	if (s->nr == s->cap) {
-		size_t cap = s->cap ? 2 * s->cap : 64;
-		phys_addr_t *v = realloc(s->addr, cap * sizeof(*v));
-
-		if (!v)
-			return -ENOMEM;
-		s->addr = v;
-		s->cap = cap;
-	}
+	if (zpci_grow((void **)&s->addr, &s->cap, s->nr, sizeof(pa)))
+		return -ENOMEM;
 	s->addr[s->nr++] = pa;
 	return 0;
 }

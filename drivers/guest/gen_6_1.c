@@ -132,7 +132,8 @@ out_unmap:
 
 const struct zpci_guest_gen_ops zpci_guest_linux_6_1 = {
 	.name = "linux-6.1",
-	.desc = "s390's own DMA ops (Linux <= 6.6): bitmap allocator, a range per segment",
+	.desc = "s390's own DMA ops (Linux <= 6.6): the bitmap allocator, an IOVA range per "
+		"scatter-gather segment",
 	.iova_init = bitmap_init,
 	.iova_destroy = bitmap_destroy,
 	.iova_alloc = bitmap_alloc,

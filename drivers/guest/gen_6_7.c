@@ -147,8 +147,8 @@ static int unmap_sg_one_range(struct zpci_dma_dev *dev, struct zpci_sg *sg, int 
 
 const struct zpci_guest_gen_ops zpci_guest_linux_6_7 = {
 	.name = "linux-6.7",
-	.desc = "the generic DMA-IOMMU layer (Linux >= 6.7): cached top-down allocator, "
-		"a range per list",
+	.desc = "the generic DMA-IOMMU layer (Linux >= 6.7): a top-down allocator with caches, "
+		"one IOVA range per scatter-gather list",
 	.iova_init = domain_init,
 	.iova_destroy = domain_destroy,
 	.iova_alloc = domain_alloc,

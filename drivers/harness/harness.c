@@ -5,6 +5,7 @@
  */
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "harness.h"
 
@@ -161,6 +162,35 @@ int zpci_harness_inject(struct zpci_harness *h, u32 fn, enum zpci_harness_fault 
 		return 0;
 	}
 	return h->be->inject(h, fn, fault, pass, fail);
+}
+
+/* The harness's own counters: the machine's, beside the blocks'. */
+static const struct zpci_counter harness_counters[] = {
+	ZPCI_COUNTER(struct zpci_harness_counters, injected, "injected", "faults",
+		     "faults fired for the function, the machine's and the table pool's included",
+		     0),
+	ZPCI_COUNTER(struct zpci_harness_counters, violations, "isolation_violations", "accesses",
+		     "device accesses the isolation checker refused", 0),
+	ZPCI_COUNTER_END
+};
+
+const struct zpci_harness_block zpci_harness_blocks[] = {
+	{ zpci_monitor_fn_counters, offsetof(struct zpci_harness_counters, tap) },
+	{ zpci_func_counters, offsetof(struct zpci_harness_counters, func) },
+	{ zpci_shadow_counters, offsetof(struct zpci_harness_counters, hypervisor) },
+	{ zpci_pin_counters, offsetof(struct zpci_harness_counters, pins) },
+	{ harness_counters, 0 },
+	{ NULL, 0 },
+};
+
+void zpci_harness_counters_copy(struct zpci_harness_counters *dst,
+				const struct zpci_harness_counters *src)
+{
+	const struct zpci_harness_block *b;
+
+	memset(dst, 0, sizeof(*dst));
+	for (b = zpci_harness_blocks; b->table; b++)
+		zpci_counters_add(b->table, (char *)dst + b->offset, (const char *)src + b->offset);
 }
 
 int zpci_harness_read_counters(struct zpci_harness *h, u32 fn, struct zpci_harness_counters *c)

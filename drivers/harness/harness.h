@@ -30,6 +30,19 @@ struct zpci_harness {
 	char error[256];
 };
 
+/* Where a block's counters sit in struct zpci_harness_counters. */
+struct zpci_harness_block {
+	const struct zpci_counter *table;
+	size_t offset;		/* of the stats struct the table describes */
+};
+
+/* Every block of the counters, ending with a NULL table: what crosses the wire. */
+extern const struct zpci_harness_block zpci_harness_blocks[];
+
+/* @dst = the counters of @src that the blocks' tables list; the rest 0. */
+void zpci_harness_counters_copy(struct zpci_harness_counters *dst,
+				const struct zpci_harness_counters *src);
+
 /* 0, or -EINVAL with the reason in @err. */
 int zpci_harness_check_cfg(const struct zpci_harness_cfg *cfg, char *err, size_t errlen);
 /* Set up the shared part; the backend sets be and fn_hw. */

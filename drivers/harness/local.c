@@ -83,31 +83,18 @@ static int local_counters(struct zpci_harness *h, u32 fn, struct zpci_harness_co
 	struct zpci_machine *m = &to_local(h)->m;
 	const struct zpci_monitor_fn *mf = watched(h, fn);
 	const struct zpci_shadow_stats *ss = zpci_machine_intercepts(m, &m->fns[fn]);
-	const struct zpci_func_stats *fs = &mf->func->stats;
-	const struct zpci_pin_stats *ps = &m->pins.stats;
+	struct zpci_harness_counters all = {
+		.tap = mf->stats,
+		.func = mf->func->stats,
+		.pins = m->pins.stats,
+		.injected = zpci_monitor_injected(&m->mon, fn),
+		.violations = m->mon.violations,
+	};
 
-	memset(c, 0, sizeof(*c));
-	c->rpcits = mf->stats.rpcits;
-	c->rpcits_failed = mf->stats.rpcits_failed;
-	c->injected = zpci_monitor_injected(&m->mon, fn);
-	if (ss) {
-		c->intercepts = ss->intercepts;
-		c->host_rpcits = ss->host_rpcits;
-		c->shadow_maps = ss->maps;
-		c->shadow_unmaps = ss->unmaps;
-	}
-	c->pins = ps->pins;
-	c->unpins = ps->unpins;
-	c->pinned_pages = ps->pinned_pages;
-	c->pin_failures = ps->failures;
-	c->iotlb_hits = fs->iotlb_hits;
-	c->iotlb_misses = fs->iotlb_misses;
-	c->stale_hits = fs->stale_hits;
-	c->dma_read_bytes = fs->dma_read_bytes;
-	c->dma_write_bytes = fs->dma_write_bytes;
-	c->dma_faults = mf->stats.dma_faults;
-	c->error_events = fs->error_events;
-	c->violations = m->mon.violations;
+	if (ss)
+		all.hypervisor = *ss;
+	/* What the tables list, as the wire carries it: a remote harness reads the same. */
+	zpci_harness_counters_copy(c, &all);
 	return 0;
 }
 

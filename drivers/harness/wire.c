@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "harness.h"
 #include "wire.h"
 
 #define WIRE_MAX_TEXT	1000
@@ -290,34 +291,60 @@ struct zpci_insn_result zpci_wire_get_result(struct zpci_wire_in *in)
 	return r;
 }
 
-#define NR_COUNTERS (sizeof(struct zpci_harness_counters) / sizeof(u64))
-
-/* Every counter is a u64: they cross as an array, in declaration order. */
+/*
+ * Every counter the blocks' tables list crosses by its name, with its
+ * value as the table reports it (bytes, not pages): a reader needs no
+ * struct layout, and the two ends may list different counters.
+ */
 void zpci_wire_put_counters(struct zpci_wire_out *o, const struct zpci_harness_counters *c)
 {
-	u64 v[NR_COUNTERS];
-	size_t i;
+	const struct zpci_harness_block *b;
+	const struct zpci_counter *k;
+	size_t at = o->len;
+	u32 n = 0;
 
-	memcpy(v, c, sizeof(v));
-	zpci_wire_put_u32(o, NR_COUNTERS);
-	for (i = 0; i < NR_COUNTERS; i++)
-		zpci_wire_put_u64(o, v[i]);
+	zpci_wire_put_u32(o, 0);
+	for (b = zpci_harness_blocks; b->table; b++)
+		for (k = b->table; k->name; k++, n++) {
+			zpci_wire_put_text(o, k->name);
+			zpci_wire_put_u64(o, zpci_counter_get(k, (const char *)c + b->offset));
+		}
+	zpci_wire_patch_u32(o, at, n);
+}
+
+/* The counter named by @len bytes at @name, and in *@stats its block of @c. */
+static const struct zpci_counter *find_counter(struct zpci_harness_counters *c, const char *name,
+					       size_t len, void **stats)
+{
+	const struct zpci_harness_block *b;
+	const struct zpci_counter *k;
+
+	for (b = zpci_harness_blocks; b->table; b++)
+		for (k = b->table; k->name; k++)
+			if (strlen(k->name) == len && !memcmp(k->name, name, len)) {
+				*stats = (char *)c + b->offset;
+				return k;
+			}
+	return NULL;
 }
 
 void zpci_wire_get_counters(struct zpci_wire_in *in, struct zpci_harness_counters *c)
 {
-	u64 v[NR_COUNTERS] = { 0 };
 	u32 n = zpci_wire_get_u32(in);
 	u32 i;
 
-	/* A newer server may count more: read ours, skip the rest. */
+	memset(c, 0, sizeof(*c));
+	/* A newer peer may count more: take the names we know, skip the rest. */
 	for (i = 0; i < n && !in->bad; i++) {
-		u64 x = zpci_wire_get_u64(in);
+		size_t len = zpci_wire_get_u16(in);
+		const char *name = zpci_wire_get_bytes(in, len);
+		u64 value = zpci_wire_get_u64(in);
+		const struct zpci_counter *k;
+		void *stats;
 
-		if (i < NR_COUNTERS)
-			v[i] = x;
+		if (name && !in->bad && (k = find_counter(c, name, len, &stats)))
+			zpci_counter_set(k, stats, value);
 	}
-	memcpy(c, v, sizeof(v));
 }
 
 void zpci_wire_put_rpcit(struct zpci_wire_out *o, const struct zpci_rpcit_rec *r)

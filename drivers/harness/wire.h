@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The remote harness protocol, version 1: one ZeroMQ frame per message,
+ * The remote harness protocol, version 2: one ZeroMQ frame per message,
  * little-endian, described in PROTOCOL.md.  Both ends encode and decode
  * through these helpers only; a decoder never reads past the frame and
  * says "bad" instead.
@@ -13,7 +13,7 @@
 #include <zpci/harness.h>
 
 #define ZPCI_WIRE_MAGIC		0x4943507aU	/* "zPCI" */
-#define ZPCI_WIRE_VERSION	1
+#define ZPCI_WIRE_VERSION	2
 #define ZPCI_WIRE_REPLY		0x8000	/* in op: this answers a request */
 #define ZPCI_WIRE_HDR_LEN	16
 #define ZPCI_WIRE_MAX_DATA	ZPCI_HARNESS_MAX_DMA	/* memory and DMA payloads */

@@ -7,29 +7,13 @@
 
 #include <zpci/digest.h>
 #include <zpci/func.h>
+#include <zpci/grow.h>
 #include <zpci/monitor.h>
 
 static const struct zpci_insn_result insn_ok = { ZPCI_CC_OK, 0 };
 static const struct zpci_insn_result insn_not_op = { ZPCI_CC_NOT_OP, 0 };
 /* MPCIFC refusals: the status values are not modelled. */
 static const struct zpci_insn_result insn_refused = { ZPCI_CC_STATUS, 0 };
-
-static int grow(void **v, size_t *cap, size_t nr, size_t elem)
-{
-	size_t ncap;
-	void *nv;
-
-	if (nr < *cap)
-		return 0;
-	ncap = *cap ? 2 * *cap : 64;
-	nv = realloc(*v, ncap * elem);
-	if (!nv)
-		return -ENOMEM;
-	*v = nv;
-	*cap = ncap;
-	return 0;
-}
-
 
 int zpci_func_init(struct zpci_func *f, const struct zpci_func_cfg *cfg, struct zpci_mem mem,
 		   u64 mem_size)
@@ -128,7 +112,7 @@ void zpci_func_raise_error(struct zpci_func *f, enum zpci_pec pec, dma_addr_t fa
 	f->blocked = true;
 	f->stats.error_events++;
 	/* Losing an event to memory exhaustion must not lose the error state. */
-	if (!grow((void **)&f->events, &f->cap_events, f->nr_events, sizeof(ev)))
+	if (!zpci_grow((void **)&f->events, &f->cap_events, f->nr_events, sizeof(ev)))
 		f->events[f->nr_events++] = ev;
 }
 
@@ -508,18 +492,23 @@ int zpci_func_dma(struct zpci_func *f, dma_addr_t iova, void *buf, u64 len,
 
 const struct zpci_counter zpci_func_counters[] = {
 	ZPCI_COUNTER(struct zpci_func_stats, iotlb_hits, "iotlb_hits", "translations",
-		     "device translations the functional IOTLB gave"),
+		     "device translations the functional IOTLB gave",
+		     ZPCI_SHOW_SUMMARY | ZPCI_SHOW_SWEEP | ZPCI_SHOW_LIVE),
 	ZPCI_COUNTER(struct zpci_func_stats, iotlb_misses, "iotlb_misses", "translations",
-		     "device translations that walked the tables"),
+		     "device translations that walked the tables",
+		     ZPCI_SHOW_SUMMARY | ZPCI_SHOW_SWEEP | ZPCI_SHOW_LIVE),
 	ZPCI_COUNTER(struct zpci_func_stats, iotlb_flushed, "iotlb_flushed_entries", "entries",
-		     "cached translations RPCITs and IOAT changes dropped"),
+		     "cached translations RPCITs and IOAT changes dropped", 0),
 	ZPCI_COUNTER(struct zpci_func_stats, stale_hits, "stale_translations", "translations",
-		     "IOTLB hits the current tables would not give"),
+		     "IOTLB hits the current tables would not give", ZPCI_SHOW_SUMMARY),
 	ZPCI_COUNTER(struct zpci_func_stats, dma_read_bytes, "dma_read_bytes", "bytes",
-		     "bytes the device read from memory (the measurement block's)"),
+		     "bytes the device read from memory (the measurement block's)", 0),
 	ZPCI_COUNTER(struct zpci_func_stats, dma_write_bytes, "dma_write_bytes", "bytes",
-		     "bytes the device wrote to memory (the measurement block's)"),
+		     "bytes the device wrote to memory (the measurement block's)", 0),
 	ZPCI_COUNTER(struct zpci_func_stats, error_events, "error_events", "events",
-		     "error events the function reported"),
+		     "error events the function reported", ZPCI_SHOW_SUMMARY),
+	ZPCI_COUNTER(struct zpci_func_stats, rpcits, "function_rpcits", "RPCITs",
+		     "RPCITs that reached the function itself, behind the design and the tap "
+		     "(an injected outcome stops at the tap)", 0),
 	ZPCI_COUNTER_END
 };

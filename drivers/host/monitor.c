@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include <zpci/digest.h>
+#include <zpci/grow.h>
 #include <zpci/monitor.h>
 
 static const struct zpci_insn_result injected_outcome[ZPCI_NR_RPCIT_FAULTS] = {
@@ -92,15 +93,8 @@ static struct zpci_insn_result tap_stpcifc(void *priv, u32 fh, struct zpci_fib *
 
 static void log_rpcit(struct zpci_monitor_fn *mf, const struct zpci_rpcit_rec *rec)
 {
-	if (mf->nr_log == mf->cap_log) {
-		size_t cap = mf->cap_log ? 2 * mf->cap_log : 64;
-		struct zpci_rpcit_rec *log = realloc(mf->log, cap * sizeof(*log));
-
-		if (!log)
-			return;	/* the log is the instruments'; the guest goes on */
-		mf->log = log;
-		mf->cap_log = cap;
-	}
+	if (zpci_grow((void **)&mf->log, &mf->cap_log, mf->nr_log, sizeof(*rec)))
+		return;	/* the log is the instruments'; the guest goes on */
 	mf->log[mf->nr_log++] = *rec;
 	mf->logged++;
 }
@@ -315,6 +309,12 @@ void zpci_monitor_seen(struct zpci_monitor_fn *mf, dma_addr_t iova, phys_addr_t 
 
 const struct zpci_counter zpci_monitor_fn_counters[] = {
 	ZPCI_COUNTER(struct zpci_monitor_fn_stats, rpcits, "rpcits", "RPCITs",
-		     "RPCITs at the tap (replay: reaching the function), injected outcomes included"),
+		     "RPCITs at the tap (replay: reaching the function), injected outcomes "
+		     "included", ZPCI_SHOW_SUMMARY),
+	ZPCI_COUNTER(struct zpci_monitor_fn_stats, rpcits_failed, "rpcits_failed", "RPCITs",
+		     "RPCITs at the tap answered cc != 0, injected outcomes included", 0),
+	ZPCI_COUNTER(struct zpci_monitor_fn_stats, dma_faults, "dma_faults", "accesses",
+		     "device accesses through the tap that failed: the functional path's only "
+		     "(the timed modes count theirs in dma_faults and models.faults)", 0),
 	ZPCI_COUNTER_END
 };

@@ -100,13 +100,17 @@ bool zpci_is_pinned(const struct zpci_pinner *p, phys_addr_t hpa)
 }
 
 const struct zpci_counter zpci_pin_counters[] = {
-	ZPCI_COUNTER(struct zpci_pin_stats, pins, "pins", "pins", "successful pins of a page"),
-	ZPCI_COUNTER(struct zpci_pin_stats, unpins, "unpins", "pins", "pins dropped"),
+	ZPCI_COUNTER(struct zpci_pin_stats, pins, "pins", "pins", "successful pins of a page",
+		     ZPCI_SHOW_SUMMARY | ZPCI_SHOW_COMPARE | ZPCI_SHOW_SWEEP),
+	ZPCI_COUNTER(struct zpci_pin_stats, unpins, "unpins", "pins", "pins dropped",
+		     ZPCI_SHOW_SUMMARY | ZPCI_SHOW_COMPARE | ZPCI_SHOW_SWEEP),
 	ZPCI_COUNTER(struct zpci_pin_stats, failures, "pin_failures", "pins",
-		     "pins refused: the limit, or injected"),
+		     "pins refused: the limit, or injected", ZPCI_SHOW_SUMMARY),
 	ZPCI_COUNTER_BYTES(struct zpci_pin_stats, peak_pinned_pages, "peak_pinned_bytes",
-			   "the most memory pinned at once"),
+			   "the most memory pinned at once", ZPCI_SHOW_SUMMARY |
+			   ZPCI_SHOW_COMPARE | ZPCI_SHOW_SWEEP | ZPCI_SHOW_LIVE),
 	ZPCI_COUNTER_BYTES(struct zpci_pin_stats, pinned_pages, "pinned_bytes_at_end",
-			   "memory still pinned at the end"),
+			   "memory still pinned at the end (telemetry: now)",
+			   ZPCI_SHOW_SUMMARY | ZPCI_SHOW_LIVE),
 	ZPCI_COUNTER_END
 };

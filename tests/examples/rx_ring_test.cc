@@ -169,7 +169,7 @@ protected:
 		open_ = false;
 		bool all_pinned = design() == ZPCI_DESIGN_NESTED_PINNED ||
 				  design() == ZPCI_DESIGN_IDENTITY_PINNED;
-		EXPECT_EQ(counters().pinned_pages,
+		EXPECT_EQ(counters().pins.pinned_pages,
 			  all_pinned ? cfg_.guest_mem / ZPCI_PAGE_SIZE : 0);
 	}
 
@@ -186,8 +186,8 @@ TEST_P(RxRingTest, DeliversEveryPacketIntact)
 	ASSERT_NO_FATAL_FAILURE(start(ZPCI_FLUSH_LAZY));
 	ASSERT_NO_FATAL_FAILURE(traffic(0, 3 * kEntries + 3));
 	struct zpci_harness_counters c = counters();
-	EXPECT_EQ(c.error_events, 0u);
-	EXPECT_EQ(c.dma_faults, 0u);
+	EXPECT_EQ(c.func.error_events, 0u);
+	EXPECT_EQ(c.tap.dma_faults, 0u);
 	EXPECT_EQ(ring_.stats.packets, 3 * kEntries + 3);
 	expect_isolated();
 	expect_pins_balanced_after_close();
@@ -229,7 +229,7 @@ TEST_P(RxRingTest, StrictRpcitsCoverExactlyWhatTheDriverMappedAndUnmapped)
 		EXPECT_EQ(log[i].len, want[i].second) << "RPCIT " << i;
 		EXPECT_EQ(log[i].result.cc, ZPCI_CC_OK) << "RPCIT " << i;
 	}
-	EXPECT_EQ(counters().rpcits, want.size());
+	EXPECT_EQ(counters().tap.rpcits, want.size());
 }
 
 // A device writing to a buffer after a strict unmap faults: the function
@@ -252,7 +252,7 @@ TEST_P(RxRingTest, LateDeviceWriteAfterStrictUnmapFaultsAndDriverRecovers)
 		return;
 	}
 	EXPECT_EQ(rc, -EIO);
-	EXPECT_EQ(counters().error_events, 1u);
+	EXPECT_EQ(counters().func.error_events, 1u);
 	EXPECT_EQ(rx_ring_check_health(&ring_), 1);
 	nic_ = { h_, 0, ring_.desc_dma, kEntries, 0 };
 	ASSERT_NO_FATAL_FAILURE(traffic(100, kEntries));
@@ -271,7 +271,7 @@ TEST_P(RxRingTest, LateDeviceWriteAfterLazyUnmapStillLands)
 	Packet late(64, 0xee);
 	EXPECT_EQ(zpci_harness_dma(h_, 0, old, late.data(), late.size(), ZPCI_DMA_WRITE), 0)
 		<< zpci_harness_error(h_);
-	EXPECT_EQ(counters().error_events, 0u);
+	EXPECT_EQ(counters().func.error_events, 0u);
 	expect_isolated();
 }
 
@@ -283,7 +283,7 @@ TEST_P(RxRingTest, BusyRpcitsAreRetried)
 	ASSERT_EQ(zpci_harness_inject(h_, 0, ZPCI_HFAULT_RPCIT_BUSY, 0, 3), 0);
 	ASSERT_NO_FATAL_FAILURE(traffic(0, kEntries));
 	struct zpci_harness_counters c = counters();
-	EXPECT_EQ(c.rpcits_failed, 3u);
+	EXPECT_EQ(c.tap.rpcits_failed, 3u);
 	EXPECT_EQ(c.injected, 3u);
 	EXPECT_EQ(ring_.dev.stats.busy_retries, 3u);
 	// The three busy answers went to the first unmap, retried at once.
@@ -332,11 +332,11 @@ TEST_P(RxRingTest, PinFailuresFailMapsOnlyWhereTheHypervisorPinsOnDemand)
 	struct zpci_harness_counters c = counters();
 	if (intercepts()) {
 		EXPECT_GE(ring_.stats.map_errors, 1u);
-		EXPECT_GE(c.pin_failures, 1u);
+		EXPECT_GE(c.pins.failures, 1u);
 		EXPECT_FALSE(ring_.slots[0].mapped);
 	} else {
 		EXPECT_EQ(ring_.stats.map_errors, 0u);
-		EXPECT_EQ(c.pin_failures, 0u);
+		EXPECT_EQ(c.pins.failures, 0u);
 	}
 	// Pins come back: the next poll refills the slot and traffic flows.
 	ASSERT_EQ(zpci_harness_inject(h_, 0, ZPCI_HFAULT_PIN, 0, 0), 0);
@@ -356,7 +356,7 @@ TEST_P(RxRingTest, FunctionErrorMidTrafficIsRecovered)
 	ASSERT_EQ(fake_nic_receive(&nic_, p.data(), p.size()), FAKE_NIC_DELIVERED);
 	ASSERT_EQ(fake_nic_receive(&nic_, p.data(), p.size()), FAKE_NIC_DMA_ERROR);
 	struct zpci_harness_counters c = counters();
-	EXPECT_EQ(c.error_events, 1u);
+	EXPECT_EQ(c.func.error_events, 1u);
 	EXPECT_EQ(c.injected, 1u);
 	EXPECT_EQ(rx_ring_check_health(&ring_), 1);
 	EXPECT_EQ(rx_ring_check_health(&ring_), 0);

@@ -254,12 +254,12 @@ TEST_P(Adversarial, ArchitectedOutcomeIsolatedAndNoPinLeft)
 		g.disable();
 		zpci_harness_counters end = g.counters();
 		bool all_pinned = d == ZPCI_DESIGN_NESTED_PINNED || d == ZPCI_DESIGN_IDENTITY_PINNED;
-		EXPECT_EQ(end.pinned_pages, all_pinned ? (256ULL << 20) / ZPCI_PAGE_SIZE : 0u);
+		EXPECT_EQ(end.pins.pinned_pages, all_pinned ? (256ULL << 20) / ZPCI_PAGE_SIZE : 0u);
 	}
 	EXPECT_EQ(outcome, c.expect[d]) << c.name << " on " << zpci_design_name(d);
 	// A refused DMA is the function's error state, with its event.
 	if (outcome.find("dma refused") != std::string::npos) {
-		EXPECT_GE(after.error_events, 1u);
+		EXPECT_GE(after.func.error_events, 1u);
 	}
 }
 

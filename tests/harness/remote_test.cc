@@ -255,10 +255,10 @@ TEST(Harness, FunctionsTranslateOnlyTheirOwnMappings)
 	struct zpci_harness_counters c0, c1;
 	ASSERT_EQ(zpci_harness_read_counters(h, 0, &c0), 0);
 	ASSERT_EQ(zpci_harness_read_counters(h, 1, &c1), 0);
-	EXPECT_EQ(c0.error_events, 0u);
-	EXPECT_EQ(c1.error_events, 1u);
-	EXPECT_EQ(c0.dma_write_bytes, sizeof(b));
-	EXPECT_EQ(c1.dma_read_bytes, sizeof(b));
+	EXPECT_EQ(c0.func.error_events, 0u);
+	EXPECT_EQ(c1.func.error_events, 1u);
+	EXPECT_EQ(c0.func.dma_write_bytes, sizeof(b));
+	EXPECT_EQ(c1.func.dma_read_bytes, sizeof(b));
 	// Function 2 does not exist.
 	EXPECT_EQ(zpci_harness_dma(h, 2, iova[0], b, sizeof(b), ZPCI_DMA_WRITE), -EINVAL);
 	EXPECT_NE(std::string(zpci_harness_error(h)).find("no function 2"), std::string::npos);

@@ -119,7 +119,7 @@ TEST_F(ServerTest, OtherVersionIsRefusedNamingBoth)
 	zpci_wire_put_hdr(&req_, &h);
 	Reply r = send();
 	EXPECT_EQ(r.status, -EPROTONOSUPPORT);
-	EXPECT_EQ(r.text, "protocol version 7 not supported: this server speaks 1");
+	EXPECT_EQ(r.text, "protocol version 7 not supported: this server speaks 2");
 }
 
 TEST_F(ServerTest, BadConfigIsRefusedWithTheHarnessReason)

@@ -6,9 +6,13 @@
 #include <gtest/gtest.h>
 
 #include <cstring>
+#include <iterator>
+#include <set>
+#include <string>
 #include <vector>
 
 extern "C" {
+#include "harness/harness.h"
 #include "harness/wire.h"
 }
 
@@ -25,7 +29,7 @@ TEST(Wire, HeaderIsLittleEndianAsDocumented)
 	zpci_wire_hdr h{ ZPCI_WIRE_MAGIC, ZPCI_WIRE_VERSION, ZPCI_WIRE_RPCIT, 0x01020304, 0xa0b0c0d0 };
 
 	zpci_wire_put_hdr(&o, &h);
-	const std::vector<uint8_t> want = { 'z', 'P', 'C', 'I', 1, 0, 9, 0,
+	const std::vector<uint8_t> want = { 'z', 'P', 'C', 'I', 2, 0, 9, 0,
 					    4,   3,   2,   1,   0xd0, 0xc0, 0xb0, 0xa0 };
 	EXPECT_EQ(bytes(o), want);
 	EXPECT_EQ(o.len, size_t(ZPCI_WIRE_HDR_LEN));
@@ -34,7 +38,7 @@ TEST(Wire, HeaderIsLittleEndianAsDocumented)
 
 TEST(Wire, HeaderRefusesOtherMagicAndVersions)
 {
-	uint8_t frame[16] = { 'z', 'P', 'C', 'I', 2, 0, 1, 0 };
+	uint8_t frame[16] = { 'z', 'P', 'C', 'I', 1, 0, 1, 0 };	// version 1: gone
 	zpci_wire_in in;
 	zpci_wire_hdr h;
 
@@ -52,14 +56,18 @@ TEST(Wire, StructuresRoundTrip)
 	zpci_wire_out o{};
 	zpci_harness_cfg cfg = zpci_harness_default_cfg(ZPCI_DESIGN_NESTED_PINNED), cfg2;
 	zpci_fib fib{ 0x1000, 0x1fffff, 0xabc0, true, false, true, 77, 88 }, fib2{};
-	struct zpci_harness_counters c{}, c2{};
+	struct zpci_harness_counters all{}, c{}, c2{};
 	zpci_rpcit_rec r{ 0x105, 0x100002000ULL, 0x3000, { 1, 16 } }, r2{};
 
 	cfg.nr_fns = 3;
 	cfg.refresh = true;
 	cfg.pin = { 1 << 30, 7, 250, 42 };
-	for (size_t i = 0; i < sizeof(c) / 8; i++)
-		reinterpret_cast<uint64_t *>(&c)[i] = 1000 + i;
+	for (size_t i = 0; i < sizeof(all) / 8; i++)
+		reinterpret_cast<uint64_t *>(&all)[i] = 1000 + i;
+	zpci_harness_counters_copy(&c, &all);	// what the tables list: what crosses
+	EXPECT_EQ(c.func.iotlb_hits, all.func.iotlb_hits);
+	EXPECT_EQ(c.pins.peak_pinned_pages, all.pins.peak_pinned_pages);
+	EXPECT_EQ(c.func.digest, 0u);
 	zpci_wire_put_cfg(&o, &cfg);
 	zpci_wire_put_fib(&o, &fib);
 	zpci_wire_put_counters(&o, &c);
@@ -125,23 +133,43 @@ TEST(Wire, TextIsLengthPrefixedAndCut)
 	zpci_wire_out_free(&o);
 }
 
-// A counters reply from a newer server with more counters: ours read, the rest skipped.
+// A counters reply, written as PROTOCOL.md says, from a newer server with a
+// counter we do not know: ours read by name, the other skipped.
 TEST(Wire, CountersFromANewerPeerAreReadAsFarAsKnown)
 {
 	zpci_wire_out o{};
-	size_t ours = sizeof(struct zpci_harness_counters) / 8;
+	const std::pair<const char *, uint64_t> sent[] = {
+		{ "rpcits", 1 }, { "a_newer_counter", 5 }, { "peak_pinned_bytes", 3 << 12 },
+		{ "isolation_violations", 7 },
+	};
 
-	zpci_wire_put_u32(&o, ours + 2);
-	for (size_t i = 0; i < ours + 2; i++)
-		zpci_wire_put_u64(&o, i + 1);
+	zpci_wire_put_u32(&o, std::size(sent));
+	for (const auto &[name, value] : sent) {
+		zpci_wire_put_u16(&o, strlen(name));
+		zpci_wire_put_bytes(&o, name, strlen(name));
+		zpci_wire_put_u64(&o, value);
+	}
 	zpci_wire_in in;
 	struct zpci_harness_counters c;
 	zpci_wire_in_init(&in, o.buf, o.len);
 	zpci_wire_get_counters(&in, &c);
 	EXPECT_TRUE(zpci_wire_in_done(&in));
-	EXPECT_EQ(c.rpcits, 1u);
-	EXPECT_EQ(c.violations, ours);
+	EXPECT_EQ(c.tap.rpcits, 1u);
+	EXPECT_EQ(c.pins.peak_pinned_pages, 3u);	// bytes on the wire
+	EXPECT_EQ(c.violations, 7u);
+	EXPECT_EQ(c.func.iotlb_hits, 0u);	// not sent
 	zpci_wire_out_free(&o);
+}
+
+// Counters cross by name: no two blocks may use one.
+TEST(Wire, CounterNamesAreUniqueAcrossBlocks)
+{
+	std::set<std::string> names;
+
+	for (const zpci_harness_block *b = zpci_harness_blocks; b->table; b++)
+		for (const zpci_counter *k = b->table; k->name; k++)
+			EXPECT_TRUE(names.insert(k->name).second) << k->name;
+	EXPECT_GT(names.size(), 20u);
 }
 
 }  // namespace

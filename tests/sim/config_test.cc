@@ -50,7 +50,7 @@ TEST(Config, DumpReadsBackToTheSameConfiguration)
 	EXPECT_EQ(b.get("iotlb.entries"), "512");
 	EXPECT_EQ(b.get("cost.pin_page_ns"), "123.5");
 	EXPECT_EQ(b.get("hypervisor.pin_limit"), "1073741824");
-	EXPECT_EQ(b.opts.design, Design::NestedPinned);
+	EXPECT_EQ(b.opts.design, static_cast<Design>(ZPCI_DESIGN_NESTED_PINNED));
 	EXPECT_EQ(b.opts.system.dtu.iotlb.entries, 512u);
 }
 

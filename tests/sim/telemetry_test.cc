@@ -92,7 +92,7 @@ TEST_F(TelemetryTest, SubscriberGetsWellFormedMessagesInOrder)
 			EXPECT_GE(m["stats"]["records"].get<uint64_t>(),
 				  got[i - 1]["stats"]["records"].get<uint64_t>());
 		}
-		for (const char *k : { "records", "dma_accesses", "guest_rpcits", "pinned_bytes",
+		for (const char *k : { "records", "dma_accesses", "guest_rpcits", "pinned_bytes_at_end",
 				       "isolation_violations" })
 			EXPECT_TRUE(m["stats"][k].is_number_unsigned()) << k;
 	}

@@ -69,7 +69,7 @@ struct zpci_sg;
  */
 struct zpci_guest_gen_ops {
 	const char *name;	/* as configs and reports spell it */
-	const char *desc;	/* one line */
+	const char *desc;	/* one line: replay.guest's doc says it */
 	/* The IOVA allocator over the aperture [start_dma, end_dma]. */
 	int (*iova_init)(struct zpci_dma_dev *dev);
 	void (*iova_destroy)(struct zpci_dma_dev *dev);

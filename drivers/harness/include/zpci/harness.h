@@ -37,6 +37,7 @@
 #include <zpci/frame_pool.h>
 #include <zpci/func.h>
 #include <zpci/machine.h>
+#include <zpci/shadow.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -129,22 +130,18 @@ int zpci_harness_inject(struct zpci_harness *h, u32 fn, enum zpci_harness_fault 
 			u64 pass, u64 fail);
 
 /*
- * What function @fn and the machine saw.  All u64, in this order on the
- * wire; machine-wide ones (pins, violations) are the same for every @fn.
+ * What function @fn and the machine saw: each block's stats, holding the
+ * counters its table lists (<zpci/counter.h>, which says what each
+ * counts); a field no table lists reads 0.  A counter a table gains is
+ * here, and on the wire, with no other change.  Machine-wide ones (pins,
+ * violations) are the same for every @fn.
  */
 struct zpci_harness_counters {
-	u64 rpcits;		/* the guest's RPCITs */
-	u64 rpcits_failed;	/* answered cc != 0, injected ones included */
+	struct zpci_monitor_fn_stats tap;	/* the guest's RPCITs, failed device DMA */
+	struct zpci_func_stats func;		/* the function's own: IOTLB, bytes, errors */
+	struct zpci_shadow_stats hypervisor;	/* an intercepting design's; else 0 */
+	struct zpci_pin_stats pins;
 	u64 injected;		/* faults fired for @fn (and the machine's) */
-	u64 intercepts;		/* RPCITs the hypervisor handled */
-	u64 host_rpcits;	/* RPCITs the hypervisor issued */
-	u64 shadow_maps, shadow_unmaps;
-	u64 pins, unpins, pinned_pages, pin_failures;
-	u64 iotlb_hits, iotlb_misses;
-	u64 stale_hits;		/* IOTLB hits the current tables would not give */
-	u64 dma_read_bytes, dma_write_bytes;
-	u64 dma_faults;		/* zpci_harness_dma() calls that failed */
-	u64 error_events;
 	u64 violations;		/* device accesses the isolation checker refused */
 };
 

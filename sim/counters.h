@@ -1,0 +1,56 @@
+// SPDX-License-Identifier: MIT
+// A run's counters as the views read them.  A block's counters are its
+// table's (<zpci/counter.h>): a view (the summary, compare, sweep's CSV,
+// telemetry) shows those whose declaration names it (ZPCI_SHOW_*), in
+// table order, at the block's place.  What the views derive from
+// counters is defined here, once.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+#include <zpci/counter.h>
+
+#include "replay.h"
+
+namespace zpcisim {
+
+// A counter a view shows, with its value as reported.
+struct Shown {
+	const zpci_counter *counter;
+	uint64_t value;
+};
+
+// The counters of @table over @stats that @view (a ZPCI_SHOW_*) shows.
+std::vector<Shown> shown(const zpci_counter *table, const void *stats, unsigned view);
+
+// A run's counters, block by block: the functions' summed
+// (Replay::totals()) and the design's hypervisor's.
+struct RunCounters {
+	FunctionStats fn;
+	DesignReport design;
+
+	// The stats struct whose counters @table lists.
+	const void *block(const zpci_counter *table) const;
+};
+
+// The blocks in the order the tables of runs, compare's and sweep's CSV,
+// put their columns.
+extern const zpci_counter *const kColumnBlocks[5];
+
+RunCounters run_counters(const Replay &r);
+// The same, read back from a run's stats file (replay_json()): what its
+// blocks' tables list and the file has.
+RunCounters run_counters(const nlohmann::ordered_json &stats);
+
+// The RPCITs the guest's DMA layer issued for its flushes: after
+// invalidating entries, after validating them (the refresh bit), and
+// global ones; retries after a busy answer not counted.
+uint64_t guest_rpcits(const zpci_dma_stats &s);
+// The device's translations, and the share its IOTLB gave (none without).
+uint64_t translations(const zpci_func_stats &s);
+std::optional<double> iotlb_hit_rate(const zpci_func_stats &s);
+
+}  // namespace zpcisim
