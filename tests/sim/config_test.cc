@@ -183,9 +183,9 @@ TEST(Config, EveryCostAndTimingDefaultSaysWhereItComesFrom)
 		EXPECT_EQ(std::distance(found, std::sregex_iterator()), 1)
 			<< key << ": '" << comment << "'";
 	}
-	// memory dtu iotlb walker walk_cache function cost device
-	EXPECT_EQ(sections.size(), 8u);
-	EXPECT_TRUE(sections.count("cost") && sections.count("device"));
+	// memory dtu iotlb walker walk_cache function cost device guest
+	EXPECT_EQ(sections.size(), 9u);
+	EXPECT_TRUE(sections.count("cost") && sections.count("device") && sections.count("guest"));
 }
 
 // A name table and its enum agree both ways, value by value.
