@@ -163,6 +163,8 @@ std::vector<std::string> lock_names(const zpci_design_ops &d, uint32_t fns)
 	return v;
 }
 
+}  // namespace
+
 std::string percent(double share)
 {
 	std::ostringstream s;
@@ -170,7 +172,21 @@ std::string percent(double share)
 	return s.str();
 }
 
-}  // namespace
+double ClosedLoopReport::cpu_share(CpuRole role) const
+{
+	double all = double(schedule.end_ns) * cpus;
+
+	return all ? schedule.cpu_ns[static_cast<int>(role)] / all : 0;
+}
+
+double ClosedLoopReport::cpu_ns_per_request() const
+{
+	uint64_t busy = 0;
+
+	for (uint64_t ns : schedule.cpu_ns)
+		busy += ns;
+	return schedule.requests ? double(busy) / schedule.requests : 0;
+}
 
 double ClosedLoopReport::requests_per_s() const
 {
@@ -208,10 +224,7 @@ ClosedLoopReport run_closed_loop(ztrace_reader *r, Replay &replay, const ReplayO
 void print_closed_loop(std::ostream &out, const ClosedLoopReport &c)
 {
 	const ScheduleResult &s = c.schedule;
-	double cpu_ns = double(s.end_ns) * c.cpus;
-	auto share = [&](CpuRole r) {
-		return percent(cpu_ns ? s.cpu_ns[static_cast<int>(r)] / cpu_ns : 0);
-	};
+	auto share = [&](CpuRole r) { return percent(c.cpu_share(r)); };
 
 	out << "timing: closed\n"
 	    << "requests: " << s.requests << '\n'

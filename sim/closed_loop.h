@@ -41,7 +41,14 @@ struct ClosedLoopReport {
 
 	double requests_per_s() const;
 	double bytes_per_s() const;
+	// @role's share of every vCPU's time over the run, and all roles' CPU
+	// time per request (0 for none).
+	double cpu_share(CpuRole role) const;
+	double cpu_ns_per_request() const;
 };
+
+// 0.123 -> "12.3%".
+std::string percent(double share);
 
 class RequestReader;
 

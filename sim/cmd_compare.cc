@@ -173,15 +173,7 @@ void print_throughput(std::ostream &out, const std::vector<Row> &rows)
 			continue;
 		const ClosedLoopReport &c = *r.closed;
 		const ScheduleResult &s = c.schedule;
-		double cpu = double(s.end_ns) * c.cpus, busy = 0;
-		for (uint64_t ns : s.cpu_ns)
-			busy += ns;
-		auto share = [&](CpuRole role) {
-			std::ostringstream p;
-			p << std::fixed << std::setprecision(1)
-			  << (cpu ? 100 * s.cpu_ns[static_cast<int>(role)] / cpu : 0) << '%';
-			return p.str();
-		};
+		auto share = [&](CpuRole role) { return percent(c.cpu_share(role)); };
 		cells.push_back({
 			r.design, std::to_string(std::llround(c.requests_per_s())),
 			ratio(std::llround(c.requests_per_s() * 1000),
@@ -190,7 +182,7 @@ void print_throughput(std::ostream &out, const std::vector<Row> &rows)
 			std::to_string(s.latency_ns.percentile(0.50)),
 			std::to_string(s.latency_ns.percentile(0.99)),
 			share(CpuRole::Guest), share(CpuRole::Hypervisor), share(CpuRole::User),
-			s.requests ? std::to_string(std::llround(busy / s.requests)) : "n/a",
+			s.requests ? std::to_string(std::llround(c.cpu_ns_per_request())) : "n/a",
 			c.bottleneck,
 		});
 	}

@@ -98,15 +98,11 @@ const Metric kMetrics[] = {
 Result result_of(const ClosedLoopReport &c)
 {
 	Result r;
-	const ScheduleResult &s = c.schedule;
-	uint64_t cpu = 0;
 
-	for (uint64_t ns : s.cpu_ns)
-		cpu += ns;
 	r.ok = true;
 	r.throughput = c.requests_per_s();
-	r.p99_ns = s.latency_ns.percentile(0.99);
-	r.cpu_per_request_ns = s.requests ? double(cpu) / s.requests : 0;
+	r.p99_ns = c.schedule.latency_ns.percentile(0.99);
+	r.cpu_per_request_ns = c.cpu_ns_per_request();
 	return r;
 }
 
