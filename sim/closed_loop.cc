@@ -6,6 +6,7 @@
 #include <functional>
 #include <iomanip>
 #include <sstream>
+#include <unordered_set>
 
 #include "format.h"
 #include "requests.h"
@@ -49,7 +50,7 @@ public:
 		const auto &recs = reader_.records(job.handle);
 
 		for (uint32_t i = ph.first; i < ph.first + ph.count; i++) {
-			step(recs[i], now);
+			step(job, recs[i], now);
 			cost(job.fn, out);
 		}
 	}
@@ -60,10 +61,9 @@ public:
 		const auto &recs = reader_.records(job.handle);
 		uint64_t bytes = 0;
 
-		for (uint32_t i = ph.first; i < ph.first + ph.count; i++) {
-			step(recs[i], now);
-			bytes += recs[i].rec.len;
-		}
+		for (uint32_t i = ph.first; i < ph.first + ph.count; i++)
+			if (step(job, recs[i], now))
+				bytes += recs[i].rec.len;
 		Work w = replay_.work();
 		uint64_t dtu = w.device_done_ns > now ? w.device_done_ns - now : 0;
 		last_ = w;
@@ -73,11 +73,19 @@ public:
 		return std::max(ns(bytes * 1e3 / opts_.device.bandwidth_mb_s), dtu);
 	}
 
-	void done(const Job &job, uint64_t) override { reader_.release(job.handle); }
+	bool done(const Job &job, uint64_t) override
+	{
+		reader_.release(job.handle);
+		return !failed_.erase(job.handle);
+	}
 
 private:
-	void step(const HeldRecord &h, uint64_t now)
+	// Apply @h for @job at @now; false when it did nothing because a
+	// mapping failed (then so did the job: its driver got an error).
+	bool step(const Job &job, const HeldRecord &h, uint64_t now)
 	{
+		const ReplayStats &s = replay_.stats();
+		uint64_t failures = s.map_failures + s.skipped;
 		ztrace_rec rec = h.rec;
 		std::string err;
 
@@ -87,6 +95,10 @@ private:
 			throw RequestReader::BadTrace(err);
 		if ((++stepped_ & 0xffff) == 0)
 			progress_(reader_.read());
+		if (s.map_failures + s.skipped == failures)
+			return true;
+		failed_.insert(job.handle);
+		return false;
 	}
 
 	// The work since the last record, as segments: the guest's, the SIE
@@ -125,6 +137,7 @@ private:
 	bool intercepted_, user_space_;
 	Work last_;
 	uint64_t stepped_ = 0;
+	std::unordered_set<uint64_t> failed_;	// jobs a failed mapping stopped
 };
 
 // The busiest resource, or the device's latency when none is busy enough
@@ -228,6 +241,7 @@ void print_closed_loop(std::ostream &out, const ClosedLoopReport &c)
 
 	out << "timing: closed\n"
 	    << "requests: " << s.requests << '\n'
+	    << "failed_requests: " << s.failed << '\n'
 	    << "run_ns: " << s.end_ns << '\n'
 	    << "throughput_requests_per_s: " << std::llround(c.requests_per_s()) << '\n'
 	    << "throughput_bytes_per_s: " << std::llround(c.bytes_per_s()) << '\n'
@@ -248,6 +262,7 @@ nlohmann::ordered_json closed_loop_json(const ClosedLoopReport &c)
 		locks.push_back({ { "what", c.locks[i] }, { "held_ns", s.lock_held_ns[i] } });
 	return {
 		{ "requests", s.requests },
+		{ "failed_requests", s.failed },
 		{ "fences", s.fences },
 		{ "bytes", s.bytes },
 		{ "run_ns", s.end_ns },
@@ -259,6 +274,7 @@ nlohmann::ordered_json closed_loop_json(const ClosedLoopReport &c)
 		{ "cpu_ns", { { "guest", s.cpu_ns[static_cast<int>(CpuRole::Guest)] },
 			      { "hypervisor", s.cpu_ns[static_cast<int>(CpuRole::Hypervisor)] },
 			      { "user", s.cpu_ns[static_cast<int>(CpuRole::User)] } } },
+		{ "cpu_ns_per_request", c.cpu_ns_per_request() },
 		{ "cpus", c.cpus },
 		{ "vcpu_busy_ns", s.vcpu_busy_ns },
 		{ "vcpu_blocked_ns", s.vcpu_blocked_ns },

@@ -5,13 +5,14 @@
 // --stats-json, a sweep's --json lines) give pinned memory over time, the
 // stale-window distribution and the DMA latency distribution per run.
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <algorithm>
+#include <cmath>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <ostream>
 #include <sstream>
-#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -28,11 +29,16 @@ const CommandSpec kSpec = {
 	"report RESULTS... [--out DIR]",
 	"Draw plots of RESULTS into DIR (default: report/), each as NAME.png and\n"
 	"NAME.svg, with gnuplot (Debian: gnuplot-nox).  RESULTS are sweep CSV files\n"
-	"(cost_per_design: CPU time per design over the first swept key;\n"
-	"iotlb_hit_rate: hit rate over iotlb.entries, when swept) and full stats\n"
-	"(JSON from replay or compare --stats-json, JSON lines from sweep --json:\n"
-	"pinned_memory over trace time, stale_windows and dma_latency histograms,\n"
-	"one line per run).  Prints each file written.",
+	"(cost_per_design: CPU time per design along the sweep's first numeric key;\n"
+	"closed-loop sweeps, replay.timing=closed: throughput and\n"
+	"request_latency_p99 likewise; iotlb_hit_rate and dma_latency_by_iotlb over\n"
+	"iotlb.entries, when swept; exposure_vs_rpcits when replay.policy is) and\n"
+	"full stats (JSON from replay or compare --stats-json, JSON lines from\n"
+	"sweep --json: pinned_memory over trace time, stale_windows,\n"
+	"exposure_windows and dma_latency histograms, one line per run).  A line\n"
+	"joins the points that differ only along x; linear axes start at 0, and\n"
+	"values spanning 1.5 decades or more get a log scale.  Prints each file\n"
+	"written.",
 };
 
 struct Series {
@@ -42,12 +48,14 @@ struct Series {
 
 struct Plot {
 	std::string name, title, xlabel, ylabel;
-	bool logx = false, steps = false;
 	std::vector<Series> series;
 	// Categorical x: the names of x = 1, 2, ...; drawn as bars when there
 	// is nothing else on the axis, as points over named ticks otherwise.
 	std::vector<std::string> xticks;
-	bool bars = false, scatter = false, logy = false;
+	bool bars = false, scatter = false, steps = false;
+	// Values whose range spans decades get a log scale (scale()); these
+	// plots take one even where a value is 0, drawn at 1 and said so.
+	bool logx_with_zero = false, logy_with_zero = false;
 };
 
 // A results file as rows of fields.
@@ -63,6 +71,7 @@ std::vector<std::vector<std::string>> read_csv(std::istream &in)
 struct Table {
 	std::vector<std::string> head;
 	std::vector<std::vector<std::string>> rows;	// the points that ran ("ok")
+	std::vector<int> axes;	// the swept keys' columns, between "point" and "status"
 
 	int col(const std::string &name) const
 	{
@@ -70,6 +79,15 @@ struct Table {
 			if (head[i] == name)
 				return int(i);
 		return -1;
+	}
+
+	// Whether column @c has a value in some row.
+	bool has(int c) const
+	{
+		for (const auto &r : rows)
+			if (c >= 0 && !r[c].empty())
+				return true;
+		return false;
 	}
 };
 
@@ -81,7 +99,8 @@ bool numeric(const std::string &s)
 }
 
 // A plot's name, title and axes; no series yet.
-Plot plot(const char *name, const std::string &title, const char *xlabel, const char *ylabel)
+Plot plot(const char *name, const std::string &title, const std::string &xlabel,
+	  const char *ylabel)
 {
 	Plot p;
 
@@ -92,12 +111,12 @@ Plot plot(const char *name, const std::string &title, const char *xlabel, const 
 	return p;
 }
 
-// @y (scaled) over column @x, one series per value of column @by (-1: one),
-// or of @by and @by2 together.
-Plot figure(const Table &t, int x, int y, int by, double scale, const char *name,
-	    const std::string &title, const char *ylabel, int by2 = -1)
+// @y (scaled) over column @x, a series per combination of the other swept
+// keys' values, so that no line joins points that differ in anything but x.
+Plot figure(const Table &t, int x, int y, double scale, const char *name,
+	    const std::string &title, const char *ylabel)
 {
-	Plot p = plot(name, title, t.head[x].c_str(), ylabel);
+	Plot p = plot(name, title, t.head[x], ylabel);
 	std::vector<std::string> order;
 	std::map<std::string, Series> series;
 	bool categorical = false;
@@ -107,9 +126,12 @@ Plot figure(const Table &t, int x, int y, int by, double scale, const char *name
 	for (const auto &r : t.rows) {
 		if (r[y].empty())
 			continue;
-		std::string key = by >= 0 ? r[by] : t.head[y];
-		if (by2 >= 0)
-			key = r[by2] + ", " + key;
+		std::string key;
+		for (int a : t.axes)
+			if (a != x)
+				key += (key.empty() ? "" : ", ") + r[a];
+		if (key.empty())
+			key = ylabel;
 		double xv;
 		if (categorical) {
 			auto it = std::find(p.xticks.begin(), p.xticks.end(), r[x]);
@@ -126,11 +148,34 @@ Plot figure(const Table &t, int x, int y, int by, double scale, const char *name
 	}
 	for (const std::string &k : order)
 		p.series.push_back(series[k]);
+	// Bars only where each x has one value: a design-only sweep.
+	p.bars = categorical && p.series.size() == 1;
 	return p;
 }
 
-// The plots a sweep's rows give: cost per design over the first other axis,
-// the IOTLB hit rate over its size, and each policy's exposure window
+// The axis a sweep's figures run along: its first numeric swept key other
+// than the design, else its first other key, else the design.
+int x_axis(const Table &t, int design)
+{
+	int first = -1;
+
+	for (int a : t.axes) {
+		if (a == design)
+			continue;
+		bool all_numeric = !t.rows.empty();
+		for (const auto &r : t.rows)
+			all_numeric &= numeric(r[a]);
+		if (all_numeric)
+			return a;
+		if (first < 0)
+			first = a;
+	}
+	return first >= 0 ? first : design;
+}
+
+// The plots a sweep's rows give: cost per design (and, closed loop,
+// throughput and request latency) along the sweep's axis, the IOTLB hit
+// rate and DMA latency over its size, and each policy's exposure window
 // against the RPCITs it costs.
 bool sweep_plots(const std::string &path, std::vector<Plot> *plots, std::string *err)
 {
@@ -147,45 +192,39 @@ bool sweep_plots(const std::string &path, std::vector<Plot> *plots, std::string 
 	for (size_t r = 1; r < rows.size(); r++)
 		if (rows[r].size() == t.head.size() && rows[r][status] == "ok")
 			t.rows.push_back(rows[r]);
-	// The axes sit between "point" and "status".
-	int other = -1;
-	for (int c = 1; c < status && other < 0; c++)
-		if (c != design)
-			other = c;
+	for (int c = 1; c < status; c++)
+		t.axes.push_back(c);
+	int x = x_axis(t, design);
+	if (x < 0)
+		return true;	// nothing swept
+	std::string along = x == design ? "" : " over " + t.head[x];
 
-	int cost = t.col("cpu_total_ns");
-	if (other >= 0) {
-		Plot p = figure(t, other, cost, design, 1e-6, "cost_per_design",
-				"CPU time per design over " + t.head[other], "CPU time (ms)");
-		p.logx = p.xlabel == "iotlb.entries" || p.xlabel.find("_ns") != std::string::npos;
-		plots->push_back(p);
-	} else if (design >= 0) {
-		Plot p = figure(t, design, cost, -1, 1e-6, "cost_per_design", "CPU time per design",
-				"CPU time (ms)");
-		p.bars = true;
-		plots->push_back(p);
+	plots->push_back(figure(t, x, t.col("cpu_total_ns"), 1e-6, "cost_per_design",
+				"CPU time per design" + along, "CPU time (ms)"));
+	int rate = t.col("requests_per_s");
+	if (t.has(rate)) {
+		plots->push_back(figure(t, x, rate, 1e-3, "throughput",
+					"Closed-loop throughput" + along, "thousand requests/s"));
+		plots->push_back(figure(t, x, t.col("request_latency_ns_p99"), 1e-3,
+					"request_latency_p99", "Request latency, p99" + along,
+					"latency, p99 (us)"));
 	}
 	int entries = t.col("iotlb.entries");
 	if (entries > 0 && entries < status) {
-		Plot p = figure(t, entries, t.col("iotlb_hit_rate"), design, 1, "iotlb_hit_rate",
-				"IOTLB hit rate", "hit rate");
-		p.logx = true;
-		plots->push_back(p);
-		int latency = t.col("dma_latency_ns_p50");
-		if (!t.rows.empty() && !t.rows[0][latency].empty()) {
-			p = figure(t, entries, latency, design, 1, "dma_latency_by_iotlb",
-				   "DMA latency (median) over IOTLB size", "latency, median (ns)");
-			p.logx = true;
-			plots->push_back(p);
-		}
+		plots->push_back(figure(t, entries, t.col("iotlb_hit_rate"), 1, "iotlb_hit_rate",
+					"IOTLB hit rate", "hit rate"));
+		int latency = t.col("dma_latency_ns_p99");
+		if (t.has(latency))
+			plots->push_back(figure(t, entries, latency, 1, "dma_latency_by_iotlb",
+						"DMA latency, p99, over IOTLB size",
+						"latency, p99 (ns)"));
 	}
 	int policy = t.col("replay.policy");
 	if (policy > 0 && policy < status) {
-		Plot p = figure(t, t.col("guest_rpcits"), t.col("exposure_window_ns_p50"), policy, 1,
-				"exposure_vs_rpcits",
-				"Exposure window (median) against RPCITs (log scales; 0 drawn at 1)",
-				"exposure window, median (ns)", design);
-		p.scatter = p.logx = p.logy = true;
+		Plot p = figure(t, t.col("guest_rpcits"), t.col("exposure_window_ns_p50"), 1,
+				"exposure_vs_rpcits", "Exposure window (median) against RPCITs",
+				"exposure window, median (ns)");
+		p.scatter = p.logx_with_zero = p.logy_with_zero = true;
 		plots->push_back(p);
 	}
 	return true;
@@ -226,7 +265,7 @@ void stats_plots(const std::vector<nlohmann::json> &runs, std::vector<Plot> *plo
 	const auto none = nlohmann::json::array();
 
 	pinned.steps = true;
-	stale.logx = exposure.logx = latency.logx = true;
+	stale.logx_with_zero = exposure.logx_with_zero = latency.logx_with_zero = true;
 	for (const auto &j : runs) {
 		std::string label = run_label(j);
 		Series p{ label, {} };
@@ -278,29 +317,106 @@ std::string quote(const std::string &s)
 	return q + "\"";
 }
 
-// The gnuplot script drawing @p from @data into @image in @terminal.
-std::string script(const Plot &p, const std::string &data, const std::string &terminal,
-		   const std::string &image)
+// How one axis is drawn, from the values on it.
+struct Scale {
+	bool log = false;
+	bool zero_at_one = false;	// a log scale showing 0 values at 1
+	int base = 10;
+	std::string format;	// gnuplot's tic format; empty: its default
+	double min = 0;		// the least value
+};
+
+bool near_power_of_two(double v)
+{
+	double e = std::round(std::log2(v));
+
+	return v > 0 && std::fabs(v - std::exp2(e)) <= 0.01 * v;
+}
+
+// Linear from zero, unless the positive values span 1.5 decades or more
+// (and there is no 0, or the plot takes 0 at 1): then logarithmic, in
+// powers of two where the values are, with SI or binary prefixes so that
+// no tic label is a long row of digits.
+Scale scale(const std::vector<double> &v, bool categorical, bool with_zero)
+{
+	Scale s;
+	double lo = 0, hi = 0;
+	bool zero = false, pow2 = true;
+
+	s.min = v.empty() ? 0 : *std::min_element(v.begin(), v.end());
+	for (double x : v) {
+		if (x <= 0) {
+			zero = true;
+			continue;
+		}
+		lo = lo ? std::min(lo, x) : x;
+		hi = std::max(hi, x);
+		pow2 &= near_power_of_two(x);
+	}
+	if (categorical || !lo || (zero && !with_zero) || (hi / lo < 30 && !with_zero))
+		return s;
+	s.log = true;
+	s.zero_at_one = zero;
+	s.base = pow2 && hi / lo <= 4096 * 1024.0 ? 2 : 10;
+	if (s.base == 2)
+		s.format = hi >= 8192 ? "%.0b%B" : "%.0f";
+	else if (lo >= 1 && hi >= 1e5)
+		s.format = "%.0s%c";	// 1k, 10M: a unit's prefix on the label's unit
+	else
+		s.format = "%g";
+	return s;
+}
+
+std::string axis_label(const std::string &label, const Scale &s)
+{
+	if (!s.log)
+		return label;
+	return label + (s.zero_at_one ? " (log scale; 0 drawn at 1)" : " (log scale)");
+}
+
+// One axis's settings: its scale, tic format and, linear, a range from 0.
+void axis(std::ostream &g, char name, const Scale &s)
+{
+	if (s.log)
+		g << "set logscale " << name << ' ' << s.base << "\n";
+	else if (s.min >= 0)
+		g << "set " << name << "range [0:*]\n";
+	if (!s.format.empty())
+		g << "set format " << name << ' ' << '"' << s.format << '"' << "\n";
+}
+
+// The gnuplot script drawing @p, its data in @data, into @image in
+// @terminal.
+std::string script(const Plot &p, const Scale &x, const Scale &y, const std::string &data,
+		   const std::string &terminal, const std::string &image)
 {
 	std::ostringstream g;
+	size_t longest = 0;
+
+	for (const Series &s : p.series)
+		longest = std::max(longest, s.label.size());
 	g << "set terminal " << terminal << " noenhanced size 900,540 font \"sans,11\"\n"
 	  << "set output " << quote(image) << "\n"
 	  << "set title " << quote(p.title) << "\n"
-	  << "set xlabel " << quote(p.xlabel) << "\nset ylabel " << quote(p.ylabel) << "\n"
-	  << "set grid\nset key outside right top\nset offsets graph 0.05, graph 0.05, graph 0.05, "
-	  << (p.logy ? "graph 0.05" : "0") << "\n";
-	if (p.logx)
-		g << "set logscale x " << (p.scatter ? 10 : 2) << "\n";
-	if (p.logy)
-		g << "set logscale y 10\n";
-	if (!p.xticks.empty()) {
+	  << "set xlabel " << quote(axis_label(p.xlabel, x)) << "\n"
+	  << "set ylabel " << quote(axis_label(p.ylabel, y)) << "\n"
+	  << "set grid\n"
+	  // Many or long names would squeeze the plot: they go below it.
+	  << (p.series.size() > 4 || longest > 20 ? "set key outside below\n"
+						  : "set key outside right top\n")
+	  << "set offsets graph 0.05, graph 0.05, graph 0.05, " << (y.log ? "graph 0.05" : "0")
+	  << "\n";
+	if (p.xticks.empty())
+		axis(g, 'x', x);
+	else {
 		g << "set xtics (";
 		for (size_t i = 0; i < p.xticks.size(); i++)
 			g << (i ? ", " : "") << quote(p.xticks[i]) << " " << i + 1;
-		g << ")\n";
+		g << ")\nset xrange [0.5:" << p.xticks.size() + 0.5 << "]\n";
 	}
+	axis(g, 'y', y);
 	if (p.bars)
-		g << "set boxwidth 0.6\nset style fill solid 0.6\nset yrange [0:*]\n";
+		g << "set boxwidth 0.6\nset style fill solid 0.6\n";
 	const char *style = p.bars ? "boxes" : p.steps ? "steps" : p.scatter ? "points pointsize 2"
 									     : "linespoints";
 	g << "plot ";
@@ -313,17 +429,26 @@ std::string script(const Plot &p, const std::string &data, const std::string &te
 
 bool render(const Plot &p, const std::string &dir, std::ostream &out, std::string *err)
 {
+	std::vector<double> xs, ys;
 	std::ostringstream data;
+
+	for (const Series &s : p.series)
+		for (const auto &[x, y] : s.points)
+			xs.push_back(x), ys.push_back(y);
+	Scale x = scale(xs, !p.xticks.empty(), p.logx_with_zero);
+	Scale y = scale(ys, false, p.logy_with_zero);
 	for (size_t i = 0; i < p.series.size(); i++) {
 		data << "# " << p.series[i].label << '\n';
-		for (const auto &[x, y] : p.series[i].points)
-			// A log scale cannot show 0: it is drawn at 1.
-			data << (p.logx ? std::max(x, 1.0) : x) << ' ' << (p.logy ? std::max(y, 1.0) : y)
+		for (const auto &[px, py] : p.series[i].points)
+			data << (x.log ? std::max(px, 1.0) : px) << ' ' << (y.log ? std::max(py, 1.0) : py)
 			     << '\n';
 		data << "\n\n";
 	}
-	std::string dat = dir + "/" + p.name + ".dat";
-	if (!write_file_atomic(dat, data.str(), err))
+	// The data and the script are kept beside the images: a plot to redraw
+	// to taste with `gnuplot NAME.gp`.
+	std::string dat = dir + "/" + p.name + ".dat", base = dir + "/" + p.name;
+	if (!write_file_atomic(dat, data.str(), err) ||
+	    !write_file_atomic(base + ".gp", script(p, x, y, dat, "pngcairo", base + ".png"), err))
 		return false;
 	for (const auto &[ext, terminal] : { std::pair<const char *, const char *>{ "png", "pngcairo" },
 					     { "svg", "svg" } }) {
@@ -335,7 +460,7 @@ bool render(const Plot &p, const std::string &dir, std::ostream &out, std::strin
 			*err = "cannot run gnuplot";
 			return false;
 		}
-		std::string s = script(p, dat, terminal, tmp);
+		std::string s = script(p, x, y, dat, terminal, tmp);
 		fwrite(s.data(), 1, s.size(), g);
 		int status = pclose(g);
 		std::ifstream said(log);
@@ -388,7 +513,10 @@ int cmd_report(const Args &args, CommandIo &io)
 	stats_plots(runs, &plots);
 	if (plots.empty())
 		return command_error(kSpec, io, "nothing to plot in the results given");
-	mkdir(dir.c_str(), 0777);
+	std::error_code ec;
+	std::filesystem::create_directories(dir, ec);
+	if (ec)
+		return command_error(kSpec, io, dir + ": cannot create: " + ec.message());
 	for (const Plot &p : plots)
 		if (!render(p, dir, io.out, &err))
 			return command_error(kSpec, io, err);

@@ -133,9 +133,12 @@ void Scheduler::complete(uint32_t slot, uint64_t now)
 	Function &f = fns_[a.job.fn];
 
 	r_.end_ns = now;
+	bool did_io = runner_.done(a.job, now);
 	if (a.job.fence) {
 		r_.fences++;
 		f.fence_running = false;
+	} else if (!did_io) {
+		r_.failed++;
 	} else {
 		r_.requests++;
 		r_.bytes += a.job.bytes;
@@ -144,7 +147,6 @@ void Scheduler::complete(uint32_t slot, uint64_t now)
 	f.in_flight--;
 	uint32_t fn = a.job.fn;
 	auto waiters = running_.extract(a.job.handle);
-	runner_.done(a.job, now);
 	free_slots_.push_back(slot);
 	// Waking a job may run it to completion and admit others: @a is
 	// not to be touched from here.

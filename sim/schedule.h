@@ -82,8 +82,10 @@ public:
 	virtual void cpu(const Job &job, size_t phase, uint64_t now, std::vector<Segment> *out) = 0;
 	// Do transfer @phase of @job, starting at @now; how long it holds the link.
 	virtual uint64_t transfer(const Job &job, size_t phase, uint64_t now) = 0;
-	// @job completed at @now (its handle may be reused from here).
-	virtual void done(const Job &job, uint64_t now) = 0;
+	// @job completed at @now (its handle may be reused from here).  False
+	// when it did not do its I/O (the driver could not map a buffer): the
+	// job counts as failed, in neither the throughput nor the latency.
+	virtual bool done(const Job &job, uint64_t now) = 0;
 };
 
 struct ScheduleParams {
@@ -97,6 +99,7 @@ struct ScheduleParams {
 struct ScheduleResult {
 	uint64_t end_ns = 0;		// the last job's completion
 	uint64_t requests = 0;		// jobs completed, fences not counted
+	uint64_t failed = 0;		// jobs whose I/O did not happen (Runner::done)
 	uint64_t fences = 0;
 	uint64_t bytes = 0;		// the requests' transfers
 	uint64_t cost_ns = 0;		// every segment the runner returned, summed

@@ -2,6 +2,7 @@
 #include "sweep.h"
 
 #include <algorithm>
+#include <cmath>
 #include <fstream>
 #include <functional>
 #include <iomanip>
@@ -30,6 +31,15 @@ std::string model(const nlohmann::ordered_json &r, const char *field)
 	return r["models"].is_null() ? "" : num(r["models"][field].get<uint64_t>());
 }
 
+// A closed-loop figure (closed_loop_json()), rounded; none in open loop.
+std::string closed(const nlohmann::ordered_json &r, const nlohmann::ordered_json::json_pointer &at)
+{
+	if (!r.contains("closed_loop"))
+		return "";
+	const auto &v = r["closed_loop"][at];
+	return v.is_string() ? v.get<std::string>() : num(std::llround(v.get<double>()));
+}
+
 std::string design(const nlohmann::ordered_json &r, const char *field)
 {
 	return num(r["design_report"][field].get<uint64_t>());
@@ -37,6 +47,7 @@ std::string design(const nlohmann::ordered_json &r, const char *field)
 
 #define TOP(name) { #name, [](const nlohmann::ordered_json &r, const RunCounters &) { return num(r[#name].get<uint64_t>()); } }
 #define DESIGN(name) { #name, [](const nlohmann::ordered_json &r, const RunCounters &) { return design(r, #name); } }
+#define CLOSED(name, at) { #name, [](const nlohmann::ordered_json &r, const RunCounters &) { return closed(r, nlohmann::ordered_json::json_pointer(at)); } }
 #define MODEL(name) { #name, [](const nlohmann::ordered_json &r, const RunCounters &) { return model(r, #name); } }
 
 // The counters of @table that its declaration shows in sweeps, a column each.
@@ -104,6 +115,14 @@ const std::vector<Column> &columns()
 			  [](const nlohmann::ordered_json &r, const RunCounters &) {
 				  return r["translation_digest"].get<std::string>();
 			  } },
+			// Closed-loop timing's (replay.timing=closed); empty in open loop.
+			CLOSED(requests_per_s, "/requests_per_s"),
+			CLOSED(failed_requests, "/failed_requests"),
+			CLOSED(bytes_per_s, "/bytes_per_s"),
+			CLOSED(request_latency_ns_p50, "/latency_ns/p50"),
+			CLOSED(request_latency_ns_p99, "/latency_ns/p99"),
+			CLOSED(cpu_ns_per_request, "/cpu_ns_per_request"),
+			CLOSED(bottleneck, "/bottleneck"),
 		});
 		return v;
 	}();
@@ -113,6 +132,7 @@ const std::vector<Column> &columns()
 #undef TOP
 #undef DESIGN
 #undef MODEL
+#undef CLOSED
 
 std::string csv_field(const std::string &s)
 {
