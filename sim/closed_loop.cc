@@ -6,6 +6,7 @@
 #include <functional>
 #include <iomanip>
 #include <sstream>
+#include <unordered_map>
 #include <unordered_set>
 
 #include "format.h"
@@ -73,10 +74,18 @@ public:
 		return std::max(ns(bytes * 1e3 / opts_.device.bandwidth_mb_s), dtu);
 	}
 
-	bool done(const Job &job, uint64_t) override
+	Outcome done(const Job &job, uint64_t) override
 	{
-		reader_.release(job.handle);
-		return !failed_.erase(job.handle);
+		auto it = failed_.find(job.handle);
+		Outcome o = Outcome::Done;
+
+		if (it != failed_.end()) {
+			o = it->second && retryable(job) ? Outcome::Retry : Outcome::Failed;
+			failed_.erase(it);
+		}
+		if (o != Outcome::Retry)
+			reader_.release(job.handle);
+		return o;
 	}
 
 private:
@@ -85,7 +94,7 @@ private:
 	bool step(const Job &job, const HeldRecord &h, uint64_t now)
 	{
 		const ReplayStats &s = replay_.stats();
-		uint64_t failures = s.map_failures + s.skipped;
+		uint64_t map_failures = s.map_failures, skipped = s.skipped;
 		ztrace_rec rec = h.rec;
 		std::string err;
 
@@ -95,10 +104,28 @@ private:
 			throw RequestReader::BadTrace(err);
 		if ((++stepped_ & 0xffff) == 0)
 			progress_(reader_.read());
-		if (s.map_failures + s.skipped == failures)
+		if (s.map_failures == map_failures && s.skipped == skipped)
 			return true;
-		failed_.insert(job.handle);
+		// Its own map failing is what a retry may cure.
+		failed_[job.handle] |= s.map_failures != map_failures;
 		return false;
+	}
+
+	// Whether @job can run again as it is: every mapping it makes, it
+	// ends, so that its IDs are free again (a ring buffer another request
+	// takes over is not).
+	bool retryable(const Job &job) const
+	{
+		std::unordered_set<uint64_t> open;
+
+		for (const HeldRecord &h : reader_.records(job.handle)) {
+			ztrace_kind k = h.rec.kind;
+			if (k == ZTRACE_MAP || k == ZTRACE_MAP_SG)
+				open.insert(h.rec.id);
+			else if (k == ZTRACE_UNMAP || k == ZTRACE_UNMAP_SG)
+				open.erase(h.rec.id);
+		}
+		return open.empty();
 	}
 
 	// The work since the last record, as segments: the guest's, the SIE
@@ -137,7 +164,8 @@ private:
 	bool intercepted_, user_space_;
 	Work last_;
 	uint64_t stepped_ = 0;
-	std::unordered_set<uint64_t> failed_;	// jobs a failed mapping stopped
+	// Jobs a failed mapping stopped: whether one of their own maps failed.
+	std::unordered_map<uint64_t, bool> failed_;
 };
 
 // The busiest resource, or the device's latency when none is busy enough
@@ -227,6 +255,8 @@ ClosedLoopReport run_closed_loop(ztrace_reader *r, Replay &replay, const ReplayO
 		p.queue_depth.push_back(queue_depth(h.fn[i], opts.device));
 	c.queue_depth = p.queue_depth;
 	p.device_latency_ns = ns(opts.device.latency_ns);
+	p.retry_delay_ns = ns(opts.device.retry_delay_ns);
+	p.max_idle_retries = opts.device.idle_retries;
 	Scheduler sched(p, reader, runner);
 	c.schedule = sched.run();
 	c.dropped = reader.dropped();
@@ -242,6 +272,7 @@ void print_closed_loop(std::ostream &out, const ClosedLoopReport &c)
 	out << "timing: closed\n"
 	    << "requests: " << s.requests << '\n'
 	    << "failed_requests: " << s.failed << '\n'
+	    << "request_retries: " << s.retries << '\n'
 	    << "run_ns: " << s.end_ns << '\n'
 	    << "throughput_requests_per_s: " << std::llround(c.requests_per_s()) << '\n'
 	    << "throughput_bytes_per_s: " << std::llround(c.bytes_per_s()) << '\n'
@@ -263,6 +294,7 @@ nlohmann::ordered_json closed_loop_json(const ClosedLoopReport &c)
 	return {
 		{ "requests", s.requests },
 		{ "failed_requests", s.failed },
+		{ "retries", s.retries },
 		{ "fences", s.fences },
 		{ "bytes", s.bytes },
 		{ "run_ns", s.end_ns },

@@ -56,6 +56,17 @@ inline constexpr ParamDecl param_keys<DeviceParams>[] = {
 		"bandwidth_mb_s", "MB/s", 1, 1e9,
 		"closed-loop timing: the link's bandwidth, one transfer at a time; derived: PCIe "
 		"Gen3 x4, 4 x 8 GT/s x 128/130 / 8 = 3938 MB/s"),
+	number<&DeviceParams::retry_delay_ns>(
+		"retry_delay_ns", "ns", 0, 1e12,
+		"closed-loop timing: a request whose buffer could not be mapped runs again when "
+		"another of its function completes, or after this delay when none is in flight; "
+		"source: Linux block/blk-mq.h, BLK_MQ_RESOURCE_DELAY, 3 ms"),
+	number<&DeviceParams::idle_retries>(
+		"idle_retries", "retries",
+		"closed-loop timing: a function's such retries in a row without a request "
+		"completing, after which its requests fail instead; 0: fail at once (a NIC "
+		"dropping the packet); assumption: blk-mq retries without end, 1000 bounds a run "
+		"whose maps never succeed"),
 };
 
 namespace {

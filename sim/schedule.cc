@@ -40,12 +40,16 @@ const ScheduleResult &Scheduler::run()
 			uint32_t slot = f.link_ready.front();
 			f.link_ready.pop_front();
 			f.link_busy = false;
-			post(e.t + p_.device_latency_ns, Ev::PhaseDone, slot);
+			// Nothing sent (every access's mapping failed): no device time.
+			post(e.t + (f.link_sent ? p_.device_latency_ns : 0), Ev::PhaseDone, slot);
 			start_link(e.who, e.t);
 			break;
 		}
 		case Ev::PhaseDone:
 			advance(e.who, e.t);
+			break;
+		case Ev::Retry:
+			retry(e.who, e.t);
 			break;
 		}
 	}
@@ -133,18 +137,27 @@ void Scheduler::complete(uint32_t slot, uint64_t now)
 	Function &f = fns_[a.job.fn];
 
 	r_.end_ns = now;
-	bool did_io = runner_.done(a.job, now);
+	Outcome o = runner_.done(a.job, now);
+	if (o == Outcome::Retry && !a.job.fence && f.idle_retries < p_.max_idle_retries) {
+		retry_later(slot, now);
+		return;
+	}
 	if (a.job.fence) {
 		r_.fences++;
 		f.fence_running = false;
-	} else if (!did_io) {
+	} else if (o != Outcome::Done) {
 		r_.failed++;
 	} else {
 		r_.requests++;
 		r_.bytes += a.job.bytes;
 		r_.latency_ns.add(now - a.admitted);
+		f.idle_retries = 0;
 	}
 	f.in_flight--;
+	// blk-mq's restart: a request's completion runs the queue again.
+	for (uint32_t s : f.restart)
+		post(now, Ev::Retry, s);
+	f.restart.clear();
 	uint32_t fn = a.job.fn;
 	auto waiters = running_.extract(a.job.handle);
 	free_slots_.push_back(slot);
@@ -154,6 +167,34 @@ void Scheduler::complete(uint32_t slot, uint64_t now)
 		if (!--jobs_[w].waiting)
 			ready(w, now);
 	admit(fn, now);
+}
+
+// @slot's job runs again from its first phase, keeping its slot and its
+// admission time: at the next completion in its function, or after the
+// retry delay when every other job in flight waits to retry too.
+void Scheduler::retry_later(uint32_t slot, uint64_t now)
+{
+	Active &a = jobs_[slot];
+	Function &f = fns_[a.job.fn];
+
+	r_.retries++;
+	f.idle_retries++;
+	a.phase = 0;
+	a.retrying = true;
+	f.retrying++;
+	if (f.in_flight > f.retrying)
+		f.restart.push_back(slot);
+	else
+		post(now + p_.retry_delay_ns, Ev::Retry, slot);
+}
+
+void Scheduler::retry(uint32_t slot, uint64_t now)
+{
+	Active &a = jobs_[slot];
+
+	a.retrying = false;
+	fns_[a.job.fn].retrying--;
+	ready(slot, now);
 }
 
 void Scheduler::start_vcpu(uint32_t c, uint64_t now)
@@ -235,6 +276,7 @@ void Scheduler::start_link(uint32_t fn, uint64_t now)
 	f.link_busy = true;
 	const Active &a = jobs_[f.link_ready.front()];
 	uint64_t ns = runner_.transfer(a.job, a.phase, now);
+	f.link_sent = ns > 0;
 	r_.link_busy_ns[fn] += ns;
 	post(now + ns, Ev::LinkDone, fn);
 }

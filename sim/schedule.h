@@ -21,6 +21,12 @@
 //           when one completes.  A fence runs alone: after every earlier
 //           job of its function, before any later one.
 //
+// A job whose I/O could not start (the driver could not map a buffer)
+// either fails or, as blk-mq requeues a request the driver answered
+// BLK_STS_RESOURCE, runs again from its first phase in its slot: when
+// another request of its function completes, or after retry_delay_ns when
+// none is in flight to complete (blk-mq's restart and its 3 ms delay).
+//
 // The work itself (what a phase costs, what a transfer takes) is the
 // Runner's: the scheduler calls it when a phase starts, in time order, so
 // the functional state the runner changes sees events in simulated order.
@@ -74,6 +80,13 @@ public:
 	virtual bool next(uint32_t fn, Job *job) = 0;
 };
 
+// What became of a job (Runner::done).
+enum class Outcome {
+	Done,	// did its I/O
+	Failed,	// did not: the driver gave up
+	Retry,	// did not: run it again, from its first phase
+};
+
 // What the phases do and cost.
 class Runner {
 public:
@@ -82,10 +95,10 @@ public:
 	virtual void cpu(const Job &job, size_t phase, uint64_t now, std::vector<Segment> *out) = 0;
 	// Do transfer @phase of @job, starting at @now; how long it holds the link.
 	virtual uint64_t transfer(const Job &job, size_t phase, uint64_t now) = 0;
-	// @job completed at @now (its handle may be reused from here).  False
-	// when it did not do its I/O (the driver could not map a buffer): the
-	// job counts as failed, in neither the throughput nor the latency.
-	virtual bool done(const Job &job, uint64_t now) = 0;
+	// @job's last phase ended at @now.  Unless it is to run again, its
+	// handle may be reused from here; a failed job counts in neither the
+	// throughput nor the latency.
+	virtual Outcome done(const Job &job, uint64_t now) = 0;
 };
 
 struct ScheduleParams {
@@ -93,6 +106,11 @@ struct ScheduleParams {
 	uint32_t locks = 0;
 	std::vector<uint32_t> queue_depth;	// per function
 	uint64_t device_latency_ns = 0;
+	uint64_t retry_delay_ns = 0;	// a retry with nothing in flight to wake it
+	// A function's retries in a row without a request completing, after
+	// which its jobs fail instead: a bound for runs whose maps never
+	// succeed (blk-mq itself retries without end).
+	uint32_t max_idle_retries = 1000;
 };
 
 // What happened, for the report and for the conservation checks.
@@ -100,6 +118,7 @@ struct ScheduleResult {
 	uint64_t end_ns = 0;		// the last job's completion
 	uint64_t requests = 0;		// jobs completed, fences not counted
 	uint64_t failed = 0;		// jobs whose I/O did not happen (Runner::done)
+	uint64_t retries = 0;		// runs again of jobs that could not start
 	uint64_t fences = 0;
 	uint64_t bytes = 0;		// the requests' transfers
 	uint64_t cost_ns = 0;		// every segment the runner returned, summed
@@ -118,7 +137,7 @@ public:
 	const ScheduleResult &run();
 
 private:
-	enum class Ev { SegmentDone, LinkDone, PhaseDone };
+	enum class Ev { SegmentDone, LinkDone, PhaseDone, Retry };
 	struct Event {
 		uint64_t t, seq;
 		Ev type;
@@ -130,6 +149,7 @@ private:
 		size_t phase = 0;
 		uint64_t admitted = 0;
 		uint32_t waiting = 0;	// jobs of job.after not yet completed
+		bool retrying = false;	// waiting to run again
 	};
 	struct Vcpu {
 		std::deque<uint32_t> ready;	// job slots
@@ -147,8 +167,11 @@ private:
 		uint32_t depth = 1, in_flight = 0;
 		bool fence_running = false, have_next = false, exhausted = false;
 		Job next;
-		bool link_busy = false;
+		bool link_busy = false, link_sent = false;
 		std::deque<uint32_t> link_ready;	// job slots
+		std::vector<uint32_t> restart;	// slots to retry at the next completion
+		uint32_t retrying = 0;		// jobs waiting to run again
+		uint32_t idle_retries = 0;	// retries since a request completed
 	};
 
 	void post(uint64_t t, Ev type, uint32_t who);
@@ -157,6 +180,8 @@ private:
 	void ready(uint32_t slot, uint64_t now);
 	void advance(uint32_t slot, uint64_t now);
 	void complete(uint32_t slot, uint64_t now);
+	void retry_later(uint32_t slot, uint64_t now);
+	void retry(uint32_t slot, uint64_t now);
 	void start_vcpu(uint32_t c, uint64_t now);
 	void run_segment(uint32_t c, uint64_t now);
 	void segment_done(uint32_t c, uint64_t now);
