@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 // zpcisim compare: one trace through every design, side by side.
+#include <algorithm>
 #include <iomanip>
 #include <ostream>
 #include <sstream>
@@ -124,16 +125,33 @@ void print_cells(std::ostream &out, const std::vector<std::string> &heads,
 	}
 }
 
+// The cells of the model counters compare shows (@columns), n/a for a
+// row without models.
+void model_cells(std::vector<std::string> &row, const Row &r,
+		 const std::vector<std::string> &columns)
+{
+	std::vector<ModelShown> got = shown(r.m, ZPCI_SHOW_COMPARE);
+
+	for (const std::string &name : columns) {
+		auto it = std::find_if(got.begin(), got.end(),
+				       [&](const ModelShown &c) { return c.name == name; });
+		row.push_back(it != got.end() ? std::to_string(it->value) : "n/a");
+	}
+}
+
 void print_table(std::ostream &out, const std::vector<Row> &rows)
 {
 	std::vector<std::string> heads = { "design", "guest_rpcits" };
+	std::vector<std::string> models = model_columns(ZPCI_SHOW_COMPARE);
 	for (const zpci_counter *table : kColumnBlocks)
 		for (const zpci_counter *c = table; c->name; c++)
 			if (c->show & ZPCI_SHOW_COMPARE)
 				heads.push_back(head_of(c));
-	heads.insert(heads.end(), { "iotlb_hit_rate", "refs_per_walk", "cycles", "dma_p50_ns",
-				    "cpu_ms", "stale_uses", "stale_window_ns", "violations",
-				    "map_failures", "same_pages" });
+	heads.push_back("iotlb_hit_rate");
+	heads.insert(heads.end(), models.begin(), models.end());
+	heads.insert(heads.end(), { "refs_per_walk", "cycles", "dma_p50_ns", "cpu_ms",
+				    "stale_uses", "stale_window_ns", "violations", "map_failures",
+				    "same_pages" });
 	std::vector<std::vector<std::string>> cells;
 	for (const Row &r : rows) {
 		std::vector<std::string> row = { r.design,
@@ -141,9 +159,10 @@ void print_table(std::ostream &out, const std::vector<Row> &rows)
 		for (const zpci_counter *table : kColumnBlocks)
 			for (const Shown &c : shown(table, r.t.block(table), ZPCI_SHOW_COMPARE))
 				row.push_back(cell_of(c));
+		row.push_back(fixed(iotlb_hit_rate(r.t.fn.func), 4));
+		model_cells(row, r, models);
 		row.insert(row.end(), {
-			fixed(iotlb_hit_rate(r.t.fn.func), 4),
-			r.models ? ratio(r.m.memory_refs, r.m.walks, 2) : "n/a",
+			r.models ? fixed(memory_refs_per_walk(r.m), 2) : "n/a",
 			r.models ? std::to_string(r.m.simulated_cycles) : "n/a",
 			r.models ? std::to_string(r.m.latency_p50_ns) : "n/a",
 			ratio(r.cpu_ns, 1000000, 3), std::to_string(r.stale),

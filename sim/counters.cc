@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: MIT
 #include "counters.h"
 
+#include <algorithm>
+#include <stdexcept>
+
 namespace zpcisim {
 
 namespace {
@@ -15,6 +18,41 @@ void add_from(const zpci_counter *table, const nlohmann::ordered_json &j, void *
 			zpci_counter_set(table, stats,
 					 zpci_counter_get(table, stats) + it->get<uint64_t>());
 	}
+}
+
+// The model counter of @m called @name ("dtu.walker.walks"): every timed
+// run registers it, so its absence is a simulator bug.
+uint64_t model_counter(const ModelReport &m, const std::string &name)
+{
+	for (const ModelReport::Counter &c : m.counters)
+		if (c.name == name)
+			return c.value;
+	throw std::logic_error("no model counter " + name);
+}
+
+// The model counters every timed run registers, before any run: sweep's
+// CSV header is written first, and a run's registry lives only as long as
+// its models.  What registers depends on neither the parameters nor the
+// trace (a second function's counters take the first's names in the
+// views), so a timed run with the default options over a one-function
+// header, built and never stepped, registers them all.
+const ModelReport &declared_models()
+{
+	static const ModelReport m = [] {
+		ztrace_header h{};
+		ReplayOptions opts;
+
+		h.guest_mem = 256ULL << 20;
+		h.cpus = 1;
+		h.nr_fns = 1;
+		h.fn[0].fid = 1;
+		h.fn[0].fh = 1;
+		h.fn[0].sdma = 1ULL << 32;
+		h.fn[0].edma = (1ULL << 57) - 1;
+		opts.mode = ReplayMode::Fast;
+		return Replay(h, opts).model_report();
+	}();
+	return m;
 }
 
 }  // namespace
@@ -32,6 +70,41 @@ std::vector<Shown> shown(const zpci_counter *table, const void *stats, unsigned 
 		if (table->show & view)
 			v.push_back({ table, zpci_counter_get(table, stats) });
 	return v;
+}
+
+std::vector<ModelShown> shown(const ModelReport &m, unsigned view)
+{
+	std::vector<ModelShown> v;
+
+	for (const ModelReport::Counter &c : m.counters) {
+		if (!(c.show & view))
+			continue;
+		auto same = std::find_if(v.begin(), v.end(),
+					 [&](const ModelShown &s) { return s.name == c.shown_as; });
+		if (same == v.end())
+			v.push_back({ c.shown_as, c.value });
+		else
+			same->value += c.value;
+	}
+	return v;
+}
+
+std::vector<std::string> model_columns(unsigned view)
+{
+	std::vector<std::string> v;
+
+	for (const ModelShown &c : shown(declared_models(), view))
+		v.push_back(c.name);
+	return v;
+}
+
+std::optional<double> memory_refs_per_walk(const ModelReport &m)
+{
+	uint64_t walks = model_counter(m, "dtu.walker.walks");
+
+	if (!walks)
+		return std::nullopt;
+	return double(model_counter(m, "dtu.walker.memory_refs")) / double(walks);
 }
 
 const void *RunCounters::block(const zpci_counter *table) const

@@ -765,17 +765,13 @@ ModelReport Replay::model_report() const
 	r.simulated_cycles = r.simulated_ns / dtu.clock_ns();
 	r.requests = dtu.stats().requests;
 	r.function = model_measured(dtu);
-	r.walks = dtu.walker_stats().walks;
-	r.memory_refs = dtu.walker_stats().memory_refs;
-	r.walk_cache_hits = dtu.walker_stats().walk_cache_hits;
-	r.faults = dtu.stats().faults;
 	r.latency_histogram_ns = latency.buckets();
 	r.latency_p50_ns = latency.percentile(0.50);
 	r.latency_p90_ns = latency.percentile(0.90);
 	r.latency_p99_ns = latency.percentile(0.99);
 	r.latency_max_ns = latency.max();
-	for (const auto &[name, c] : system_->stats().all())
-		r.counters.push_back({ name, *c.value, c.description });
+	for (const StatsRegistry::Counter &c : system_->stats().all())
+		r.counters.push_back({ c.name, *c.value, c.description, c.show, c.shown_as });
 	return r;
 }
 

@@ -34,15 +34,16 @@ struct ModelReport {
 	// The function's counters the models count in its place: the device's
 	// translations (zpci_func_counters' entries, with the models' values).
 	std::vector<std::pair<const zpci_counter *, uint64_t>> function;
-	uint64_t walks = 0, memory_refs = 0, walk_cache_hits = 0;
-	uint64_t faults = 0;
 	uint64_t latency_p50_ns = 0, latency_p90_ns = 0, latency_p99_ns = 0, latency_max_ns = 0;
 	std::vector<std::pair<uint64_t, uint64_t>> latency_histogram_ns;	// (upper, count)
-	// Every block's own counters, by name ("dtu.iotlb.hits"), in name order.
+	// Every block's own counters, named "dtu.iotlb.hits", in registration
+	// order, with what their registration says of the views that show them.
 	struct Counter {
 		std::string name;
 		uint64_t value;
 		std::string description;
+		unsigned show;		// ZPCI_SHOW_*
+		std::string shown_as;	// the name those views give it
 	};
 	std::vector<Counter> counters;
 };
@@ -130,6 +131,9 @@ public:
 	const zpci_monitor &monitor() const;
 	bool has_models() const { return system_ != nullptr; }
 	ModelReport model_report() const;
+	// The models' counters, null in the functional mode: where a counter
+	// added beside the blocks' (a test's) reaches the views.
+	StatsRegistry *model_stats() { return system_ ? &system_->stats() : nullptr; }
 	// Every function's counters summed, those their tables list; the
 	// device's translations from whichever simulated them: the models in
 	// the timed modes, the functional function otherwise.

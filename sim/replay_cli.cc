@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "replay_cli.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <iomanip>
 #include <ostream>
@@ -50,18 +51,26 @@ nlohmann::ordered_json model_json(const ModelReport &m, nlohmann::ordered_json *
 		{ "requests", m.requests },
 	};
 
-	for (const auto &c : m.counters) {
-		counters[c.name] = c.value;
-		(*described)["models.counters." + c.name] = { { "description", c.description } };
+	std::vector<const ModelReport::Counter *> by_name;
+
+	for (const auto &c : m.counters)
+		by_name.push_back(&c);
+	// Every counter, by its full name in name order: the stats file's own
+	// order, whatever the order blocks register in.
+	std::sort(by_name.begin(), by_name.end(),
+		  [](const auto *a, const auto *b) { return a->name < b->name; });
+	for (const auto *c : by_name) {
+		counters[c->name] = c->value;
+		(*described)["models.counters." + c->name] = { { "description", c->description } };
 	}
 	// The function's counters the models count in its place, by its names.
 	for (const auto &[c, value] : m.function)
 		j[c->name] = value;
+	// The models' own that a view, or this object alone (ZPCI_SHOW_MODELS),
+	// shows: any flag.
+	for (const ModelShown &c : shown(m, ~0u))
+		j[c.name] = c.value;
 	j.update(nlohmann::ordered_json{
-		{ "table_walks", m.walks },
-		{ "walk_cache_hits", m.walk_cache_hits },
-		{ "memory_refs", m.memory_refs },
-		{ "faults", m.faults },
 		{ "dma_latency_ns_p50", m.latency_p50_ns },
 		{ "dma_latency_ns_p90", m.latency_p90_ns },
 		{ "dma_latency_ns_p99", m.latency_p99_ns },
@@ -251,11 +260,12 @@ void print_replay_summary(std::ostream &out, const ReplayRun &run, const Replay 
 	else
 		out << "n/a\n";
 	if (r.has_models()) {
-		out << "table_walks: " << m.walks << '\n'
-		    << "walk_cache_hits: " << m.walk_cache_hits << '\n'
-		    << "memory_refs_per_walk: ";
-		if (m.walks)
-			out << std::setprecision(3) << double(m.memory_refs) / double(m.walks) << '\n';
+		std::optional<double> refs_per_walk = memory_refs_per_walk(m);
+		for (const ModelShown &c : shown(m, ZPCI_SHOW_SUMMARY))
+			out << c.name << ": " << c.value << '\n';
+		out << "memory_refs_per_walk: ";
+		if (refs_per_walk)
+			out << std::setprecision(3) << *refs_per_walk << '\n';
 		else
 			out << "n/a\n";
 		out << "simulated_ns: " << m.simulated_ns << '\n'

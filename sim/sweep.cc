@@ -26,7 +26,7 @@ std::string num(uint64_t v)
 	return std::to_string(v);
 }
 
-std::string model(const nlohmann::ordered_json &r, const char *field)
+std::string model(const nlohmann::ordered_json &r, const std::string &field)
 {
 	return r["models"].is_null() ? "" : num(r["models"][field].get<uint64_t>());
 }
@@ -64,6 +64,21 @@ std::vector<Column> block(const zpci_counter *table)
 	return v;
 }
 
+// The model counters that their registration shows in sweeps, a column
+// each, read from the stats file's models object, which has them under
+// their shown names.  The header comes before any run, so the names are
+// those every timed run registers (model_columns()).
+std::vector<Column> model_block()
+{
+	std::vector<Column> v;
+
+	for (const std::string &name : model_columns(ZPCI_SHOW_SWEEP))
+		v.push_back({ name, [name](const nlohmann::ordered_json &r, const RunCounters &) {
+				     return model(r, name);
+			     } });
+	return v;
+}
+
 const std::vector<Column> &columns()
 {
 	static const std::vector<Column> all = [] {
@@ -81,17 +96,17 @@ const std::vector<Column> &columns()
 			std::vector<Column> b = block(table);
 			v.insert(v.end(), b.begin(), b.end());
 		}
+		v.push_back({ "iotlb_hit_rate",
+			      [](const nlohmann::ordered_json &, const RunCounters &t) {
+				      std::optional<double> rate = iotlb_hit_rate(t.fn.func);
+				      std::ostringstream s;
+				      if (rate)
+					      s << std::fixed << std::setprecision(6) << *rate;
+				      return s.str();
+			      } });
+		std::vector<Column> m = model_block();
+		v.insert(v.end(), m.begin(), m.end());
 		v.insert(v.end(), {
-			{ "iotlb_hit_rate",
-			  [](const nlohmann::ordered_json &, const RunCounters &t) {
-				  std::optional<double> rate = iotlb_hit_rate(t.fn.func);
-				  std::ostringstream s;
-				  if (rate)
-					  s << std::fixed << std::setprecision(6) << *rate;
-				  return s.str();
-			  } },
-			MODEL(table_walks),
-			MODEL(memory_refs),
 			MODEL(simulated_ns),
 			MODEL(dma_latency_ns_p50),
 			MODEL(dma_latency_ns_p99),

@@ -137,13 +137,16 @@ void Dtu::b_transport(Port &p, tlm::tlm_generic_payload &trans, sc_core::sc_time
 void Dtu::register_stats(StatsRegistry &reg)
 {
 	std::string b = name();
-	reg.add(b, "requests", &stats_.requests, "device DMA requests (one page each)");
-	reg.add(b, "translations", &stats_.translations, "requests translated and sent to memory");
-	reg.add(b, "faults", &stats_.faults, "requests that faulted (error event raised)");
-	reg.add(b, "blocked", &stats_.blocked, "requests refused: function disabled or in error");
-	reg.add(b, "stale_hits", &stats_.stale_hits, "IOTLB hits the current tables would not give");
+
+	// Its parts' first: views list the walks before the faults they end in.
 	iotlb_.register_stats(reg, b + ".iotlb");
 	walker_.register_stats(reg, b + ".walker");
+	reg.add(b, "requests", &stats_.requests, "device DMA requests (one page each)");
+	reg.add(b, "translations", &stats_.translations, "requests translated and sent to memory");
+	reg.add(b, "faults", &stats_.faults, "requests that faulted (error event raised)",
+		ZPCI_SHOW_MODELS);
+	reg.add(b, "blocked", &stats_.blocked, "requests refused: function disabled or in error");
+	reg.add(b, "stale_hits", &stats_.stale_hits, "IOTLB hits the current tables would not give");
 }
 
 void Dtu::trace(sc_core::sc_trace_file *tf) const

@@ -6,21 +6,22 @@
 namespace zpcisim {
 
 void StatsRegistry::add(const std::string &block, const std::string &name, const uint64_t *value,
-			const std::string &description)
+			const std::string &description, unsigned show, const std::string &shown_as)
 {
 	std::string full = block + "." + name;
 
-	if (!counters_.emplace(full, Counter{ value, description }).second)
+	if (!index_.emplace(full, counters_.size()).second)
 		throw std::logic_error("counter " + full + " registered twice");
+	counters_.push_back({ full, value, description, show, shown_as.empty() ? name : shown_as });
 }
 
 uint64_t StatsRegistry::get(const std::string &full_name) const
 {
-	auto it = counters_.find(full_name);
+	auto it = index_.find(full_name);
 
-	if (it == counters_.end())
+	if (it == index_.end())
 		throw std::out_of_range("no counter " + full_name);
-	return *it->second.value;
+	return *counters_[it->second].value;
 }
 
 }  // namespace zpcisim

@@ -37,6 +37,13 @@ struct zpci_counter {
 #define ZPCI_SHOW_COMPARE	0x2	/* a column of compare's table */
 #define ZPCI_SHOW_SWEEP		0x4	/* a column of sweep's CSV */
 #define ZPCI_SHOW_LIVE		0x8	/* in live telemetry (zpcisim monitor) */
+/*
+ * For the SystemC models' counters (StatsRegistry) only.  The stats file's
+ * models.counters has every one under its full name; the models object
+ * itself has, under the names the views give them, those a view above
+ * shows and those with this flag, which shows a counter there alone.
+ */
+#define ZPCI_SHOW_MODELS	0x10
 
 /* A table's entries end with one whose name is NULL. */
 #define ZPCI_COUNTER(type, field, name, unit, desc, show) \
