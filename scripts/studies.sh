@@ -2,7 +2,7 @@
 # The what-if studies of docs/experiments.md, regenerated: the results
 # (CSV, tables) and plots (PNG, SVG) under docs/experiments/, the traces
 # and full stats in a scratch directory.  `bash scripts/studies.sh
-# [a|c|d|1|2|3]...` (default: all); prints each study's wall time.
+# [a|b|c|d|1|2|3]...` (default: all); prints each study's wall time.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -41,6 +41,49 @@ studya() {
 			--designs bare,intercept-user,intercept-kvm,nested-pinned \
 			--out "$OUT/throughput/$w-sensitivity.csv" >"$OUT/throughput/$w-sensitivity.txt"
 	done
+}
+
+# b: flush-queue shape x design x aperture.  The intercepting designs' aperture
+# is what their mapping limit can map (QEMU shrinks it to the VFIO limit),
+# the others' the guest's memory, so the limit sweeps their aperture only.
+studyb() {
+	mkdir -p "$OUT/flush-queue"
+	for w in storage net; do
+		$Z trace gen $w "$TMP/$w-16G.ztb" --records 300000 --seed 1 --guest-memory 16G >/dev/null
+		sweep "$OUT/flush-queue/$w.csv" "$TMP/$w-16G.ztb" --mode cycle \
+			--designs bare,intercept-user,intercept-kvm,nested-pinned \
+			--set replay.timing=closed --set replay.guest=linux-6.7 \
+			--set replay.policy=flush-queue --set guest.flush_queue=per-cpu,single \
+			--set hypervisor.mapping_limit=65535,262144,1048576,4194304
+		$Z report "$OUT/flush-queue/$w.csv" --out "$OUT/flush-queue/$w" >/dev/null
+		table "$OUT/flush-queue/$w.csv" >"$OUT/flush-queue/$w.md"
+	done
+}
+
+# A closed-loop sweep's results as a Markdown table: throughput against
+# bare's at the same point, retries, p99 latency and the bottleneck.
+table() {
+	awk -F, '
+	NR == 1 { for (i = 1; i <= NF; i++) col[$i] = i; next }
+	{
+		d = $col["replay.design"]; q = $col["guest.flush_queue"]
+		lim = $col["hypervisor.mapping_limit"]; rate = $col["requests_per_s"]
+		key = q SUBSEP lim
+		if (d == "bare") bare[key] = rate
+		row[NR] = $0
+	}
+	END {
+		print "| design | flush queue | mapping limit | aperture (intercepting) | requests/s | vs bare | retries | p99 (us) | bottleneck |"
+		print "|---|---|---|---|---|---|---|---|---|"
+		for (r = 2; r <= NR; r++) {
+			n = split(row[r], f, ",")
+			d = f[col["replay.design"]]; q = f[col["guest.flush_queue"]]
+			lim = f[col["hypervisor.mapping_limit"]]; rate = f[col["requests_per_s"]]
+			printf "| %s | %s | %s | %.0f MiB | %s | %.3f | %s | %.0f | %s |\n", d, q, lim,
+				lim / 256, rate, rate / bare[q SUBSEP lim], f[col["request_retries"]],
+				f[col["request_latency_ns_p99"]] / 1000, f[col["bottleneck"]]
+		}
+	}' "$1"
 }
 
 # c: nested-pinned against intercept-kvm, on a 4 GiB and a 16 GiB guest.
@@ -100,11 +143,11 @@ study3() {
 }
 
 studies=("$@")
-((${#studies[@]})) || studies=(a c d 1 2 3)
+((${#studies[@]})) || studies=(a b c d 1 2 3)
 for s in "${studies[@]}"; do
 	start=$(date +%s%N)
 	"study$s"
-	rm -f "$OUT"/*/*.dat "$OUT"/*/*/*.dat
+	rm -f "$OUT"/*/*.dat "$OUT"/*/*/*.dat "$OUT"/*/*.gp "$OUT"/*/*/*.gp
 	ms=$((($(date +%s%N) - start) / 1000000))
 	printf 'study %s: %d.%d s\n' "$s" $((ms / 1000)) $((ms % 1000 / 100))
 done

@@ -187,6 +187,9 @@ void find_bottleneck(ClosedLoopReport *c)
 		consider(s.lock_held_ns[i], "lock: " + c->locks[i]);
 	for (size_t i = 0; i < s.link_busy_ns.size(); i++)
 		consider(s.link_busy_ns[i], "transfers of function " + std::to_string(i));
+	for (size_t i = 0; i < s.retry_wait_ns.size(); i++)
+		consider(s.retry_wait_ns[i], "failing maps: function " + std::to_string(i) +
+						     "'s requests waiting to retry");
 	if (c->bottleneck_share < kBusyBound)
 		c->bottleneck = "device latency";
 }
@@ -313,6 +316,7 @@ nlohmann::ordered_json closed_loop_json(const ClosedLoopReport &c)
 		{ "locks", locks },
 		{ "queue_depth", c.queue_depth },
 		{ "link_busy_ns", s.link_busy_ns },
+		{ "retry_wait_ns", s.retry_wait_ns },
 		{ "bottleneck", c.bottleneck },
 		{ "bottleneck_busy", c.bottleneck_share },
 		{ "dropped_records", c.dropped },

@@ -180,7 +180,7 @@ void print_table(std::ostream &out, const std::vector<Row> &rows)
 // design's (bare's, by default) throughput.
 void print_throughput(std::ostream &out, const std::vector<Row> &rows)
 {
-	const char *const heads[] = { "design", "requests_per_s", "vs_first", "failed",
+	const char *const heads[] = { "design", "requests_per_s", "vs_first", "failed", "retries",
 				      "MB_per_s", "latency_p50_ns", "latency_p99_ns", "cpu_guest",
 				      "cpu_hypervisor", "cpu_user", "cpu_ns_per_request", "bottleneck" };
 	std::vector<std::vector<std::string>> cells;
@@ -197,7 +197,7 @@ void print_throughput(std::ostream &out, const std::vector<Row> &rows)
 			r.design, std::to_string(std::llround(c.requests_per_s())),
 			ratio(std::llround(c.requests_per_s() * 1000),
 			      std::llround(first.requests_per_s() * 1000), 3),
-			std::to_string(s.failed),
+			std::to_string(s.failed), std::to_string(s.retries),
 			std::to_string(std::llround(c.bytes_per_s() / 1e6)),
 			std::to_string(s.latency_ns.percentile(0.50)),
 			std::to_string(s.latency_ns.percentile(0.99)),

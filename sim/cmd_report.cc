@@ -320,7 +320,8 @@ std::string quote(const std::string &s)
 // How one axis is drawn, from the values on it.
 struct Scale {
 	bool log = false;
-	bool zero_at_one = false;	// a log scale showing 0 values at 1
+	bool zero = false;	// a log scale showing 0 values, at zero_at
+	double zero_at = 1;
 	int base = 10;
 	std::string format;	// gnuplot's tic format; empty: its default
 	double min = 0;		// the least value
@@ -356,7 +357,8 @@ Scale scale(const std::vector<double> &v, bool categorical, bool with_zero)
 	if (categorical || !lo || (zero && !with_zero) || (hi / lo < 30 && !with_zero))
 		return s;
 	s.log = true;
-	s.zero_at_one = zero;
+	s.zero = zero;
+	s.zero_at = lo >= 1 ? 1 : lo / 2;
 	s.base = pow2 && hi / lo <= 4096 * 1024.0 ? 2 : 10;
 	if (s.base == 2)
 		s.format = hi >= 8192 ? "%.0b%B" : "%.0f";
@@ -371,7 +373,11 @@ std::string axis_label(const std::string &label, const Scale &s)
 {
 	if (!s.log)
 		return label;
-	return label + (s.zero_at_one ? " (log scale; 0 drawn at 1)" : " (log scale)");
+	if (!s.zero)
+		return label + " (log scale)";
+	std::ostringstream l;
+	l << label << " (log scale; 0 drawn at " << s.zero_at << ")";
+	return l.str();
 }
 
 // One axis's settings: its scale, tic format and, linear, a range from 0.
@@ -440,8 +446,8 @@ bool render(const Plot &p, const std::string &dir, std::ostream &out, std::strin
 	for (size_t i = 0; i < p.series.size(); i++) {
 		data << "# " << p.series[i].label << '\n';
 		for (const auto &[px, py] : p.series[i].points)
-			data << (x.log ? std::max(px, 1.0) : px) << ' ' << (y.log ? std::max(py, 1.0) : py)
-			     << '\n';
+			data << (x.log && px <= 0 ? x.zero_at : px) << ' '
+			     << (y.log && py <= 0 ? y.zero_at : py) << '\n';
 		data << "\n\n";
 	}
 	// The data and the script are kept beside the images: a plot to redraw

@@ -17,6 +17,7 @@ Scheduler::Scheduler(const ScheduleParams &p, JobSource &source, Runner &runner)
 	r_.vcpu_blocked_ns.resize(p.cpus);
 	r_.lock_held_ns.resize(p.locks);
 	r_.link_busy_ns.resize(fns_.size());
+	r_.retry_wait_ns.resize(fns_.size());
 }
 
 void Scheduler::post(uint64_t t, Ev type, uint32_t who)
@@ -181,7 +182,8 @@ void Scheduler::retry_later(uint32_t slot, uint64_t now)
 	f.idle_retries++;
 	a.phase = 0;
 	a.retrying = true;
-	f.retrying++;
+	if (!f.retrying++)
+		f.retrying_since = now;
 	if (f.in_flight > f.retrying)
 		f.restart.push_back(slot);
 	else
@@ -191,9 +193,11 @@ void Scheduler::retry_later(uint32_t slot, uint64_t now)
 void Scheduler::retry(uint32_t slot, uint64_t now)
 {
 	Active &a = jobs_[slot];
+	Function &f = fns_[a.job.fn];
 
 	a.retrying = false;
-	fns_[a.job.fn].retrying--;
+	if (!--f.retrying)
+		r_.retry_wait_ns[a.job.fn] += now - f.retrying_since;
 	ready(slot, now);
 }
 

@@ -127,6 +127,7 @@ struct ScheduleResult {
 	std::vector<uint64_t> vcpu_blocked_ns;	// waiting for a lock
 	std::vector<uint64_t> lock_held_ns;
 	std::vector<uint64_t> link_busy_ns;	// per function
+	std::vector<uint64_t> retry_wait_ns;	// per function: some request waited to retry
 	Histogram latency_ns;		// admission to completion, per request
 };
 
@@ -171,6 +172,7 @@ private:
 		std::deque<uint32_t> link_ready;	// job slots
 		std::vector<uint32_t> restart;	// slots to retry at the next completion
 		uint32_t retrying = 0;		// jobs waiting to run again
+		uint64_t retrying_since = 0;
 		uint32_t idle_retries = 0;	// retries since a request completed
 	};
 

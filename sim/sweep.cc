@@ -133,6 +133,7 @@ const std::vector<Column> &columns()
 			// Closed-loop timing's (replay.timing=closed); empty in open loop.
 			CLOSED(requests_per_s, "/requests_per_s"),
 			CLOSED(failed_requests, "/failed_requests"),
+			CLOSED(request_retries, "/retries"),
 			CLOSED(bytes_per_s, "/bytes_per_s"),
 			CLOSED(request_latency_ns_p50, "/latency_ns/p50"),
 			CLOSED(request_latency_ns_p99, "/latency_ns/p99"),
