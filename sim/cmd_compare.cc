@@ -27,7 +27,8 @@ const CommandSpec kSpec = {
 	"translations used, isolation violations, and whether the device reached\n"
 	"the same guest pages as under the first design (same_pages).\n"
 	"With --timing closed a second table gives each design's throughput, also\n"
-	"against the first design's (vs_first), its request latency, CPU by guest,\n"
+	"against the first design's (vs_first), the requests that failed and the\n"
+	"retries of those whose buffer could not be mapped, request latency, CPU by guest,\n"
 	"hypervisor and user space and per request, and its bottleneck\n"
 	"(docs/closed-loop.md); same_pages is n/a, each design running its own order.\n"
 	"The default mode is cycle; functional has no times to show.\n"
@@ -218,26 +219,21 @@ int cmd_compare(const Args &args, CommandIo &io)
 	po::positional_options_description pos;
 	po::variables_map vm;
 	ReplayRun base;
-	ConfigArgs config_args;
+	DesignsArgs common;
 	Config config;
-	std::string designs = join(design_names(), ",");
+	std::vector<Design> list;
 	std::string stats_out, err;
 
 	config.opts.mode = ReplayMode::Cycle;	// compare's default: the timed models
-	opts.add_options()
-		("trace", po::value(&base.trace)->required(), "trace to replay (.ztr or .ztb)")
-		("designs", po::value(&designs)->default_value(designs), "designs, comma-separated")
-		("stats-json", po::value(&stats_out), "also write every design's stats as JSON");
-	config_args.add_to(opts, false);
-	pos.add("trace", 1);
+	opts.add_options()("stats-json", po::value(&stats_out),
+			   "also write every design's stats as JSON");
+	common.add_to(opts, pos);
 	if (auto rc = parse_options(kSpec, args, opts, pos, vm, io))
 		return *rc;
-	if (auto rc = config_args.apply(kSpec, vm, io, &config))
+	if (auto rc = common.apply(kSpec, vm, io, &config, &list))
 		return *rc;
+	base.trace = common.trace;
 	base.opts = config.opts;
-	std::vector<Design> list;
-	if (!parse_designs(designs, &list, &err))
-		return command_error(kSpec, io, "--designs " + err, kExitUsage);
 
 	std::vector<Row> rows;
 	nlohmann::ordered_json all = nlohmann::ordered_json::array();

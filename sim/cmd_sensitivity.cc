@@ -266,30 +266,26 @@ int cmd_sensitivity(const Args &args, CommandIo &io)
 	po::positional_options_description pos;
 	po::variables_map vm;
 	ReplayRun base;
-	ConfigArgs config_args;
+	DesignsArgs common;
 	Config config;
-	std::string designs = join(design_names(), ","), keys, out_path, err;
+	std::vector<Design> list;
+	std::string keys, out_path, err;
 	double swing = 0.5, min_change = 0.01;
 
 	opts.add_options()
-		("trace", po::value(&base.trace)->required(), "trace to replay (.ztr or .ztb)")
-		("designs", po::value(&designs)->default_value(designs), "designs, comma-separated")
 		("keys", po::value(&keys), "parameters to scale, comma-separated (default: see above)")
 		("swing", po::value(&swing)->default_value(0.5), "scale each by 1 - F and 1 + F")
 		("min-change", po::value(&min_change)->default_value(0.01),
 		 "leave out results that move less than this share")
 		("out", po::value(&out_path), "also write every row as CSV");
-	config_args.add_to(opts, false);
-	pos.add("trace", 1);
+	common.add_to(opts, pos);
 	if (auto rc = parse_options(kSpec, args, opts, pos, vm, io))
 		return *rc;
-	if (auto rc = config_args.apply(kSpec, vm, io, &config))
+	if (auto rc = common.apply(kSpec, vm, io, &config, &list))
 		return *rc;
+	base.trace = common.trace;
 	if (!(swing > 0 && swing < 1))
 		return command_error(kSpec, io, "--swing: expected a share between 0 and 1", kExitUsage);
-	std::vector<Design> list;
-	if (!parse_designs(designs, &list, &err))
-		return command_error(kSpec, io, "--designs " + err, kExitUsage);
 	std::vector<std::string> vary = default_keys(config.opts.mode != ReplayMode::Functional);
 	if (vm.count("keys")) {
 		vary.clear();

@@ -368,6 +368,29 @@ std::optional<int> ConfigArgs::apply(const CommandSpec &spec, const po::variable
 	return std::nullopt;
 }
 
+DesignsArgs::DesignsArgs() : designs(join(design_names(), ",")) {}
+
+void DesignsArgs::add_to(po::options_description &opts, po::positional_options_description &pos)
+{
+	opts.add_options()
+		("trace", po::value(&trace)->required(), "trace to replay (.ztr or .ztb)")
+		("designs", po::value(&designs)->default_value(designs), "designs, comma-separated");
+	config.add_to(opts, false);
+	pos.add("trace", 1);
+}
+
+std::optional<int> DesignsArgs::apply(const CommandSpec &spec, const po::variables_map &vm,
+				      CommandIo &io, Config *c, std::vector<Design> *list) const
+{
+	std::string err;
+
+	if (auto rc = config.apply(spec, vm, io, c))
+		return rc;
+	if (!parse_designs(designs, list, &err))
+		return command_error(spec, io, "--designs " + err, kExitUsage);
+	return std::nullopt;
+}
+
 namespace {
 
 struct Interrupted {};

@@ -46,6 +46,21 @@ struct ConfigArgs {
 				 CommandIo &io, Config *c, bool check = true) const;
 };
 
+// The arguments of a command that replays one trace through several
+// designs (compare, sensitivity): the trace, --designs, the configuration.
+struct DesignsArgs {
+	std::string trace;
+	std::string designs;	// comma-separated; every design by default
+	ConfigArgs config;
+
+	DesignsArgs();
+	void add_to(po::options_description &opts, po::positional_options_description &pos);
+	// After parse_options(): the configuration into @c, the designs into
+	// @list; an exit status after a one-line error, or nullopt.
+	std::optional<int> apply(const CommandSpec &spec, const po::variables_map &vm,
+				 CommandIo &io, Config *c, std::vector<Design> *list) const;
+};
+
 // Replay @run.trace; on success (0) *out holds the finished replay.  Bad
 // input is reported (exit 2); a design that cannot start is exit 1.  A
 // SIGINT stops it before the next record, finished and marked partial.
