@@ -2,7 +2,7 @@
 # The what-if studies of docs/experiments.md, regenerated: the results
 # (CSV, tables) and plots (PNG, SVG) under docs/experiments/, the traces
 # and full stats in a scratch directory.  `bash scripts/studies.sh
-# [a|b|c|d|1|2|3]...` (default: all); prints each study's wall time.
+# [a|b|c|d|e|f]...` (default: all); prints each study's wall time.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -58,6 +58,12 @@ studyb() {
 		$Z report "$OUT/flush-queue/$w.csv" --out "$OUT/flush-queue/$w" >/dev/null
 		table "$OUT/flush-queue/$w.csv" >"$OUT/flush-queue/$w.md"
 	done
+	# What the collapse of the single queue behind a small aperture rests on.
+	$Z sensitivity "$TMP/storage-16G.ztb" --mode cycle --designs bare,intercept-kvm \
+		--set replay.guest=linux-6.7 --set guest.flush_queue=single \
+		--set guest.fq_entries=32768 --set guest.fq_timeout_ms=1000 \
+		--keys guest.fq_entries,guest.fq_timeout_ms,hypervisor.mapping_limit,device.retry_delay_ns,device.latency_ns,device.bandwidth_mb_s,cost.sie_exit_ns,cost.rpcit_base_ns \
+		--out "$OUT/flush-queue/storage-sensitivity.csv" >"$OUT/flush-queue/storage-sensitivity.txt"
 }
 
 # A closed-loop sweep's results as a Markdown table: throughput against
@@ -108,30 +114,24 @@ studyd() {
 			--set hypervisor.pin_limit=$lim --timing closed --mode cycle \
 			| tail -n +2 >"$OUT/pin-limit/storage-$lim.txt"
 	done
+	# What the cliff just below the working set rests on (a shorter trace).
+	$Z trace gen storage "$TMP/storage-100k.ztb" --records 100000 --seed 1 >/dev/null
+	$Z sensitivity "$TMP/storage-100k.ztb" --mode cycle --designs bare,intercept-kvm \
+		--set hypervisor.pin_limit=3M \
+		--keys cost.walk_entry_ns,cost.pin_page_ns,cost.unpin_page_ns,cost.sie_exit_ns,cost.rpcit_base_ns,cost.rpcit_per_page_ns,hypervisor.pin_limit,device.retry_delay_ns \
+		--out "$OUT/pin-limit/storage-sensitivity.csv" >"$OUT/pin-limit/storage-sensitivity.txt"
 }
 
-# 1: IOTLB size x design on a network trace (descriptor rings + per-packet buffers).
-study1() {
+# e: IOTLB size x design on a network trace (descriptor rings + per-packet buffers).
+studye() {
 	$Z trace gen net "$TMP/net-4g.ztb" --records 1000000 --seed 1 >/dev/null
 	sweep "$OUT/iotlb/results.csv" "$TMP/net-4g.ztb" --mode cycle \
 		--designs bare,intercept-kvm,nested-pinned --set iotlb.entries=4,16,64,256,1024,4096
 	$Z report "$OUT/iotlb/results.csv" --out "$OUT/iotlb" >/dev/null
 }
 
-# 2: pin cost x design, on a 4 GiB and a 16 GiB guest.
-study2() {
-	for mem in 4G 16G; do
-		$Z trace gen net "$TMP/net-$mem.ztb" --records 1000000 --seed 1 \
-			--guest-memory $mem >/dev/null
-		sweep "$OUT/pin-cost/guest-$mem.csv" "$TMP/net-$mem.ztb" \
-			--designs intercept-user,intercept-kvm,nested-pinned \
-			--set cost.pin_page_ns=25,50,100,170,400,1000,2000
-		$Z report "$OUT/pin-cost/guest-$mem.csv" --out "$OUT/pin-cost/guest-$mem" >/dev/null
-	done
-}
-
-# 3: lazy vs strict vs flush-queue: exposure window against RPCITs.
-study3() {
+# f: lazy vs strict vs flush-queue: exposure window against RPCITs.
+studyf() {
 	for w in net churn; do
 		$Z trace gen $w "$TMP/$w-policy.ztb" --records 1000000 --seed 1 >/dev/null
 		sweep "$OUT/policy/$w.csv" "$TMP/$w-policy.ztb" --json "$TMP/$w-policy.jsonl" \
@@ -143,7 +143,7 @@ study3() {
 }
 
 studies=("$@")
-((${#studies[@]})) || studies=(a b c d 1 2 3)
+((${#studies[@]})) || studies=(a b c d e f)
 for s in "${studies[@]}"; do
 	start=$(date +%s%N)
 	"study$s"
