@@ -252,24 +252,30 @@ TEST(Schedule, AJobWaitsForTheJobWhoseMappingItUses)
 	EXPECT_EQ(s.done_at[1], 1300u);
 }
 
-// Conservation on a random mix of functions, vCPUs, locks and depths:
-// every job completes once, the busy time is the cost handed out, the
-// bytes are the requests'.
+// Conservation on a random mix of functions, vCPUs, locks, depths and
+// retries: every job completes once plus once per retry, the busy time is
+// the cost handed out (a retry's phases cost again), the bytes are the
+// requests'.
 TEST(Schedule, ConservesWorkOnRandomJobs)
 {
 	for (uint32_t seed = 1; seed <= 20; seed++) {
 		std::mt19937_64 rng(seed);
 		Script s(3);
-		uint64_t bytes = 0, cost = 0, jobs = 120;
+		uint64_t bytes = 0, cost = 0, jobs = 120, retries = 0;
+		std::map<uint64_t, int> runs;
 		for (uint64_t h = 0; h < jobs; h++) {
 			Job j = request(h, rng() % 4, rng() % 65536, rng() % 3);
 			j.fence = rng() % 17 == 0;
+			int again = !j.fence && rng() % 4 == 0 ? 1 + rng() % 2 : 0;
+			s.retries[h] = again;
+			retries += again;
+			runs[h] = 1 + again;
 			std::vector<Script::Work> w(3);
 			for (size_t ph : { 0, 2 }) {
 				for (int k = rng() % 4; k >= 0; k--) {
 					int lock = rng() % 3 == 0 ? (int)(rng() % 2) : kNoLock;
 					w[ph].segs.push_back({ rng() % 1000, CpuRole(rng() % 3), lock });
-					cost += w[ph].segs.back().ns;
+					cost += w[ph].segs.back().ns * (1 + again);
 				}
 			}
 			w[1].link_ns = rng() % 5000;
@@ -286,7 +292,9 @@ TEST(Schedule, ConservesWorkOnRandomJobs)
 
 		EXPECT_EQ(s.done_count.size(), jobs) << "seed " << seed;
 		for (const auto &[h, n] : s.done_count)
-			EXPECT_EQ(n, 1) << "job " << h << ", seed " << seed;
+			EXPECT_EQ(n, runs[h]) << "job " << h << ", seed " << seed;
+		EXPECT_EQ(r.retries, retries) << "seed " << seed;
+		EXPECT_EQ(r.failed, 0u) << "seed " << seed;
 		uint64_t busy = 0, by_role = 0;
 		for (uint64_t b : r.vcpu_busy_ns)
 			busy += b;
