@@ -64,9 +64,9 @@ inline constexpr ParamDecl param_keys<DeviceParams>[] = {
 	number<&DeviceParams::idle_retries>(
 		"idle_retries", "retries",
 		"closed-loop timing: a function's such retries in a row without a request "
-		"completing, after which its requests fail instead; 0: fail at once (a NIC "
-		"dropping the packet); assumption: blk-mq retries without end, 1000 bounds a run "
-		"whose maps never succeed"),
+		"completing, per request its queue holds, after which its requests fail instead; "
+		"0: fail at once (a NIC dropping the packet); assumption: blk-mq retries without "
+		"end, 1000 bounds a run whose maps never succeed"),
 };
 
 namespace {

@@ -39,7 +39,7 @@ struct DeviceParams {
 	double bandwidth_mb_s = 3938;	// PCIe Gen3 x4 (docs/costs.md)
 	// A request whose buffer could not be mapped runs again (schedule.h).
 	double retry_delay_ns = 3e6;	// blk-mq's BLK_MQ_RESOURCE_DELAY
-	uint32_t idle_retries = 1000;	// in a row without a completion; 0: fail at once
+	uint32_t idle_retries = 1000;	// in a row without a completion, per slot; 0: fail at once
 };
 
 // A design of the table (zpci/design.h, docs/architecture.md) by its

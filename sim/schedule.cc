@@ -57,6 +57,12 @@ const ScheduleResult &Scheduler::run()
 	for (const Vcpu &v : vcpus_)
 		if (v.busy || !v.ready.empty())
 			throw std::logic_error("closed-loop schedule ended with work left on a vCPU");
+	// A retry waits for a completion only while another job is in flight,
+	// and a job another waits for cannot be retried (its mapping outlives
+	// it): no request is left behind.
+	for (const Function &f : fns_)
+		if (f.in_flight || !f.exhausted)
+			throw std::logic_error("closed-loop schedule ended with requests not done");
 	return r_;
 }
 
@@ -139,7 +145,8 @@ void Scheduler::complete(uint32_t slot, uint64_t now)
 
 	r_.end_ns = now;
 	Outcome o = runner_.done(a.job, now);
-	if (o == Outcome::Retry && !a.job.fence && f.idle_retries < p_.max_idle_retries) {
+	if (o == Outcome::Retry && !a.job.fence &&
+	    f.idle_retries < uint64_t(p_.max_idle_retries) * f.depth) {
 		retry_later(slot, now);
 		return;
 	}

@@ -107,9 +107,9 @@ struct ScheduleParams {
 	std::vector<uint32_t> queue_depth;	// per function
 	uint64_t device_latency_ns = 0;
 	uint64_t retry_delay_ns = 0;	// a retry with nothing in flight to wake it
-	// A function's retries in a row without a request completing, after
-	// which its jobs fail instead: a bound for runs whose maps never
-	// succeed (blk-mq itself retries without end).
+	// A function's retries in a row without a request completing, per
+	// queue slot, after which its jobs fail instead: a bound for runs whose
+	// maps never succeed (blk-mq itself retries without end).
 	uint32_t max_idle_retries = 1000;
 };
 
@@ -173,7 +173,7 @@ private:
 		std::vector<uint32_t> restart;	// slots to retry at the next completion
 		uint32_t retrying = 0;		// jobs waiting to run again
 		uint64_t retrying_since = 0;
-		uint32_t idle_retries = 0;	// retries since a request completed
+		uint64_t idle_retries = 0;	// retries since a request completed
 	};
 
 	void post(uint64_t t, Ev type, uint32_t who);
