@@ -218,28 +218,24 @@ int cmd_compare(const Args &args, CommandIo &io)
 	po::options_description opts("options");
 	po::positional_options_description pos;
 	po::variables_map vm;
-	ReplayRun base;
 	DesignsArgs common;
-	Config config;
-	std::vector<Design> list;
 	std::string stats_out, err;
 
-	config.opts.mode = ReplayMode::Cycle;	// compare's default: the timed models
+	common.config.opts.mode = ReplayMode::Cycle;	// compare's default: the timed models
 	opts.add_options()("stats-json", po::value(&stats_out),
 			   "also write every design's stats as JSON");
 	common.add_to(opts, pos);
 	if (auto rc = parse_options(kSpec, args, opts, pos, vm, io))
 		return *rc;
-	if (auto rc = common.apply(kSpec, vm, io, &config, &list))
+	if (auto rc = common.apply(kSpec, vm, io))
 		return *rc;
-	base.trace = common.trace;
-	base.opts = config.opts;
+	ReplayRun base = common.base();
 
 	std::vector<Row> rows;
 	nlohmann::ordered_json all = nlohmann::ordered_json::array();
 	InterruptScope interrupt;
 	bool partial = false;
-	for (Design d : list) {
+	for (Design d : common.list) {
 		ReplayRun run = base;
 		std::unique_ptr<Replay> replay;
 

@@ -265,10 +265,7 @@ int cmd_sensitivity(const Args &args, CommandIo &io)
 	po::options_description opts("options");
 	po::positional_options_description pos;
 	po::variables_map vm;
-	ReplayRun base;
 	DesignsArgs common;
-	Config config;
-	std::vector<Design> list;
 	std::string keys, out_path, err;
 	double swing = 0.5, min_change = 0.01;
 
@@ -281,9 +278,10 @@ int cmd_sensitivity(const Args &args, CommandIo &io)
 	common.add_to(opts, pos);
 	if (auto rc = parse_options(kSpec, args, opts, pos, vm, io))
 		return *rc;
-	if (auto rc = common.apply(kSpec, vm, io, &config, &list))
+	if (auto rc = common.apply(kSpec, vm, io))
 		return *rc;
-	base.trace = common.trace;
+	const Config &config = common.config;
+	ReplayRun base = common.base();
 	if (!(swing > 0 && swing < 1))
 		return command_error(kSpec, io, "--swing: expected a share between 0 and 1", kExitUsage);
 	std::vector<std::string> vary = default_keys(config.opts.mode != ReplayMode::Functional);
@@ -303,7 +301,7 @@ int cmd_sensitivity(const Args &args, CommandIo &io)
 	}
 
 	InterruptScope interrupt;
-	Study st(base, list);
+	Study st(base, common.list);
 	std::vector<Result> baseline;
 	ClosedLoopReport first;
 	if (!st.run(config, &baseline, &first, &err))

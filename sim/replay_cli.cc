@@ -375,20 +375,29 @@ void DesignsArgs::add_to(po::options_description &opts, po::positional_options_d
 	opts.add_options()
 		("trace", po::value(&trace)->required(), "trace to replay (.ztr or .ztb)")
 		("designs", po::value(&designs)->default_value(designs), "designs, comma-separated");
-	config.add_to(opts, false);
+	config_args.add_to(opts, false);
 	pos.add("trace", 1);
 }
 
 std::optional<int> DesignsArgs::apply(const CommandSpec &spec, const po::variables_map &vm,
-				      CommandIo &io, Config *c, std::vector<Design> *list) const
+				      CommandIo &io)
 {
 	std::string err;
 
-	if (auto rc = config.apply(spec, vm, io, c))
+	if (auto rc = config_args.apply(spec, vm, io, &config))
 		return rc;
-	if (!parse_designs(designs, list, &err))
+	if (!parse_designs(designs, &list, &err))
 		return command_error(spec, io, "--designs " + err, kExitUsage);
 	return std::nullopt;
+}
+
+ReplayRun DesignsArgs::base() const
+{
+	ReplayRun run;
+
+	run.trace = trace;
+	run.opts = config.opts;
+	return run;
 }
 
 namespace {

@@ -51,14 +51,20 @@ struct ConfigArgs {
 struct DesignsArgs {
 	std::string trace;
 	std::string designs;	// comma-separated; every design by default
-	ConfigArgs config;
+	ConfigArgs config_args;
+	// What apply() makes of them; @config holds the command's defaults
+	// until then.
+	Config config;
+	std::vector<Design> list;
 
 	DesignsArgs();
 	void add_to(po::options_description &opts, po::positional_options_description &pos);
-	// After parse_options(): the configuration into @c, the designs into
-	// @list; an exit status after a one-line error, or nullopt.
+	// After parse_options(); an exit status after a one-line error, or
+	// nullopt.
 	std::optional<int> apply(const CommandSpec &spec, const po::variables_map &vm,
-				 CommandIo &io, Config *c, std::vector<Design> *list) const;
+				 CommandIo &io);
+	// A run of the trace with the configuration, its design to be chosen.
+	ReplayRun base() const;
 };
 
 // Replay @run.trace; on success (0) *out holds the finished replay.  Bad
