@@ -188,7 +188,6 @@ void Scheduler::retry_later(uint32_t slot, uint64_t now)
 	r_.retries++;
 	f.idle_retries++;
 	a.phase = 0;
-	a.retrying = true;
 	if (!f.retrying++)
 		f.retrying_since = now;
 	if (f.in_flight > f.retrying)
@@ -202,7 +201,6 @@ void Scheduler::retry(uint32_t slot, uint64_t now)
 	Active &a = jobs_[slot];
 	Function &f = fns_[a.job.fn];
 
-	a.retrying = false;
 	if (!--f.retrying)
 		r_.retry_wait_ns[a.job.fn] += now - f.retrying_since;
 	ready(slot, now);

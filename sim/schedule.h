@@ -150,7 +150,6 @@ private:
 		size_t phase = 0;
 		uint64_t admitted = 0;
 		uint32_t waiting = 0;	// jobs of job.after not yet completed
-		bool retrying = false;	// waiting to run again
 	};
 	struct Vcpu {
 		std::deque<uint32_t> ready;	// job slots
