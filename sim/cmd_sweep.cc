@@ -39,7 +39,8 @@ const CommandSpec kSpec = {
 	"sweep TRACE --out RESULTS.csv [--set KEY=V1,V2,...]... [--designs LIST] [--jobs N]\n"
 	"                    [--json RESULTS.jsonl] [--config FILE] [--points FIRST-LAST]\n"
 	"                    [--backend slurm --slurm-dir DIR [--chunk N] [--partition P]\n"
-	"                     [--time-limit T] [--sbatch-arg ARG]...] [shorthand flags]\n"
+	"                     [--time-limit T] [--sbatch-arg ARG]... [--then-collect]]\n"
+	"                    [shorthand flags]\n"
 	"       zpcisim sweep collect DIR [--resume]",
 	"Replay TRACE at every point of the cartesian product of the values given:\n"
 	"a --set with a comma-separated list is an axis, one with a single value sets\n"
@@ -53,7 +54,9 @@ const CommandSpec kSpec = {
 	"rewritten whole after each point, never half-written.\n"
 	"\n"
 	"Resumable: points already in RESULTS.csv are not run again, so an\n"
-	"interrupted sweep (SIGINT: exit 130) continues where it stopped.  The same\n"
+	"interrupted sweep (SIGINT: exit 130) continues where it stopped; a point\n"
+	"run from another trace (by content), configuration or zpcisim build runs\n"
+	"again (its row's inputs_digest says which inputs made it).  The same\n"
 	"trace, configuration and axes give byte-identical files.  --points runs only\n"
 	"points FIRST to LAST.  Exit 2 when every point run is invalid.\n"
 	"\n"
@@ -63,7 +66,10 @@ const CommandSpec kSpec = {
 	"DIR' merges the tasks' results into RESULTS.csv (and --json) exactly as a\n"
 	"local sweep writes them, once every task is done; otherwise it names the\n"
 	"missing tasks and exits 1, and with --resume submits those again (tasks\n"
-	"Slurm still has pending or running are left to finish).",
+	"Slurm still has pending or running are left to finish).  --then-collect also\n"
+	"submits DIR/collect.sh, which collects once every task has ended (its\n"
+	"output in DIR/collect.log), so that nobody need poll.  If sbatch fails,\n"
+	"nothing is submitted and 'collect DIR --resume' submits it.",
 };
 
 const CommandSpec kCollectSpec = {
@@ -259,7 +265,7 @@ struct SweepSetup {
 
 // Options a Slurm task does not get: the backend's, and its own outputs.
 const char *const kNotForTasks[] = { "out", "json", "jobs", "points", "backend", "slurm-dir",
-				     "chunk", "partition", "time-limit", "sbatch-arg" };
+				     "chunk", "partition", "time-limit", "sbatch-arg", "then-collect" };
 
 bool parse_points(const std::string &text, size_t *first, size_t *last)
 {
@@ -296,7 +302,9 @@ std::optional<int> setup_sweep(const Args &args, CommandIo &io, SweepSetup *s)
 		 "slurm: points per array task")
 		("partition", po::value(&s->slurm.partition), "slurm: partition (default: the cluster's)")
 		("time-limit", po::value(&s->slurm.time_limit), "slurm: time limit per task (sbatch --time)")
-		("sbatch-arg", po::value(&s->slurm.sbatch_args), "slurm: one more sbatch option, as is");
+		("sbatch-arg", po::value(&s->slurm.sbatch_args), "slurm: one more sbatch option, as is")
+		("then-collect", po::bool_switch(&s->slurm.then_collect),
+		 "slurm: also submit a job that collects the results once every task has ended");
 	config_args.add_to(opts, false);
 	pos.add("trace", 1);
 	if (auto rc = parse_options(kSpec, args, opts, pos, vm, io))
@@ -341,13 +349,16 @@ std::optional<int> setup_sweep(const Args &args, CommandIo &io, SweepSetup *s)
 						     kExitUsage);
 		axes.push_back(axis);
 	}
-	s->sweep = std::make_unique<Sweep>(base, axes);
+	std::string inputs;
+	if (!open_trace(s->trace, &err))
+		return command_error(kSpec, io, err, kExitUsage);
+	if (!sweep_inputs(s->trace, &inputs, &err))
+		return command_error(kSpec, io, err, kExitUsage);
+	s->sweep = std::make_unique<Sweep>(base, axes, inputs);
 	if (s->first >= s->sweep->points())
 		return command_error(kSpec, io, "--points " + s->points + ": the sweep has " +
 							std::to_string(s->sweep->points()) + " points",
 				     kExitUsage);
-	if (!open_trace(s->trace, &err))
-		return command_error(kSpec, io, err, kExitUsage);
 
 	// The same options again, as given, less those a task must not get.
 	auto parsed = po::command_line_parser(args).options(opts).positional(pos).run();
@@ -365,7 +376,8 @@ int run_local(SweepSetup &s, CommandIo &io)
 	std::string err;
 	std::vector<std::string> rows, json;
 
-	if (!sweep.resume(s.out, &rows, &err))
+	size_t stale;
+	if (!sweep.resume(s.out, &rows, &stale, &err))
 		return command_error(kSpec, io, err, kExitUsage);
 	if (!s.jsonl.empty() && !resume_json(s.jsonl, sweep.points(), &json, &err))
 		return command_error(kSpec, io, err, kExitUsage);
@@ -377,6 +389,10 @@ int run_local(SweepSetup &s, CommandIo &io)
 		if (rows[i].empty() || (!s.jsonl.empty() && json[i].empty()))
 			todo.push_back(i);
 	size_t resumed = wanted - todo.size();
+	if (stale)
+		io.err << "sweep: " << stale << " points of " << s.out
+		       << " were run from another trace, configuration or zpcisim build; "
+			  "running them again\n";
 
 	InterruptScope interrupt;
 	Progress progress(io.err, progress_wanted(io.err), "sweep", wanted, "points");
@@ -421,6 +437,7 @@ int run_local(SweepSetup &s, CommandIo &io)
 	io.out << "trace: " << s.trace << '\n'
 	       << "points: " << wanted << '\n'
 	       << "resumed: " << resumed << '\n'
+	       << "rerun_stale: " << stale << '\n'
 	       << "run: " << written << '\n'
 	       << "not_ok: " << failed_checks << '\n'
 	       << "results: " << s.out << '\n'
@@ -444,6 +461,32 @@ std::string plan_path(const std::string &dir)
 	return dir + "/sweep.json";
 }
 
+bool write_plan(const std::string &dir, const SlurmPlan &plan, std::string *err)
+{
+	return write_file_atomic(plan_path(dir), plan.to_json().dump(2) + "\n", err);
+}
+
+// Submit @array's tasks and record the job in the plan, also when only its
+// collect job failed; std::nullopt when both went.
+std::optional<int> submit_tasks(const std::string &dir, const std::string &array,
+				const CommandSpec &spec, CommandIo &io, SlurmPlan *plan)
+{
+	std::string job, err, why;
+	bool ok = slurm_submit(dir, *plan, array, &job, &why);
+
+	if (!job.empty()) {
+		plan->jobs.push_back(job);
+		if (!write_plan(dir, *plan, &err))
+			return command_error(spec, io, err);
+	}
+	if (ok)
+		return std::nullopt;
+	if (job.empty())
+		why += "; nothing was submitted: `zpcisim sweep collect " + dir +
+		       " --resume` submits it";
+	return command_error(spec, io, why);
+}
+
 int submit_slurm(SweepSetup &s, CommandIo &io)
 {
 	std::string err, job;
@@ -465,19 +508,21 @@ int submit_slurm(SweepSetup &s, CommandIo &io)
 	plan.json = absolute(s.jsonl);
 	plan.points = s.sweep->points();
 	plan.chunk = s.slurm.chunk;
-	if (!slurm_write_script(s.slurm, plan, &err))
+	plan.then_collect = s.slurm.then_collect;
+	// The plan before sbatch: if submission fails, collect --resume submits
+	// the tasks later, and says which ran.
+	if (!slurm_write_scripts(s.slurm, plan, &err) || !write_plan(s.slurm.dir, plan, &err))
 		return command_error(kSpec, io, err);
 	std::string array = "0-" + std::to_string(plan.tasks() - 1);
-	if (!slurm_submit(s.slurm.dir, array, &job, &err))
-		return command_error(kSpec, io, err);
-	plan.jobs.push_back(job);
-	if (!write_file_atomic(plan_path(s.slurm.dir), plan.to_json().dump(2) + "\n", &err))
-		return command_error(kSpec, io, err);
+	if (auto rc = submit_tasks(s.slurm.dir, array, kSpec, io, &plan))
+		return *rc;
 	io.out << "trace: " << s.trace << '\n'
 	       << "points: " << plan.points << '\n'
-	       << "tasks: " << plan.tasks() << " of up to " << plan.chunk << " points\n"
-	       << "job: " << job << '\n'
-	       << "collect: zpcisim sweep collect " << s.slurm.dir << '\n';
+	       << "tasks: " << plan.tasks() << " (up to " << plan.chunk << " points each)\n"
+	       << "job: " << plan.jobs.back() << '\n'
+	       << (plan.then_collect ? "collected by a job after it into: " + plan.out
+				     : "collect: zpcisim sweep collect " + s.slurm.dir)
+	       << '\n';
 	return kExitOk;
 }
 
@@ -536,7 +581,8 @@ int cmd_sweep_collect(const Args &args, CommandIo &io)
 	std::set<size_t> missing;
 	for (size_t k = 0; k < plan.tasks(); k++) {
 		std::vector<std::string> task_rows, task_json;
-		if (!sweep.resume(slurm_task_file(dir, k, ".csv"), &task_rows, &err) ||
+		size_t stale;	// a task run by another build or on another trace: missing
+		if (!sweep.resume(slurm_task_file(dir, k, ".csv"), &task_rows, &stale, &err) ||
 		    (!plan.json.empty() &&
 		     !resume_json(slurm_task_file(dir, k, ".jsonl"), plan.points, &task_json, &err)))
 			return command_error(kCollectSpec, io, err);
@@ -573,14 +619,12 @@ int cmd_sweep_collect(const Args &args, CommandIo &io)
 		       << '\n';
 		return kExitFailure;
 	}
-	std::string job;
-	if (!slurm_submit(dir, again_list, &job, &err))
-		return command_error(kCollectSpec, io, err);
-	plan.jobs.push_back(job);
-	if (!write_file_atomic(plan_path(dir), plan.to_json().dump(2) + "\n", &err))
-		return command_error(kCollectSpec, io, err);
-	io.err << "zpcisim sweep collect: tasks " << again_list << " submitted again as job " << job
-	       << "; collect once it has run\n";
+	if (auto rc = submit_tasks(dir, again_list, kCollectSpec, io, &plan))
+		return *rc;
+	io.err << "zpcisim sweep collect: tasks " << again_list << " submitted again as job "
+	       << plan.jobs.back()
+	       << (plan.then_collect ? "; a job after it collects" : "; collect once it has run")
+	       << '\n';
 	return kExitFailure;
 }
 

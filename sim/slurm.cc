@@ -31,7 +31,8 @@ nlohmann::ordered_json SlurmPlan::to_json() const
 {
 	return { { "zpcisim_sweep_plan", 1 }, { "zpcisim", zpcisim }, { "cwd", cwd },
 		 { "task_args", task_args }, { "out", out }, { "json", json },
-		 { "points", points }, { "chunk", chunk }, { "jobs", jobs } };
+		 { "points", points }, { "chunk", chunk }, { "jobs", jobs },
+		 { "then_collect", then_collect } };
 }
 
 bool SlurmPlan::from_json(const nlohmann::ordered_json &j, SlurmPlan *plan)
@@ -47,6 +48,7 @@ bool SlurmPlan::from_json(const nlohmann::ordered_json &j, SlurmPlan *plan)
 		plan->points = j.at("points").get<size_t>();
 		plan->chunk = j.at("chunk").get<size_t>();
 		plan->jobs = j.at("jobs").get<std::vector<std::string>>();
+		plan->then_collect = j.value("then_collect", false);
 	} catch (const nlohmann::json::exception &) {
 		return false;
 	}
@@ -58,7 +60,57 @@ std::string slurm_task_file(const std::string &dir, size_t k, const char *ext)
 	return dir + "/task-" + std::to_string(k) + ext;
 }
 
-bool slurm_write_script(const SlurmParams &p, const SlurmPlan &plan, std::string *err)
+namespace {
+
+// The collect job: it runs once every task has ended, successfully or not,
+// so that a task's failure is named in its log instead of holding the job
+// back for good (afterok would).
+bool write_collect_script(const SlurmParams &p, const SlurmPlan &plan, std::string *err)
+{
+	std::ostringstream s;
+
+	s << "#!/bin/sh\n"
+	  << "# zpcisim sweep: merge the tasks' results once they have run.\n"
+	  << "#SBATCH --job-name=zpcisim-collect\n"
+	  << "#SBATCH --output=" << p.dir << "/collect.log\n"
+	  << "#SBATCH --chdir=" << plan.cwd << "\n"
+	  << "#SBATCH --ntasks=1\n"
+	  << "#SBATCH --cpus-per-task=1\n";
+	if (!p.partition.empty())
+		s << "#SBATCH --partition=" << p.partition << "\n";
+	s << "export SC_COPYRIGHT_MESSAGE=DISABLE\n"
+	  << "exec " << sh_quote(plan.zpcisim) << " sweep collect " << sh_quote(p.dir) << "\n";
+	return write_file_atomic(p.dir + "/collect.sh", s.str(), err);
+}
+
+// sbatch @script with @options: its job id, or false with *err.
+bool sbatch(const std::string &script, const std::vector<std::string> &options, std::string *job,
+	    std::string *err)
+{
+	std::vector<std::string> argv = { "sbatch", "--parsable" };
+	std::string out, why;
+
+	argv.insert(argv.end(), options.begin(), options.end());
+	argv.push_back(script);
+	int rc = run_program(argv, &out, &why);
+	if (rc) {
+		why.erase(why.find_last_not_of(" \n") + 1);
+		std::replace(why.begin(), why.end(), '\n', ' ');
+		*err = "sbatch: " + (why.empty() ? "exit " + std::to_string(rc) : why);
+		return false;
+	}
+	// --parsable: "JOBID" or "JOBID;CLUSTER".
+	*job = out.substr(0, out.find_first_of(";\n"));
+	if (job->empty()) {
+		*err = "sbatch printed no job id";
+		return false;
+	}
+	return true;
+}
+
+}  // namespace
+
+bool slurm_write_scripts(const SlurmParams &p, const SlurmPlan &plan, std::string *err)
 {
 	std::ostringstream s;
 	std::string task = p.dir + "/task-$SLURM_ARRAY_TASK_ID";
@@ -88,7 +140,8 @@ bool slurm_write_script(const SlurmParams &p, const SlurmPlan &plan, std::string
 	if (!plan.json.empty())
 		s << " --json \"" << task << ".jsonl\"";
 	s << " --points \"$first-$last\" --jobs 1\n";
-	return write_file_atomic(p.dir + "/sweep.sh", s.str(), err);
+	return write_file_atomic(p.dir + "/sweep.sh", s.str(), err) &&
+	       write_collect_script(p, plan, err);
 }
 
 int run_program(const std::vector<std::string> &argv, std::string *out, std::string *err)
@@ -152,23 +205,16 @@ int run_program(const std::vector<std::string> &argv, std::string *out, std::str
 	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
-bool slurm_submit(const std::string &dir, const std::string &array, std::string *job,
-		  std::string *err)
+bool slurm_submit(const std::string &dir, const SlurmPlan &plan, const std::string &array,
+		  std::string *job, std::string *err)
 {
-	std::string out, why;
-	int rc = run_program({ "sbatch", "--parsable", "--array=" + array, dir + "/sweep.sh" },
-			     &out, &why);
+	std::string collect;
 
-	if (rc) {
-		why.erase(why.find_last_not_of(" \n") + 1);
-		std::replace(why.begin(), why.end(), '\n', ' ');
-		*err = "sbatch: " + (why.empty() ? "exit " + std::to_string(rc) : why);
+	if (!sbatch(dir + "/sweep.sh", { "--array=" + array }, job, err))
 		return false;
-	}
-	// --parsable: "JOBID" or "JOBID;CLUSTER".
-	*job = out.substr(0, out.find_first_of(";\n"));
-	if (job->empty()) {
-		*err = "sbatch printed no job id";
+	if (plan.then_collect &&
+	    !sbatch(dir + "/collect.sh", { "--dependency=afterany:" + *job }, &collect, err)) {
+		*err = "job " + *job + " submitted, but not its collect job: " + *err;
 		return false;
 	}
 	return true;

@@ -20,6 +20,7 @@ struct SlurmParams {
 	std::string partition;		// "": the cluster's default
 	std::string time_limit;		// "": the partition's; else as sbatch --time takes it
 	std::vector<std::string> sbatch_args;	// more #SBATCH lines, as they are
+	bool then_collect = false;	// also a job that collects once the tasks end
 };
 
 // What a submitted sweep is, kept in DIR/sweep.json for collect.
@@ -30,6 +31,7 @@ struct SlurmPlan {
 	std::string out, json;			// the merged results (absolute)
 	size_t points = 0, chunk = 0;
 	std::vector<std::string> jobs;		// job ids, first submission first
+	bool then_collect = false;		// SlurmParams::then_collect
 
 	size_t tasks() const { return (points + chunk - 1) / chunk; }
 	nlohmann::ordered_json to_json() const;
@@ -39,12 +41,14 @@ struct SlurmPlan {
 // Task @k's results, under @dir.
 std::string slurm_task_file(const std::string &dir, size_t k, const char *ext);
 
-// Write DIR/sweep.sh, the array job script for @plan.
-bool slurm_write_script(const SlurmParams &p, const SlurmPlan &plan, std::string *err);
-// sbatch DIR/sweep.sh, for the tasks in @array ("0-7" or "1,5"): the job id
-// in *job, or false with *err (sbatch's own words).
-bool slurm_submit(const std::string &dir, const std::string &array, std::string *job,
-		  std::string *err);
+// Write DIR/sweep.sh, the array job script for @plan, and DIR/collect.sh,
+// the job that runs `zpcisim sweep collect DIR`.
+bool slurm_write_scripts(const SlurmParams &p, const SlurmPlan &plan, std::string *err);
+// sbatch DIR/sweep.sh, for the tasks in @array ("0-7" or "1,5"), and when
+// the plan says so DIR/collect.sh after it: the array's job id in *job, or
+// false with *err (sbatch's own words).
+bool slurm_submit(const std::string &dir, const SlurmPlan &plan, const std::string &array,
+		  std::string *job, std::string *err);
 // The array tasks of @jobs that Slurm still has pending or running.
 std::set<size_t> slurm_unfinished(const std::vector<std::string> &jobs);
 

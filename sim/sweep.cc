@@ -2,11 +2,15 @@
 #include "sweep.h"
 
 #include <algorithm>
+#include <cerrno>
 #include <cmath>
+#include <cstring>
 #include <fstream>
 #include <functional>
 #include <iomanip>
 #include <sstream>
+
+#include <zpci/digest.h>
 
 #include "counters.h"
 
@@ -160,7 +164,45 @@ std::string csv_field(const std::string &s)
 	return q + "\"";
 }
 
+std::string hex(u64 v)
+{
+	char s[17];
+	snprintf(s, sizeof(s), "%016llx", static_cast<unsigned long long>(v));
+	return s;
+}
+
+// The digest of a file's bytes, read a MiB at a time (zpci_digest_bytes()
+// folds each read's length in, so the read size is part of the definition).
+bool file_digest(const std::string &path, u64 *digest, std::string *err)
+{
+	std::ifstream in(path, std::ios::binary);
+	std::vector<char> buf(1 << 20);
+
+	*digest = ZPCI_DIGEST_INIT;
+	while (in) {
+		in.read(buf.data(), std::streamsize(buf.size()));
+		*digest = zpci_digest_bytes(*digest, buf.data(), size_t(in.gcount()));
+	}
+	if (in.eof())
+		return true;
+	*err = path + ": cannot read: " + strerror(errno);
+	return false;
+}
+
 }  // namespace
+
+bool sweep_inputs(const std::string &trace, std::string *inputs, std::string *err)
+{
+	u64 trace_digest, build_digest;
+
+	// The program itself, not its version number: a rebuild after any
+	// change may move a result, and a point must not outlive that.
+	if (!file_digest(trace, &trace_digest, err) ||
+	    !file_digest("/proc/self/exe", &build_digest, err))
+		return false;
+	*inputs = "trace " + hex(trace_digest) + " zpcisim " + hex(build_digest);
+	return true;
+}
 
 std::vector<std::string> csv_split(const std::string &line)
 {
@@ -202,11 +244,21 @@ bool parse_axis(const std::string &text, SweepAxis *axis, std::string *err)
 	return true;
 }
 
-Sweep::Sweep(const Config &base, std::vector<SweepAxis> axes)
-	: base_(base), axes_(std::move(axes)), points_(1)
+Sweep::Sweep(const Config &base, std::vector<SweepAxis> axes, std::string inputs)
+	: base_(base), axes_(std::move(axes)), inputs_(std::move(inputs)), points_(1)
 {
 	for (const SweepAxis &a : axes_)
 		points_ *= a.values.size();
+}
+
+std::string Sweep::inputs_digest(size_t i) const
+{
+	std::string what = inputs_ + "\n" + base_.dump();
+	std::vector<std::string> v = values(i);
+
+	for (size_t a = 0; a < axes_.size(); a++)
+		what += axes_[a].key + "=" + v[a] + "\n";
+	return hex(zpci_digest_bytes(ZPCI_DIGEST_INIT, what.data(), what.size()));
 }
 
 std::vector<std::string> Sweep::values(size_t i) const
@@ -250,7 +302,7 @@ std::string Sweep::csv_header() const
 	h += ",status";
 	for (const Column &c : columns())
 		h += "," + c.name;
-	return h;
+	return h + ",inputs_digest";
 }
 
 std::string Sweep::csv_row(size_t i, const nlohmann::ordered_json &result) const
@@ -264,16 +316,16 @@ std::string Sweep::csv_row(size_t i, const nlohmann::ordered_json &result) const
 					       ? "cannot_start: " + result["error"].get<std::string>()
 					       : "invalid: " + result["invalid"].get<std::string>());
 		row += std::string(columns().size(), ',');
-		return row;
+		return row + "," + inputs_digest(i);
 	}
 	row += result["checks_passed"].get<bool>() ? ",ok" : ",check_failed";
 	RunCounters t = run_counters(result);
 	for (const Column &c : columns())
 		row += "," + csv_field(c.value(result, t));
-	return row;
+	return row + "," + inputs_digest(i);
 }
 
-bool Sweep::resume(const std::string &path, std::vector<std::string> *rows,
+bool Sweep::resume(const std::string &path, std::vector<std::string> *rows, size_t *stale,
 		   std::string *err) const
 {
 	std::ifstream in(path);
@@ -281,6 +333,7 @@ bool Sweep::resume(const std::string &path, std::vector<std::string> *rows,
 	size_t lineno = 1;
 
 	rows->assign(points_, "");
+	*stale = 0;
 	if (!in)
 		return true;	// nothing to resume
 	if (!std::getline(in, line))
@@ -295,6 +348,7 @@ bool Sweep::resume(const std::string &path, std::vector<std::string> *rows,
 		if (line.empty() || in.eof())
 			continue;	// the last line without its newline: cut short, redo it
 		std::vector<std::string> f = csv_split(line);
+		std::string digest = f.back();
 		f.resize(std::min(f.size(), 1 + axes_.size()));
 		char *end;
 		unsigned long long i = strtoull(f[0].c_str(), &end, 10);
@@ -304,7 +358,10 @@ bool Sweep::resume(const std::string &path, std::vector<std::string> *rows,
 			       ": not a point of this sweep (its values differ); use another output file";
 			return false;
 		}
-		(*rows)[i] = line;
+		if (digest != inputs_digest(i))
+			++*stale;
+		else
+			(*rows)[i] = line;
 	}
 	return true;
 }

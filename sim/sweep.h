@@ -22,8 +22,10 @@ struct SweepAxis {
 class Sweep {
 public:
 	// @base: the configuration every point starts from.  Axes vary in the
-	// order given, the last fastest.
-	Sweep(const Config &base, std::vector<SweepAxis> axes);
+	// order given, the last fastest.  @inputs: what else a point's result
+	// rests on (sweep_inputs()), so that a results file made from other
+	// inputs is never taken for this sweep's.
+	Sweep(const Config &base, std::vector<SweepAxis> axes, std::string inputs);
 
 	size_t points() const { return points_; }
 	// Point @i's value of each axis, in axis order.
@@ -39,15 +41,26 @@ public:
 	std::string csv_row(size_t i, const nlohmann::ordered_json &result) const;
 
 	// Read an earlier results file: the points it has, by index, as their
-	// rows.  false with *err if it is not this sweep's ("FILE:LINE: why").
-	bool resume(const std::string &path, std::vector<std::string> *rows,
+	// rows, less those run from other inputs (counted in *@stale: they run
+	// again).  false with *err if it is not this sweep's ("FILE:LINE: why").
+	bool resume(const std::string &path, std::vector<std::string> *rows, size_t *stale,
 		    std::string *err) const;
 
 private:
+	// Point @i's inputs: the trace, the zpcisim build and its whole
+	// configuration, as a digest (the results file's last column).
+	std::string inputs_digest(size_t i) const;
+
 	Config base_;
 	std::vector<SweepAxis> axes_;
+	std::string inputs_;
 	size_t points_;
 };
+
+// What every point of a sweep of @trace rests on besides its configuration:
+// the trace's content and this program's, as digests.  false with *err if
+// either cannot be read.
+bool sweep_inputs(const std::string &trace, std::string *inputs, std::string *err);
 
 // The fields of one line of a results file (quoted fields hold no newline).
 std::vector<std::string> csv_split(const std::string &line);

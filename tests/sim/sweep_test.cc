@@ -11,6 +11,8 @@
 #include <string>
 #include <vector>
 
+#include "sweep.h"
+
 #include "support/cli_run.h"
 #include "support/temp_dir.h"
 
@@ -56,7 +58,7 @@ TEST(Sweep, OneRowPerPointLastAxisFastest)
 	TempDir d;
 	CliRun r = sweep(d);
 	ASSERT_EQ(r.rc, 0) << r.err;
-	EXPECT_NE(r.out.find("points: 6\nresumed: 0\nrun: 6\nnot_ok: 0\n"), std::string::npos)
+	EXPECT_NE(r.out.find("points: 6\nresumed: 0\nrerun_stale: 0\nrun: 6\nnot_ok: 0\n"), std::string::npos)
 		<< r.out;
 	std::vector<std::string> rows = lines(slurp(d.file("r.csv")));
 	ASSERT_EQ(rows.size(), 7u);
@@ -102,12 +104,50 @@ TEST(Sweep, ResumesWhereAnEarlierRunStopped)
 
 	CliRun r = sweep(d);
 	ASSERT_EQ(r.rc, 0) << r.err;
-	EXPECT_NE(r.out.find("points: 6\nresumed: 4\nrun: 2\n"), std::string::npos) << r.out;
+	EXPECT_NE(r.out.find("points: 6\nresumed: 4\nrerun_stale: 0\nrun: 2\n"), std::string::npos) << r.out;
 	EXPECT_EQ(slurp(d.file("r.csv")), full_csv);
 	EXPECT_EQ(slurp(d.file("r.jsonl")), full_json);
 
 	r = sweep(d);
-	EXPECT_NE(r.out.find("resumed: 6\nrun: 0\n"), std::string::npos) << r.out;
+	EXPECT_NE(r.out.find("resumed: 6\nrerun_stale: 0\nrun: 0\n"), std::string::npos) << r.out;
+}
+
+// A point is resumed only if it is the same point: a changed setting or
+// another trace with the same columns runs it again.
+TEST(Sweep, PointsFromOtherInputsRunAgain)
+{
+	TempDir d;
+	ASSERT_EQ(sweep(d).rc, 0);
+	std::string cheap = slurp(d.file("r.csv"));
+
+	CliRun r = sweep(d, { "--set", "cost.pin_page_ns=2000" });
+	ASSERT_EQ(r.rc, 0) << r.err;
+	EXPECT_NE(r.out.find("resumed: 0\nrerun_stale: 6\nrun: 6\n"), std::string::npos) << r.out;
+	EXPECT_NE(r.err.find("6 points of " + d.file("r.csv") + " were run from another"),
+		  std::string::npos) << r.err;
+	std::vector<std::string> before = lines(cheap), after = lines(slurp(d.file("r.csv")));
+	ASSERT_EQ(after.size(), 7u);
+	size_t cpu = 0;	// pinning at 40 times the cost moves the intercepting design's CPU time
+	for (const std::string &f : csv_split(before[0])) {
+		if (f == "cpu_total_ns")
+			break;
+		cpu++;
+	}
+	EXPECT_EQ(csv_split(after[1])[cpu], csv_split(before[1])[cpu]);	// bare pins nothing
+	EXPECT_NE(csv_split(after[4])[cpu], csv_split(before[4])[cpu]);
+
+	std::string other = d.file("other.ztr");
+	std::string text = slurp(kTrace);	// the same records, another file
+	std::ofstream(other) << text.insert(text.find('\n') + 1, "# a copy\n");
+	std::vector<std::string> args = { "sweep", other, "--out", d.file("r.csv"), "--json",
+					  d.file("r.jsonl"), "--designs", "bare,intercept-kvm", "--set",
+					  "iotlb.entries=64,256,1024", "--set", "cost.pin_page_ns=2000",
+					  "--mode", "fast" };
+	r = run(args);
+	ASSERT_EQ(r.rc, 0) << r.err;
+	EXPECT_NE(r.out.find("resumed: 0\nrerun_stale: 6\nrun: 6\n"), std::string::npos) << r.out;
+	r = run(args);
+	EXPECT_NE(r.out.find("resumed: 6\nrerun_stale: 0\nrun: 0\n"), std::string::npos) << r.out;
 }
 
 TEST(Sweep, AnotherSweepsFileIsRefusedAndLeftAlone)
@@ -200,7 +240,7 @@ TEST(Sweep, PointsRunOnlyTheirSliceWithTheWholeSweepsRows)
 	ASSERT_EQ(sweep(whole).rc, 0);
 	CliRun r = sweep(part, { "--points", "2-3" });
 	ASSERT_EQ(r.rc, 0) << r.err;
-	EXPECT_NE(r.out.find("points: 2\nresumed: 0\nrun: 2\n"), std::string::npos) << r.out;
+	EXPECT_NE(r.out.find("points: 2\nresumed: 0\nrerun_stale: 0\nrun: 2\n"), std::string::npos) << r.out;
 	std::vector<std::string> all = lines(slurp(whole.file("r.csv"))),
 				 some = lines(slurp(part.file("r.csv")));
 	ASSERT_EQ(some.size(), 3u);
@@ -260,6 +300,59 @@ TEST(Sweep, SlurmSubmissionWithoutSbatchSaysSo)
 	EXPECT_NE(script.find(" --points \"$first-$last\" --jobs 1\n"), std::string::npos) << script;
 	EXPECT_EQ(script.find("--backend"), std::string::npos) << script;
 	EXPECT_EQ(script.find(d.file("r.csv")), std::string::npos) << script;
+
+	// Nothing ran, and the plan says what to submit: collect names every
+	// task as missing rather than refusing the directory.
+	EXPECT_NE(r.err.find("nothing was submitted: `zpcisim sweep collect " + d.file("job") +
+			     " --resume` submits it"),
+		  std::string::npos) << r.err;
+	r = run({ "sweep", "collect", d.file("job") });
+	EXPECT_EQ(r.rc, 1) << r.err;
+	EXPECT_NE(r.err.find("2 of 2 tasks incomplete; --resume submits them again"),
+		  std::string::npos) << r.err;
+}
+
+// A stand-in sbatch that logs its arguments and answers job ids 41, 42, ...
+// --then-collect submits the collect job after the array, whatever its
+// tasks' outcome, and a failed collect submission still records the array.
+TEST(Sweep, SlurmThenCollectSubmitsADependentCollectJob)
+{
+	TempDir d;
+	std::string bin = d.file("bin");
+	ASSERT_EQ(system(("mkdir -p " + bin).c_str()), 0);
+	std::ofstream(bin + "/sbatch")
+		<< "#!/bin/sh\n"
+		<< "echo \"$*\" >> " << d.file("sbatch.log") << "\n"
+		<< "n=$(wc -l < " << d.file("sbatch.log") << ")\n"
+		<< "case \"$*\" in *collect.sh) [ -e " << d.file("refuse") << " ] && exit 1;; esac\n"
+		<< "echo $((40 + n))\n";
+	ASSERT_EQ(system(("chmod +x " + bin + "/sbatch").c_str()), 0);
+	std::string path = getenv("PATH") ? getenv("PATH") : "";
+	setenv("PATH", (bin + ":" + path).c_str(), 1);
+	CliRun r = sweep(d, { "--backend", "slurm", "--slurm-dir", d.file("job"), "--chunk", "4",
+			      "--then-collect" });
+	std::ofstream(d.file("refuse")) << "";
+	CliRun refused = sweep(d, { "--backend", "slurm", "--slurm-dir", d.file("job2"),
+				    "--chunk", "4", "--then-collect" });
+	setenv("PATH", path.c_str(), 1);
+
+	ASSERT_EQ(r.rc, 0) << r.err;
+	EXPECT_NE(r.out.find("tasks: 2 (up to 4 points each)\njob: 41\n"), std::string::npos)
+		<< r.out;
+	std::vector<std::string> calls = lines(slurp(d.file("sbatch.log")));
+	ASSERT_EQ(calls.size(), 4u);
+	EXPECT_EQ(calls[0], "--parsable --array=0-1 " + d.file("job") + "/sweep.sh");
+	EXPECT_EQ(calls[1], "--parsable --dependency=afterany:41 " + d.file("job") + "/collect.sh");
+	std::string collect = slurp(d.file("job/collect.sh"));
+	EXPECT_NE(collect.find(" sweep collect '" + d.file("job") + "'\n"), std::string::npos)
+		<< collect;
+	EXPECT_NE(slurp(d.file("job/sweep.json")).find("\"jobs\": [\n    \"41\"\n  ]"),
+		  std::string::npos);
+
+	EXPECT_EQ(refused.rc, 1);
+	EXPECT_NE(refused.err.find("job 43 submitted, but not its collect job: sbatch: exit 1"),
+		  std::string::npos) << refused.err;
+	EXPECT_NE(slurp(d.file("job2/sweep.json")).find("\"43\""), std::string::npos);
 }
 
 }  // namespace

@@ -84,6 +84,15 @@ wait_jobs() {
 	fail "job $1 still queued after 5 minutes"
 }
 
+# Wait for the queue to empty (a collect job follows its array).
+wait_all() {
+	for _ in $(seq 600); do
+		[ -z "$(squeue -h 2>/dev/null)" ] && return 0
+		sleep 0.5
+	done
+	fail "jobs still queued after 5 minutes: $(squeue -h | tr '\n' ' ')"
+}
+
 export SC_COPYRIGHT_MESSAGE=DISABLE
 cd "$work"
 "$zpcisim" trace gen net trace.ztb --records "$records" > /dev/null
@@ -103,6 +112,15 @@ cmp local.csv slurm.csv || fail "the Slurm sweep's CSV differs from the local on
 cmp local.jsonl slurm.jsonl || fail "the Slurm sweep's JSON lines differ from the local ones"
 "$zpcisim" sweep collect job > /dev/null || fail "a second collect failed"
 cmp local.csv slurm.csv || fail "a second collect changed the results"
+
+# --then-collect: a job after the tasks merges them, nobody polls.
+"$zpcisim" "${sweep[@]}" --out auto.csv --json auto.jsonl --backend slurm --slurm-dir auto \
+	--chunk "$chunk" --then-collect > auto.out
+grep -qx "collected by a job after it into: $work/auto.csv" auto.out ||
+	fail "--then-collect: $(cat auto.out)"
+wait_all
+cmp local.csv auto.csv || fail "the collect job's CSV differs: $(cat auto/collect.log)"
+cmp local.jsonl auto.jsonl || fail "the collect job's JSON lines differ"
 
 # A task whose results are lost is named, run again, and the files are the same.
 rm job/task-0.csv

@@ -8,6 +8,7 @@
 #ifndef ZPCI_DIGEST_H
 #define ZPCI_DIGEST_H
 
+#include <stddef.h>
 #include <zpci/types.h>
 
 #define ZPCI_DIGEST_INIT	0xcbf29ce484222325ULL
@@ -16,6 +17,27 @@ static inline u64 zpci_digest_fold(u64 digest, u64 v)
 {
 	digest = (digest ^ v) * 0x9e3779b97f4a7c15ULL;	/* 2^64 / golden ratio, odd */
 	return digest ^ (digest >> 32);
+}
+
+/*
+ * @n bytes, eight at a time as little-endian values (the same digest on
+ * every host), then the length, so that trailing zeros count.
+ */
+static inline u64 zpci_digest_bytes(u64 digest, const void *p, size_t n)
+{
+	const unsigned char *b = (const unsigned char *)p;
+	size_t i = 0;
+
+	for (; i + 8 <= n; i += 8) {
+		u64 v = 0;
+
+		for (int k = 7; k >= 0; k--)
+			v = v << 8 | b[i + k];
+		digest = zpci_digest_fold(digest, v);
+	}
+	for (; i < n; i++)
+		digest = zpci_digest_fold(digest, b[i]);
+	return zpci_digest_fold(digest, n);
 }
 
 #endif /* ZPCI_DIGEST_H */
