@@ -18,6 +18,7 @@ packages=(
 	clang
 	slurm-wlm
 	xz-utils
+	groff-base
 )
 
 missing=()

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <ostream>
 
+#include "help_docs.h"
 #include "version.h"
 
 namespace zpcisim {
@@ -25,7 +26,8 @@ const std::vector<Command> kCommands = {
 	{ "walk", "translate IOVAs through a table image, entry by entry", cmd_walk },
 	{ "serve", "serve simulated machines to driver code over ZeroMQ", cmd_serve },
 	{ "monitor", "show a run's live telemetry", cmd_monitor },
-	{ "help", "show help for zpcisim or one of its commands", cmd_help },
+	{ "help", "show help for a command; --man: the man page; --completion bash",
+	  cmd_help },
 	{ "version", "print the zpcisim version", cmd_version },
 };
 
@@ -55,16 +57,23 @@ int cmd_help(const Args &args, CommandIo &io)
 		print_overview(io.out);
 		return kExitOk;
 	}
-	if (args.size() > 1) {
-		io.err << "zpcisim help: takes one command name\n";
-		return kExitUsage;
+	if (args == Args{ "--man" }) {
+		print_man_page(io.out);
+		return kExitOk;
+	}
+	if (args == Args{ "--completion", "bash" }) {
+		print_bash_completion(io.out);
+		return kExitOk;
 	}
 	const Command *c = find_command(args[0]);
 	if (!c) {
 		io.err << "zpcisim help: '" << args[0] << "' is not a zpcisim command\n";
 		return kExitUsage;
 	}
-	return c->run({ "--help" }, io);
+	// "help trace gen" is "trace gen --help".
+	Args sub(args.begin() + 1, args.end());
+	sub.push_back("--help");
+	return c->run(sub, io);
 }
 
 int cmd_version(const Args &args, CommandIo &io)

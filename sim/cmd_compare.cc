@@ -25,7 +25,11 @@ const CommandSpec kSpec = {
 	"IOTLB hit rate, memory references per table walk, simulated cycles, the\n"
 	"median device-access latency, the CPU time the cost table gives, stale\n"
 	"translations used, isolation violations, and whether the device reached\n"
-	"the same guest pages as under the first design (same_pages).\n"
+	"the same guest pages as under the first design (same_pages), and the checks\n"
+	"against what the trace recorded that failed (checks: ok, or rpcit, iova,\n"
+	"isolation, pins).  A capture's RPCITs are not compared under a design that\n"
+	"offers its guest the other refresh bit (its guest issues other RPCITs, as\n"
+	"the kernel would), nor its IOVAs under identity-pinned; a note says so.\n"
 	"With --timing closed a second table gives each design's throughput, also\n"
 	"against the first design's (vs_first), the requests that failed and the\n"
 	"retries of those whose buffer could not be mapped, request latency, CPU by guest,\n"
@@ -47,10 +51,28 @@ struct Row {
 	bool models = false;
 	uint64_t stale = 0, stale_window_ns = 0;
 	uint64_t violations = 0, cpu_ns = 0;
-	uint64_t digest = 0;
+	uint64_t digest = 0, dma_accesses = 0;
 	bool checks_passed = false;
+	std::string checks;		// "ok", or the checks that failed
+	std::vector<std::string> not_compared;	// "RPCITs: why", "IOVAs: why"
 	std::optional<ClosedLoopReport> closed;
 };
+
+// The checks a replay failed, by name, or "ok".
+std::string failed_checks(const Replay &r)
+{
+	std::string failed;
+	auto check = [&failed](bool passed, const char *name) {
+		if (!passed)
+			failed += (failed.empty() ? "" : ",") + std::string(name);
+	};
+
+	check(!r.stats().rpcit.mismatched, "rpcit");
+	check(!r.stats().iova.mismatched, "iova");
+	check(!r.monitor().violations, "isolation");
+	check(r.design_report().pins_balanced, "pins");
+	return failed.empty() ? "ok" : failed;
+}
 
 Row row_of(const std::string &design, const Replay &r, const ReplayRun &run)
 {
@@ -68,7 +90,14 @@ Row row_of(const std::string &design, const Replay &r, const ReplayRun &run)
 	row.cpu_ns = r.stats().cpu_rpcit_ns + row.t.design.cpu_hypervisor_ns +
 		     row.t.design.cpu_pin_setup_ns;
 	row.digest = r.monitor().digest;
+	row.dma_accesses = r.stats().dma_accesses;
 	row.checks_passed = r.checks_passed();
+	row.checks = failed_checks(r);
+	for (const auto &[what, check] : { std::pair{ "RPCITs", &r.stats().rpcit },
+					   std::pair{ "IOVAs", &r.stats().iova } })
+		if (!check->not_comparable.empty())
+			row.not_compared.push_back(std::string(what) + " not compared: " +
+						   check->not_comparable);
 	return row;
 }
 
@@ -152,7 +181,7 @@ void print_table(std::ostream &out, const std::vector<Row> &rows)
 	heads.insert(heads.end(), models.begin(), models.end());
 	heads.insert(heads.end(), { "refs_per_walk", "cycles", "dma_p50_ns", "cpu_ms",
 				    "stale_uses", "stale_window_ns", "violations", "map_failures",
-				    "same_pages" });
+				    "same_pages", "checks" });
 	std::vector<std::vector<std::string>> cells;
 	for (const Row &r : rows) {
 		std::vector<std::string> row = { r.design,
@@ -171,6 +200,7 @@ void print_table(std::ostream &out, const std::vector<Row> &rows)
 			std::to_string(r.map_failures),
 			// Another schedule, another order: the digest cannot compare.
 			r.closed ? "n/a" : r.digest == rows.front().digest ? "yes" : "NO",
+			r.checks,
 		});
 		cells.push_back(row);
 	}
@@ -252,11 +282,23 @@ int cmd_compare(const Args &args, CommandIo &io)
 	if (!stats_out.empty() && !write_file_atomic(stats_out, all.dump(2) + "\n", &err))
 		return command_error(kSpec, io, err);
 	io.out << "trace: " << base.trace << '\n'
+	       << "guest: " << guest_name(base.opts.guest) << '\n'
 	       << "policy: " << policy_name(base.opts.policy) << '\n'
 	       << "mode: " << mode_name(base.opts.mode) << '\n';
 	if (partial)
 		io.out << "partial: yes, interrupted in design " << rows.back().design << '\n';
+	io.out << "Each row is the same guest under one design: what the design costs "
+		  "(cpu_ms: RPCITs,\nintercepts, pinning), whether it isolates "
+		  "(stale_uses, violations), whether the device\nreached the same guest "
+		  "pages (same_pages), and the checks against the trace (checks).\n";
 	print_table(io.out, rows);
+	if (std::all_of(rows.begin(), rows.end(), [](const Row &r) { return !r.dma_accesses; }))
+		io.out << "note: the trace holds no device accesses (a capture records the "
+			  "guest's calls only),\nso the IOTLB, walk and latency columns have "
+			  "nothing to show\n";
+	for (const Row &r : rows)
+		for (const std::string &why : r.not_compared)
+			io.out << "note: " << r.design << ": " << why << '\n';
 	if (base.opts.timing == Timing::Closed)
 		print_throughput(io.out, rows);
 	bool ok = true;

@@ -9,7 +9,7 @@
 
 #include "interrupt.h"
 #include "options.h"
-#include "output.h"
+#include "progress.h"
 #include "telemetry.h"
 
 namespace zpcisim {

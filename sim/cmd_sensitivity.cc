@@ -14,6 +14,7 @@
 #include "format.h"
 #include "interrupt.h"
 #include "output.h"
+#include "progress.h"
 #include "replay_cli.h"
 
 namespace zpcisim {
@@ -338,6 +339,7 @@ int cmd_sensitivity(const Args &args, CommandIo &io)
 	std::vector<Row> rows = rows_of(st, baseline, points, min_change);
 	if (!out_path.empty() && !write_file_atomic(out_path, csv(st, rows), &err))
 		return command_error(kSpec, io, err);
+	progress.finish();
 	io.out << "trace: " << base.trace << '\n'
 	       << "mode: " << mode_name(config.opts.mode) << '\n'
 	       << "policy: " << policy_name(config.opts.policy) << '\n';

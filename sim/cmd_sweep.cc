@@ -25,6 +25,7 @@
 #include "format.h"
 #include "interrupt.h"
 #include "output.h"
+#include "progress.h"
 #include "replay_cli.h"
 #include "slurm.h"
 #include "sweep.h"
@@ -431,8 +432,10 @@ int run_local(SweepSetup &s, CommandIo &io)
 		done.clear();
 		if (changed && !write_results(sweep, s.out, s.jsonl, rows, json, &err))
 			return command_error(kSpec, io, err);
+		// Every turn, not only when a point ends: the clock moves.
 		progress.update(resumed + written, resumed + written);
 	}
+	progress.finish();
 	double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 	io.out << "trace: " << s.trace << '\n'
 	       << "points: " << wanted << '\n'

@@ -1,9 +1,87 @@
 // SPDX-License-Identifier: MIT
 #include "options.h"
 
+#include <algorithm>
+#include <cctype>
 #include <ostream>
+#include <sstream>
+
+#include "progress.h"
 
 namespace zpcisim {
+
+namespace {
+
+constexpr size_t kHelpWidth = 80;
+
+// Where a help line's continuation lines start: under the description of a
+// table row ("  name    what it is"), under the arguments of the usage
+// line, else under the line's own first word.
+size_t hanging_indent(const std::string &line, const CommandSpec &spec)
+{
+	const std::string usage = std::string("usage: zpcisim ") + spec.name + " ";
+	size_t lead = line.find_first_not_of(' ');
+
+	if (line.rfind(usage, 0) == 0)
+		return usage.size();
+	if (lead == 0 || lead == std::string::npos)
+		return 0;
+	size_t name_end = line.find(' ', lead);
+	size_t text = name_end == std::string::npos ? name_end : line.find_first_not_of(' ', name_end);
+	if (text != std::string::npos && text - name_end >= 2 && text < kHelpWidth / 2)
+		return text;
+	return lead + 2;
+}
+
+// @line cut at spaces into lines of at most kHelpWidth columns (a word
+// longer than that keeps its own line whole).
+void wrap_line(std::ostream &out, const std::string &line, const CommandSpec &spec)
+{
+	size_t indent = hanging_indent(line, spec), start = 0;
+	// A usage line breaks between its [bracketed] parts, never inside one.
+	const char *gap = line.rfind("usage: ", 0) == 0 ? " [" : " ";
+	std::string rest = line;
+
+	while (rest.size() > kHelpWidth) {
+		size_t cut = rest.rfind(gap, kHelpWidth);
+		if (cut == std::string::npos || cut <= indent)
+			cut = rest.find(' ', kHelpWidth);
+		if (cut == std::string::npos)
+			break;
+		out << rest.substr(0, cut) << '\n';
+		start = rest.find_first_not_of(' ', cut);
+		if (start == std::string::npos)
+			return;
+		rest = std::string(indent, ' ') + rest.substr(start);
+	}
+	out << rest << '\n';
+}
+
+void print_help(std::ostream &out, const std::string &text, const CommandSpec &spec)
+{
+	std::istringstream in(text);
+	for (std::string line; std::getline(in, line);)
+		wrap_line(out, line, spec);
+}
+
+// "the option '--trace' is required" names an option the user never sees
+// when it is a positional argument: name it as the usage line does.
+std::string missing_argument(const po::required_option &e,
+			     const po::positional_options_description &pos)
+{
+	std::string name = e.get_option_name();
+
+	name.erase(0, name.find_first_not_of('-'));
+	for (unsigned i = 0; i < pos.max_total_count() && i < 16; i++)
+		if (pos.name_for_position(i) == name) {
+			std::transform(name.begin(), name.end(), name.begin(),
+				       [](unsigned char c) { return std::toupper(c); });
+			return "missing " + name;
+		}
+	return e.what();
+}
+
+}  // namespace
 
 std::optional<int> parse_options(const CommandSpec &spec, const Args &args,
 				 po::options_description &opts,
@@ -14,14 +92,20 @@ std::optional<int> parse_options(const CommandSpec &spec, const Args &args,
 	try {
 		po::store(po::command_line_parser(args).options(opts).positional(pos).run(), vm);
 		if (vm.count("help")) {
-			io.out << "usage: zpcisim " << spec.usage << "\n\n"
-			       << spec.description << "\n\n";
-			if (spec.tables)
-				io.out << spec.tables() << '\n';
-			io.out << opts;
+			std::ostringstream options;
+			options << opts;
+			print_help(io.out, std::string("usage: zpcisim ") + spec.usage + "\n\n" +
+						   spec.description + "\n\n" +
+						   (spec.tables ? spec.tables() + "\n" : "") +
+						   options.str(),
+				   spec);
 			return kExitOk;
 		}
 		po::notify(vm);
+	} catch (const po::required_option &e) {
+		io.err << "zpcisim " << spec.name << ": " << missing_argument(e, pos)
+		       << " (see 'zpcisim " << spec.name << " --help')\n";
+		return kExitUsage;
 	} catch (const po::error &e) {
 		io.err << "zpcisim " << spec.name << ": " << e.what()
 		       << " (see 'zpcisim " << spec.name << " --help')\n";
@@ -43,6 +127,7 @@ void warn_if_reachable(const CommandSpec &spec, CommandIo &io, const std::string
 int command_error(const CommandSpec &spec, CommandIo &io, const std::string &message,
 		  int code)
 {
+	progress_clear();
 	io.err << "zpcisim " << spec.name << ": " << message << '\n';
 	return code;
 }

@@ -4,7 +4,6 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
-#include <iostream>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -33,39 +32,6 @@ bool write_file_atomic(const std::string &path, const std::string &content, std:
 	*err = path + ": cannot write: " + strerror(errno);
 	unlink(tmp.c_str());
 	return false;
-}
-
-bool progress_wanted(const std::ostream &out)
-{
-	return &out == &std::cerr && isatty(STDERR_FILENO);
-}
-
-Progress::Progress(std::ostream &out, bool enabled, const char *what, uint64_t total,
-		   const char *unit)
-	: out_(out), enabled_(enabled), what_(what), total_(total), unit_(unit),
-	  next_(std::chrono::steady_clock::now())
-{
-}
-
-Progress::~Progress()
-{
-	if (drawn_)
-		out_ << "\r\033[K" << std::flush;
-}
-
-void Progress::update(uint64_t done, uint64_t items)
-{
-	if (!enabled_)
-		return;
-	auto now = std::chrono::steady_clock::now();
-	if (now < next_)
-		return;
-	next_ = now + std::chrono::milliseconds(200);
-	out_ << '\r' << what_ << ": ";
-	if (total_)
-		out_ << (100 * done / total_) << "% ";
-	out_ << items << ' ' << unit_ << std::flush;
-	drawn_ = true;
 }
 
 }  // namespace zpcisim

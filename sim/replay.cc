@@ -303,6 +303,17 @@ bool Replay::attach(Function &f, std::string *err)
 		return false;
 	}
 	f.attached = true;
+	// The RPCITs a capture holds follow the refresh bit its guest saw.  A
+	// design that offers the other makes the guest issue other RPCITs, as
+	// the kernel would; they say nothing of the guest layer, so they are
+	// not compared.
+	if (stats_.rpcit.recorded && f.dev.refresh != header_.fn[f.index].refresh) {
+		stats_.rpcit.recorded = false;
+		stats_.rpcit.not_comparable = std::string("the traced guest saw the refresh bit ") +
+					      (header_.fn[f.index].refresh ? "on" : "off") + ", " +
+					      design_name(opts_.design) + " offers it " +
+					      (f.dev.refresh ? "on" : "off");
+	}
 	return true;
 }
 
@@ -353,12 +364,18 @@ void Replay::map(Function &f, const ztrace_rec &rec)
 	if (!m.failed)
 		note_pages(f, h, m.len, false);
 	if (!m.failed && (rec.flags & ZTRACE_HAS_IOVA)) {
-		stats_.iova.recorded = true;
-		if (h == rec.iova)
-			stats_.iova.matched++;
-		else
-			mismatch(stats_.iova, where() + ": the trace recorded IOVA " + hex(rec.iova) +
-					      ", the replayed guest returned " + hex(h));
+		if (f.dev.cfg.identity) {
+			stats_.iova.not_comparable = std::string(design_name(opts_.design)) +
+						     " hands out guest-physical addresses as IOVAs";
+		} else {
+			stats_.iova.recorded = true;
+			if (h == rec.iova)
+				stats_.iova.matched++;
+			else
+				mismatch(stats_.iova, where() + ": the trace recorded IOVA " +
+							      hex(rec.iova) + ", the replayed guest returned " +
+							      hex(h));
+		}
 	}
 	new_mapping() = std::move(m);
 }
@@ -560,7 +577,7 @@ void Replay::take_rpcit_log(Function &f)
 					{ { "iova", hex(rec.iova) }, { "len", rec.len },
 					  { "cc", rec.result.cc }, { "status", rec.result.status } });
 	}
-	if (header_.rpcit_log)
+	if (stats_.rpcit.recorded)
 		f.unmatched.insert(f.unmatched.end(), log, log + n);
 }
 
@@ -591,7 +608,7 @@ void Replay::tick(const ztrace_rec &rec)
 			zpci_dma_tick(&f->dev, rec.jiffies);
 			continue;
 		}
-		if (header_.rpcit_log)
+		if (stats_.rpcit.recorded)
 			check_none_pending(*f);
 		zpci_dma_run_timers(&f->dev, rec.jiffies);
 		collect_rpcits(*f);
@@ -625,7 +642,7 @@ bool Replay::step(const ztrace_rec &rec, const ztrace_reader *pos, std::string *
 	stats_.records++;
 	stats_.by_kind[rec.kind]++;
 	if (rec.kind == ZTRACE_RPCIT) {
-		if (header_.rpcit_log)
+		if (stats_.rpcit.recorded)
 			check_rpcit(f, rec);
 		return true;
 	}
@@ -633,7 +650,7 @@ bool Replay::step(const ztrace_rec &rec, const ztrace_reader *pos, std::string *
 		tick(rec);
 		return true;
 	}
-	if (header_.rpcit_log)
+	if (stats_.rpcit.recorded)
 		check_none_pending(f);
 	if (f.attached) {
 		zpci_dma_set_time(&f.dev, rec.time);
@@ -718,7 +735,7 @@ void Replay::finish()
 	sample_pinned(now_, true);
 	for (auto &f : fns_) {
 		collect_rpcits(*f);
-		if (header_.rpcit_log)
+		if (stats_.rpcit.recorded)
 			check_none_pending(*f);
 		stats_.exposed_at_end += f->watch->unmapped_at.used;
 		if (!f->attached)

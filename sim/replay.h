@@ -54,6 +54,7 @@ struct CheckResult {
 	uint64_t matched = 0;
 	uint64_t mismatched = 0;
 	std::string first;	// where and what of the first mismatch
+	std::string not_comparable;	// why what the trace recorded cannot be checked here
 };
 
 struct ReplayStats {

@@ -11,6 +11,7 @@
 #include "format.h"
 #include "interrupt.h"
 #include "output.h"
+#include "progress.h"
 #include "requests.h"
 #include "trace_io.h"
 
@@ -105,7 +106,8 @@ nlohmann::ordered_json config_json(const ReplayOptions &opts)
 nlohmann::ordered_json check_json(const CheckResult &c)
 {
 	return { { "recorded", c.recorded }, { "matched", c.matched },
-		 { "mismatched", c.mismatched }, { "first_mismatch", c.first } };
+		 { "mismatched", c.mismatched }, { "first_mismatch", c.first },
+		 { "not_comparable", c.not_comparable } };
 }
 
 }  // namespace
@@ -208,6 +210,8 @@ namespace {
 
 std::string check_line(const CheckResult &c)
 {
+	if (!c.not_comparable.empty())
+		return "not comparable: " + c.not_comparable;
 	if (!c.recorded)
 		return "not recorded";
 	if (!c.mismatched)
@@ -374,7 +378,7 @@ void DesignsArgs::add_to(po::options_description &opts, po::positional_options_d
 {
 	opts.add_options()
 		("trace", po::value(&trace)->required(), "trace to replay (.ztr or .ztb)")
-		("designs", po::value(&designs)->default_value(designs), "designs, comma-separated");
+		("designs", po::value(&designs), "designs, comma-separated (default: every design)");
 	config_args.add_to(opts, false);
 	pos.add("trace", 1);
 }

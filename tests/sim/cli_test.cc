@@ -51,7 +51,8 @@ TEST(CliWalk, BadArgumentsAreOneLineUsageErrors)
 
 	r = run({ "walk" });
 	EXPECT_EQ(r.rc, 2);
-	EXPECT_NE(r.err.find("zpcisim walk: the option '--image' is required"), std::string::npos);
+	// Named as the usage line names it, not as an option nobody typed.
+	EXPECT_EQ(r.err, "zpcisim walk: missing IMAGE (see 'zpcisim walk --help')\n");
 
 	r = run({ "walk", kDemo, "--bogus" });
 	EXPECT_EQ(r.rc, 2);
@@ -72,6 +73,34 @@ TEST(Cli, HelpCommandAndHelpFlagSayTheSame)
 	EXPECT_EQ(a.rc, 0);
 	EXPECT_EQ(a.out, b.out);
 	EXPECT_NE(a.out.find("usage: zpcisim walk IMAGE"), std::string::npos);
+}
+
+// "help trace gen" is "trace gen --help"; help fits in 80 columns, a
+// usage line breaking only between its [parts], a flag never split.
+TEST(Cli, EveryHelpFitsATerminalAndSubcommandsHaveHelp)
+{
+	CliRun a = run({ "help", "trace", "gen" }), b = run({ "trace", "gen", "--help" });
+	EXPECT_EQ(a.rc, 0) << a.err;
+	EXPECT_EQ(a.out, b.out);
+	EXPECT_NE(a.out.find("usage: zpcisim trace gen WORKLOAD OUT"), std::string::npos);
+
+	std::vector<Args> pages;
+	for (const Command &c : commands())
+		pages.push_back({ c.name });
+	for (const char *sub : { "gen", "convert", "import", "validate", "stats", "head" })
+		pages.push_back({ "trace", sub });
+	pages.push_back({ "sweep", "collect" });
+	pages.push_back({ "config", "dump" });
+	for (Args page : pages) {
+		page.push_back("--help");
+		CliRun r = run(page);
+		EXPECT_EQ(r.rc, 0) << page[0];
+		std::istringstream in(r.out);
+		for (std::string line; std::getline(in, line);) {
+			EXPECT_LE(line.size(), 80u) << page[0] << ": " << line;
+			EXPECT_TRUE(line.empty() || line.back() != '-') << "a word split: " << line;
+		}
+	}
 }
 
 TEST(Cli, OverviewListsEveryCommand)

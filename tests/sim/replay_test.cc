@@ -339,6 +339,36 @@ TEST(Designs, SmallMappingLimitIsSurvivedByGlobalFlushes)
 	EXPECT_LE(std::stoull(line_of(r.out, "peak_pinned_bytes")), 1024u * 4096);
 }
 
+// A capture made under a shadowing hypervisor (refresh bit on): the
+// intercepting designs reproduce its RPCITs; the pinned ones offer the bit
+// off, so their guest issues other RPCITs, and identity-pinned hands out
+// guest-physical IOVAs: those are not compared, and a note says so.
+TEST(Compare, ACaptureIsCheckedOnlyWhereItsEnvironmentHolds)
+{
+	CliRun r = run({ "compare", kSamples + "real/net-linux-6.1.ztr", "--mode", "functional" });
+	ASSERT_EQ(r.rc, 0) << r.out << r.err;
+	EXPECT_NE(r.out.find("\nguest: linux-6.1\npolicy: lazy\n"), std::string::npos) << r.out;
+	EXPECT_NE(r.out.find("note: nested-pinned: RPCITs not compared: the traced guest saw the "
+			     "refresh bit on, nested-pinned offers it off\n"),
+		  std::string::npos) << r.out;
+	EXPECT_NE(r.out.find("note: identity-pinned: IOVAs not compared: identity-pinned hands "
+			     "out guest-physical addresses as IOVAs\n"),
+		  std::string::npos) << r.out;
+	EXPECT_EQ(r.out.find("note: intercept"), std::string::npos) << r.out;
+	EXPECT_NE(r.out.find("note: the trace holds no device accesses"), std::string::npos);
+	CliRun synthetic = run({ "compare", kSamples + "net-small.ztr", "--mode", "functional" });
+	EXPECT_EQ(synthetic.out.find("note:"), std::string::npos) << synthetic.out;
+
+	// Where the environment holds, the check still bites: every RPCIT matched.
+	TempDir d;
+	r = run({ "replay", kSamples + "real/net-linux-6.1.ztr", "--design", "intercept-kvm",
+		  "--stats-json", d.file("s.json") });
+	ASSERT_EQ(r.rc, 0) << r.err;
+	auto j = nlohmann::json::parse(slurp(d.file("s.json")));
+	EXPECT_EQ(j["rpcit_check"]["matched"], 287);
+	EXPECT_EQ(j["rpcit_check"]["not_comparable"], "");
+}
+
 // The side-by-side table on the network sample, word for word (only the
 // first line names the trace's path).
 TEST(Compare, TableOnTheNetworkSampleMatchesTheGolden)
