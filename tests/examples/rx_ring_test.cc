@@ -11,8 +11,8 @@
 
 #include <zpci/harness.h>
 
-#include "rx_ring/fake_nic.h"
-#include "rx_ring/rx_ring.h"
+#include "fake_nic.h"
+#include "rx_ring.h"
 #include "support/serve_process.h"
 
 namespace {
