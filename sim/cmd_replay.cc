@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 // zpcisim replay: run a trace through a design and report what happened.
 #include <cstdio>
+#include <fstream>
 #include <unistd.h>
 
 #include "interrupt.h"
@@ -99,25 +100,40 @@ int cmd_replay(const Args &args, CommandIo &io)
 	}
 
 	std::unique_ptr<Replay> replay;
+	// Streamed beside, renamed into place when the run is done.
+	std::ofstream timeline_file;
 	std::unique_ptr<Timeline> timeline;
-	if (!timeline_out.empty())
-		timeline = std::make_unique<Timeline>(timeline_limit);
+	if (!timeline_out.empty()) {
+		timeline_file.open(timeline_out + ".part", std::ios::binary | std::ios::trunc);
+		if (!timeline_file)
+			return command_error(kSpec, io, "cannot write " + timeline_out);
+		timeline = std::make_unique<Timeline>(timeline_file, timeline_limit,
+						      std::string("zpcisim ") + design_name(run.opts.design));
+	}
 	run.timeline = timeline.get();
 	if (int rc = run_replay(kSpec, run, io, &replay)) {
 		replay.reset();
 		if (!vcd_out.empty())
 			unlink((vcd_out + ".part.vcd").c_str());
+		if (timeline)
+			unlink((timeline_out + ".part").c_str());
 		return rc;
 	}
-	if (timeline &&
-	    !write_file_atomic(timeline_out,
-			       timeline->json({ { "trace", run.trace },
-						{ "design", design_name(run.opts.design) },
-						{ "policy", policy_name(run.opts.policy) },
-						{ "mode", mode_name(run.opts.mode) },
-						{ "partial", run.partial } }),
-			       &err))
-		return command_error(kSpec, io, err);
+	if (timeline) {
+		timeline->finish({ { "trace", run.trace },
+				   { "design", design_name(run.opts.design) },
+				   { "policy", policy_name(run.opts.policy) },
+				   { "mode", mode_name(run.opts.mode) },
+				   { "partial", run.partial } });
+		timeline_file.close();
+		if (!timeline_file || rename((timeline_out + ".part").c_str(), timeline_out.c_str())) {
+			unlink((timeline_out + ".part").c_str());
+			return command_error(kSpec, io, "cannot write " + timeline_out);
+		}
+		if (timeline->truncated())
+			io.err << "zpcisim replay: " << timeline_out << ": the timeline stops at "
+			       << timeline->events() << " events (--timeline-limit); later ones are not in it\n";
+	}
 	if (!stats_out.empty() &&
 	    !write_file_atomic(stats_out, replay_json(run, *replay).dump(2) + "\n", &err))
 		return command_error(kSpec, io, err);

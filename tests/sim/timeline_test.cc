@@ -3,13 +3,18 @@
 // counters, truncated at its limit and saying so.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cmath>
 #include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <set>
+#include <sstream>
 #include <vector>
 
 #include "support/cli_run.h"
 #include "support/temp_dir.h"
+#include "timeline.h"
 
 namespace zpcisim {
 namespace {
@@ -19,6 +24,93 @@ using test::run;
 using test::TempDir;
 
 const std::string kTrace = ZPCISIM_SOURCE_DIR "/traces/samples/net-small.ztr";
+
+// Microseconds, the format's unit, to integer nanoseconds.
+int64_t ns(const nlohmann::json &us)
+{
+	return std::llround(us.get<double>() * 1000.0);
+}
+
+// What the trace-event format (and a viewer that shows every slice) asks
+// of a document, one line per breach: complete (X) slices on one thread
+// nest or are disjoint; B/E pairs on one thread match in stack order, in
+// time order; async b/e pairs match by category and id; every thread that
+// has events is named.
+std::vector<std::string> format_breaches(const nlohmann::json &doc)
+{
+	struct Slice {
+		int64_t begin, end;
+	};
+	std::map<std::pair<int, int>, std::vector<Slice>> complete;
+	std::map<std::pair<int, int>, std::vector<std::pair<std::string, int64_t>>> open;
+	std::map<std::pair<std::string, std::string>, int> async_open;
+	std::set<std::pair<int, int>> named, used;
+	std::vector<std::string> out;
+
+	for (const auto &e : doc.at("traceEvents")) {
+		std::string ph = e.at("ph");
+		auto thread = std::make_pair(e.at("pid").get<int>(), e.value("tid", 0));
+		if (ph == "M") {
+			if (e.at("name") == "thread_name")
+				named.insert(thread);
+			continue;
+		}
+		int64_t ts = ns(e.at("ts"));
+		if (e.contains("tid"))
+			used.insert(thread);
+		if (ph == "X") {
+			complete[thread].push_back({ ts, ts + ns(e.at("dur")) });
+		} else if (ph == "B") {
+			auto &stack = open[thread];
+			if (!stack.empty() && ts < stack.back().second)
+				out.push_back("B before its thread's last B");
+			stack.push_back({ e.at("name"), ts });
+		} else if (ph == "E") {
+			auto &stack = open[thread];
+			if (stack.empty() || ts < stack.back().second ||
+			    (e.contains("name") && e.at("name") != stack.back().first))
+				out.push_back("E without its B");
+			else
+				stack.pop_back();
+		} else if (ph == "b" || ph == "e") {
+			auto key = std::make_pair(e.value("cat", std::string()), e.at("id").dump());
+			if (ph == "b")
+				async_open[key]++;
+			else if (async_open[key]-- <= 0)
+				out.push_back("e without its b: id " + key.second);
+		}
+	}
+	for (auto &[thread, slices] : complete) {
+		// By start, the longer first: a parent comes before what it holds.
+		std::sort(slices.begin(), slices.end(), [](const Slice &a, const Slice &b) {
+			return a.begin != b.begin ? a.begin < b.begin : a.end > b.end;
+		});
+		std::vector<int64_t> ends;
+		size_t overlaps = 0;
+		for (const Slice &s : slices) {
+			while (!ends.empty() && ends.back() <= s.begin)
+				ends.pop_back();
+			if (!ends.empty() && s.end > ends.back())
+				overlaps++;
+			else
+				ends.push_back(s.end);
+		}
+		if (overlaps)
+			out.push_back("tid " + std::to_string(thread.second) + ": " +
+				      std::to_string(overlaps) + " of " + std::to_string(slices.size()) +
+				      " slices overlap one they do not nest in");
+	}
+	for (const auto &[thread, stack] : open)
+		if (!stack.empty())
+			out.push_back("B without its E on tid " + std::to_string(thread.second));
+	for (const auto &[key, n] : async_open)
+		if (n > 0)
+			out.push_back("b without its e: id " + key.second);
+	for (const auto &thread : used)
+		if (!named.count(thread))
+			out.push_back("tid " + std::to_string(thread.second) + " has no name");
+	return out;
+}
 
 TEST(Timeline, EventsAddUpToTheRunsCounters)
 {
@@ -96,6 +188,66 @@ TEST(Timeline, StopsAtItsLimitAndSaysSo)
 	auto t = nlohmann::json::parse(std::ifstream(d.file("t.json")));
 	EXPECT_TRUE(t["otherData"]["truncated"].get<bool>());
 	EXPECT_EQ(t["otherData"]["events"].get<uint64_t>(), 100u);
+	// On the terminal too: few read a file's metadata.
+	EXPECT_NE(r.err.find("t.json: the timeline stops at 100 events"), std::string::npos)
+		<< r.err;
+	EXPECT_FALSE(std::ifstream(d.file("t.json.part")).good());
+}
+
+// Every slice shows: in the timed modes DMAs overlap in flight, RPCITs and
+// intercepts cost more than the gap to the next record; each must still
+// nest on its thread, whatever the design.
+TEST(Timeline, EverySliceNestsOnItsThread)
+{
+	for (const char *design : { "bare", "intercept-kvm" }) {
+		for (const char *mode : { "functional", "cycle" }) {
+			TempDir d;
+			CliRun r = run({ "replay", kTrace, "--design", design, "--mode", mode,
+					 "--timeline", d.file("t.json") });
+			ASSERT_EQ(r.rc, 0) << r.err;
+			auto t = nlohmann::json::parse(std::ifstream(d.file("t.json")));
+			EXPECT_EQ(format_breaches(t), std::vector<std::string>{}) << design << " " << mode;
+		}
+	}
+}
+
+// The checker itself: it finds what it looks for.
+TEST(Timeline, FormatCheckFindsBreaches)
+{
+	auto doc = nlohmann::json::parse(R"({"traceEvents":[
+		{"name":"thread_name","ph":"M","pid":1,"tid":1,"args":{"name":"a"}},
+		{"name":"x","ph":"X","ts":1.0,"dur":2.0,"pid":1,"tid":1},
+		{"name":"y","ph":"X","ts":2.0,"dur":2.0,"pid":1,"tid":1},
+		{"name":"z","ph":"X","ts":2.0,"dur":0.5,"pid":1,"tid":1},
+		{"name":"b","ph":"B","ts":5.0,"pid":1,"tid":2},
+		{"name":"a","ph":"e","ts":5.0,"pid":1,"cat":"c","id":7}]})");
+	EXPECT_EQ(format_breaches(doc),
+		  (std::vector<std::string>{ "e without its b: id 7",
+					     "tid 1: 1 of 3 slices overlap one they do not nest in",
+					     "B without its E on tid 2", "tid 2 has no name" }));
+}
+
+// The document goes to its stream as events come, not at the end: a long
+// replay takes no more memory than a short one.
+TEST(Timeline, WritesEventsAsTheyCome)
+{
+	std::ostringstream out;
+	Timeline t(out, 1000, "zpcisim test");
+
+	for (uint64_t i = 0; i < 100; i++)
+		t.span(0, "device", "dma read", i * 10, 25, { { "i", i } });
+	std::string so_far = out.str();
+	EXPECT_EQ(std::count(so_far.begin(), so_far.end(), '\n'), 100 + 1 + 2 * 3);
+	t.finish({ { "design", "bare" } });
+	auto doc = nlohmann::json::parse(out.str());
+	EXPECT_EQ(format_breaches(doc), std::vector<std::string>{});
+	// 25 ns spans every 10 ns: three in flight, three lanes.
+	std::set<int> tids;
+	for (const auto &e : doc["traceEvents"])
+		if (e["ph"] == "X")
+			tids.insert(e["tid"].get<int>());
+	EXPECT_EQ(tids.size(), 3u);
+	EXPECT_EQ(doc["otherData"]["events"], 100);
 }
 
 }  // namespace
