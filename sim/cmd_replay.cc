@@ -70,7 +70,7 @@ int cmd_replay(const Args &args, CommandIo &io)
 		("timeline-limit", po::value(&timeline_limit)->default_value(timeline_limit),
 		 "events the timeline keeps at most")
 		("vcd", po::value(&vcd_out),
-		 "timed modes: write the DTU's signals as a VCD waveform (short traces)");
+		 "timed modes: write the device's and the DTU's signals as a VCD waveform");
 	config_args.add_to(opts, true);
 	pos.add("trace", 1);
 	if (auto rc = parse_options(kSpec, args, opts, pos, vm, io))
@@ -114,7 +114,7 @@ int cmd_replay(const Args &args, CommandIo &io)
 	if (int rc = run_replay(kSpec, run, io, &replay)) {
 		replay.reset();
 		if (!vcd_out.empty())
-			unlink((vcd_out + ".part.vcd").c_str());
+			unlink((vcd_out + ".part").c_str());
 		if (timeline)
 			unlink((timeline_out + ".part").c_str());
 		return rc;
@@ -142,7 +142,7 @@ int cmd_replay(const Args &args, CommandIo &io)
 		bool ok = replay->checks_passed();
 		bool partial = run.partial;
 		replay.reset();	// closes the waveform
-		if (rename((vcd_out + ".part.vcd").c_str(), vcd_out.c_str()))
+		if (rename((vcd_out + ".part").c_str(), vcd_out.c_str()))
 			return command_error(kSpec, io, "cannot write " + vcd_out);
 		if (partial)
 			return kExitInterrupted;

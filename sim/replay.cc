@@ -475,7 +475,6 @@ bool Replay::device_access(Function &f, uint64_t iova, uint64_t len, zpci_dma_di
 		device_done_ns_ = std::max<uint64_t>(device_done_ns_,
 					   time + system_->function(f.index).last_latency().value() /
 							  ns_->ticks());
-		system_->sample();
 	} else {
 		ok = zpci_monitor_dma(f.watch, iova, nullptr, len, dir) == 0;
 	}

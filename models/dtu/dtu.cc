@@ -74,6 +74,8 @@ bool Dtu::translate(Port &p, uint64_t iova, zpci_dma_dir dir, const sc_core::sc_
 
 	latency += iotlb_latency_;
 	if (hit && !((*hit & kReadonly) && dir == ZPCI_DMA_WRITE)) {
+		if (wave_.w)
+			wave_.w->strobe(wave_.hit, now(*this) + delay + latency, clock_);
 		*addr = (*hit & ZPCI_PAGE_MASK) | (iova & ~ZPCI_PAGE_MASK);
 		if (p_.check_stale && zpci_func_hit_is_stale(p.f, iova, dir, *addr))
 			stats_.stale_hits++;
@@ -81,6 +83,8 @@ bool Dtu::translate(Port &p, uint64_t iova, zpci_dma_dir dir, const sc_core::sc_
 	}
 	WalkResult r = walker_.walk(p.f->fh, p.f->space, p.f->nested_host, iova, dir, *this,
 				    now(*this) + delay + latency);
+	if (wave_.w)
+		show_walk(r, now(*this) + delay + latency);
 	latency += r.latency;
 	if (r.fault != ZPCI_FAULT_NONE) {
 		stats_.faults++;
@@ -98,9 +102,6 @@ void Dtu::b_transport(Port &p, tlm::tlm_generic_payload &trans, sc_core::sc_time
 	zpci_dma_dir dir = trans.is_write() ? ZPCI_DMA_WRITE : ZPCI_DMA_READ;
 
 	stats_.requests++;
-	last_iova_ = iova;
-	last_port_ = p.index;
-	last_ok_ = false;
 	if (!p.f->enabled || p.f->blocked) {
 		stats_.blocked++;
 		trans.set_response_status(tlm::TLM_GENERIC_ERROR_RESPONSE);
@@ -130,7 +131,6 @@ void Dtu::b_transport(Port &p, tlm::tlm_generic_payload &trans, sc_core::sc_time
 		zpci_func_raise_error(p.f, ZPCI_PEC_SYSTEM_ERROR, iova, dir == ZPCI_DMA_WRITE);
 		return;
 	}
-	last_ok_ = true;
 	zpci_func_used(p.f, iova, addr, dir == ZPCI_DMA_WRITE);
 }
 
@@ -149,23 +149,32 @@ void Dtu::register_stats(StatsRegistry &reg)
 	reg.add(b, "stale_hits", &stats_.stale_hits, "IOTLB hits the current tables would not give");
 }
 
-void Dtu::trace(sc_core::sc_trace_file *tf) const
+void Dtu::show_signals(Waveform &w)
 {
 	std::string n = name();
 
-	sc_core::sc_trace(tf, last_iova_, n + ".iova");
-	sc_core::sc_trace(tf, last_port_, n + ".port");
-	sc_core::sc_trace(tf, last_ok_, n + ".translated");
-	sc_core::sc_trace(tf, stats_.requests, n + ".requests");
-	sc_core::sc_trace(tf, stats_.faults, n + ".faults");
-	sc_core::sc_trace(tf, stats_.stale_hits, n + ".stale_hits");
-	sc_core::sc_trace(tf, iotlb_.stats().hits, n + ".iotlb.hits");
-	sc_core::sc_trace(tf, iotlb_.stats().misses, n + ".iotlb.misses");
-	sc_core::sc_trace(tf, iotlb_.stats().evictions, n + ".iotlb.evictions");
-	sc_core::sc_trace(tf, iotlb_.stats().invalidations, n + ".iotlb.invalidations");
-	sc_core::sc_trace(tf, walker_.stats().walks, n + ".walker.walks");
-	sc_core::sc_trace(tf, walker_.stats().memory_refs, n + ".walker.memory_refs");
-	sc_core::sc_trace(tf, walker_.stats().queued, n + ".walker.queued");
+	wave_.w = &w;
+	wave_.hit = w.wire(n + ".iotlb", "hit", 8);
+	wave_.miss = w.wire(n + ".iotlb", "miss", 8);
+	wave_.walking = w.wire(n + ".walker", "walking", 16);
+	wave_.waiting = w.wire(n + ".walker", "waiting", 16);
+	wave_.fault = w.wire(n, "fault", 8);
+	for (size_t i = 0; i < walker_.slots(); i++)
+		wave_.busy.push_back(w.wire(n + ".walker", "busy" + std::to_string(i), 1));
+}
+
+// A lookup that missed at @missed, and the walk it started.
+void Dtu::show_walk(const WalkResult &r, const sc_core::sc_time &missed)
+{
+	sc_core::sc_time done = missed + r.latency;
+
+	wave_.w->strobe(wave_.miss, missed, clock_);
+	wave_.w->interval(wave_.waiting, missed, r.start);
+	wave_.w->interval(wave_.walking, r.start, done);
+	if (r.slot >= 0)
+		wave_.w->interval(wave_.busy[r.slot], r.start, done);
+	if (r.fault != ZPCI_FAULT_NONE)
+		wave_.w->strobe(wave_.fault, done, clock_);
 }
 
 }  // namespace zpcisim

@@ -27,6 +27,7 @@
 #include "sockets/lt_target.h"
 #include "stats/stats.h"
 #include "walker/table_walker.h"
+#include "waveform/waveform.h"
 
 namespace zpcisim {
 
@@ -85,9 +86,10 @@ public:
 	const CacheStats &iotlb_stats() const { return iotlb_.stats(); }
 	const WalkerStats &walker_stats() const { return walker_.stats(); }
 	void register_stats(StatsRegistry &reg);
-	// Put the DTU's signals in @tf: the last request's IOVA, port and
-	// outcome, and the IOTLB, walker and fault counters.
-	void trace(sc_core::sc_trace_file *tf) const override;
+	// Show the DTU's signals in @w: a strobe per IOTLB lookup that hits or
+	// misses (a miss: a walk), each walker busy while it walks, the walks in
+	// progress and those waiting for a walker, a strobe per fault.
+	void show_signals(Waveform &w);
 
 private:
 	// One function's requests: the forward interface of its socket.
@@ -113,6 +115,7 @@ private:
 	bool translate(Port &p, uint64_t iova, zpci_dma_dir dir, const sc_core::sc_time &delay,
 		       uint64_t *addr, sc_core::sc_time &latency);
 	static void flush_hook(void *ctx, u32 fh, dma_addr_t iova, u64 len);
+	void show_walk(const WalkResult &r, const sc_core::sc_time &missed);
 
 	DtuParams p_;
 	sc_core::sc_time clock_;
@@ -122,10 +125,11 @@ private:
 	std::vector<std::unique_ptr<Port>> ports_;
 	DtuStats stats_;
 	tlm::tlm_generic_payload fetch_;	// reused for entry fetches
-	// The last request, as signals for a waveform viewer.
-	uint64_t last_iova_ = 0;
-	unsigned int last_port_ = 0;
-	bool last_ok_ = false;
+	struct Signals {
+		Waveform *w = nullptr;	// none: nothing to show
+		Waveform::Signal hit, miss, fault, walking, waiting;
+		std::vector<Waveform::Signal> busy;	// per walker
+	} wave_;
 };
 
 }  // namespace zpcisim

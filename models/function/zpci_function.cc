@@ -51,6 +51,8 @@ bool ZpciFunction::access(uint64_t iova, uint64_t len, zpci_dma_dir dir,
 		if (!window_.empty())
 			start = std::max(start, window_[next_]);
 		sc_core::sc_time end = issue(iova, data, chunk, dir, kernel, start, &ok);
+		if (wave_.w)
+			show_request(arrival, start, end);
 		if (!window_.empty()) {
 			window_[next_] = end;
 			if (++next_ == window_.size())
@@ -74,6 +76,35 @@ bool ZpciFunction::access(uint64_t iova, uint64_t len, zpci_dma_dir dir,
 	last_latency_ = done - arrival;
 	latency_ns_.add(to_ns(last_latency_.value()));
 	return all_ok;
+}
+
+void ZpciFunction::show_signals(Waveform &w, const sc_core::sc_time &clock)
+{
+	std::string n = name();
+
+	wave_.w = &w;
+	wave_.clock = clock;
+	wave_.valid = w.wire(n, "req_valid", 1);
+	wave_.ready = w.wire(n, "req_ready", 1, 1);
+	wave_.response = w.wire(n, "rsp_valid", 8);
+	wave_.inflight = w.wire(n, "inflight", 16);
+	wave_.waiting = w.wire(n, "waiting", 16);
+}
+
+// A request that arrived at @arrival, was issued at @start and answered at @end.
+void ZpciFunction::show_request(const sc_core::sc_time &arrival, const sc_core::sc_time &start,
+				const sc_core::sc_time &end)
+{
+	Waveform &w = *wave_.w;
+
+	w.interval(wave_.valid, arrival, start + wave_.clock);
+	if (start > arrival) {
+		w.interval(wave_.waiting, arrival, start);
+		w.step(wave_.ready, arrival, -1);
+		w.step(wave_.ready, start, 1);
+	}
+	w.interval(wave_.inflight, start, end);
+	w.strobe(wave_.response, end, wave_.clock);
 }
 
 void ZpciFunction::register_stats(StatsRegistry &reg)

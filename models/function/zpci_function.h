@@ -21,6 +21,7 @@
 #include "params/param.h"
 #include "stats/histogram.h"
 #include "stats/stats.h"
+#include "waveform/waveform.h"
 
 namespace zpcisim {
 
@@ -64,10 +65,17 @@ public:
 	// When the last request completed.
 	sc_core::sc_time busy_until() const { return busy_until_; }
 	void register_stats(StatsRegistry &reg);
+	// Show the device's request interface in @w, strobes a cycle of
+	// @clock long: valid while a request waits to be issued or is being
+	// issued, ready unless one waits for a slot in the window; requests
+	// in flight and waiting; a strobe per response.
+	void show_signals(Waveform &w, const sc_core::sc_time &clock);
 
 private:
 	sc_core::sc_time issue(uint64_t iova, uint8_t *data, uint32_t len, zpci_dma_dir dir,
 			       const sc_core::sc_time &now, sc_core::sc_time start, bool *ok);
+	void show_request(const sc_core::sc_time &arrival, const sc_core::sc_time &start,
+			  const sc_core::sc_time &end);
 
 	zpci_func *f_;
 	ZpciFunctionParams p_;
@@ -79,6 +87,11 @@ private:
 	Histogram latency_ns_;
 	sc_core::sc_time last_latency_, busy_until_;
 	sc_core::sc_time ns_;	// built once: sc_time(value, unit) is costly
+	struct Signals {
+		Waveform *w = nullptr;	// none: nothing to show
+		sc_core::sc_time clock;
+		Waveform::Signal valid, ready, response, inflight, waiting;
+	} wave_;
 	// Ticks to ns; SystemC's default resolution (1 ps) by a constant, which
 	// compiles to a multiply where a divide costs tens of cycles per access.
 	uint64_t to_ns(uint64_t ticks) const

@@ -34,7 +34,8 @@ ZpciSystem::Kernel::~Kernel()
 
 ZpciSystem::ZpciSystem(zpci_mem memory, uint64_t memory_size, const std::vector<zpci_func *> &funcs,
 		       const SystemParams &p)
-	: funcs_(funcs), memory_(std::make_unique<Memory>("memory", memory, memory_size, p.memory)),
+	: funcs_(funcs), wave_(p.vcd.empty() ? nullptr : std::make_unique<Waveform>(p.vcd)),
+	  memory_(std::make_unique<Memory>("memory", memory, memory_size, p.memory)),
 	  dtu_(std::make_unique<Dtu>("dtu", funcs, p.dtu))
 {
 	dtu_->mem.bind(memory_->socket);
@@ -46,14 +47,11 @@ ZpciSystem::ZpciSystem(zpci_mem memory, uint64_t memory_size, const std::vector<
 	}
 	dtu_->register_stats(stats_);
 	memory_->register_stats(stats_);
-	if (!p.vcd.empty()) {
-		// SystemC adds ".vcd" itself.
-		std::string base = p.vcd.size() > 4 && p.vcd.compare(p.vcd.size() - 4, 4, ".vcd") == 0
-					   ? p.vcd.substr(0, p.vcd.size() - 4)
-					   : p.vcd;
-		vcd_ = sc_core::sc_create_vcd_trace_file(base.c_str());
-		vcd_->set_time_unit(1, sc_core::SC_NS);
-		dtu_->trace(vcd_);
+	if (wave_) {
+		sc_core::sc_time clock(p.dtu.clock_ns, sc_core::SC_NS);
+		for (auto &f : functions_)
+			f->show_signals(*wave_, clock);
+		dtu_->show_signals(*wave_);
 	}
 	// Elaborate and start at
 	// time zero.  The blocks have no processes: requests are driven from
@@ -64,27 +62,11 @@ ZpciSystem::ZpciSystem(zpci_mem memory, uint64_t memory_size, const std::vector<
 	sc_core::sc_start(sc_core::SC_ZERO_TIME);
 }
 
-void ZpciSystem::advance_waveform(const sc_core::sc_time &t)
-{
-	if (t > sc_core::sc_time_stamp())
-		sc_core::sc_start(t - sc_core::sc_time_stamp());
-}
-
-void ZpciSystem::sample_waveform()
-{
-	if (sampled_any_ && sc_core::sc_time_stamp() <= sampled_)
-		return;
-	sc_core::sc_start(sc_core::SC_ZERO_TIME);
-	sampled_ = sc_core::sc_time_stamp();
-	sampled_any_ = true;
-}
-
 // Modules go before the kernel context they were built in, and the
 // functions stop telling a DTU that is gone.
 ZpciSystem::~ZpciSystem()
 {
-	if (vcd_)
-		sc_core::sc_close_vcd_trace_file(vcd_);
+	wave_.reset();	// writes what is left
 	for (zpci_func *f : funcs_)
 		f->hook = zpci_func_flush_hook{ nullptr, nullptr };
 	functions_.clear();

@@ -22,6 +22,7 @@
 #include "function/zpci_function.h"
 #include "memory/memory.h"
 #include "stats/stats.h"
+#include "waveform/waveform.h"
 
 namespace zpcisim {
 
@@ -32,7 +33,8 @@ struct SystemParams {
 	MemoryParams memory;
 	DtuParams dtu;
 	ZpciFunctionParams function;
-	// Write the DTU's signals as a VCD waveform to this file ("": none).
+	// Write the device's and the DTU's signals as a VCD waveform to this
+	// file ("": none).
 	std::string vcd;
 };
 
@@ -55,21 +57,14 @@ public:
 	~ZpciSystem();
 
 	ZpciFunction &function(size_t i) { return *functions_[i]; }
-	// With a VCD: let simulated time reach @t (never back), before a
-	// request arriving then; and after it, record the signals at that time
-	// (once per instant: VCD holds one value per time).  The blocks
-	// themselves need no kernel time; only the waveform does.
+	// With a VCD: no request arrives before @t any more, so the waveform
+	// up to it is final.
 	void advance_to(const sc_core::sc_time &t)
 	{
-		if (vcd_)
-			advance_waveform(t);
+		if (wave_)
+			wave_->settle(t);
 	}
-	void sample()
-	{
-		if (vcd_)
-			sample_waveform();
-	}
-	bool tracing() const { return vcd_ != nullptr; }
+	bool tracing() const { return wave_ != nullptr; }
 	size_t functions() const { return functions_.size(); }
 	Dtu &dtu() { return *dtu_; }
 	Memory &memory() { return *memory_; }
@@ -82,18 +77,14 @@ private:
 		sc_core::sc_simcontext *context;
 	};
 
-	void advance_waveform(const sc_core::sc_time &t);
-	void sample_waveform();
-
 	Kernel kernel_;		// first: the modules below are built in its context
 	std::vector<zpci_func *> funcs_;
+	// Before the blocks: failing to open it leaves no DTU hooked to a function.
+	std::unique_ptr<Waveform> wave_;
 	std::unique_ptr<Memory> memory_;
 	std::unique_ptr<Dtu> dtu_;
 	std::vector<std::unique_ptr<ZpciFunction>> functions_;
 	StatsRegistry stats_;
-	sc_core::sc_trace_file *vcd_ = nullptr;
-	sc_core::sc_time sampled_;
-	bool sampled_any_ = false;
 };
 
 }  // namespace zpcisim

@@ -133,6 +133,9 @@ WalkResult TableWalker::walk(uint32_t fh, const zpci_dma_space &space, const zpc
 	// The walk cache holds host-physical page-table origins: 1-D walks only.
 	one_d(f, space, iova, dir, host == nullptr, fh, r);
 	*walker = f.now;
+	if (walker != &unlimited)
+		r.slot = int(walker - busy_until_.data());
+	r.start = start;
 	r.memory_refs = f.refs;
 	r.latency = f.now - when;
 	stats_.walks++;

@@ -71,6 +71,10 @@ struct WalkResult {
 	uint32_t memory_refs = 0;
 	bool walk_cache_hit = false;
 	sc_core::sc_time latency;	// from the request to the result
+	// The walker that took it (-1: walkers unlimited), and when, after any
+	// wait for it.
+	int slot = -1;
+	sc_core::sc_time start;
 };
 
 class TableWalker {
@@ -87,6 +91,8 @@ public:
 	void invalidate_function(uint32_t fh);
 
 	const WalkerStats &stats() const { return stats_; }
+	// Walkers, each one walk at a time (0: unlimited).
+	size_t slots() const { return busy_until_.size(); }
 	const CacheStats &walk_cache_stats() const { return walk_cache_.stats(); }
 	void register_stats(StatsRegistry &reg, const std::string &block);
 
