@@ -4,6 +4,7 @@
 #include <cmath>
 #include <iomanip>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <ostream>
 #include <zmq.hpp>
 
@@ -22,9 +23,10 @@ const CommandSpec kSpec = {
 	"Subscribe to the telemetry a run publishes (replay --telemetry ENDPOINT)\n"
 	"and show every counter it carries: on a terminal, a live view redrawn in\n"
 	"place, with rates; otherwise one line per message.  Ends at the run's\n"
-	"final message, after --count\n"
-	"messages, when nothing arrives for --timeout seconds (exit 1), or on\n"
-	"SIGINT.  Reports messages the subscription missed (gaps in the sequence).",
+	"final message, after --count messages, when no good message arrives for\n"
+	"--timeout seconds (exit 1), or on SIGINT.  Reports messages the\n"
+	"subscription missed (gaps in the sequence), and counts and skips bad ones\n"
+	"(not the telemetry's schema, or fields missing or mistyped).",
 };
 
 std::string rate(double per_s)
@@ -48,42 +50,60 @@ std::string text_of(const nlohmann::ordered_json &v)
 	return s.str();
 }
 
+// What the subscription brought: messages shown, lost on the way (gaps in
+// the sequence) and refused (not telemetry, or fields missing or mistyped).
+struct Tally {
+	uint64_t received = 0, missed = 0, bad = 0;
+	std::string last_bad;	// what was wrong with the last one refused
+};
+
 // One view of @msg; @prev the message before it, for rates.  Every counter
 // the run sends is shown, in its order: a counter the run's tables add
 // shows up here as it is.
-void show(std::ostream &out, bool live, const nlohmann::ordered_json &msg,
-	  const nlohmann::ordered_json &prev, uint64_t missed)
+void show(std::ostream &out, bool live, const TelemetryMessage &msg,
+	  const std::optional<TelemetryMessage> &prev, const Tally &tally)
 {
-	const nlohmann::ordered_json &st = msg["stats"];
-	double dt = prev.is_null() ? 0 : msg["elapsed_s"].get<double>() - prev["elapsed_s"].get<double>();
+	const nlohmann::ordered_json &st = msg.stats;
+	double dt = prev ? msg.elapsed_s - prev->elapsed_s : 0;
 	auto per_s = [&](const std::string &k) {
-		if (dt <= 0 || !prev["stats"].contains(k))
+		if (dt <= 0)	// also: no message before
 			return std::string("-");
-		return rate((st[k].get<double>() - prev["stats"][k].get<double>()) / dt);
+		auto before = prev->stats.find(k);
+		if (before == prev->stats.end() || !before->is_number())
+			return std::string("-");
+		return rate((st[k].get<double>() - before->get<double>()) / dt);
 	};
 
 	if (!live) {
-		out << "seq " << msg["seq"] << " elapsed_s " << msg["elapsed_s"];
+		out << "seq " << msg.seq << " elapsed_s " << msg.elapsed_s;
 		for (const auto &[k, v] : st.items())
 			out << ' ' << k << ' ' << text_of(v);
-		out << " dropped " << msg["dropped"] << " missed " << missed
-		    << (msg["final"].get<bool>() ? " final" : "") << '\n';
+		out << " dropped " << msg.dropped << " missed " << tally.missed << " bad " << tally.bad
+		    << (msg.final ? " final" : "") << '\n';
 		return;
 	}
-	out << "\033[H\033[J" << "zpcisim monitor: " << msg["source"].get<std::string>() << '\n';
-	if (!msg["progress"].is_null())
+	out << "\033[H\033[J" << "zpcisim monitor: " << msg.source << '\n';
+	if (msg.progress)
 		out << std::left << std::setw(24) << "progress:" << std::fixed << std::setprecision(1)
-		    << 100 * msg["progress"].get<double>() << " %\n";
+		    << 100 * *msg.progress << " %\n";
 	out << std::left << std::setw(24) << "elapsed:" << std::fixed << std::setprecision(1)
-	    << msg["elapsed_s"].get<double>() << " s\n";
+	    << msg.elapsed_s << " s\n";
 	for (const auto &[k, v] : st.items()) {
 		out << std::setw(24) << k + ":" << text_of(v);
 		if (v.is_number_unsigned())
 			out << "  (" << per_s(k) << ")";
 		out << '\n';
 	}
-	out << std::setw(24) << "dropped by run:" << msg["dropped"] << "   missed here: " << missed
-	    << '\n' << std::flush;
+	out << std::setw(24) << "dropped by run:" << msg.dropped << "   missed here: " << tally.missed
+	    << "   bad: " << tally.bad << '\n' << std::flush;
+}
+
+std::string no_telemetry(const std::string &endpoint, unsigned timeout_s, const Tally &tally)
+{
+	std::string s = "no telemetry from " + endpoint + " for " + std::to_string(timeout_s) + " s";
+	if (tally.bad)
+		s += " (" + std::to_string(tally.bad) + " bad messages; the last: " + tally.last_bad + ")";
+	return s;
 }
 
 }  // namespace
@@ -119,8 +139,8 @@ int cmd_monitor(const Args &args, CommandIo &io)
 	bool live = progress_wanted(io.err);
 	std::ostream &view = live ? io.err : io.out;
 	InterruptScope interrupt;
-	nlohmann::ordered_json prev;
-	uint64_t received = 0, missed = 0;
+	std::optional<TelemetryMessage> prev;
+	Tally tally;
 	auto last = std::chrono::steady_clock::now();
 	while (!interrupted()) {
 		zmq::pollitem_t item = { sub.handle(), 0, ZMQ_POLLIN, 0 };
@@ -129,8 +149,7 @@ int cmd_monitor(const Args &args, CommandIo &io)
 			if (zmq::poll(&item, 1, std::chrono::milliseconds(200)) <= 0 ||
 			    !sub.recv(m, zmq::recv_flags::dontwait)) {
 				if (std::chrono::steady_clock::now() - last > std::chrono::seconds(timeout_s))
-					return command_error(kSpec, io, "no telemetry from " + endpoint + " for " +
-									std::to_string(timeout_s) + " s");
+					return command_error(kSpec, io, no_telemetry(endpoint, timeout_s, tally));
 				continue;
 			}
 		} catch (const zmq::error_t &e) {
@@ -138,20 +157,23 @@ int cmd_monitor(const Args &args, CommandIo &io)
 				continue;
 			return command_error(kSpec, io, std::string("socket: ") + e.what());
 		}
+		TelemetryMessage msg;
+		if (!parse_telemetry(m.to_string(), &msg, &tally.last_bad)) {
+			tally.bad++;	// and the wait for a good one goes on
+			continue;
+		}
 		last = std::chrono::steady_clock::now();
-		auto msg = nlohmann::ordered_json::parse(m.to_string(), nullptr, false);
-		if (msg.is_discarded() || !msg.is_object() || msg.value("schema", "") != kTelemetrySchema)
-			return command_error(kSpec, io, endpoint + ": not zpcisim telemetry (" +
-							   std::string(kTelemetrySchema) + ")");
-		if (!prev.is_null() && msg["seq"].get<uint64_t>() > prev["seq"].get<uint64_t>())
-			missed += msg["seq"].get<uint64_t>() - prev["seq"].get<uint64_t>() - 1;
-		show(view, live, msg, prev, missed);
-		prev = msg;
-		received++;
-		if (msg["final"].get<bool>() || (count && received >= count))
+		if (prev && msg.seq > prev->seq)
+			tally.missed += msg.seq - prev->seq - 1;
+		show(view, live, msg, prev, tally);
+		prev = std::move(msg);
+		tally.received++;
+		if (prev->final || (count && tally.received >= count))
 			break;
 	}
-	io.out << "messages: " << received << '\n' << "missed: " << missed << '\n';
+	io.out << "messages: " << tally.received << '\n'
+	       << "missed: " << tally.missed << '\n'
+	       << "bad: " << tally.bad << '\n';
 	return interrupted() ? kExitInterrupted : kExitOk;
 }
 

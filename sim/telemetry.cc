@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "telemetry.h"
 
+#include <algorithm>
+#include <cmath>
 #include <stdexcept>
 #include <zmq.hpp>
 
@@ -56,6 +58,80 @@ void Telemetry::publish(const nlohmann::ordered_json &stats, double progress, bo
 	} catch (const zmq::error_t &) {
 		dropped_++;	// telemetry never stops the run
 	}
+}
+
+namespace {
+
+using Json = nlohmann::ordered_json;
+
+bool is_count(const Json &v) { return v.is_number_unsigned(); }
+bool is_flag(const Json &v) { return v.is_boolean(); }
+bool is_seconds(const Json &v) { return v.is_number() && std::isfinite(v.get<double>()) && v >= 0; }
+bool is_text(const Json &v) { return v.is_string(); }
+bool is_fraction(const Json &v) { return v.is_null() || is_seconds(v); }
+bool is_object(const Json &v) { return v.is_object(); }
+
+// Field @key of @msg when it is there and @is of its type (@type, for @why).
+const Json *field(const Json &msg, const char *key, bool (*is)(const Json &), const char *type,
+		  std::string *why)
+{
+	auto it = msg.find(key);
+
+	if (it != msg.end() && is(*it))
+		return &*it;
+	*why = it == msg.end() ? std::string("no '") + key + "'"
+			       : std::string("'") + key + "' is not " + type;
+	return nullptr;
+}
+
+// Names are shown on a terminal: none may carry its control sequences.
+bool has_control(const std::string &s)
+{
+	return std::any_of(s.begin(), s.end(),
+			   [](char c) { return (unsigned char)c < 0x20 || c == 0x7f; });
+}
+
+}  // namespace
+
+bool parse_telemetry(const std::string &bytes, TelemetryMessage *msg, std::string *why)
+{
+	const Json j = Json::parse(bytes, nullptr, false);
+	const Json *seq, *final, *elapsed, *source, *progress, *stats, *dropped;
+
+	if (j.is_discarded() || !j.is_object()) {
+		*why = "not a JSON object";
+		return false;
+	}
+	auto schema = j.find("schema");
+	if (schema == j.end() || *schema != kTelemetrySchema) {
+		*why = std::string("not ") + kTelemetrySchema;
+		return false;
+	}
+	if (!(seq = field(j, "seq", is_count, "a count", why)) ||
+	    !(final = field(j, "final", is_flag, "true or false", why)) ||
+	    !(elapsed = field(j, "elapsed_s", is_seconds, "seconds", why)) ||
+	    !(source = field(j, "source", is_text, "a string", why)) ||
+	    !(progress = field(j, "progress", is_fraction, "a fraction or null", why)) ||
+	    !(stats = field(j, "stats", is_object, "an object", why)) ||
+	    !(dropped = field(j, "dropped", is_count, "a count", why)))
+		return false;
+	if (has_control(source->get<std::string>())) {
+		*why = "'source' holds control characters";
+		return false;
+	}
+	for (const auto &[k, v] : stats->items())
+		if (has_control(k) || !(v.is_null() || (v.is_number() && std::isfinite(v.get<double>())))) {
+			*why = "a counter in 'stats' is not a number or null under a plain name";
+			return false;
+		}
+	msg->seq = seq->get<uint64_t>();
+	msg->final = final->get<bool>();
+	msg->elapsed_s = elapsed->get<double>();
+	msg->source = source->get<std::string>();
+	msg->progress = progress->is_null() ? std::nullopt : std::optional<double>(progress->get<double>());
+	msg->stats = *stats;
+	msg->dropped = dropped->get<uint64_t>();
+	return true;
 }
 
 }  // namespace zpcisim

@@ -18,6 +18,7 @@
 #include <cstdint>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 
 namespace zpcisim {
@@ -58,5 +59,20 @@ private:
 	std::chrono::steady_clock::time_point start_, next_;
 	uint64_t seq_ = 0, sent_ = 0, dropped_ = 0;
 };
+
+// A message as a subscriber takes it: every field there, in its type.
+struct TelemetryMessage {
+	uint64_t seq = 0;
+	bool final = false;
+	double elapsed_s = 0;
+	std::string source;
+	std::optional<double> progress;	// 0..1 of the input read, when known
+	nlohmann::ordered_json stats;	// counter: a number, or null (no value yet)
+	uint64_t dropped = 0;
+};
+
+// @bytes as a message of kTelemetrySchema; false with what is wrong with
+// it in @why (one line).  Any bytes: a publisher need not be zpcisim.
+bool parse_telemetry(const std::string &bytes, TelemetryMessage *msg, std::string *why);
 
 }  // namespace zpcisim
