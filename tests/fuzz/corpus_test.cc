@@ -28,7 +28,7 @@ std::vector<uint8_t> slurp(const fs::path &p)
 	return { std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>() };
 }
 
-// Samples of @exts, then everything in regressions/@name.
+// Samples of @exts, then everything in seeds/@name and regressions/@name.
 std::vector<fs::path> inputs(const std::string &name, const std::vector<std::string> &exts)
 {
 	std::vector<fs::path> out;
@@ -37,9 +37,13 @@ std::vector<fs::path> inputs(const std::string &name, const std::vector<std::str
 		for (const auto &ext : exts)
 			if (e.path().extension() == ext)
 				out.push_back(e.path());
-	for (const auto &e : fs::directory_iterator(src / "tests/fuzz/regressions" / name))
-		if (e.is_regular_file() && e.path().filename().string()[0] != '.')
-			out.push_back(e.path());
+	for (const char *dir : { "tests/fuzz/seeds", "tests/fuzz/regressions" }) {
+		if (!fs::exists(src / dir / name))
+			continue;
+		for (const auto &e : fs::directory_iterator(src / dir / name))
+			if (e.is_regular_file() && e.path().filename().string()[0] != '.')
+				out.push_back(e.path());
+	}
 	std::sort(out.begin(), out.end());
 	return out;
 }
@@ -118,6 +122,19 @@ TEST(FuzzCorpus, ConfigurationsAndTheirDamageLoadOrGiveOneLine)
 		}
 		zpcisim_fuzz_config(reinterpret_cast<const uint8_t *>(text.data()), text.size());
 	}
+}
+
+// Sweep results and stats, and their damage: plots whose scripts hold no
+// string gnuplot would run, or one line naming the input.
+TEST(FuzzCorpus, ReportResultsAndTheirDamageDrawInertlyOrGiveOneLine)
+{
+	run_all(zpcisim_fuzz_report, "report", {});
+}
+
+// A monitor's message and its damage: every field in its type, or refused.
+TEST(FuzzCorpus, TelemetryMessagesAndTheirDamageAreTakenOrRefused)
+{
+	run_all(zpcisim_fuzz_telemetry, "telemetry", {});
 }
 
 // Seeded adversarial guests, then damage to them: never a broken reply,

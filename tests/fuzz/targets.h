@@ -29,6 +29,12 @@ int zpcisim_fuzz_image(const uint8_t *data, size_t size);
  * in C++: the configuration is the program's).
  */
 int zpcisim_fuzz_config(const uint8_t *data, size_t size);
+/*
+ * Results for `zpcisim report` (sweep CSV, then full stats), and a message
+ * for `zpcisim monitor` (report_target.cc, in C++: the program's).
+ */
+int zpcisim_fuzz_report(const uint8_t *data, size_t size);
+int zpcisim_fuzz_telemetry(const uint8_t *data, size_t size);
 /* A guest script against the harness server (harness_target.c). */
 int zpcisim_fuzz_harness(const uint8_t *data, size_t size);
 /*
