@@ -171,6 +171,10 @@ TEST(Remote, ServerRefusalsArriveWithTheServersWords)
 	EXPECT_EQ(zpci_mem_read(&mem, 1ULL << 40, b, sizeof(b)), -EIO);
 	EXPECT_NE(std::string(zpci_harness_error(h)).find("outside guest memory"),
 		  std::string::npos);
+	// A write is sent ahead of its reply, so refused before it goes.
+	EXPECT_EQ(zpci_mem_write(&mem, (256ULL << 20) - 4, b, sizeof(b)), -EIO);
+	EXPECT_NE(std::string(zpci_harness_error(h)).find("outside guest memory"),
+		  std::string::npos);
 	// A refusal is not a broken connection.
 	EXPECT_EQ(zpci_mem_read(&mem, 0, b, sizeof(b)), 0);
 	zpci_harness_destroy(h);
