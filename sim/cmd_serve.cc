@@ -20,18 +20,52 @@ namespace {
 
 const CommandSpec kSpec = {
 	"serve",
-	"serve [--listen ENDPOINT] [--sessions N] [--idle-timeout SECONDS]",
+	"serve [--listen ENDPOINT] [--sessions N] [--sessions-per-client N]\n"
+	"      [--idle-timeout SECONDS]",
 	"Serve simulated zPCI machines to driver code in other processes\n"
 	"(drivers/harness/PROTOCOL.md).  Each client session gets its own machine\n"
-	"with the design and configuration it asks for.  Prints the endpoint it\n"
-	"listens on (a '*' port is resolved), then serves until SIGINT, and prints\n"
-	"what it served.  A client that dies mid-request leaves an idle session,\n"
-	"closed after the idle timeout.",
+	"with the design and configuration it asks for, and answers only the\n"
+	"connection that opened it.  Prints the endpoint it listens on (a '*' port\n"
+	"is resolved), then serves until SIGINT or SIGTERM, and prints what it\n"
+	"served (exit 130 or 143).  A client that dies mid-request leaves an idle\n"
+	"session, closed after the idle timeout.",
 };
 
-// A ROUTER receives [client identity][request]; anything else is dropped.
-constexpr size_t kFrames = 2;
-constexpr int kPollMs = 200;	// how soon SIGINT and idle sessions are noticed
+constexpr int kPollMs = 200;	// how soon a signal and idle sessions are noticed
+// Requests served between two looks at the signal and the idle sessions.
+constexpr int kBurst = 64;
+
+// A request as a ROUTER receives it: [routing id][empty, from REQ][body]...
+struct Envelope {
+	zmq::message_t id;
+	bool delimited = false;	// a REQ client's empty frame: its reply needs one too
+	zmq::message_t body;
+	size_t body_frames = 0;	// more than one: not a request
+};
+
+// Every frame of one message, keeping the first body frame only, so that a
+// message of many frames costs no more memory than one.
+bool receive(zmq::socket_t &sock, Envelope &env)
+{
+	zmq::message_t part;
+
+	if (!sock.recv(env.id, zmq::recv_flags::dontwait))
+		return false;
+	while (env.id.more() || part.more()) {
+		bool first_after_id = !env.delimited && !env.body_frames;
+
+		(void)sock.recv(part);
+		if (first_after_id && part.size() == 0 && part.more()) {
+			env.delimited = true;
+			continue;
+		}
+		if (!env.body_frames++)
+			env.body.copy(part);
+		if (!part.more())
+			break;
+	}
+	return true;
+}
 
 struct ServerDeleter {
 	void operator()(zpci_harness_server *s) const { zpci_harness_server_destroy(s); }
@@ -43,21 +77,40 @@ uint64_t now_ms()
 	return duration_cast<milliseconds>(steady_clock::now().time_since_epoch()).count();
 }
 
-void serve_one(zmq::socket_t &sock, zpci_harness_server *srv)
+// Serve one request if one is waiting: false if none was.
+bool serve_one(zmq::socket_t &sock, zpci_harness_server *srv, uint64_t *dropped)
 {
-	std::vector<zmq::message_t> frames;
+	Envelope env;
 	const void *reply;
 	size_t len;
 
-	if (!zmq::recv_multipart(sock, std::back_inserter(frames), zmq::recv_flags::dontwait))
-		return;
-	if (frames.size() != kFrames)
-		return;
-	zpci_harness_server_handle(srv, frames[1].data(), frames[1].size(), now_ms(), &reply,
-				   &len);
-	// A client gone since it asked: ROUTER drops the reply, the server goes on.
-	sock.send(std::move(frames[0]), zmq::send_flags::sndmore | zmq::send_flags::dontwait);
-	sock.send(zmq::buffer(reply, len), zmq::send_flags::dontwait);
+	if (!receive(sock, env))
+		return false;
+	if (env.body_frames > 1) {
+		std::string why = "a request is one frame, this one came in " +
+				  std::to_string(env.body_frames);
+		zpci_harness_server_reject(srv, env.body.data(), env.body.size(), why.c_str(),
+					   &reply, &len);
+	} else {
+		zpci_harness_server_handle(srv, env.id.data(), env.id.size(), env.body.data(),
+					   env.body.size(), now_ms(), &reply, &len);
+	}
+	try {
+		// Mandatory routing: a full pipe to the client says so instead of
+		// dropping in silence, and is counted.
+		if (!sock.send(env.id, zmq::send_flags::sndmore | zmq::send_flags::dontwait)) {
+			++*dropped;
+			return true;
+		}
+		if (env.delimited)
+			sock.send(zmq::message_t(), zmq::send_flags::sndmore);
+		sock.send(zmq::buffer(reply, len));
+	} catch (const zmq::error_t &e) {
+		// A client gone since it asked: nobody to answer; the server goes on.
+		if (e.num() != EHOSTUNREACH)
+			throw;
+	}
+	return true;
 }
 
 }  // namespace
@@ -68,27 +121,41 @@ int cmd_serve(const Args &args, CommandIo &io)
 	po::variables_map vm;
 	std::string listen;
 	unsigned sessions = 0;
+	unsigned per_client = 0;
 	unsigned idle_s = 0;
+	uint64_t dropped = 0;
 
 	opts.add_options()
 		("listen", po::value(&listen)->default_value("tcp://127.0.0.1:5555"),
 		 "ZeroMQ endpoint to bind (loopback unless you say otherwise)")
 		("sessions", po::value(&sessions)->default_value(16), "most sessions at once (1-1024)")
+		("sessions-per-client", po::value(&per_client)->default_value(4),
+		 "most sessions one connection may hold (1 to --sessions)")
 		("idle-timeout", po::value(&idle_s)->default_value(600),
 		 "close a session idle this many seconds");
 	if (auto rc = parse_options(kSpec, args, opts, {}, vm, io))
 		return *rc;
 	if (!sessions || sessions > 1024)
 		return command_error(kSpec, io, "--sessions must be 1-1024", kExitUsage);
+	if (!per_client || per_client > sessions)
+		return command_error(kSpec, io, "--sessions-per-client must be 1 to --sessions",
+				     kExitUsage);
 
 	std::unique_ptr<zpci_harness_server, ServerDeleter> srv(
-		zpci_harness_server_create(sessions, uint64_t(idle_s) * 1000));
+		zpci_harness_server_create(sessions, per_client, uint64_t(idle_s) * 1000));
 	if (!srv)
 		return command_error(kSpec, io, "out of memory");
 	zmq::context_t ctx;
 	zmq::socket_t sock(ctx, zmq::socket_type::router);
 	try {
 		sock.set(zmq::sockopt::linger, 0);
+		// A longer frame than any request closes its connection unread.
+		sock.set(zmq::sockopt::maxmsgsize, int64_t(ZPCI_HARNESS_SERVER_MAX_MSG));
+		// Bounded queues both ways: a client that sends faster than it
+		// reads waits (requests) or loses replies, counted (replies).
+		sock.set(zmq::sockopt::rcvhwm, ZPCI_HARNESS_SERVER_HWM);
+		sock.set(zmq::sockopt::sndhwm, ZPCI_HARNESS_SERVER_HWM);
+		sock.set(zmq::sockopt::router_mandatory, 1);
 		sock.bind(listen);
 	} catch (const zmq::error_t &e) {
 		return command_error(kSpec, io, "cannot listen on " + listen + ": " + e.what());
@@ -96,13 +163,14 @@ int cmd_serve(const Args &args, CommandIo &io)
 	warn_if_reachable(kSpec, io, listen);
 	io.out << "listening: " << sock.get(zmq::sockopt::last_endpoint) << std::endl;
 
-	InterruptScope scope;
+	InterruptScope scope(true);
 	while (!interrupted()) {
 		zmq::pollitem_t item = { sock.handle(), 0, ZMQ_POLLIN, 0 };
 
 		try {
 			if (zmq::poll(&item, 1, std::chrono::milliseconds(kPollMs)) > 0)
-				serve_one(sock, srv.get());
+				for (int i = 0; i < kBurst && serve_one(sock, srv.get(), &dropped); i++)
+					;
 		} catch (const zmq::error_t &e) {
 			if (e.num() != EINTR)
 				return command_error(kSpec, io, std::string("socket: ") + e.what());
@@ -114,8 +182,9 @@ int cmd_serve(const Args &args, CommandIo &io)
 	       << "errors: " << st.errors << '\n'
 	       << "sessions_opened: " << st.sessions_opened << '\n'
 	       << "sessions_reaped: " << st.sessions_reaped << '\n'
-	       << "sessions_open: " << st.sessions << '\n';
-	return kExitOk;
+	       << "sessions_open: " << st.sessions << '\n'
+	       << "replies_dropped: " << dropped << '\n';
+	return interrupted_exit_status();
 }
 
 }  // namespace zpcisim

@@ -9,16 +9,21 @@ namespace zpcisim {
 // 128 + SIGINT, as a shell reports a process ended by it.
 constexpr int kExitInterrupted = 130;
 
-// While one exists, SIGINT sets the flag instead of ending the process.
+// While one exists, SIGINT sets the flag instead of ending the process;
+// with @sigterm_too, so does SIGTERM (a service stopped by its supervisor
+// still reports what it did).
 class InterruptScope {
 public:
-	InterruptScope();
+	explicit InterruptScope(bool sigterm_too = false);
 	~InterruptScope();
 	InterruptScope(const InterruptScope &) = delete;
 	InterruptScope &operator=(const InterruptScope &) = delete;
 };
 
-// A SIGINT arrived inside an InterruptScope.
+// A SIGINT (or a caught SIGTERM) arrived inside an InterruptScope.
 bool interrupted();
+
+// 128 + the signal that interrupted: 130 for SIGINT, 143 for SIGTERM.
+int interrupted_exit_status();
 
 }  // namespace zpcisim

@@ -1,11 +1,23 @@
 // SPDX-License-Identifier: MIT
 /*
  * The remote harness: the same API, every call a request to `zpcisim serve`
- * over a ZeroMQ DEALER socket.  One request is in flight at a time; a reply
- * that comes after its request timed out is recognised by its sequence
- * number and dropped.  After a timeout the harness is broken: the server
- * may have lost the request or the session, so nothing that follows could
- * be trusted.
+ * over a ZeroMQ DEALER socket.  A round trip costs far more than the work
+ * behind most requests, so the client saves them where the answer is known
+ * without asking:
+ *
+ *  - guest-memory writes are sent ahead, without waiting for their replies
+ *    (at most ZPCI_WIRE_MAX_IN_FLIGHT at once); the server answers in
+ *    order, so the replies are read, and checked, before the next one that
+ *    is waited for;
+ *  - guest memory read is kept, a page at a time, and read again only after
+ *    the device wrote to memory: nothing but the device's DMA changes guest
+ *    memory behind the driver's back.
+ *
+ * A reply that comes after its request timed out is recognised by its
+ * sequence number and dropped; a reply missing from the sequence (the
+ * server dropped it) breaks the harness, as a timeout does: the server may
+ * have lost the request or the session, so nothing that follows could be
+ * trusted.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,13 +36,26 @@ struct remote_fn {
 	u32 index;
 };
 
+/* Guest memory as last read or written, a page per slot. */
+#define CACHE_PAGES	256
+
+struct cached_page {
+	phys_addr_t pa;
+	u64 generation;		/* valid while it is the cache's */
+	u8 data[ZPCI_PAGE_SIZE];
+};
+
 struct remote {
 	struct zpci_harness h;
 	void *ctx, *sock;
 	char endpoint[128];
 	int timeout_ms;
 	u32 session, seq;
+	u32 unanswered;		/* requests sent whose reply is not read yet */
 	bool broken;
+	struct cached_page *cache;
+	u8 *cache_fetch;	/* pages on their way into the cache */
+	u64 cache_generation;	/* from 1; bumping it forgets every page */
 	struct remote_fn fns[ZPCI_HARNESS_MAX_FNS];
 	struct zpci_wire_out req;
 	zmq_msg_t reply;
@@ -67,10 +92,29 @@ static int broken(struct remote *r, const char *why)
 	return -EIO;
 }
 
-/* Wait for the reply to request r->seq, dropping any older one. */
-static int await_reply(struct remote *r, struct zpci_wire_in *in, struct zpci_wire_hdr *h)
+/* Send the request built in r->req; its reply is read later. */
+static int send_request(struct remote *r)
 {
-	u64 deadline = now_ms() + r->timeout_ms;
+	if (r->broken)
+		return -EIO;
+	if (r->req.failed)
+		return broken(r, "out of memory for a request");
+	if (zmq_send(r->sock, r->req.buf, r->req.len, 0) < 0)
+		return broken(r, zmq_strerror(zmq_errno()));
+	r->unanswered++;
+	return 0;
+}
+
+/*
+ * The reply to the oldest request still unanswered, by @deadline.  Replies
+ * come in the order of their requests: an older one is a late answer to a
+ * request given up on, and skipped; a newer one means the server dropped
+ * the reply waited for.
+ */
+static int next_reply(struct remote *r, u64 deadline, struct zpci_wire_in *in,
+		      struct zpci_wire_hdr *h)
+{
+	u32 oldest = r->seq - r->unanswered + 1;
 	char why[96];
 
 	for (;;) {
@@ -95,12 +139,61 @@ static int await_reply(struct remote *r, struct zpci_wire_in *in, struct zpci_wi
 		zpci_wire_in_init(in, zmq_msg_data(&r->reply), zmq_msg_size(&r->reply));
 		if (zpci_wire_get_hdr(in, h))
 			return broken(r, "the server answered with something that is not a reply");
-		if (h->seq == r->seq)
+		if (h->seq == oldest) {
+			r->unanswered--;
 			return 0;
+		}
+		if (h->seq - oldest < r->unanswered)
+			return broken(r, "the server dropped a reply (more requests in flight "
+					 "than it queues)");
 	}
 	snprintf(why, sizeof(why), "no answer within %d ms (is `zpcisim serve` running there?)",
 		 r->timeout_ms);
 	return broken(r, why);
+}
+
+/* The status that starts a reply: 0, or -errno with the server's reason recorded. */
+static int reply_status(struct remote *r, struct zpci_wire_in *in)
+{
+	int rc = (int)zpci_wire_get_u32(in);
+	char text[256];
+
+	if (in->bad)
+		return broken(r, "a reply too short to read");
+	if (rc >= 0)
+		return 0;
+	zpci_wire_get_text(in, text, sizeof(text));
+	zpci_harness_fail(&r->h, "%s: %s", r->endpoint, text);
+	return rc;
+}
+
+/* Read the replies to requests sent ahead until at most @keep remain unread. */
+static int settle(struct remote *r, u32 keep)
+{
+	u64 deadline = now_ms() + r->timeout_ms;
+	struct zpci_wire_in in;
+	struct zpci_wire_hdr h;
+	int rc;
+
+	if (r->broken)
+		return -EIO;
+	while (r->unanswered > keep) {
+		rc = next_reply(r, deadline, &in, &h);
+		if (rc)
+			return rc;
+		/* Nothing waits for this answer any more: a refusal breaks the harness. */
+		if (reply_status(r, &in) || !zpci_wire_in_done(&in))
+			return broken(r, r->h.error[0] ? r->h.error : "a malformed reply");
+	}
+	return 0;
+}
+
+/* Send the request built in r->req without waiting for its (empty) reply. */
+static int send_ahead(struct remote *r)
+{
+	int rc = settle(r, ZPCI_WIRE_MAX_IN_FLIGHT - 1);
+
+	return rc ? rc : send_request(r);
 }
 
 /*
@@ -113,25 +206,15 @@ static int call(struct remote *r, struct zpci_wire_in *in)
 	struct zpci_wire_hdr h;
 	int rc;
 
-	if (r->broken)
-		return -EIO;
-	if (r->req.failed)
-		return broken(r, "out of memory for a request");
-	if (zmq_send(r->sock, r->req.buf, r->req.len, 0) < 0)
-		return broken(r, zmq_strerror(zmq_errno()));
-	rc = await_reply(r, in, &h);
+	rc = send_request(r);
+	if (!rc)
+		rc = settle(r, 1);
+	if (!rc)
+		rc = next_reply(r, now_ms() + r->timeout_ms, in, &h);
+	if (!rc)
+		rc = reply_status(r, in);
 	if (rc)
 		return rc;
-	rc = (int)zpci_wire_get_u32(in);
-	if (in->bad)
-		return broken(r, "a reply too short to read");
-	if (rc < 0) {
-		char text[256];
-
-		zpci_wire_get_text(in, text, sizeof(text));
-		zpci_harness_fail(&r->h, "%s: %s", r->endpoint, text);
-		return rc;
-	}
 	if (h.session)
 		r->session = h.session;
 	return 0;
@@ -257,11 +340,54 @@ static const struct zpci_hw_ops remote_hw_ops = {
 	.rpcit = remote_rpcit,
 };
 
-/* Memory moves in pieces of at most ZPCI_WIRE_MAX_DATA. */
-static int remote_mem_read(void *priv, phys_addr_t addr, void *buf, size_t len)
+static struct cached_page *cache_slot(struct remote *r, phys_addr_t page)
 {
-	struct remote *r = to_remote(priv);
+	return &r->cache[(page / ZPCI_PAGE_SIZE) % CACHE_PAGES];
+}
 
+static struct cached_page *cache_lookup(struct remote *r, phys_addr_t page)
+{
+	struct cached_page *c = cache_slot(r, page);
+
+	return c->generation == r->cache_generation && c->pa == page ? c : NULL;
+}
+
+/* The device wrote guest memory somewhere: forget every page. */
+static void cache_forget(struct remote *r)
+{
+	r->cache_generation++;
+}
+
+/*
+ * Copy [addr, addr + len) between @buf and the cached pages: into @buf
+ * (@to_buf) only if every page is cached, else nothing; from @buf into
+ * whichever pages are.  Whether every page was cached.
+ */
+static bool cache_copy(struct remote *r, phys_addr_t addr, void *buf, size_t len, bool to_buf)
+{
+	phys_addr_t page;
+	size_t done = 0;
+
+	for (page = addr & ZPCI_PAGE_MASK; page < addr + len; page += ZPCI_PAGE_SIZE)
+		if (!cache_lookup(r, page) && to_buf)
+			return false;
+	for (page = addr & ZPCI_PAGE_MASK; page < addr + len; page += ZPCI_PAGE_SIZE) {
+		struct cached_page *c = cache_lookup(r, page);
+		u64 off = page < addr ? addr - page : 0;
+		u64 n = ZPCI_PAGE_SIZE - off < len - done ? ZPCI_PAGE_SIZE - off : len - done;
+
+		if (c && to_buf)
+			memcpy((char *)buf + done, c->data + off, n);
+		else if (c)
+			memcpy(c->data + off, (const char *)buf + done, n);
+		done += n;
+	}
+	return true;
+}
+
+/* Memory moves in pieces of at most ZPCI_WIRE_MAX_DATA. */
+static int fetch(struct remote *r, phys_addr_t addr, void *buf, size_t len)
+{
 	while (len) {
 		u32 n = len < ZPCI_WIRE_MAX_DATA ? len : ZPCI_WIRE_MAX_DATA;
 		struct zpci_wire_out *o = begin(r, ZPCI_WIRE_MEM_READ);
@@ -283,19 +409,56 @@ static int remote_mem_read(void *priv, phys_addr_t addr, void *buf, size_t len)
 	return 0;
 }
 
+/* Read whole pages, so that the next read of them is answered here. */
+static int remote_mem_read(void *priv, phys_addr_t addr, void *buf, size_t len)
+{
+	struct remote *r = to_remote(priv);
+	phys_addr_t first = addr & ZPCI_PAGE_MASK, page;
+	size_t span = ((addr + len + ZPCI_PAGE_SIZE - 1) & ZPCI_PAGE_MASK) - first;
+	u8 *pages;
+	int rc;
+
+	if (cache_copy(r, addr, buf, len, true))
+		return 0;
+	if (span > CACHE_PAGES * ZPCI_PAGE_SIZE)
+		return fetch(r, addr, buf, len);
+	pages = r->cache_fetch;
+	rc = fetch(r, first, pages, span);
+	if (rc)
+		return rc;
+	for (page = first; page < first + span; page += ZPCI_PAGE_SIZE) {
+		struct cached_page *c = cache_slot(r, page);
+
+		c->pa = page;
+		c->generation = r->cache_generation;
+		memcpy(c->data, pages + (page - first), ZPCI_PAGE_SIZE);
+	}
+	memcpy(buf, pages + (addr - first), len);
+	return 0;
+}
+
+/*
+ * Written through the cache and sent ahead.  What the server would refuse
+ * is refused here, where the caller still waits for the answer.
+ */
 static int remote_mem_write(void *priv, phys_addr_t addr, const void *buf, size_t len)
 {
 	struct remote *r = to_remote(priv);
 
+	if (addr > r->h.cfg.guest_mem || len > r->h.cfg.guest_mem - addr) {
+		zpci_harness_fail(&r->h, "%s: guest memory write outside guest memory",
+				  r->endpoint);
+		return -EIO;
+	}
+	cache_copy(r, addr, (void *)buf, len, false);
 	while (len) {
 		u32 n = len < ZPCI_WIRE_MAX_DATA ? len : ZPCI_WIRE_MAX_DATA;
 		struct zpci_wire_out *o = begin(r, ZPCI_WIRE_MEM_WRITE);
-		struct zpci_wire_in in;
 
 		zpci_wire_put_u64(o, addr);
 		zpci_wire_put_u32(o, n);
 		zpci_wire_put_bytes(o, buf, n);
-		if (call(r, &in) || finish(r, &in))
+		if (send_ahead(r))
 			return -EIO;
 		buf = (const char *)buf + n;
 		addr += n;
@@ -325,6 +488,8 @@ static int remote_dma(struct zpci_harness *h, u32 fn, dma_addr_t iova, void *buf
 	zpci_wire_put_u32(o, len);
 	if (buf && dir == ZPCI_DMA_WRITE)
 		zpci_wire_put_bytes(o, buf, len);
+	if (dir == ZPCI_DMA_WRITE)
+		cache_forget(r);
 	rc = call(r, &in);
 	if (rc)
 		return rc;
@@ -441,6 +606,8 @@ static void remote_destroy(struct zpci_harness *h)
 	if (r->ctx)
 		zmq_ctx_term(r->ctx);
 	zpci_wire_out_free(&r->req);
+	free(r->cache);
+	free(r->cache_fetch);
 	zpci_harness_destroy_common(h);
 	free(r);
 }
@@ -458,6 +625,7 @@ static const struct zpci_harness_backend remote_backend = {
 static int open_socket(struct remote *r)
 {
 	int linger = 0;
+	int64_t max_msg = ZPCI_WIRE_MAX_MSG;
 
 	r->ctx = zmq_ctx_new();
 	if (!r->ctx)
@@ -467,6 +635,8 @@ static int open_socket(struct remote *r)
 		return -1;
 	/* Never hang at close on requests the server will not take. */
 	zmq_setsockopt(r->sock, ZMQ_LINGER, &linger, sizeof(linger));
+	/* Nor read a reply longer than any the protocol has. */
+	zmq_setsockopt(r->sock, ZMQ_MAXMSGSIZE, &max_msg, sizeof(max_msg));
 	zmq_setsockopt(r->sock, ZMQ_SNDTIMEO, &r->timeout_ms, sizeof(r->timeout_ms));
 	return zmq_connect(r->sock, r->endpoint);
 }
@@ -486,8 +656,17 @@ struct zpci_harness *zpci_harness_connect(const char *endpoint,
 		return NULL;
 	}
 	r = calloc(1, sizeof(*r));
-	if (!r || zpci_harness_init_common(&r->h, cfg)) {
+	if (r) {
+		r->cache = calloc(CACHE_PAGES, sizeof(*r->cache));
+		r->cache_fetch = malloc(CACHE_PAGES * ZPCI_PAGE_SIZE);
+		r->cache_generation = 1;
+	}
+	if (!r || !r->cache || !r->cache_fetch || zpci_harness_init_common(&r->h, cfg)) {
 		snprintf(err, errlen, "harness: out of memory");
+		if (r) {
+			free(r->cache);
+			free(r->cache_fetch);
+		}
 		free(r);
 		return NULL;
 	}

@@ -16,11 +16,21 @@ struct session {
 	u32 id;		/* 0: slot free */
 	struct zpci_harness *h;
 	u64 last_ms;
+	/* The connection that opened it: the only one it answers. */
+	u8 owner[ZPCI_HARNESS_CLIENT_MAX];
+	size_t owner_len;
+};
+
+/* Who sent the request being handled. */
+struct client {
+	const void *key;
+	size_t len;
 };
 
 struct zpci_harness_server {
 	struct session *sessions;
 	u32 max_sessions;
+	u32 max_per_client;
 	u64 idle_ms;
 	u32 next_id;
 	struct zpci_wire_out reply, payload;
@@ -32,6 +42,7 @@ struct zpci_harness_server {
 /* One request: the arguments, the session, where the answer goes. */
 struct request {
 	struct zpci_harness_server *srv;
+	struct client client;
 	struct zpci_wire_hdr hdr;
 	struct zpci_wire_in *in;
 	struct session *s;
@@ -87,6 +98,35 @@ static void close_session(struct zpci_harness_server *srv, struct session *s)
 	srv->stats.sessions--;
 }
 
+static bool owned_by(const struct session *s, const struct client *c)
+{
+	return s->id && s->owner_len == c->len && !memcmp(s->owner, c->key, c->len);
+}
+
+static u32 sessions_of(const struct zpci_harness_server *srv, const struct client *c)
+{
+	u32 i, n = 0;
+
+	for (i = 0; i < srv->max_sessions; i++)
+		n += owned_by(&srv->sessions[i], c);
+	return n;
+}
+
+/* A fresh id no open session has, and that 0 never is. */
+static u32 next_session_id(struct zpci_harness_server *srv)
+{
+	u32 i;
+
+	do {
+		if (!++srv->next_id)
+			srv->next_id = 1;
+		for (i = 0; i < srv->max_sessions; i++)
+			if (srv->sessions[i].id == srv->next_id)
+				break;
+	} while (i < srv->max_sessions);
+	return srv->next_id;
+}
+
 static int op_hello(struct request *r)
 {
 	struct zpci_harness_server *srv = r->srv;
@@ -97,6 +137,9 @@ static int op_hello(struct request *r)
 	zpci_wire_get_cfg(r->in, &cfg);
 	if (args_done(r))
 		return -EPROTO;
+	if (sessions_of(srv, &r->client) >= srv->max_per_client)
+		return refuse(r, -EBUSY, "this client has %u sessions open, the most one may: "
+			      "close one first", srv->max_per_client);
 	for (i = 0; i < srv->max_sessions && !s; i++)
 		if (!srv->sessions[i].id)
 			s = &srv->sessions[i];
@@ -105,9 +148,9 @@ static int op_hello(struct request *r)
 	s->h = zpci_harness_create(&cfg, srv->error, sizeof(srv->error));
 	if (!s->h)
 		return -EINVAL;
-	if (!++srv->next_id)
-		srv->next_id = 1;
-	s->id = srv->next_id;
+	s->id = next_session_id(srv);
+	memcpy(s->owner, r->client.key, r->client.len);
+	s->owner_len = r->client.len;
 	s->last_ms = 0;
 	r->s = s;
 	srv->stats.sessions++;
@@ -396,12 +439,14 @@ static const struct op ops[ZPCI_WIRE_NR_OPS] = {
 	[ZPCI_WIRE_VIOLATIONS] = { op_violations, true },
 };
 
-static struct session *find_session(struct zpci_harness_server *srv, u32 id)
+/* Session @id, if @c opened it: another client's is as good as unknown. */
+static struct session *find_session(struct zpci_harness_server *srv, u32 id,
+				    const struct client *c)
 {
 	u32 i;
 
 	for (i = 0; id && i < srv->max_sessions; i++)
-		if (srv->sessions[i].id == id)
+		if (srv->sessions[i].id == id && owned_by(&srv->sessions[i], c))
 			return &srv->sessions[i];
 	return NULL;
 }
@@ -419,7 +464,7 @@ static int dispatch(struct request *r)
 		return refuse(r, -EPROTO, "not a zpcisim harness request");
 	op = &ops[r->hdr.op];
 	if (op->needs_session) {
-		r->s = find_session(srv, r->hdr.session);
+		r->s = find_session(srv, r->hdr.session, &r->client);
 		if (!r->s)
 			return refuse(r, -ENOENT,
 				      "no such session (the server restarted, or it was idle too long)");
@@ -427,27 +472,26 @@ static int dispatch(struct request *r)
 	return op->handle(r);
 }
 
-void zpci_harness_server_handle(struct zpci_harness_server *srv, const void *req, size_t len,
-				u64 now_ms, const void **reply, size_t *reply_len)
+static void begin_request(struct request *r, const void *req, size_t len)
 {
-	struct zpci_wire_in in;
-	struct request r = { .srv = srv, .in = &in, .out = &srv->payload };
-	struct zpci_wire_hdr h;
-	int rc;
+	struct zpci_harness_server *srv = r->srv;
 
-	zpci_wire_in_init(&in, req, len);
+	zpci_wire_in_init(r->in, req, len);
 	zpci_wire_out_reset(&srv->reply);
 	zpci_wire_out_reset(&srv->payload);
 	srv->error[0] = '\0';
 	srv->stats.requests++;
-	rc = dispatch(&r);
-	if (!rc && srv->payload.failed)
-		rc = refuse(&r, -ENOMEM, "server out of memory");
-	if (r.s)
-		r.s->last_ms = now_ms;
+}
+
+/* The reply to @r: its status @rc, then the payload or the reason. */
+static void finish_reply(struct request *r, int rc, const void **reply, size_t *reply_len)
+{
+	struct zpci_harness_server *srv = r->srv;
+	struct zpci_wire_hdr h;
+
 	h = (struct zpci_wire_hdr){ ZPCI_WIRE_MAGIC, ZPCI_WIRE_VERSION,
-				    r.hdr.op | ZPCI_WIRE_REPLY, r.s ? r.s->id : r.hdr.session,
-				    r.hdr.seq };
+				    r->hdr.op | ZPCI_WIRE_REPLY, r->s ? r->s->id : r->hdr.session,
+				    r->hdr.seq };
 	zpci_wire_put_hdr(&srv->reply, &h);
 	zpci_wire_put_u32(&srv->reply, rc);
 	if (rc) {
@@ -464,6 +508,38 @@ void zpci_harness_server_handle(struct zpci_harness_server *srv, const void *req
 	*reply_len = srv->reply.len;
 }
 
+void zpci_harness_server_handle(struct zpci_harness_server *srv, const void *client,
+				size_t client_len, const void *req, size_t len, u64 now_ms,
+				const void **reply, size_t *reply_len)
+{
+	struct zpci_wire_in in;
+	struct request r = { .srv = srv, .in = &in, .out = &srv->payload };
+	int rc;
+
+	/* A longer key cannot come from ZeroMQ; cut, it still names one client. */
+	r.client = (struct client){ client, client_len < ZPCI_HARNESS_CLIENT_MAX
+						    ? client_len : ZPCI_HARNESS_CLIENT_MAX };
+	begin_request(&r, req, len);
+	rc = dispatch(&r);
+	if (!rc && srv->payload.failed)
+		rc = refuse(&r, -ENOMEM, "server out of memory");
+	if (r.s)
+		r.s->last_ms = now_ms;
+	finish_reply(&r, rc, reply, reply_len);
+}
+
+void zpci_harness_server_reject(struct zpci_harness_server *srv, const void *req, size_t len,
+				const char *why, const void **reply, size_t *reply_len)
+{
+	struct zpci_wire_in in;
+	struct request r = { .srv = srv, .in = &in, .out = &srv->payload };
+
+	begin_request(&r, req, len);
+	/* Echo what header there is, so that the client can match the reply. */
+	zpci_wire_get_hdr(&in, &r.hdr);
+	finish_reply(&r, refuse(&r, -EPROTO, "%s", why), reply, reply_len);
+}
+
 void zpci_harness_server_reap(struct zpci_harness_server *srv, u64 now_ms)
 {
 	u32 i;
@@ -478,13 +554,15 @@ void zpci_harness_server_reap(struct zpci_harness_server *srv, u64 now_ms)
 	}
 }
 
-struct zpci_harness_server *zpci_harness_server_create(u32 max_sessions, u64 idle_ms)
+struct zpci_harness_server *zpci_harness_server_create(u32 max_sessions, u32 max_per_client,
+						       u64 idle_ms)
 {
 	struct zpci_harness_server *srv = calloc(1, sizeof(*srv));
 
 	if (!srv)
 		return NULL;
 	srv->max_sessions = max_sessions;
+	srv->max_per_client = max_per_client;
 	srv->idle_ms = idle_ms;
 	srv->sessions = calloc(max_sessions ? max_sessions : 1, sizeof(*srv->sessions));
 	srv->data = malloc(ZPCI_WIRE_MAX_DATA);

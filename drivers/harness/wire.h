@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The remote harness protocol, version 2: one ZeroMQ frame per message,
+ * The remote harness protocol, version 3: one ZeroMQ frame per message,
  * little-endian, described in PROTOCOL.md.  Both ends encode and decode
  * through these helpers only; a decoder never reads past the frame and
  * says "bad" instead.
@@ -11,13 +11,18 @@
 #include <stddef.h>
 
 #include <zpci/harness.h>
+#include <zpci/harness_server.h>
 
 #define ZPCI_WIRE_MAGIC		0x4943507aU	/* "zPCI" */
-#define ZPCI_WIRE_VERSION	2
+#define ZPCI_WIRE_VERSION	3
 #define ZPCI_WIRE_REPLY		0x8000	/* in op: this answers a request */
 #define ZPCI_WIRE_HDR_LEN	16
 #define ZPCI_WIRE_MAX_DATA	ZPCI_HARNESS_MAX_DMA	/* memory and DMA payloads */
 #define ZPCI_WIRE_MAX_RPCITS	4096	/* RPCIT log records per reply */
+#define ZPCI_WIRE_MAX_MSG	ZPCI_HARNESS_SERVER_MAX_MSG
+/* Requests a client may have sent and not yet read the reply of: well
+ * inside the replies the server keeps for it. */
+#define ZPCI_WIRE_MAX_IN_FLIGHT	(ZPCI_HARNESS_SERVER_HWM / 4)
 
 enum zpci_wire_op {
 	ZPCI_WIRE_HELLO = 1,	/* cfg -> a session */

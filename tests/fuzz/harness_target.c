@@ -46,7 +46,7 @@ static int send(struct script *s, u16 op, struct zpci_wire_in *payload)
 	size_t len;
 	int status;
 
-	zpci_harness_server_handle(s->srv, s->req.buf, s->req.len, 0, &reply, &len);
+	zpci_harness_server_handle(s->srv, "fuzz", 4, s->req.buf, s->req.len, 0, &reply, &len);
 	zpci_wire_in_init(&in, reply, len);
 	if (zpci_wire_get_hdr(&in, &h) || h.op != (op | ZPCI_WIRE_REPLY) || h.seq != s->seq)
 		fail("reply header", op);
@@ -122,7 +122,7 @@ int zpcisim_fuzz_harness(const uint8_t *data, size_t size)
 
 	if (!size)
 		return 0;
-	s.srv = zpci_harness_server_create(1, ~0ULL);
+	s.srv = zpci_harness_server_create(1, 1, ~0ULL);
 	if (!s.srv || set_up(&s, data[0] % ZPCI_NR_DESIGNS))
 		fail("set-up", ZPCI_WIRE_HELLO);
 	data++;

@@ -4,8 +4,11 @@
 // clients' deaths and garbage.
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <csignal>
 #include <cstring>
+#include <fstream>
+#include <string>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <vector>
@@ -168,6 +171,10 @@ TEST(Remote, ServerRefusalsArriveWithTheServersWords)
 	EXPECT_EQ(zpci_mem_read(&mem, 1ULL << 40, b, sizeof(b)), -EIO);
 	EXPECT_NE(std::string(zpci_harness_error(h)).find("outside guest memory"),
 		  std::string::npos);
+	// A write is sent ahead of its reply, so refused before it goes.
+	EXPECT_EQ(zpci_mem_write(&mem, (256ULL << 20) - 4, b, sizeof(b)), -EIO);
+	EXPECT_NE(std::string(zpci_harness_error(h)).find("outside guest memory"),
+		  std::string::npos);
 	// A refusal is not a broken connection.
 	EXPECT_EQ(zpci_mem_read(&mem, 0, b, sizeof(b)), 0);
 	zpci_harness_destroy(h);
@@ -215,7 +222,7 @@ TEST(Remote, ServerOutlivesDyingAndBabblingClients)
 	sleep(2);	// the dead client's session idles out
 
 	std::string report;
-	EXPECT_EQ(srv.interrupt(&report), 0);
+	EXPECT_EQ(srv.interrupt(&report), 130);
 	EXPECT_NE(report.find("sessions_opened: 2\n"), std::string::npos) << report;
 	EXPECT_NE(report.find("sessions_reaped: 1\n"), std::string::npos) << report;
 	EXPECT_NE(report.find("sessions_open: 0\n"), std::string::npos) << report;
@@ -280,6 +287,230 @@ TEST(Harness, BadConfigsAreRefusedWithTheReason)
 	cfg.edma = cfg.sdma - 1;
 	EXPECT_EQ(zpci_harness_create(&cfg, err, sizeof(err)), nullptr);
 	EXPECT_STREQ(err, "harness config: sdma..edma must be whole pages, sdma <= edma");
+}
+
+// A bare DEALER, to speak the protocol frame by frame.
+class RawClient {
+public:
+	explicit RawClient(const std::string &endpoint, int rcvhwm = 1000, int rcvbuf = -1)
+		: ctx_(zmq_ctx_new()), sock_(zmq_socket(ctx_, ZMQ_DEALER))
+	{
+		int linger = 0, timeout = kTimeoutMs, sndhwm = 0;
+		zmq_setsockopt(sock_, ZMQ_LINGER, &linger, sizeof(linger));
+		zmq_setsockopt(sock_, ZMQ_RCVTIMEO, &timeout, sizeof(timeout));
+		zmq_setsockopt(sock_, ZMQ_SNDHWM, &sndhwm, sizeof(sndhwm));
+		zmq_setsockopt(sock_, ZMQ_RCVHWM, &rcvhwm, sizeof(rcvhwm));
+		zmq_setsockopt(sock_, ZMQ_RCVBUF, &rcvbuf, sizeof(rcvbuf));
+		zmq_connect(sock_, endpoint.c_str());
+	}
+	~RawClient()
+	{
+		zmq_close(sock_);
+		zmq_ctx_term(ctx_);
+		zpci_wire_out_free(&req_);
+	}
+
+	zpci_wire_out *begin(uint16_t op, uint32_t session = 0)
+	{
+		zpci_wire_hdr h{ ZPCI_WIRE_MAGIC, ZPCI_WIRE_VERSION, op, session, ++seq_ };
+		zpci_wire_out_reset(&req_);
+		zpci_wire_put_hdr(&req_, &h);
+		return &req_;
+	}
+	void send(int flags = 0) { ASSERT_EQ(zmq_send(sock_, req_.buf, req_.len, flags), int(req_.len)); }
+	void set_timeout(int ms) { zmq_setsockopt(sock_, ZMQ_RCVTIMEO, &ms, sizeof(ms)); }
+
+	struct Reply {
+		bool arrived = false;
+		zpci_wire_hdr hdr{};
+		int status = 0;
+		std::string text;
+	};
+	Reply receive()
+	{
+		std::vector<uint8_t> buf(ZPCI_WIRE_MAX_MSG);
+		Reply r;
+		int n = zmq_recv(sock_, buf.data(), buf.size(), 0);
+		if (n < 0)
+			return r;
+		zpci_wire_in in;
+		zpci_wire_in_init(&in, buf.data(), n);
+		r.arrived = zpci_wire_get_hdr(&in, &r.hdr) == 0;
+		r.status = static_cast<int>(zpci_wire_get_u32(&in));
+		if (r.status < 0) {
+			char text[1024];
+			zpci_wire_get_text(&in, text, sizeof(text));
+			r.text = text;
+		}
+		return r;
+	}
+	Reply call()
+	{
+		send();
+		return receive();
+	}
+	uint32_t hello()
+	{
+		zpci_harness_cfg cfg = zpci_harness_default_cfg(ZPCI_DESIGN_BARE);
+		zpci_wire_put_cfg(begin(ZPCI_WIRE_HELLO), &cfg);
+		Reply r = call();
+		EXPECT_EQ(r.status, 0) << r.text;
+		return r.hdr.session;
+	}
+	void *socket() { return sock_; }
+
+private:
+	void *ctx_, *sock_;
+	zpci_wire_out req_{};
+	uint32_t seq_ = 0;
+};
+
+// Tracker 29.2: client B said bye with A's session id, and A lost it.
+TEST(Remote, AnotherConnectionCannotUseOrCloseASession)
+{
+	ServeProcess srv;
+	RawClient a(srv.endpoint()), b(srv.endpoint());
+	uint32_t session = a.hello();
+	ASSERT_NE(session, 0u);
+
+	b.begin(ZPCI_WIRE_BYE, session);
+	RawClient::Reply r = b.call();
+	ASSERT_TRUE(r.arrived);
+	EXPECT_EQ(r.status, -ENOENT) << r.text;
+	zpci_wire_put_u32(a.begin(ZPCI_WIRE_COUNTERS, session), 0);
+	r = a.call();
+	EXPECT_EQ(r.status, 0) << r.text;
+}
+
+// Tracker 29.2: one client held all 16 sessions and locked everyone out.
+TEST(Remote, OneClientCannotHoldEverySession)
+{
+	ServeProcess srv("--sessions 4 --sessions-per-client 2");
+	RawClient a(srv.endpoint()), b(srv.endpoint());
+	a.hello();
+	a.hello();
+	zpci_harness_cfg cfg = zpci_harness_default_cfg(ZPCI_DESIGN_BARE);
+	zpci_wire_put_cfg(a.begin(ZPCI_WIRE_HELLO), &cfg);
+	RawClient::Reply r = a.call();
+	EXPECT_EQ(r.status, -EBUSY);
+	EXPECT_NE(b.hello(), 0u);
+}
+
+// Tracker 29.3: a request sent as two frames got no reply at all.
+TEST(Remote, RequestInTwoFramesIsAnsweredWithAnError)
+{
+	ServeProcess srv;
+	RawClient c(srv.endpoint());
+	c.begin(ZPCI_WIRE_PING);
+	c.send(ZMQ_SNDMORE);
+	ASSERT_EQ(zmq_send(c.socket(), "more", 4, 0), 4);
+	RawClient::Reply r = c.receive();
+	ASSERT_TRUE(r.arrived) << "no reply";
+	EXPECT_EQ(r.status, -EPROTO);
+	EXPECT_EQ(r.text, "a request is one frame, this one came in 2");
+	EXPECT_EQ(r.hdr.op, ZPCI_WIRE_PING | ZPCI_WIRE_REPLY);
+}
+
+uint64_t peak_rss_kib(pid_t pid)
+{
+	std::ifstream status("/proc/" + std::to_string(pid) + "/status");
+	std::string line;
+	while (std::getline(status, line))
+		if (line.rfind("VmHWM:", 0) == 0)
+			return std::stoull(line.substr(6));
+	return 0;
+}
+
+// Tracker 29.3: four 512 MiB frames took the server to 1.4 GB.  Frames over
+// the protocol's largest message close their connection unread.
+TEST(Remote, OversizedFramesAreNotTakenIn)
+{
+	constexpr size_t kFrame = 64ULL << 20;
+	ServeProcess srv;
+	{
+		RawClient c(srv.endpoint());
+		std::vector<uint8_t> junk(kFrame, 0x5a);
+		for (int i = 0; i < 4; i++)
+			zmq_send(c.socket(), junk.data(), junk.size(), ZMQ_DONTWAIT);
+		usleep(300 * 1000);
+	}
+	EXPECT_LT(peak_rss_kib(srv.pid()) * 1024, kFrame / 2) << "KiB at the peak";
+	RawClient c(srv.endpoint());
+	c.begin(ZPCI_WIRE_PING);
+	EXPECT_EQ(c.call().status, 0);
+}
+
+// Tracker 29.3: pipelined pings were dropped in silence.  A client that does
+// not read its replies loses those past the server's queue, and the server
+// counts each: none is lost without a trace.
+TEST(Remote, RepliesPastTheQueueAreCounted)
+{
+	constexpr int kPings = 3000;
+	ServeProcess srv;
+	RawClient c(srv.endpoint(), 1, 4096);
+	for (int i = 0; i < kPings; i++) {
+		c.begin(ZPCI_WIRE_PING);
+		c.send();
+	}
+	c.set_timeout(500);
+	int got = 0;
+	uint32_t last_seq = 0;
+	bool in_order = true;
+	for (RawClient::Reply r = c.receive(); r.arrived; r = c.receive()) {
+		in_order = in_order && r.hdr.seq > last_seq;
+		last_seq = r.hdr.seq;
+		got++;
+	}
+	EXPECT_TRUE(in_order);
+	std::string report;
+	EXPECT_EQ(srv.interrupt(&report), 130);
+	EXPECT_NE(report.find("replies_dropped: " + std::to_string(kPings - got) + "\n"),
+		  std::string::npos)
+		<< report << "replies received: " << got;
+}
+
+// A client with many requests in flight does not hold up another: the
+// server takes connections in turn (PROTOCOL.md, "Limits and fairness"), so
+// a ping sent behind a burst of costly requests (machines that pin all
+// their memory) waits for about one of them, not for the burst.
+TEST(Remote, ABusyClientDoesNotHoldUpAnother)
+{
+	using Clock = std::chrono::steady_clock;
+	constexpr int kHellos = 8;
+	ServeProcess srv("--sessions 16 --sessions-per-client 16");
+	RawClient busy(srv.endpoint()), other(srv.endpoint());
+	zpci_harness_cfg cfg = zpci_harness_default_cfg(ZPCI_DESIGN_NESTED_PINNED);
+	cfg.guest_mem = 1ULL << 30;
+	other.begin(ZPCI_WIRE_PING);
+	ASSERT_EQ(other.call().status, 0);	// connected before the burst
+
+	Clock::time_point start = Clock::now();
+	for (int i = 0; i < kHellos; i++) {
+		zpci_wire_put_cfg(busy.begin(ZPCI_WIRE_HELLO), &cfg);
+		busy.send();
+	}
+	usleep(2000);	// the burst is in the server's queue before the ping
+	Clock::time_point ping_sent = Clock::now();
+	other.begin(ZPCI_WIRE_PING);
+	ASSERT_EQ(other.call().status, 0);
+	Clock::duration ping_wait = Clock::now() - ping_sent;
+	for (int i = 0; i < kHellos; i++)
+		ASSERT_EQ(busy.receive().status, 0) << i;
+	Clock::duration burst = Clock::now() - start;
+	EXPECT_LT(ping_wait * 3, burst)
+		<< "the ping waited " << ping_wait.count() << " of the burst's " << burst.count();
+}
+
+// Tracker 27.12: SIGTERM ended serve without its summary.
+TEST(Remote, SigtermStillPrintsTheSummary)
+{
+	ServeProcess srv;
+	RawClient c(srv.endpoint());
+	c.begin(ZPCI_WIRE_PING);
+	EXPECT_EQ(c.call().status, 0);
+	std::string report;
+	EXPECT_EQ(srv.interrupt(&report, SIGTERM), 143);
+	EXPECT_NE(report.find("requests: 1\n"), std::string::npos) << report;
 }
 
 }  // namespace

@@ -24,7 +24,7 @@ struct Reply {
 
 class ServerTest : public testing::Test {
 protected:
-	void SetUp() override { srv_ = zpci_harness_server_create(2, 1000); }
+	void SetUp() override { srv_ = zpci_harness_server_create(2, 2, 1000); }
 	void TearDown() override
 	{
 		zpci_harness_server_destroy(srv_);
@@ -39,16 +39,21 @@ protected:
 		return &req_;
 	}
 
-	Reply send(uint64_t now_ms = 0) { return send_raw(req_.buf, req_.len, now_ms); }
+	Reply send(uint64_t now_ms = 0, const std::string &client = "A")
+	{
+		return send_raw(req_.buf, req_.len, now_ms, client);
+	}
 
-	Reply send_raw(const void *p, size_t len, uint64_t now_ms = 0)
+	Reply send_raw(const void *p, size_t len, uint64_t now_ms = 0,
+		       const std::string &client = "A")
 	{
 		const void *out;
 		size_t out_len;
 		Reply r;
 		zpci_wire_in in;
 
-		zpci_harness_server_handle(srv_, p, len, now_ms, &out, &out_len);
+		zpci_harness_server_handle(srv_, client.data(), client.size(), p, len, now_ms, &out,
+					   &out_len);
 		zpci_wire_in_init(&in, out, out_len);
 		EXPECT_EQ(zpci_wire_get_hdr(&in, &r.hdr), 0);
 		EXPECT_TRUE(r.hdr.op & ZPCI_WIRE_REPLY);
@@ -66,11 +71,12 @@ protected:
 		return r;
 	}
 
-	uint32_t hello(zpci_design design = ZPCI_DESIGN_BARE, uint64_t now_ms = 0)
+	uint32_t hello(zpci_design design = ZPCI_DESIGN_BARE, uint64_t now_ms = 0,
+		       const std::string &client = "A")
 	{
 		zpci_harness_cfg cfg = zpci_harness_default_cfg(design);
 		zpci_wire_put_cfg(begin(ZPCI_WIRE_HELLO, 0), &cfg);
-		Reply r = send(now_ms);
+		Reply r = send(now_ms, client);
 		EXPECT_EQ(r.status, 0) << r.text;
 		return r.hdr.session;
 	}
@@ -119,7 +125,7 @@ TEST_F(ServerTest, OtherVersionIsRefusedNamingBoth)
 	zpci_wire_put_hdr(&req_, &h);
 	Reply r = send();
 	EXPECT_EQ(r.status, -EPROTONOSUPPORT);
-	EXPECT_EQ(r.text, "protocol version 7 not supported: this server speaks 2");
+	EXPECT_EQ(r.text, "protocol version 7 not supported: this server speaks 3");
 }
 
 TEST_F(ServerTest, BadConfigIsRefusedWithTheHarnessReason)
@@ -158,6 +164,56 @@ TEST_F(ServerTest, SessionsAreLimitedAndClosedByBye)
 	EXPECT_NE(hello(), 0u);
 	EXPECT_NE(a, b);
 	EXPECT_EQ(zpci_harness_server_stats(srv_).sessions, 2u);
+}
+
+// Tracker 29.2: client B said bye with A's session id, and A lost it.
+TEST_F(ServerTest, SessionAnswersOnlyTheClientThatOpenedIt)
+{
+	uint32_t a = hello(ZPCI_DESIGN_BARE, 0, "A");
+	begin(ZPCI_WIRE_BYE, a);
+	Reply r = send(0, "B");
+	EXPECT_EQ(r.status, -ENOENT);
+	EXPECT_NE(r.text.find("no such session"), std::string::npos) << r.text;
+	begin(ZPCI_WIRE_COUNTERS, a);
+	zpci_wire_put_u32(&req_, 0);
+	EXPECT_EQ(send(0, "B").status, -ENOENT);
+
+	begin(ZPCI_WIRE_COUNTERS, a);
+	zpci_wire_put_u32(&req_, 0);
+	EXPECT_EQ(send(0, "A").status, 0);
+	EXPECT_EQ(zpci_harness_server_stats(srv_).sessions, 1u);
+}
+
+// One client cannot hold every session: the others still get theirs.
+TEST_F(ServerTest, SessionsPerClientAreCapped)
+{
+	zpci_harness_server_destroy(srv_);
+	srv_ = zpci_harness_server_create(4, 2, 1000);
+	hello(ZPCI_DESIGN_BARE, 0, "A");
+	hello(ZPCI_DESIGN_BARE, 0, "A");
+	zpci_harness_cfg cfg = zpci_harness_default_cfg(ZPCI_DESIGN_BARE);
+	zpci_wire_put_cfg(begin(ZPCI_WIRE_HELLO, 0), &cfg);
+	Reply r = send(0, "A");
+	EXPECT_EQ(r.status, -EBUSY);
+	EXPECT_EQ(r.text, "this client has 2 sessions open, the most one may: close one first");
+	EXPECT_NE(hello(ZPCI_DESIGN_BARE, 0, "B"), 0u);
+	EXPECT_EQ(zpci_harness_server_stats(srv_).sessions, 3u);
+}
+
+// A request of several frames: -EPROTO, with the header of the first echoed.
+TEST_F(ServerTest, RejectedRequestEchoesItsHeader)
+{
+	begin(ZPCI_WIRE_PING, 0);
+	const void *out;
+	size_t len;
+	zpci_harness_server_reject(srv_, req_.buf, req_.len, "a request is one frame", &out, &len);
+	zpci_wire_in in;
+	zpci_wire_hdr h;
+	zpci_wire_in_init(&in, out, len);
+	ASSERT_EQ(zpci_wire_get_hdr(&in, &h), 0);
+	EXPECT_EQ(h.seq, seq_);
+	EXPECT_EQ(h.op, ZPCI_WIRE_PING | ZPCI_WIRE_REPLY);
+	EXPECT_EQ(static_cast<int>(zpci_wire_get_u32(&in)), -EPROTO);
 }
 
 TEST_F(ServerTest, IdleSessionsAreReaped)

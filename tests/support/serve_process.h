@@ -49,14 +49,16 @@ public:
 	ServeProcess &operator=(const ServeProcess &) = delete;
 
 	const std::string &endpoint() const { return endpoint_; }
+	pid_t pid() const { return pid_; }
 
-	// SIGINT, then what it printed after the endpoint and its exit status.
-	int interrupt(std::string *report)
+	// @sig (SIGINT or SIGTERM), then what it printed after the endpoint and
+	// its exit status (-1 if a signal ended it).
+	int interrupt(std::string *report, int sig = SIGINT)
 	{
 		int status = 0;
 		char buf[512];
 
-		::kill(pid_, SIGINT);
+		::kill(pid_, sig);
 		while (report && fgets(buf, sizeof(buf), out_))
 			*report += buf;
 		waitpid(pid_, &status, 0);

@@ -11,6 +11,7 @@
 
 #include <stddef.h>
 
+#include <zpci/harness.h>
 #include <zpci/types.h>
 
 #ifdef __cplusplus
@@ -18,6 +19,15 @@ extern "C" {
 #endif
 
 struct zpci_harness_server;
+
+/*
+ * What the socket loop around the server sets: the longest message either
+ * way (the largest payload, its header and arguments), and how many
+ * messages it queues per connection each way.  A longer frame closes its
+ * connection unread; a reply beyond the queue is dropped (PROTOCOL.md).
+ */
+#define ZPCI_HARNESS_SERVER_MAX_MSG	(ZPCI_HARNESS_MAX_DMA + 64)
+#define ZPCI_HARNESS_SERVER_HWM		128
 
 struct zpci_harness_server_stats {
 	u64 requests;
@@ -27,16 +37,35 @@ struct zpci_harness_server_stats {
 	u32 sessions;		/* open now */
 };
 
-/* At most @max_sessions at once; a session idle for @idle_ms is closed. */
-struct zpci_harness_server *zpci_harness_server_create(u32 max_sessions, u64 idle_ms);
+/* The longest client key (a ZeroMQ routing id is at most 255 bytes). */
+#define ZPCI_HARNESS_CLIENT_MAX	255
+
+/*
+ * At most @max_sessions at once, @max_per_client of them one client's; a
+ * session idle for @idle_ms is closed.
+ */
+struct zpci_harness_server *zpci_harness_server_create(u32 max_sessions, u32 max_per_client,
+						       u64 idle_ms);
 void zpci_harness_server_destroy(struct zpci_harness_server *srv);
 
 /*
- * Handle the request in @req at time @now_ms.  The reply is in *@reply
- * (@reply_len bytes, valid until the next call); there is always one.
+ * Handle the request in @req from @client at time @now_ms.  @client is the
+ * key of the connection it came on (the ROUTER routing id): a session
+ * answers only the client that opened it, so a client that does not hold
+ * the key cannot use, or close, another's session by guessing its id.  The
+ * reply is in *@reply (@reply_len bytes, valid until the next call); there
+ * is always one.
  */
-void zpci_harness_server_handle(struct zpci_harness_server *srv, const void *req, size_t len,
-				u64 now_ms, const void **reply, size_t *reply_len);
+void zpci_harness_server_handle(struct zpci_harness_server *srv, const void *client,
+				size_t client_len, const void *req, size_t len, u64 now_ms,
+				const void **reply, size_t *reply_len);
+
+/*
+ * Reply to @req (@len bytes: the first frame of a request that came in
+ * several) with -EPROTO and @why, echoing its header if it has one.
+ */
+void zpci_harness_server_reject(struct zpci_harness_server *srv, const void *req, size_t len,
+				const char *why, const void **reply, size_t *reply_len);
 
 /* Close the sessions idle since before @now_ms - idle_ms. */
 void zpci_harness_server_reap(struct zpci_harness_server *srv, u64 now_ms);
