@@ -306,7 +306,7 @@ int cmd_compare(const Args &args, CommandIo &io)
 		ok &= r.checks_passed;
 	io.out << "result: " << (ok ? "ok" : "check failed") << '\n';
 	if (partial)
-		return kExitInterrupted;
+		return interrupted_exit_code();
 	return ok ? kExitOk : kExitFailure;
 }
 

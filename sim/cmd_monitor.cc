@@ -152,7 +152,7 @@ int cmd_monitor(const Args &args, CommandIo &io)
 			break;
 	}
 	io.out << "messages: " << received << '\n' << "missed: " << missed << '\n';
-	return interrupted() ? kExitInterrupted : kExitOk;
+	return interrupted() ? interrupted_exit_code() : kExitOk;
 }
 
 }  // namespace zpcisim

@@ -306,7 +306,7 @@ int cmd_sensitivity(const Args &args, CommandIo &io)
 	std::vector<Result> baseline;
 	ClosedLoopReport first;
 	if (!st.run(config, &baseline, &first, &err))
-		return command_error(kSpec, io, err, interrupted() ? kExitInterrupted : kExitUsage);
+		return command_error(kSpec, io, err, interrupted() ? interrupted_exit_code() : kExitUsage);
 	std::vector<Point> points(vary.size());
 	Progress progress(io.err, progress_wanted(io.err), "sensitivity", vary.size(), "points");
 	for (size_t i = 0; i < vary.size(); i++) {
@@ -331,7 +331,7 @@ int cmd_sensitivity(const Args &args, CommandIo &io)
 				break;
 			}
 			if (!st.run(c, at, nullptr, &err))
-				return command_error(kSpec, io, err, interrupted() ? kExitInterrupted : kExitUsage);
+				return command_error(kSpec, io, err, interrupted() ? interrupted_exit_code() : kExitUsage);
 		}
 		progress.update(i + 1, i + 1);
 	}

@@ -117,7 +117,7 @@ struct Child {
 			msg.erase(msg.find_last_not_of('\n') + 1);
 			result = { { "error", msg }, { "exit", rc } };
 		} else if (run.partial) {
-			result = { { "error", "interrupted" }, { "exit", kExitInterrupted } };
+			result = { { "error", "interrupted" }, { "exit", interrupted_exit_code() } };
 		} else {
 			result = replay_json(run, *replay);
 			result["checks_passed"] = replay->checks_passed();
@@ -446,7 +446,7 @@ int run_local(SweepSetup &s, CommandIo &io)
 	       << "results: " << s.out << '\n'
 	       << "wall_s: " << std::fixed << std::setprecision(1) << wall << '\n';
 	if (interrupted())
-		return kExitInterrupted;
+		return interrupted_exit_code();
 	// A grid of nothing but contradictions is a bad command line, not results.
 	if (written && invalid == written && !resumed)
 		return command_error(kSpec, io, "every point is invalid; " + first_invalid,
