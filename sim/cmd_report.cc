@@ -458,8 +458,17 @@ bool render(const Plot &p, const std::string &dir, std::ostream &out, std::strin
 		return false;
 	for (const auto &[ext, terminal] : { std::pair<const char *, const char *>{ "png", "pngcairo" },
 					     { "svg", "svg" } }) {
-		std::string image = dir + "/" + p.name + "." + ext, tmp = image + ".tmp";
+		std::string image = dir + "/" + p.name + "." + ext;
 		std::string log = dir + "/." + p.name + ".log";
+		// gnuplot draws into the output's temporary, by name.
+		OutputFile file;
+		if (file.open(image, err))
+			return false;
+		std::string tmp = file.tmp_path();
+		if (tmp.empty()) {
+			*err = image + ": not a regular file (gnuplot writes images to files it names)";
+			return false;
+		}
 		// gnuplot's chatter goes to a log, quoted only if it fails.
 		FILE *g = popen(("gnuplot >'" + log + "' 2>&1").c_str(), "w");
 		if (!g) {
@@ -474,16 +483,13 @@ bool render(const Plot &p, const std::string &dir, std::ostream &out, std::strin
 		std::getline(said, first);
 		unlink(log.c_str());
 		if (status == -1 || !WIFEXITED(status) || WEXITSTATUS(status)) {
-			unlink(tmp.c_str());
 			*err = WIFEXITED(status) && WEXITSTATUS(status) == 127
 				       ? "gnuplot not found: install gnuplot-nox (scripts/setup.sh does)"
 				       : "gnuplot failed drawing " + image + ": " + first;
 			return false;
 		}
-		if (rename(tmp.c_str(), image.c_str())) {
-			*err = "cannot write " + image;
+		if (file.commit(err))
 			return false;
-		}
 		out << "wrote: " << image << '\n';
 	}
 	return true;

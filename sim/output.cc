@@ -96,6 +96,14 @@ int output_exit_code(int err)
 	}
 }
 
+int check_output(const std::string &path, std::string *err,
+		 const std::vector<std::string> &inputs)
+{
+	OutputFile probe;
+
+	return probe.open(path, err, inputs);
+}
+
 bool write_file_atomic(const std::string &path, const std::string &content, std::string *err)
 {
 	OutputFile f;

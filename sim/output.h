@@ -53,6 +53,11 @@ private:
 // take no file is bad input, a place out of room or barred a resource fault.
 int output_exit_code(int err);
 
+// Whether @path can take an output now, for one written again and again
+// (a sweep's results) and so not held open: OutputFile::open's status.
+int check_output(const std::string &path, std::string *err,
+		 const std::vector<std::string> &inputs = {});
+
 // @content to @path, whole, as an OutputFile.  false with @err set.
 bool write_file_atomic(const std::string &path, const std::string &content, std::string *err);
 

@@ -28,6 +28,7 @@ struct ztrace_out {
 	char *name;		/* for messages: the path as given */
 	char *target;		/* what the rename replaces */
 	char *tmp;		/* NULL when written through */
+	pid_t owner;		/* a forked child must not remove its parent's */
 	int err;		/* first failed write, negative errno */
 };
 
@@ -123,6 +124,18 @@ static void remove_stale(DIR *d, const char *base)
 	}
 }
 
+/* A stream on @fd, just opened (-1: it failed, errno says why). */
+static int open_stream(struct ztrace_out *o, int fd, const char *what, struct ztrace_diag *diag)
+{
+	if (fd < 0)
+		return fail(diag, o->name, errno, what);
+	o->f = fdopen(fd, "wb");
+	if (o->f)
+		return 0;
+	close(fd);
+	return fail(diag, o->name, ENOMEM, what);
+}
+
 /* Create the temporary beside o->target, sweeping away dead runs' ones first. */
 static int create_tmp(struct ztrace_out *o, struct ztrace_diag *diag)
 {
@@ -134,13 +147,14 @@ static int create_tmp(struct ztrace_out *o, struct ztrace_diag *diag)
 	size_t size = strlen(o->target) + strlen(TMP_PREFIX) + 48;
 	char *dirname;
 	DIR *d;
-	int fd;
 
 	if (!*base)
 		return fail(diag, o->name, EISDIR, "cannot create");
 	o->tmp = malloc(size);
 	dirname = malloc(size);
 	if (!o->tmp || !dirname) {
+		free(o->tmp);
+		o->tmp = NULL;
 		free(dirname);
 		return fail(diag, o->name, ENOMEM, "cannot create");
 	}
@@ -154,34 +168,9 @@ static int create_tmp(struct ztrace_out *o, struct ztrace_diag *diag)
 		closedir(d);
 	}
 	track(o);
-	fd = open(o->tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
-	if (fd < 0) {
-		int err = errno;
-
-		untrack(o);
-		free(o->tmp);
-		o->tmp = NULL;
-		return fail(diag, o->name, err, "cannot create");
-	}
-	o->f = fdopen(fd, "wb");
-	if (!o->f) {
-		close(fd);
-		return fail(diag, o->name, ENOMEM, "cannot create");
-	}
-	return 0;
-}
-
-/* A target that is no regular file takes the bytes as they come. */
-static int open_through(struct ztrace_out *o, int fd, struct ztrace_diag *diag)
-{
-	if (fd < 0)
-		return fail(diag, o->name, errno, "cannot open");
-	o->f = fdopen(fd, "wb");
-	if (!o->f) {
-		close(fd);
-		return fail(diag, o->name, ENOMEM, "cannot open");
-	}
-	return 0;
+	/* On failure o->tmp is still ours to unlink: no one else uses our pid's names. */
+	return open_stream(o, open(o->tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666),
+			   "cannot create", diag);
 }
 
 static int open_target(struct ztrace_out *o, const char *path, struct ztrace_diag *diag)
@@ -189,12 +178,13 @@ static int open_target(struct ztrace_out *o, const char *path, struct ztrace_dia
 	struct stat st;
 
 	if (!strcmp(path, "-"))
-		return open_through(o, fcntl(STDOUT_FILENO, F_DUPFD_CLOEXEC, 0), diag);
+		return open_stream(o, fcntl(STDOUT_FILENO, F_DUPFD_CLOEXEC, 0), "cannot open", diag);
 	if (!stat(path, &st)) {
 		if (S_ISDIR(st.st_mode))
 			return fail(diag, o->name, EISDIR, "cannot write");
+		/* Not a file to replace: it takes the bytes as they come. */
 		if (!S_ISREG(st.st_mode))
-			return open_through(o, open(path, O_WRONLY | O_CLOEXEC), diag);
+			return open_stream(o, open(path, O_WRONLY | O_CLOEXEC), "cannot open", diag);
 		/* Through any symlinks: the target is replaced, the links stay. */
 		o->target = realpath(path, NULL);
 		if (!o->target)
@@ -228,6 +218,7 @@ int ztrace_out_open(const char *path, const char *const *inputs, struct ztrace_o
 		free(o);
 		return fail(diag, path, ENOMEM, "cannot create");
 	}
+	o->owner = getpid();
 	rc = open_target(o, path, diag);
 	if (rc) {
 		out_free(o);
@@ -284,7 +275,7 @@ static void remove_tmps_and_die(int sig)
 	for (size_t i = 0; i < MAX_LIVE; i++) {
 		struct ztrace_out *o = atomic_load(&live[i]);
 
-		if (o && o->tmp)
+		if (o && o->tmp && o->owner == getpid())
 			unlink(o->tmp);
 	}
 	raise(sig);	/* SA_RESETHAND: the default action this time */
