@@ -277,7 +277,7 @@ void BM_TraceWrite(benchmark::State &state, const char *ext)
 	uint64_t records = 0;
 	for (auto _ : state) {
 		ztrace_writer *w;
-		if (ztrace_create(out.c_str(), ztrace_encoding_for(out.c_str()), &h, &w, &diag)) {
+		if (ztrace_create(out.c_str(), ztrace_encoding_for(out.c_str()), &h, nullptr, &w, &diag)) {
 			state.SkipWithError(diag.msg);
 			return;
 		}

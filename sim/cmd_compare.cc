@@ -260,6 +260,9 @@ int cmd_compare(const Args &args, CommandIo &io)
 	if (auto rc = common.apply(kSpec, vm, io))
 		return *rc;
 	ReplayRun base = common.base();
+	OutputFile stats_file;
+	if (auto rc = open_output(kSpec, io, vm, "stats-json", &stats_file, { base.trace }))
+		return *rc;
 
 	std::vector<Row> rows;
 	nlohmann::ordered_json all = nlohmann::ordered_json::array();
@@ -273,14 +276,12 @@ int cmd_compare(const Args &args, CommandIo &io)
 		if (int rc = run_replay(kSpec, run, io, &replay))
 			return rc;
 		rows.push_back(row_of(design_name(d), *replay, run));
-		if (!stats_out.empty())
+		if (stats_file.is_open())
 			all.push_back(replay_json(run, *replay));
 		partial = run.partial || interrupted();
 		if (partial)
 			break;
 	}
-	if (!stats_out.empty() && !write_file_atomic(stats_out, all.dump(2) + "\n", &err))
-		return command_error(kSpec, io, err);
 	io.out << "trace: " << base.trace << '\n'
 	       << "guest: " << guest_name(base.opts.guest) << '\n'
 	       << "policy: " << policy_name(base.opts.policy) << '\n'
@@ -304,9 +305,14 @@ int cmd_compare(const Args &args, CommandIo &io)
 	bool ok = true;
 	for (const Row &r : rows)
 		ok &= r.checks_passed;
-	io.out << "result: " << (ok ? "ok" : "check failed") << '\n';
+	io.out << "result: " << (ok ? "ok" : "check failed") << '\n' << std::flush;
+	if (stats_file.is_open()) {
+		stats_file.write(all.dump(2) + "\n");
+		if (stats_file.commit(&err))
+			return command_error(kSpec, io, err, kExitResource);
+	}
 	if (partial)
-		return kExitInterrupted;
+		return interrupted_exit_code();
 	return ok ? kExitOk : kExitFailure;
 }
 

@@ -174,7 +174,7 @@ int cmd_monitor(const Args &args, CommandIo &io)
 	io.out << "messages: " << tally.received << '\n'
 	       << "missed: " << tally.missed << '\n'
 	       << "bad: " << tally.bad << '\n';
-	return interrupted() ? kExitInterrupted : kExitOk;
+	return interrupted() ? interrupted_exit_code() : kExitOk;
 }
 
 }  // namespace zpcisim

@@ -1,9 +1,5 @@
 // SPDX-License-Identifier: MIT
 // zpcisim replay: run a trace through a design and report what happened.
-#include <cstdio>
-#include <fstream>
-#include <unistd.h>
-
 #include "interrupt.h"
 #include "output.h"
 #include "replay_cli.h"
@@ -37,12 +33,40 @@ const CommandSpec kSpec = {
 	"below (the designs, policies and modes are there); 'zpcisim config dump'\n"
 	"lists them with their defaults.\n"
 	"\n"
+	"An output file (--stats-json, --timeline, --vcd) that is a regular file or new\n"
+	"is replaced whole when the run ends, through any symlink; a FIFO or device\n"
+	"is written through; '-' is standard output, after the summary.\n"
+	"\n"
 	"Exit status: 0 replayed and every check passed; 1 a check failed (an RPCIT\n"
 	"or IOVA differs from the trace, an isolation violation, unbalanced pins)\n"
-	"or the design could not start; 2 bad input (command line or trace); 130\n"
-	"interrupted (SIGINT): the summary and stats cover the records before it.",
+	"or the design could not start; 2 bad input (command line, trace, an output\n"
+	"path that can take no file or is the trace); 3 an output could not be\n"
+	"written (disk full): the summary is printed first; 130, 143, 129\n"
+	"interrupted (SIGINT, SIGTERM, SIGHUP): the summary and stats cover the\n"
+	"records before it.",
 	designs_help,
 };
+
+// --vcd: the waveform writes its file by name: the output's temporary.
+std::optional<int> open_waveform(const po::variables_map &vm, CommandIo &io,
+				 const std::vector<std::string> &inputs, OutputFile *f,
+				 ReplayOptions *opts)
+{
+	if (!vm.count("vcd"))
+		return std::nullopt;
+	const std::string &path = vm["vcd"].as<std::string>();
+	if (opts->mode == ReplayMode::Functional)
+		return command_error(kSpec, io, "--vcd needs a timed mode: --mode fast or cycle",
+				     kExitUsage);
+	if (auto rc = open_output(kSpec, io, vm, "vcd", f, inputs))
+		return rc;
+	opts->system.vcd = f->tmp_path();
+	if (opts->system.vcd.empty())
+		return command_error(kSpec, io, "--vcd: " + path + ": not a regular file "
+					       "(the waveform is written to a file it names)",
+				     kExitUsage);
+	return std::nullopt;
+}
 
 }  // namespace
 
@@ -78,13 +102,15 @@ int cmd_replay(const Args &args, CommandIo &io)
 	if (auto rc = config_args.apply(kSpec, vm, io, &config))
 		return *rc;
 	run.opts = config.opts;
-	if (!vcd_out.empty()) {
-		if (run.opts.mode == ReplayMode::Functional)
-			return command_error(kSpec, io, "--vcd needs a timed mode: --mode fast or cycle",
-					     kExitUsage);
-		// Written beside, renamed into place when the run is done.
-		run.opts.system.vcd = vcd_out + ".part";
-	}
+	// Every output is opened now: a path that can take no file fails before the run.
+	const std::vector<std::string> inputs = { run.trace };
+	OutputFile stats_file, timeline_file, vcd_file;
+	if (auto rc = open_output(kSpec, io, vm, "stats-json", &stats_file, inputs))
+		return *rc;
+	if (auto rc = open_output(kSpec, io, vm, "timeline", &timeline_file, inputs))
+		return *rc;
+	if (auto rc = open_waveform(vm, io, inputs, &vcd_file, &run.opts))
+		return *rc;
 	std::unique_ptr<Telemetry> telemetry;
 	if (!telemetry_at.empty()) {
 		TelemetryParams tp;
@@ -100,57 +126,34 @@ int cmd_replay(const Args &args, CommandIo &io)
 	}
 
 	std::unique_ptr<Replay> replay;
-	// Streamed beside, renamed into place when the run is done.
-	std::ofstream timeline_file;
 	std::unique_ptr<Timeline> timeline;
-	if (!timeline_out.empty()) {
-		timeline_file.open(timeline_out + ".part", std::ios::binary | std::ios::trunc);
-		if (!timeline_file)
-			return command_error(kSpec, io, "cannot write " + timeline_out);
-		timeline = std::make_unique<Timeline>(timeline_file, timeline_limit,
+	if (timeline_file.is_open())
+		timeline = std::make_unique<Timeline>(timeline_file.stream(), timeline_limit,
 						      std::string("zpcisim ") + design_name(run.opts.design));
-	}
 	run.timeline = timeline.get();
-	if (int rc = run_replay(kSpec, run, io, &replay)) {
-		replay.reset();
-		if (!vcd_out.empty())
-			unlink((vcd_out + ".part").c_str());
-		if (timeline)
-			unlink((timeline_out + ".part").c_str());
+	if (int rc = run_replay(kSpec, run, io, &replay))
 		return rc;
-	}
+	// The summary first: whatever becomes of the files, the run is reported.
+	print_replay_summary(io.out, run, *replay);
+	io.out.flush();	// "-" is the same standard output
+	int rc = run.partial ? interrupted_exit_code() : replay->checks_passed() ? kExitOk : kExitFailure;
 	if (timeline) {
 		timeline->finish({ { "trace", run.trace },
 				   { "design", design_name(run.opts.design) },
 				   { "policy", policy_name(run.opts.policy) },
 				   { "mode", mode_name(run.opts.mode) },
 				   { "partial", run.partial } });
-		timeline_file.close();
-		if (!timeline_file || rename((timeline_out + ".part").c_str(), timeline_out.c_str())) {
-			unlink((timeline_out + ".part").c_str());
-			return command_error(kSpec, io, "cannot write " + timeline_out);
-		}
 		if (timeline->truncated())
 			io.err << "zpcisim replay: " << timeline_out << ": the timeline stops at "
 			       << timeline->events() << " events (--timeline-limit); later ones are not in it\n";
 	}
-	if (!stats_out.empty() &&
-	    !write_file_atomic(stats_out, replay_json(run, *replay).dump(2) + "\n", &err))
-		return command_error(kSpec, io, err);
-	print_replay_summary(io.out, run, *replay);
-	if (!vcd_out.empty()) {
-		bool ok = replay->checks_passed();
-		bool partial = run.partial;
-		replay.reset();	// closes the waveform
-		if (rename((vcd_out + ".part").c_str(), vcd_out.c_str()))
-			return command_error(kSpec, io, "cannot write " + vcd_out);
-		if (partial)
-			return kExitInterrupted;
-		return ok ? kExitOk : kExitFailure;
-	}
-	if (run.partial)
-		return kExitInterrupted;
-	return replay->checks_passed() ? kExitOk : kExitFailure;
+	if (stats_file.is_open())
+		stats_file.write(replay_json(run, *replay).dump(2) + "\n");
+	replay.reset();	// closes the waveform
+	for (OutputFile *f : { &timeline_file, &stats_file, &vcd_file })
+		if (f->is_open() && f->commit(&err))
+			return command_error(kSpec, io, err, kExitResource);
+	return rc;
 }
 
 }  // namespace zpcisim

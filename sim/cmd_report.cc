@@ -96,16 +96,21 @@ bool render(const Plot &p, const std::string &dir, std::ostream &out, std::strin
 		return false;
 	for (const auto &[ext, terminal] : { std::pair<const char *, const char *>{ "png", "pngcairo" },
 					     { "svg", "svg" } }) {
-		std::string image = dir + "/" + p.name + "." + ext, tmp = image + ".tmp";
-		std::string script = plot_script(p, terminal, p.name + "." + ext + ".tmp");
-		if (!run_gnuplot(dir, script, image, err)) {
-			unlink(tmp.c_str());
+		std::string image = dir + "/" + p.name + "." + ext;
+		// gnuplot draws into the output's temporary, named relative to @dir.
+		OutputFile file;
+		if (file.open(image, err))
+			return false;
+		std::string tmp = file.tmp_path();
+		if (tmp.empty()) {
+			*err = image + ": not a regular file (gnuplot writes images to files it names)";
 			return false;
 		}
-		if (rename(tmp.c_str(), image.c_str())) {
-			*err = "cannot write " + image;
+		std::string script = plot_script(p, terminal, tmp.substr(tmp.rfind('/') + 1));
+		if (!run_gnuplot(dir, script, image, err))
 			return false;
-		}
+		if (file.commit(err))
+			return false;
 		out << "wrote: " << image << '\n';
 	}
 	return true;

@@ -301,12 +301,16 @@ int cmd_sensitivity(const Args &args, CommandIo &io)
 		}
 	}
 
+	OutputFile out_file;
+	if (auto rc = open_output(kSpec, io, vm, "out", &out_file, { base.trace }))
+		return *rc;
+
 	InterruptScope interrupt;
 	Study st(base, common.list);
 	std::vector<Result> baseline;
 	ClosedLoopReport first;
 	if (!st.run(config, &baseline, &first, &err))
-		return command_error(kSpec, io, err, interrupted() ? kExitInterrupted : kExitUsage);
+		return command_error(kSpec, io, err, interrupted() ? interrupted_exit_code() : kExitUsage);
 	std::vector<Point> points(vary.size());
 	Progress progress(io.err, progress_wanted(io.err), "sensitivity", vary.size(), "points");
 	for (size_t i = 0; i < vary.size(); i++) {
@@ -331,14 +335,12 @@ int cmd_sensitivity(const Args &args, CommandIo &io)
 				break;
 			}
 			if (!st.run(c, at, nullptr, &err))
-				return command_error(kSpec, io, err, interrupted() ? kExitInterrupted : kExitUsage);
+				return command_error(kSpec, io, err, interrupted() ? interrupted_exit_code() : kExitUsage);
 		}
 		progress.update(i + 1, i + 1);
 	}
 
 	std::vector<Row> rows = rows_of(st, baseline, points, min_change);
-	if (!out_path.empty() && !write_file_atomic(out_path, csv(st, rows), &err))
-		return command_error(kSpec, io, err);
 	progress.finish();
 	io.out << "trace: " << base.trace << '\n'
 	       << "mode: " << mode_name(config.opts.mode) << '\n'
@@ -348,6 +350,12 @@ int cmd_sensitivity(const Args &args, CommandIo &io)
 	for (const Point &p : points)
 		if (!p.skipped.empty())
 			io.out << "skipped: " << p.key << ": " << p.skipped << '\n';
+	io.out << std::flush;
+	if (out_file.is_open()) {
+		out_file.write(csv(st, rows));
+		if (out_file.commit(&err))
+			return command_error(kSpec, io, err, kExitResource);
+	}
 	return kExitOk;
 }
 

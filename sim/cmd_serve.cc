@@ -163,7 +163,7 @@ int cmd_serve(const Args &args, CommandIo &io)
 	warn_if_reachable(kSpec, io, listen);
 	io.out << "listening: " << sock.get(zmq::sockopt::last_endpoint) << std::endl;
 
-	InterruptScope scope(true);
+	InterruptScope scope;
 	while (!interrupted()) {
 		zmq::pollitem_t item = { sock.handle(), 0, ZMQ_POLLIN, 0 };
 
@@ -184,7 +184,7 @@ int cmd_serve(const Args &args, CommandIo &io)
 	       << "sessions_reaped: " << st.sessions_reaped << '\n'
 	       << "sessions_open: " << st.sessions << '\n'
 	       << "replies_dropped: " << dropped << '\n';
-	return interrupted_exit_status();
+	return interrupted_exit_code();
 }
 
 }  // namespace zpcisim

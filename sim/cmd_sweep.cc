@@ -117,7 +117,7 @@ struct Child {
 			msg.erase(msg.find_last_not_of('\n') + 1);
 			result = { { "error", msg }, { "exit", rc } };
 		} else if (run.partial) {
-			result = { { "error", "interrupted" }, { "exit", kExitInterrupted } };
+			result = { { "error", "interrupted" }, { "exit", interrupted_exit_code() } };
 		} else {
 			result = replay_json(run, *replay);
 			result["checks_passed"] = replay->checks_passed();
@@ -377,6 +377,13 @@ int run_local(SweepSetup &s, CommandIo &io)
 	std::string err;
 	std::vector<std::string> rows, json;
 
+	// Before the first point runs: the results are written after it.
+	std::vector<std::string> outputs = { s.out };
+	if (!s.jsonl.empty())
+		outputs.push_back(s.jsonl);
+	for (const std::string &path : outputs)
+		if (int rc = check_output(path, &err, { s.trace }))
+			return command_error(kSpec, io, err, rc);
 	size_t stale;
 	if (!sweep.resume(s.out, &rows, &stale, &err))
 		return command_error(kSpec, io, err, kExitUsage);
@@ -431,7 +438,7 @@ int run_local(SweepSetup &s, CommandIo &io)
 		}
 		done.clear();
 		if (changed && !write_results(sweep, s.out, s.jsonl, rows, json, &err))
-			return command_error(kSpec, io, err);
+			return command_error(kSpec, io, err, kExitResource);
 		// Every turn, not only when a point ends: the clock moves.
 		progress.update(resumed + written, resumed + written);
 	}
@@ -446,7 +453,7 @@ int run_local(SweepSetup &s, CommandIo &io)
 	       << "results: " << s.out << '\n'
 	       << "wall_s: " << std::fixed << std::setprecision(1) << wall << '\n';
 	if (interrupted())
-		return kExitInterrupted;
+		return interrupted_exit_code();
 	// A grid of nothing but contradictions is a bad command line, not results.
 	if (written && invalid == written && !resumed)
 		return command_error(kSpec, io, "every point is invalid; " + first_invalid,

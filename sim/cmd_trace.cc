@@ -12,6 +12,7 @@
 
 #include "format.h"
 #include "options.h"
+#include "output.h"
 #include "trace_io.h"
 
 namespace zpcisim {
@@ -104,9 +105,9 @@ int trace_gen(const Args &args, CommandIo &io)
 	if (ztrace_parse_u64(mem.c_str(), &cfg.guest_mem))
 		return command_error(spec, io, "--guest-memory '" + mem + "' is not a size", kExitUsage);
 	ztrace_diag diag;
-	if (ztrace_generate(workload.c_str(), &cfg, out.c_str(), ztrace_encoding_for(out.c_str()),
-			    &diag))
-		return command_error(spec, io, diag.msg, kExitUsage);
+	if (int rc = ztrace_generate(workload.c_str(), &cfg, out.c_str(),
+				     ztrace_encoding_for(out.c_str()), &diag))
+		return command_error(spec, io, diag.msg, output_exit_code(rc));
 	io.out << "wrote: " << out << '\n';
 	return kExitOk;
 }
@@ -157,7 +158,9 @@ int trace_import(const Args &args, CommandIo &io)
 const CommandSpec kConvertSpec = {
 	"trace convert", "trace convert IN OUT",
 	"Convert IN to OUT; the encoding follows OUT's extension (.ztb binary, else text).\n"
-	"Every record is checked on the way; OUT appears only if all of IN converted.",
+	"Every record is checked on the way; OUT appears only if all of IN converted.\n"
+	"Exit status: 0 converted; 2 a bad record, or OUT is IN or can take no file;\n"
+	"3 OUT could not be written (disk full).",
 };
 
 int trace_convert(const Args &args, CommandIo &io)
@@ -179,17 +182,19 @@ int trace_convert(const Args &args, CommandIo &io)
 		return command_error(kConvertSpec, io, err, kExitUsage);
 	ztrace_writer *raw;
 	ztrace_diag diag;
-	if (ztrace_create(out.c_str(), ztrace_encoding_for(out.c_str()),
-			  ztrace_reader_header(r.get()), &raw, &diag))
-		return command_error(kConvertSpec, io, diag.msg);
+	const char *inputs[] = { in.c_str(), nullptr };
+	if (int rc = ztrace_create(out.c_str(), ztrace_encoding_for(out.c_str()),
+				   ztrace_reader_header(r.get()), inputs, &raw, &diag))
+		return command_error(kConvertSpec, io, diag.msg, output_exit_code(rc));
 	Writer w(raw);
 	int rc = for_each_record(kConvertSpec, r.get(), io, [&](const ztrace_rec &rec) {
-		return ztrace_write(w.get(), &rec, &diag) ? command_error(kConvertSpec, io, diag.msg) : 0;
+		int wrc = ztrace_write(w.get(), &rec, &diag);
+		return wrc ? command_error(kConvertSpec, io, diag.msg, output_exit_code(wrc)) : 0;
 	});
 	if (rc)
 		return rc;
-	if (!commit_trace(w, &err))
-		return command_error(kConvertSpec, io, err);
+	if (int crc = commit_trace(w, &err))
+		return command_error(kConvertSpec, io, err, crc);
 	io.out << "records: " << ztrace_reader_records(r.get()) << '\n' << "wrote: " << out << '\n';
 	return kExitOk;
 }

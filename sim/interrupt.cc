@@ -2,14 +2,17 @@
 #include "interrupt.h"
 
 #include <csignal>
+#include <iterator>
 
 namespace zpcisim {
 
 namespace {
 
-volatile std::sig_atomic_t g_signal = 0;	// the first one caught, or 0
-struct sigaction g_previous_int, g_previous_term;
-bool g_term_caught = false;
+const int kSignals[] = { SIGINT, SIGTERM, SIGHUP };
+
+volatile std::sig_atomic_t g_signal = 0;	// the first one caught; 0: none
+struct sigaction g_previous[std::size(kSignals)];
+bool g_caught[std::size(kSignals)];
 int g_depth = 0;
 
 extern "C" void on_signal(int sig)
@@ -17,12 +20,14 @@ extern "C" void on_signal(int sig)
 	if (!g_signal)
 		g_signal = sig;
 	// The next one ends the process, should the run not stop.
-	sigaction(sig, sig == SIGTERM ? &g_previous_term : &g_previous_int, nullptr);
+	for (size_t i = 0; i < std::size(kSignals); i++)
+		if (kSignals[i] == sig)
+			sigaction(sig, &g_previous[i], nullptr);
 }
 
 }  // namespace
 
-InterruptScope::InterruptScope(bool sigterm_too)
+InterruptScope::InterruptScope()
 {
 	if (g_depth++)
 		return;
@@ -31,27 +36,29 @@ InterruptScope::InterruptScope(bool sigterm_too)
 	sigemptyset(&sa.sa_mask);
 	sa.sa_flags = SA_RESTART;	// reads in progress carry on; the loop checks the flag
 	g_signal = 0;
-	sigaction(SIGINT, &sa, &g_previous_int);
-	g_term_caught = sigterm_too;
-	if (sigterm_too)
-		sigaction(SIGTERM, &sa, &g_previous_term);
+	for (size_t i = 0; i < std::size(kSignals); i++) {
+		sigaction(kSignals[i], nullptr, &g_previous[i]);
+		g_caught[i] = kSignals[i] != SIGHUP || g_previous[i].sa_handler != SIG_IGN;
+		if (g_caught[i])
+			sigaction(kSignals[i], &sa, nullptr);
+	}
 }
 
 InterruptScope::~InterruptScope()
 {
 	if (--g_depth)
 		return;
-	sigaction(SIGINT, &g_previous_int, nullptr);
-	if (g_term_caught)
-		sigaction(SIGTERM, &g_previous_term, nullptr);
+	for (size_t i = 0; i < std::size(kSignals); i++)
+		if (g_caught[i])
+			sigaction(kSignals[i], &g_previous[i], nullptr);
 }
 
 bool interrupted()
 {
-	return g_signal;
+	return g_signal != 0;
 }
 
-int interrupted_exit_status()
+int interrupted_exit_code()
 {
 	return 128 + (g_signal ? g_signal : SIGINT);
 }

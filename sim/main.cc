@@ -6,6 +6,8 @@
 #include <cstdlib>
 #include <iostream>
 
+#include <ztrace/out_file.h>
+
 #include "cli.h"
 
 namespace {
@@ -13,6 +15,8 @@ namespace {
 int run(int argc, char **argv)
 {
 	setenv("SC_COPYRIGHT_MESSAGE", "DISABLE", 0);
+	// A signal that ends the process takes its half-written outputs with it.
+	ztrace_out_remove_on_signals();
 	std::ios::sync_with_stdio(false);
 	return zpcisim::run_cli(zpcisim::Args(argv + 1, argv + argc), std::cout, std::cerr);
 }

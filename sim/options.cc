@@ -124,6 +124,19 @@ void warn_if_reachable(const CommandSpec &spec, CommandIo &io, const std::string
 	       << " is reachable beyond this machine: whoever reaches it sees or drives the run\n";
 }
 
+std::optional<int> open_output(const CommandSpec &spec, CommandIo &io,
+			       const po::variables_map &vm, const char *name, OutputFile *f,
+			       const std::vector<std::string> &inputs)
+{
+	std::string err;
+
+	if (!vm.count(name))
+		return std::nullopt;
+	if (int rc = f->open(vm[name].as<std::string>(), &err, inputs))
+		return command_error(spec, io, std::string("--") + name + ": " + err, rc);
+	return std::nullopt;
+}
+
 int command_error(const CommandSpec &spec, CommandIo &io, const std::string &message,
 		  int code)
 {

@@ -6,8 +6,10 @@
 #include <boost/program_options.hpp>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "cli.h"
+#include "output.h"
 
 namespace zpcisim {
 
@@ -31,6 +33,13 @@ std::optional<int> parse_options(const CommandSpec &spec, const Args &args,
 // A ZeroMQ endpoint others can reach (not loopback, IPC or in-process)
 // gets a one-line warning: whoever reaches it reads or drives the run.
 void warn_if_reachable(const CommandSpec &spec, CommandIo &io, const std::string &endpoint);
+
+// Open @f on the path option @name gives, when it is given ("" included:
+// that is no path).  Done before the work, so a bad path is a one-line
+// error at once; nullopt when the command should go on.
+std::optional<int> open_output(const CommandSpec &spec, CommandIo &io,
+			       const po::variables_map &vm, const char *name, OutputFile *f,
+			       const std::vector<std::string> &inputs = {});
 
 // "zpcisim NAME: MESSAGE" on stderr; returns @code.
 int command_error(const CommandSpec &spec, CommandIo &io, const std::string &message,

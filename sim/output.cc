@@ -2,36 +2,116 @@
 #include "output.h"
 
 #include <cerrno>
-#include <cstdio>
-#include <cstring>
-#include <sys/stat.h>
 #include <unistd.h>
+
+#include <ztrace/out_file.h>
+
+#include "cli.h"
 
 namespace zpcisim {
 
+OutputFile::~OutputFile()
+{
+	if (out_)
+		ztrace_out_abort(out_);
+}
+
+int OutputFile::open(const std::string &path, std::string *err,
+		     const std::vector<std::string> &inputs)
+{
+	std::vector<const char *> in;
+	ztrace_diag diag;
+
+	for (const std::string &i : inputs)
+		in.push_back(i.c_str());
+	in.push_back(nullptr);
+	if (int rc = ztrace_out_open(path.c_str(), in.data(), &out_, &diag)) {
+		out_ = nullptr;
+		*err = diag.msg;
+		return output_exit_code(rc);
+	}
+	return kExitOk;
+}
+
+std::string OutputFile::tmp_path() const
+{
+	const char *tmp = ztrace_out_tmp_path(out_);
+	return tmp ? tmp : "";
+}
+
+void OutputFile::write(const std::string &bytes)
+{
+	ztrace_out_write(out_, bytes.data(), bytes.size());
+}
+
+std::ostream &OutputFile::stream()
+{
+	buf_.out = out_;
+	return stream_;
+}
+
+OutputFile::Buf::int_type OutputFile::Buf::overflow(int_type c)
+{
+	char ch = traits_type::to_char_type(c);
+
+	if (traits_type::eq_int_type(c, traits_type::eof()))
+		return traits_type::not_eof(c);
+	return ztrace_out_write(out, &ch, 1) ? traits_type::eof() : c;
+}
+
+std::streamsize OutputFile::Buf::xsputn(const char *s, std::streamsize n)
+{
+	return ztrace_out_write(out, s, n) ? 0 : n;
+}
+
+int OutputFile::commit(std::string *err)
+{
+	ztrace_diag diag;
+	int rc = ztrace_out_commit(out_, &diag);
+
+	out_ = nullptr;
+	if (!rc)
+		return kExitOk;
+	*err = diag.msg;
+	return kExitResource;
+}
+
+int output_exit_code(int err)
+{
+	switch (-err) {
+	case ENOSPC:
+	case EDQUOT:
+	case EFBIG:
+	case EIO:
+	case ENOMEM:
+	case EMFILE:
+	case ENFILE:
+	case EACCES:
+	case EPERM:
+	case EROFS:
+	case EPIPE:
+		return kExitResource;
+	default:
+		return kExitUsage;
+	}
+}
+
+int check_output(const std::string &path, std::string *err,
+		 const std::vector<std::string> &inputs)
+{
+	OutputFile probe;
+
+	return probe.open(path, err, inputs);
+}
+
 bool write_file_atomic(const std::string &path, const std::string &content, std::string *err)
 {
-	std::string tmp = path + ".tmp-XXXXXX";
-	int fd = mkstemp(tmp.data());
+	OutputFile f;
 
-	if (fd < 0) {
-		*err = path + ": cannot create: " + strerror(errno);
+	if (f.open(path, err))
 		return false;
-	}
-	mode_t mask = umask(0);
-	umask(mask);
-	fchmod(fd, 0666 & ~mask);	// mkstemp makes 0600; an output file gets the usual mode
-	FILE *f = fdopen(fd, "wb");
-	bool ok = f && fwrite(content.data(), 1, content.size(), f) == content.size();
-	if (f)
-		ok = fclose(f) == 0 && ok;
-	else
-		close(fd);
-	if (ok && rename(tmp.c_str(), path.c_str()) == 0)
-		return true;
-	*err = path + ": cannot write: " + strerror(errno);
-	unlink(tmp.c_str());
-	return false;
+	f.write(content);
+	return f.commit(err) == kExitOk;
 }
 
 }  // namespace zpcisim

@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: MIT
 #include "trace_io.h"
 
+#include "cli.h"
+#include "output.h"
+
 namespace zpcisim {
 
 Reader open_trace(const std::string &path, std::string *err)
@@ -15,15 +18,15 @@ Reader open_trace(const std::string &path, std::string *err)
 	return Reader(r);
 }
 
-bool commit_trace(Writer &w, std::string *err)
+int commit_trace(Writer &w, std::string *err)
 {
 	ztrace_diag diag;
 
-	if (ztrace_commit(w.release(), &diag)) {
+	if (int rc = ztrace_commit(w.release(), &diag)) {
 		*err = diag.msg;
-		return false;
+		return output_exit_code(rc);
 	}
-	return true;
+	return kExitOk;
 }
 
 }  // namespace zpcisim

@@ -23,7 +23,7 @@ using Writer = std::unique_ptr<ztrace_writer, WriterAborter>;
 // Open @path; on failure returns nullptr with @err set to the one-line error.
 Reader open_trace(const std::string &path, std::string *err);
 
-// Commit @w (releasing it); false with @err set on failure.
-bool commit_trace(Writer &w, std::string *err);
+// Commit @w (releasing it): 0, or the exit status with @err set.
+int commit_trace(Writer &w, std::string *err);
 
 }  // namespace zpcisim

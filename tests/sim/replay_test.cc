@@ -391,12 +391,12 @@ TEST(Compare, TableOnTheNetworkSampleMatchesTheGolden)
 	EXPECT_EQ(two.out.find("nested-pinned"), std::string::npos);
 }
 
-// SIGINT mid-run, through the real handler: the trace comes through a FIFO,
-// so the writer knows the run has started (its open returns once zpcisim
-// opened the trace, inside the interrupt scope) and sends the signal before
-// any record can be replayed.  The run ends partial, reports, writes its
-// stats, and exits 130.
-CliRun run_interrupted(const TempDir &d, const Args &args)
+// @sig (SIGINT unless told) mid-run, through the real handler: the trace
+// comes through a FIFO, so the writer knows the run has started (its open
+// returns once zpcisim opened the trace, inside the interrupt scope) and
+// sends the signal before any record can be replayed.  The run ends
+// partial, reports, writes its stats, and exits 128 + @sig.
+CliRun run_interrupted(const TempDir &d, const Args &args, int sig = SIGINT)
 {
 	std::string fifo = d.file("trace.ztr"), text = slurp(kSamples + "net-small.ztr");
 	EXPECT_EQ(mkfifo(fifo.c_str(), 0600), 0);
@@ -406,7 +406,7 @@ CliRun run_interrupted(const TempDir &d, const Args &args)
 	std::thread replay([&] { r = run(full); });
 	int fd = open(fifo.c_str(), O_WRONLY);
 	EXPECT_GE(fd, 0);
-	raise(SIGINT);
+	raise(sig);
 	EXPECT_EQ(write(fd, text.data(), text.size()), static_cast<ssize_t>(text.size()));
 	close(fd);
 	replay.join();
@@ -437,6 +437,20 @@ TEST(Replay, InterruptStopsWithPartialStatsAndExit130)
 	struct sigaction now;
 	sigaction(SIGINT, &old, &now);
 	EXPECT_EQ(now.sa_handler, SIG_IGN);
+}
+
+// 29.14: SIGTERM and SIGHUP killed a replay with no summary.
+TEST(Replay, TermAndHangupStopLikeInterruptWithTheirExitStatus)
+{
+	for (auto [sig, status] : { std::pair{ SIGTERM, 143 }, std::pair{ SIGHUP, 129 } }) {
+		TempDir d;
+		std::string json = d.file("s.json");
+		CliRun r = run_interrupted(d, { "replay", "--stats-json", json }, sig);
+		EXPECT_EQ(r.rc, status) << r.err;
+		EXPECT_NE(r.out.find("partial: yes, interrupted after 0 records\n"), std::string::npos)
+			<< r.out;
+		EXPECT_TRUE(nlohmann::json::parse(slurp(json))["partial"].get<bool>());
+	}
 }
 
 TEST(Replay, BadInputIsExitTwoWithPositionAndNoStatsFile)

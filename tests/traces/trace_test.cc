@@ -65,8 +65,8 @@ std::string convert(const std::string &in, const std::string &out)
 
 	if (ztrace_open(in.c_str(), &r, &diag))
 		return diag.msg;
-	if (ztrace_create(out.c_str(), ztrace_encoding_for(out.c_str()), ztrace_reader_header(r), &w,
-			  &diag)) {
+	if (ztrace_create(out.c_str(), ztrace_encoding_for(out.c_str()), ztrace_reader_header(r),
+			  nullptr, &w, &diag)) {
 		ztrace_close(r);
 		return diag.msg;
 	}
@@ -212,7 +212,7 @@ TEST(TraceWriter, VersionFollowsTheHeader)
 	ztrace_rec rec{};
 	rec.kind = ZTRACE_ATTACH;
 
-	ASSERT_EQ(ztrace_create(d.file("v1.ztr").c_str(), ZTRACE_TEXT, &h, &w, &diag), 0);
+	ASSERT_EQ(ztrace_create(d.file("v1.ztr").c_str(), ZTRACE_TEXT, &h, nullptr, &w, &diag), 0);
 	ASSERT_EQ(ztrace_write(w, &rec, &diag), 0);
 	rec.kind = ZTRACE_DMA_IOVA;
 	rec.len = 1;
@@ -223,7 +223,7 @@ TEST(TraceWriter, VersionFollowsTheHeader)
 	EXPECT_EQ(slurp(d.file("v1.ztr")).substr(0, 13), "zpci-trace 1\n");
 
 	h.fn[0].queue_depth = 8;	// version 0: the lowest that holds it
-	ASSERT_EQ(ztrace_create(d.file("v2.ztb").c_str(), ZTRACE_BINARY, &h, &w, &diag), 0);
+	ASSERT_EQ(ztrace_create(d.file("v2.ztb").c_str(), ZTRACE_BINARY, &h, nullptr, &w, &diag), 0);
 	rec.req = ZTRACE_REQ_MAX + 1;
 	EXPECT_EQ(ztrace_write(w, &rec, &diag), -EINVAL);
 	EXPECT_STREQ(diag.msg, "record: dma-iova: req 18446744073709551615 is reserved");
@@ -236,14 +236,14 @@ TEST(TraceWriter, VersionFollowsTheHeader)
 	EXPECT_EQ(err, "");
 
 	h.version = 1;
-	EXPECT_EQ(ztrace_create(d.file("x.ztr").c_str(), ZTRACE_TEXT, &h, &w, &diag), -EINVAL);
+	EXPECT_EQ(ztrace_create(d.file("x.ztr").c_str(), ZTRACE_TEXT, &h, nullptr, &w, &diag), -EINVAL);
 	EXPECT_EQ(diag.msg, d.file("x.ztr") + ": function 0: a queue depth needs version 2");
 	h.version = 3;
-	EXPECT_EQ(ztrace_create(d.file("x.ztr").c_str(), ZTRACE_TEXT, &h, &w, &diag), -EINVAL);
+	EXPECT_EQ(ztrace_create(d.file("x.ztr").c_str(), ZTRACE_TEXT, &h, nullptr, &w, &diag), -EINVAL);
 	EXPECT_EQ(diag.msg, d.file("x.ztr") + ": trace version 3, this writer knows 1 to 2");
 	h.version = 2;
 	h.fn[0].queue_depth = ZTRACE_MAX_QUEUE_DEPTH + 1;
-	EXPECT_EQ(ztrace_create(d.file("x.ztr").c_str(), ZTRACE_TEXT, &h, &w, &diag), -EINVAL);
+	EXPECT_EQ(ztrace_create(d.file("x.ztr").c_str(), ZTRACE_TEXT, &h, nullptr, &w, &diag), -EINVAL);
 	EXPECT_EQ(diag.msg, d.file("x.ztr") + ": function 0: queue depth 65537 is more than 65536");
 }
 
@@ -476,7 +476,7 @@ TEST(TraceWriter, FailedWriteLeavesNoFile)
 	h.nr_fns = 1;
 	ztrace_writer *w;
 	ztrace_diag diag;
-	ASSERT_EQ(ztrace_create(d.file("out.ztr").c_str(), ZTRACE_TEXT, &h, &w, &diag), 0);
+	ASSERT_EQ(ztrace_create(d.file("out.ztr").c_str(), ZTRACE_TEXT, &h, nullptr, &w, &diag), 0);
 	ztrace_rec rec{};
 	rec.time = 10;
 	ASSERT_EQ(ztrace_write(w, &rec, &diag), 0);

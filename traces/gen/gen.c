@@ -646,7 +646,7 @@ int ztrace_generate(const char *name, const struct ztrace_gen_cfg *cfg, const ch
 		works_free(works, nr_fns);
 		return ztrace_error(diag, &pos, "out of memory");
 	}
-	rc = ztrace_create(path, enc, &h, &g.out, diag);
+	rc = ztrace_create(path, enc, &h, NULL, &g.out, diag);
 	if (!rc) {
 		run(&g, works, nr_fns, cfg->records);
 		if (g.err)

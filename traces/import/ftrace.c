@@ -260,11 +260,12 @@ static int end_run_of(struct importer *im, u64 id)
 static int start(struct importer *im, const char *out, u64 now)
 {
 	struct ztrace_rec rec = { .kind = ZTRACE_ATTACH };
+	const char *inputs[] = { im->pos.file, NULL };
 
 	if (!im->h.guest_mem || !im->h.fn[0].edma)
 		return ztrace_error(im->diag, &im->pos,
 				    "no '# zpcisim capture:' lines with memory= and edma= before the events");
-	if (ztrace_create(out, ztrace_encoding_for(out), &im->h, &im->w, im->diag))
+	if (ztrace_create(out, ztrace_encoding_for(out), &im->h, inputs, &im->w, im->diag))
 		return -EINVAL;
 	im->started = true;
 	im->t0 = now;

@@ -8,6 +8,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <ztrace/out_file.h>
+
 #include "trace_internal.h"
 
 #define BIN_BUF		(256 * 1024)
@@ -406,23 +408,13 @@ void ztrace_close(struct ztrace_reader *r)
 
 struct ztrace_writer {
 	enum ztrace_encoding enc;
-	FILE *f;
-	char *path, *tmp;
+	struct ztrace_out *out;
+	char *path;
 	struct ztrace_header h;
 	u64 last_time;
 	u8 *buf;
 	size_t used;
-	bool failed;
 };
-
-/* mkstemp makes 0600 files; an output file gets the usual mode. */
-static mode_t current_umask(void)
-{
-	mode_t m = umask(0);
-
-	umask(m);
-	return m;
-}
 
 enum ztrace_encoding ztrace_encoding_for(const char *path)
 {
@@ -433,17 +425,16 @@ enum ztrace_encoding ztrace_encoding_for(const char *path)
 
 static int writer_flush(struct ztrace_writer *w)
 {
-	if (w->used && fwrite(w->buf, 1, w->used, w->f) != w->used)
-		w->failed = true;
+	int rc = ztrace_out_write(w->out, w->buf, w->used);
+
 	w->used = 0;
-	return w->failed ? -EIO : 0;
+	return rc;
 }
 
 static void writer_free(struct ztrace_writer *w)
 {
 	free(w->buf);
 	free(w->path);
-	free(w->tmp);
 	free(w);
 }
 
@@ -487,14 +478,14 @@ static int header_invalid(const struct ztrace_header *h, const struct ztrace_pos
 }
 
 int ztrace_create(const char *path, enum ztrace_encoding enc, const struct ztrace_header *h,
-		  struct ztrace_writer **out, struct ztrace_diag *diag)
+		  const char *const *inputs, struct ztrace_writer **out,
+		  struct ztrace_diag *diag)
 {
 	struct ztrace_pos pos = { path, 0 };
 	struct ztrace_writer *w = calloc(1, sizeof(*w));
-	int fd;
+	int rc;
 
-	if (!w || !(w->buf = malloc(OUT_BUF)) || !(w->path = strdup(path)) ||
-	    !(w->tmp = malloc(strlen(path) + 16))) {
+	if (!w || !(w->buf = malloc(OUT_BUF)) || !(w->path = strdup(path))) {
 		if (w)
 			writer_free(w);
 		return ztrace_error(diag, &pos, "out of memory");
@@ -508,20 +499,10 @@ int ztrace_create(const char *path, enum ztrace_encoding enc, const struct ztrac
 		writer_free(w);
 		return -EINVAL;
 	}
-	/* Written beside the target and renamed into place on commit. */
-	sprintf(w->tmp, "%s.tmp-XXXXXX", path);
-	fd = mkstemp(w->tmp);
-	if (fd >= 0)
-		fchmod(fd, 0666 & ~current_umask());
-	if (fd < 0 || !(w->f = fdopen(fd, "wb"))) {
-		int err = errno;
-
-		if (fd >= 0) {
-			close(fd);
-			unlink(w->tmp);
-		}
+	rc = ztrace_out_open(path, inputs, &w->out, diag);
+	if (rc) {
 		writer_free(w);
-		return ztrace_error(diag, &pos, "cannot create: %s", strerror(err));
+		return rc;
 	}
 	w->enc = enc;
 	w->h = *h;
@@ -540,8 +521,13 @@ int ztrace_write(struct ztrace_writer *w, const struct ztrace_rec *rec, struct z
 		return rc;
 	if (rec->time < w->last_time)
 		return ztrace_error(diag, &pos, "record time %" PRIu64 " goes backwards", rec->time);
-	if (OUT_BUF - w->used < ZTRACE_BIN_REC_MAX + ZTRACE_TEXT_LINE_MAX && writer_flush(w))
-		return ztrace_error(diag, &pos, "write error: %s", strerror(errno));
+	if (OUT_BUF - w->used < ZTRACE_BIN_REC_MAX + ZTRACE_TEXT_LINE_MAX) {
+		rc = writer_flush(w);
+		if (rc) {
+			ztrace_error(diag, &pos, "cannot write: %s", strerror(-rc));
+			return rc;
+		}
+	}
 	if (w->enc == ZTRACE_BINARY) {
 		w->used += ztrace_bin_encode(rec, w->last_time, w->buf + w->used);
 	} else {
@@ -558,16 +544,15 @@ int ztrace_write(struct ztrace_writer *w, const struct ztrace_rec *rec, struct z
 
 int ztrace_commit(struct ztrace_writer *w, struct ztrace_diag *diag)
 {
-	struct ztrace_pos pos = { w->path, 0 };
 	int rc = writer_flush(w);
 
-	if (fclose(w->f))
-		rc = -EIO;
-	if (!rc && rename(w->tmp, w->path))
-		rc = -errno;
 	if (rc) {
-		unlink(w->tmp);
+		struct ztrace_pos pos = { w->path, 0 };
+
+		ztrace_out_abort(w->out);
 		ztrace_error(diag, &pos, "cannot write: %s", strerror(-rc));
+	} else {
+		rc = ztrace_out_commit(w->out, diag);
 	}
 	writer_free(w);
 	return rc;
@@ -575,7 +560,6 @@ int ztrace_commit(struct ztrace_writer *w, struct ztrace_diag *diag)
 
 void ztrace_abort(struct ztrace_writer *w)
 {
-	fclose(w->f);
-	unlink(w->tmp);
+	ztrace_out_abort(w->out);
 	writer_free(w);
 }

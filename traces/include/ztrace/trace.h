@@ -2,8 +2,9 @@
 /*
  * Traces: what a guest did, streamed record by record in either encoding
  * (traces/FORMAT.md).  Readers and writers use constant memory whatever the
- * trace length; writers write to a temporary file and rename it into place
- * on success, so a failed run leaves no half-written trace behind.
+ * trace length; writers write output files (<ztrace/out_file.h>): a
+ * temporary renamed into place on success, so a failed run leaves no
+ * half-written trace behind.
  */
 #ifndef ZTRACE_TRACE_H
 #define ZTRACE_TRACE_H
@@ -130,8 +131,13 @@ void ztrace_close(struct ztrace_reader *r);
 
 struct ztrace_writer;
 
+/*
+ * Start writing @path (an output file: <ztrace/out_file.h>), refusing it
+ * when it is one of @inputs (NULL-terminated, or NULL).  0 or a negative
+ * errno; a failed write or commit is one too.
+ */
 int ztrace_create(const char *path, enum ztrace_encoding enc, const struct ztrace_header *h,
-		  struct ztrace_writer **w, struct ztrace_diag *diag);
+		  const char *const *inputs, struct ztrace_writer **w, struct ztrace_diag *diag);
 int ztrace_write(struct ztrace_writer *w, const struct ztrace_rec *rec, struct ztrace_diag *diag);
 /* Finish and rename into place.  Frees @w in any case. */
 int ztrace_commit(struct ztrace_writer *w, struct ztrace_diag *diag);
