@@ -152,8 +152,10 @@ int cmd_report(const Args &args, CommandIo &io)
 	if (ec)
 		return command_error(kSpec, io, dir + ": cannot create: " + ec.message());
 	for (const Plot &p : plots)
+		// The results were good: what fails now is the machine (files,
+		// gnuplot).
 		if (!render(p, dir, io.out, &err))
-			return command_error(kSpec, io, err);
+			return command_error(kSpec, io, err, kExitResource);
 	return kExitOk;
 }
 

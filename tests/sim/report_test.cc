@@ -114,6 +114,21 @@ TEST(Report, UnreadableResultsAreExitTwoWithThePlace)
 	EXPECT_EQ(r.rc, 2);
 }
 
+// Good results on a machine without gnuplot: the environment's fault (3),
+// named, not a failed check (1).
+TEST(Report, NoGnuplotIsAnEnvironmentFault)
+{
+	TempDir d;
+	std::ofstream(d.file("r.csv")) << "point,replay.design,status,cpu_total_ns\n"
+				       << "0,bare,ok,10\n1,intercept-kvm,ok,20\n";
+	std::string path = getenv("PATH") ? getenv("PATH") : "";
+	setenv("PATH", d.file("nothing-here").c_str(), 1);
+	CliRun r = run({ "report", d.file("r.csv"), "--out", d.file("p") });
+	setenv("PATH", path.c_str(), 1);
+	EXPECT_EQ(r.rc, 3);
+	EXPECT_NE(r.err.find("gnuplot not found"), std::string::npos) << r.err;
+}
+
 // Whether gnuplot is on PATH: the tests that draw skip without it, saying so.
 bool have_gnuplot()
 {
