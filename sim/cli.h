@@ -15,6 +15,7 @@ enum ExitCode {
 	kExitOk = 0,
 	kExitFailure = 1,	// a check failed, or the run could not start
 	kExitUsage = 2,		// bad input: the command line, a trace, a config file
+	kExitResource = 3,	// the machine ran out: memory no input asked for, a full disk
 };
 
 struct CommandIo {
