@@ -2,6 +2,7 @@
 #include "cli.h"
 
 #include <algorithm>
+#include <new>
 #include <ostream>
 
 #include "help_docs.h"
@@ -110,7 +111,13 @@ int run_cli(const Args &args, std::ostream &out, std::ostream &err)
 		    << "' is not a zpcisim command; see 'zpcisim help'\n";
 		return kExitUsage;
 	}
-	rc = c->run(Args(args.begin() + 1, args.end()), io);
+	try {
+		rc = c->run(Args(args.begin() + 1, args.end()), io);
+	} catch (const std::bad_alloc &) {
+		// What an input asked for is refused where it is read (exit 2).
+		err << "zpcisim " << c->name << ": out of memory\n";
+		return kExitResource;
+	}
 	out.flush();
 	if (!out) {
 		err << "zpcisim " << c->name << ": cannot write standard output\n";

@@ -15,7 +15,8 @@ enum ExitCode {
 	kExitOk = 0,
 	kExitFailure = 1,	// a check failed, or the run could not start
 	kExitUsage = 2,		// bad input: the command line, a trace, a config file
-	kExitResource = 3,	// the machine failed the run: disk full, cannot write
+	kExitResource = 3,	// the machine failed the run: a full disk, an output it cannot
+				// write, memory no input asked for, a missing program
 };
 
 struct CommandIo {

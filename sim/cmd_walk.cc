@@ -73,7 +73,7 @@ void print_header(std::ostream &out, const std::string &path, const ztrace_image
 	const zpci_dma_space &sp = img.space;
 
 	out << "image: " << path << '\n'
-	    << "memory: " << bytes(zpci_sparse_mem_size(img.mem)) << '\n'
+	    << "memory: " << bytes(ztrace_image_mem_size(&img)) << '\n'
 	    << "iota: " << iota_summary(sp.iota) << '\n'
 	    << "aperture: " << hex(sp.pba) << '-' << hex(sp.pal);
 	if (sp.pal - sp.pba < UINT64_MAX)
@@ -153,12 +153,12 @@ int cmd_walk(const Args &args, CommandIo &io)
 	ImagePtr img(new ztrace_image());
 	ztrace_diag diag;
 	if (ztrace_image_load(path.c_str(), img.get(), &diag))
-		return command_error(kSpec, io, diag.msg);
+		return command_error(kSpec, io, diag.msg, kExitUsage);
 	if (probes.empty())
 		probes.assign(img->probes, img->probes + img->nr_probes);
 
 	print_header(io.out, path, *img);
-	zpci_mem mem = zpci_sparse_mem_view(img->mem);
+	zpci_mem mem = ztrace_image_mem_view(img.get());
 	unsigned int translated = 0;
 	for (size_t i = 0; i < probes.size(); i++) {
 		zpci_xlate x;

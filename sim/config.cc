@@ -8,6 +8,7 @@
 #include <cstring>
 #include <cstdio>
 #include <sstream>
+#include <sys/stat.h>
 #include <toml++/toml.h>
 
 #include <ztrace/lex.h>
@@ -340,6 +341,15 @@ std::string config_key_unit(const std::string &key)
 	return p ? p->decl->unit : "";
 }
 
+std::pair<double, double> config_key_range(const std::string &key)
+{
+	const ParamKey *p = find_param(key);
+
+	if (!p || p->decl->kind == ParamKind::Bool || p->decl->kind == ParamKind::Choice)
+		return { 0, 0 };
+	return { p->decl->min, p->decl->max };
+}
+
 std::string config_key_doc(const std::string &key)
 {
 	const ParamKey *p = find_param(key);
@@ -393,18 +403,30 @@ bool Config::load(const std::string &path, std::string *err)
 	std::string text;
 	char buf[65536];
 	size_t n;
+	struct stat st;
 	FILE *f = fopen(path.c_str(), "rb");
 
 	if (!f) {
 		*err = path + ": cannot read: " + std::strerror(errno);
 		return false;
 	}
-	while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
+	// A device or a pipe could stream without end: only files, and small.
+	if (fstat(fileno(f), &st) || !S_ISREG(st.st_mode)) {
+		fclose(f);
+		*err = path + ": not a regular file; a configuration is a TOML file";
+		return false;
+	}
+	while (text.size() <= kConfigFileMax && (n = fread(buf, 1, sizeof(buf), f)) > 0)
 		text.append(buf, n);
 	int failed = ferror(f) ? errno : 0;
 	fclose(f);
 	if (failed) {
 		*err = path + ": cannot read: " + std::strerror(failed);
+		return false;
+	}
+	if (text.size() > kConfigFileMax) {
+		*err = path + ": larger than " + std::to_string(kConfigFileMax >> 20) +
+		       " MiB; a configuration has a few hundred keys";
 		return false;
 	}
 	return read(text, path, err);

@@ -13,11 +13,16 @@
 #include <map>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "replay.h"
 
 namespace zpcisim {
+
+// The largest configuration file read: `zpcisim config dump`, every key
+// with its doc, is under 8 KiB.
+constexpr size_t kConfigFileMax = 1 << 20;
 
 class Config {
 public:
@@ -30,7 +35,8 @@ public:
 		 const std::string &where = "");
 	// "key=value", as --set takes it.
 	bool set(const std::string &assignment, std::string *err);
-	// Apply a TOML file; false with *err as "FILE:LINE: what".
+	// Apply a TOML file, a regular one of at most kConfigFileMax bytes;
+	// false with *err as "FILE:LINE: what".
 	bool load(const std::string &path, std::string *err);
 	// The same for TOML @text, named @path in messages.
 	bool read(const std::string &text, const std::string &path, std::string *err);
@@ -56,6 +62,8 @@ const std::vector<std::string> &config_keys();
 // The keys whose values are numbers: what a study can scale.
 std::vector<std::string> config_number_keys();
 std::string config_key_unit(const std::string &key);
+// A number key's accepted range, {min, max}; {0, 0} for other keys.
+std::pair<double, double> config_key_range(const std::string &key);
 // What `config dump` says of @key after its value: unit, choices and doc;
 // "" for no such key.
 std::string config_key_doc(const std::string &key);

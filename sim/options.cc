@@ -3,10 +3,55 @@
 
 #include <algorithm>
 #include <cctype>
+#include <charconv>
+#include <limits>
 #include <ostream>
 #include <sstream>
 
 #include "progress.h"
+
+namespace {
+
+// A decimal whole number that fits T: no sign, no space, nothing after it.
+template <typename T>
+void validate_whole(boost::any &v, const std::vector<std::string> &xs)
+{
+	namespace po = boost::program_options;
+	po::validators::check_first_occurrence(v);
+	const std::string &s = po::validators::get_single_string(xs);
+	T n;
+	auto r = std::from_chars(s.data(), s.data() + s.size(), n);
+
+	if (r.ec != std::errc() || r.ptr != s.data() + s.size()) {
+		po::error_with_option_name e("the argument ('%value%') for option "
+					     "'%canonical_option%' is not a whole number from 0 to " +
+					     std::to_string(std::numeric_limits<T>::max()));
+		e.set_substitute("value", s);
+		throw e;
+	}
+	v = n;
+}
+
+}  // namespace
+
+namespace boost {
+
+void validate(boost::any &v, const std::vector<std::string> &xs, unsigned int *, int)
+{
+	validate_whole<unsigned int>(v, xs);
+}
+
+void validate(boost::any &v, const std::vector<std::string> &xs, unsigned long *, int)
+{
+	validate_whole<unsigned long>(v, xs);
+}
+
+void validate(boost::any &v, const std::vector<std::string> &xs, unsigned long long *, int)
+{
+	validate_whole<unsigned long long>(v, xs);
+}
+
+}  // namespace boost
 
 namespace zpcisim {
 

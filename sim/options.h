@@ -11,6 +11,16 @@
 #include "cli.h"
 #include "output.h"
 
+// Whole-number options reject a sign: Boost's own conversion would take
+// "-1" for an unsigned option as 2^32 - 1 or 2^64 - 1.  Declared in
+// namespace boost, where the lookup from boost::any finds them; every command
+// includes this header, so each unsigned option parses the same way.
+namespace boost {
+void validate(boost::any &v, const std::vector<std::string> &xs, unsigned int *, int);
+void validate(boost::any &v, const std::vector<std::string> &xs, unsigned long *, int);
+void validate(boost::any &v, const std::vector<std::string> &xs, unsigned long long *, int);
+}  // namespace boost
+
 namespace zpcisim {
 
 namespace po = boost::program_options;

@@ -51,7 +51,11 @@ std::vector<std::pair<const zpci_counter *, uint64_t>> model_measured(Dtu &dtu)
 struct Replay::Machine : zpci_machine {
 	explicit Machine(const zpci_machine_cfg &cfg, const std::vector<zpci_func_cfg> &fns)
 	{
-		if (zpci_machine_init(this, &cfg, fns.data(), fns.size()))
+		int rc = zpci_machine_init(this, &cfg, fns.data(), fns.size());
+
+		if (zpci_machine_refused(rc))
+			throw Refused(error);
+		if (rc)
 			throw std::runtime_error(error);
 	}
 	~Machine() { zpci_machine_destroy(this); }
@@ -295,11 +299,17 @@ bool Replay::attach(Function &f, std::string *err)
 	cfg.hz = opts_.hz;
 	cfg.identity = machine_->design->identity;
 	apply_guest_fq(opts_.guest_fq, &cfg);
+	uint64_t injected = injected_faults();
 	int rc = zpci_dma_attach(&f.dev, f.mf->guest_hw, zpci_machine_guest_mem(machine_.get()),
 				 &machine_->guest_pool,
 				 &cfg);
 	if (rc) {
-		*err = "attach failed: " + std::string(strerror(-rc));
+		std::string what = where() + ": function " + std::to_string(f.index) +
+				   " attach failed: ";
+		if (injected_faults() != injected)
+			throw Stopped(what + strerror(-rc) + " after an injected fault; the guest " +
+				      "cannot use the function");
+		*err = what + (f.dev.why[0] ? f.dev.why : strerror(-rc));
 		return false;
 	}
 	f.attached = true;

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -105,6 +106,18 @@ struct Work {
 
 class Replay {
 public:
+	// The header or configuration asks for a machine that cannot be
+	// simulated: bad input, before any record.
+	struct Refused : std::runtime_error {
+		using std::runtime_error::runtime_error;
+	};
+	// An injected fault left the guest unable to go on (a function that
+	// cannot attach): the run stops, a check failed.
+	struct Stopped : std::runtime_error {
+		using std::runtime_error::runtime_error;
+	};
+
+	// Throws Refused, or std::bad_alloc naming the blocks being built.
 	Replay(const ztrace_header &h, const ReplayOptions &opts);
 	~Replay();
 	Replay(const Replay &) = delete;
@@ -112,7 +125,7 @@ public:
 
 	// Check and apply one record, read by @pos (which names its place in
 	// messages; may be null).  false with @err set when the record makes
-	// no sense (the trace is bad input).
+	// no sense (the trace is bad input); throws Stopped.
 	bool step(const ztrace_rec &rec, const ztrace_reader *pos, std::string *err);
 	// Detach what is still attached and close the checks.
 	void finish();

@@ -432,6 +432,91 @@ int run_closed(const CommandSpec &spec, ReplayRun &run, CommandIo &io, ztrace_re
 
 }  // namespace
 
+namespace {
+
+// The keys that size what a replay builds before its first record.
+const char *const kSizingKeys[] = { "iotlb.entries", "walk_cache.entries",
+				    "walker.concurrent_walks", "function.outstanding",
+				    "guest.fq_entries" };
+
+// What a replay builds up front, as an out-of-memory message names it.
+std::string what_is_built(const ReplayRun &run, const ztrace_header &h)
+{
+	Config c;
+	std::string s = "a guest of " + std::to_string(h.guest_mem >> 20) + " MiB under " +
+			design_name(run.opts.design);
+
+	c.opts = run.opts;
+	if (run.opts.mode == ReplayMode::Functional)
+		return s;
+	for (const char *key : kSizingKeys)
+		s += std::string(", ") + key + "=" + c.get(key);
+	return s;
+}
+
+// Build the replay of @run; an exit status after a one-line error, or nullopt.
+std::optional<int> build_replay(const CommandSpec &spec, const ReplayRun &run,
+				const ztrace_header &header, CommandIo &io,
+				std::unique_ptr<Replay> *out)
+{
+	try {
+		*out = std::make_unique<Replay>(header, run.opts);
+	} catch (const Replay::Refused &e) {
+		return command_error(spec, io, run.trace + ": header: " + e.what(), kExitUsage);
+	} catch (const std::bad_alloc &) {
+		// The header and the configuration asked for it: bad input.
+		return command_error(spec, io, run.trace + ": out of memory building " +
+					       what_is_built(run, header), kExitUsage);
+	} catch (const std::exception &e) {
+		return command_error(spec, io, run.trace + ": " + e.what(), kExitFailure);
+	}
+	return std::nullopt;
+}
+
+// Step @r's records through @replay; an exit status after a one-line error,
+// or nullopt when the trace ended or the run was interrupted.
+std::optional<int> step_records(const CommandSpec &spec, ReplayRun &run, CommandIo &io,
+				ztrace_reader *r, Replay &replay, Progress &progress, uint64_t size)
+{
+	auto fraction = [&] { return size ? double(ztrace_reader_bytes(r)) / size : -1.0; };
+	ztrace_rec rec;
+	ztrace_diag diag;
+	std::string err;
+	int rc;
+
+	while ((rc = ztrace_next(r, &rec, &diag)) == 1) {
+		if (interrupted()) {
+			run.partial = true;
+			break;
+		}
+		if (!replay.step(rec, r, &err))
+			return command_error(spec, io, err, kExitUsage);
+		if ((replay.stats().records & 0xffff) == 0)
+			progress.update(ztrace_reader_bytes(r), replay.stats().records);
+		if (run.telemetry && (replay.stats().records & 0xff) == 0 && run.telemetry->due())
+			run.telemetry->publish(live_json(replay), fraction(), false);
+	}
+	if (rc < 0 && !run.partial)
+		return command_error(spec, io, diag.msg, kExitUsage);
+	replay.finish();
+	if (run.telemetry)
+		run.telemetry->publish(live_json(replay), fraction(), true);
+	return std::nullopt;
+}
+
+// Where @r is, for a message: "FILE:LINE", or the trace and record.
+std::string position(const ReplayRun &run, ztrace_reader *r, bool closed)
+{
+	char buf[512];
+
+	if (closed)
+		return run.trace;
+	ztrace_reader_where(r, buf, sizeof(buf));
+	return buf;
+}
+
+}  // namespace
+
 int run_replay(const CommandSpec &spec, ReplayRun &run, CommandIo &io,
 	       std::unique_ptr<Replay> *out)
 {
@@ -447,39 +532,28 @@ int run_replay(const CommandSpec &spec, ReplayRun &run, CommandIo &io,
 	// A capture's RPCITs come in its own order; closed loop makes another.
 	if (closed)
 		header.rpcit_log = false;
-	try {
-		*out = std::make_unique<Replay>(header, run.opts);
-	} catch (const std::exception &e) {
-		return command_error(spec, io, run.trace + ": " + e.what(), kExitFailure);
-	}
+	if (auto rc = build_replay(spec, run, header, io, out))
+		return *rc;
 	Replay &replay = **out;
 	replay.set_timeline(run.timeline);
 	std::string what = std::string(spec.name) + " " + design_name(run.opts.design);
 	uint64_t size = file_size(run.trace);
 	Progress progress(io.err, progress_wanted(io.err), what.c_str(), size);
-	auto fraction = [&] { return size ? double(ztrace_reader_bytes(r.get())) / size : -1.0; };
-	if (closed)
-		return run_closed(spec, run, io, r.get(), replay, progress);
-	ztrace_rec rec;
-	ztrace_diag diag;
-	int rc;
-	while ((rc = ztrace_next(r.get(), &rec, &diag)) == 1) {
-		if (interrupted()) {
-			run.partial = true;
-			break;
-		}
-		if (!replay.step(rec, r.get(), &err))
-			return command_error(spec, io, err, kExitUsage);
-		if ((replay.stats().records & 0xffff) == 0)
-			progress.update(ztrace_reader_bytes(r.get()), replay.stats().records);
-		if (run.telemetry && (replay.stats().records & 0xff) == 0 && run.telemetry->due())
-			run.telemetry->publish(live_json(replay), fraction(), false);
+	try {
+		if (closed)
+			return run_closed(spec, run, io, r.get(), replay, progress);
+		if (auto rc = step_records(spec, run, io, r.get(), replay, progress, size))
+			return *rc;
+	} catch (const Replay::Stopped &e) {
+		// Closed loop reads no trace position: the message names the record.
+		std::string trace = closed ? run.trace + ": " : "";
+		return command_error(spec, io, trace + e.what(), kExitFailure);
+	} catch (const std::bad_alloc &) {
+		// The records asked for it: bad input, named by the last one read.
+		return command_error(spec, io, position(run, r.get(), closed) +
+					       ": out of memory replaying this record",
+				     kExitUsage);
 	}
-	if (rc < 0 && !run.partial)
-		return command_error(spec, io, diag.msg, kExitUsage);
-	replay.finish();
-	if (run.telemetry)
-		run.telemetry->publish(live_json(replay), fraction(), true);
 	return kExitOk;
 }
 

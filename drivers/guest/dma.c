@@ -3,6 +3,8 @@
  * The guest's zPCI DMA layer: attach/detach and the DMA API.  What a
  * kernel generation does its own way is behind dev->gen (gen_*.c).
  */
+#include <stdarg.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "guest_gen.h"
@@ -35,6 +37,20 @@ static const struct zpci_fq_ops dma_fq_ops = {
 	.release = fq_release,
 };
 
+/* Refuse the function's values with -EINVAL, dev->why saying which. */
+static int refuse(struct zpci_dma_dev *dev, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static int refuse(struct zpci_dma_dev *dev, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(dev->why, sizeof(dev->why), fmt, ap);
+	va_end(ap);
+	return -EINVAL;
+}
+
 /* Start at sdma; the smallest of the cap, the table's span and edma. */
 static int size_aperture(struct zpci_dma_dev *dev, const struct zpci_clp_fn *fn)
 {
@@ -42,15 +58,23 @@ static int size_aperture(struct zpci_dma_dev *dev, const struct zpci_clp_fn *fn)
 	dma_addr_t start = (fn->sdma + ZPCI_PAGE_SIZE - 1) & ZPCI_PAGE_MASK;
 	u64 size;
 
-	if (start < fn->sdma || start >= ZPCI_TABLE_SIZE_RT || start > fn->edma)
-		return -EINVAL;
+	if (start < fn->sdma || start >= ZPCI_TABLE_SIZE_RT)
+		return refuse(dev, "sdma %#llx: the guest's region-third table spans only "
+			      "IOVAs below %#llx", (unsigned long long)fn->sdma,
+			      (unsigned long long)ZPCI_TABLE_SIZE_RT);
+	if (start > fn->edma)
+		return refuse(dev, "sdma %#llx to edma %#llx: no whole page (the first starts "
+			      "at %#llx)", (unsigned long long)fn->sdma,
+			      (unsigned long long)fn->edma, (unsigned long long)start);
 	size = ZPCI_TABLE_SIZE_RT - start;
 	if (fn->edma - start + 1 < size)
 		size = fn->edma - start + 1;
 	if (cap < size)
 		size = cap & ZPCI_PAGE_MASK;
-	if (!size)
-		return -EINVAL;
+	if (size < ZPCI_PAGE_SIZE)
+		return refuse(dev, "sdma %#llx to edma %#llx: an aperture of %llu bytes, less "
+			      "than a page", (unsigned long long)fn->sdma,
+			      (unsigned long long)fn->edma, (unsigned long long)size);
 	dev->start_dma = start;
 	dev->end_dma = start + size - 1;
 	return 0;
@@ -89,7 +113,7 @@ int zpci_dma_attach(struct zpci_dma_dev *dev, struct zpci_hw hw, struct zpci_mem
 	dev->gen = zpci_guest_gen_get(cfg->gen);
 	/* Not every generation has every policy: 6.7's lazy mode is its flush queue. */
 	if (!zpci_guest_gen_has_policy(cfg->gen, cfg->policy))
-		return -EINVAL;
+		return refuse(dev, "guest generation %d has no policy %d", cfg->gen, cfg->policy);
 	if (!dev->cfg.cpus)
 		dev->cfg.cpus = 1;
 	if (!dev->cfg.hz)

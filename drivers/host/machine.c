@@ -38,8 +38,6 @@ static int build_memory(struct zpci_machine *m)
 {
 	u64 guest_mem = m->cfg.guest_mem;
 
-	if (guest_mem <= ZPCI_MACHINE_TABLE_POOL || guest_mem & (ZPCI_MACHINE_CHUNK - 1))
-		return -EINVAL;
 	m->host = zpci_sparse_mem_create(zpci_machine_host_size(m));
 	if (!m->host)
 		return -ENOMEM;
@@ -56,6 +54,91 @@ static int build_memory(struct zpci_machine *m)
 		return -ENOMEM;
 	m->gview = (struct zpci_guest_view){ &m->layout, zpci_machine_host_mem(m) };
 	return zpci_pin_init(&m->pins, &m->cfg.pin);
+}
+
+static u64 div_round_up(u64 n, u64 d)
+{
+	return n / d + (n % d != 0);
+}
+
+u64 zpci_machine_pinned_table_bytes(u64 guest_mem)
+{
+	u64 page_tables = div_round_up(guest_mem, ZPCI_SEG_FRAME_SIZE);
+	u64 segment_tables = div_round_up(guest_mem, ZPCI_TABLE_SIZE_ST);
+
+	/* Under the one region-third table every DMA table starts from. */
+	return page_tables * ZPCI_PT_SIZE + (segment_tables + 1) * ZPCI_TABLE_SIZE;
+}
+
+u64 zpci_machine_state_bytes(const struct zpci_machine_cfg *cfg)
+{
+	const struct zpci_design_ops *d = zpci_design_get(cfg->design);
+	u64 bytes = 0;
+
+	if (d && d->hosted)
+		bytes += cfg->guest_mem / ZPCI_MACHINE_CHUNK * 2 * sizeof(struct zpci_extent);
+	if (d && d->pins_all)
+		bytes += (cfg->guest_mem >> ZPCI_PAGE_SHIFT) * ZPCI_MACHINE_PINNED_PAGE_BYTES;
+	return bytes;
+}
+
+#define MiB(x) ((unsigned long long)((x) >> 20))
+
+/* @bytes in the largest binary unit that says it exactly, in @buf. */
+static const char *size_text(u64 bytes, char *buf, size_t len)
+{
+	static const char *const units[] = { "bytes", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB" };
+	unsigned int u = 0;
+
+	while (u + 1 < ZPCI_ARRAY_SIZE(units) && bytes && !(bytes & 1023)) {
+		bytes >>= 10;
+		u++;
+	}
+	snprintf(buf, len, "%llu %s", (unsigned long long)bytes, units[u]);
+	return buf;
+}
+
+/*
+ * What cannot be simulated is refused before anything is built: a guest
+ * the memory layout cannot hold, state beyond ZPCI_MACHINE_STATE_MAX, host
+ * tables the hypervisor's pool cannot hold.
+ */
+static int check_cfg(struct zpci_machine *m, u32 nr_fns)
+{
+	u64 guest_mem = m->cfg.guest_mem, state, tables, pool;
+	char size[32];
+
+	if (guest_mem <= ZPCI_MACHINE_TABLE_POOL || guest_mem & (ZPCI_MACHINE_CHUNK - 1) ||
+	    guest_mem > ZPCI_MACHINE_GUEST_MAX) {
+		snprintf(m->error, sizeof(m->error),
+			 "guest memory of %s: must be more than the %llu MiB its DMA tables come "
+			 "from, in whole %llu MiB chunks, and below %llu PiB",
+			 size_text(guest_mem, size, sizeof(size)), MiB(ZPCI_MACHINE_TABLE_POOL),
+			 MiB(ZPCI_MACHINE_CHUNK), (ZPCI_MACHINE_GUEST_MAX >> 50) + 1);
+		return -EINVAL;
+	}
+	state = zpci_machine_state_bytes(&m->cfg);
+	if (state > ZPCI_MACHINE_STATE_MAX) {
+		snprintf(m->error, sizeof(m->error),
+			 "guest memory of %s: %s would keep %llu MiB of simulator state for it, "
+			 "more than the %llu MiB a machine may",
+			 size_text(guest_mem, size, sizeof(size)), m->design->name, MiB(state),
+			 MiB(ZPCI_MACHINE_STATE_MAX));
+		return -E2BIG;
+	}
+	tables = m->design->pins_all ? zpci_machine_pinned_table_bytes(guest_mem) * nr_fns : 0;
+	pool = ZPCI_MACHINE_HYPERVISOR_TOP - ZPCI_MACHINE_HOST_POOL_BASE;
+	if (tables > pool) {
+		char need[32];
+
+		snprintf(m->error, sizeof(m->error),
+			 "guest memory of %s: %s maps all of it up front in %s of host tables for "
+			 "%u function(s), more than the hypervisor's %llu MiB table pool",
+			 size_text(guest_mem, size, sizeof(size)), m->design->name,
+			 size_text(tables, need, sizeof(need)), nr_fns, MiB(pool));
+		return -E2BIG;
+	}
+	return 0;
 }
 
 /*
@@ -115,12 +198,13 @@ int zpci_machine_init(struct zpci_machine *m, const struct zpci_machine_cfg *cfg
 		snprintf(m->error, sizeof(m->error), "no design %d", m->cfg.design);
 		return -EINVAL;
 	}
+	rc = check_cfg(m, nr_fns);
+	if (rc)
+		return rc;
 	rc = build_memory(m);
 	if (rc) {
-		snprintf(m->error, sizeof(m->error),
-			 "cannot build guest memory of %llu MiB (more than %llu MiB, in 2 MiB steps)",
-			 (unsigned long long)(cfg->guest_mem >> 20),
-			 (unsigned long long)(ZPCI_MACHINE_TABLE_POOL >> 20));
+		snprintf(m->error, sizeof(m->error), "out of memory building guest memory of %llu MiB",
+			 MiB(cfg->guest_mem));
 		goto fail;
 	}
 	m->fns = calloc(nr_fns ? nr_fns : 1, sizeof(*m->fns));

@@ -232,19 +232,18 @@ static int sync_step(struct zpci_shadow *s, dma_addr_t *page, struct shadow_walk
 	return -EFAULT;
 }
 
-/* The host flushes the function's IOTLB itself: busy is retried, here. */
+/*
+ * The host flushes the function's IOTLB itself.  Busy goes back to the
+ * guest, whose retry loop (bounded by its busy_retries) is then the only
+ * one: Linux retries busy without end on both sides (arch/s390/pci/
+ * pci_insn.c), and a bounded host loop inside the guest's would multiply
+ * the two bounds (a million host RPCITs per guest RPCIT).
+ */
 static struct zpci_insn_result host_rpcit(struct zpci_shadow *s, u32 fh, dma_addr_t iova, u64 len)
 {
-	struct zpci_insn_result r;
-	u32 tries = 0;
+	struct zpci_insn_result r = s->host.ops->rpcit(s->host.priv, fh, iova, len);
 
 	s->stats.host_rpcits++;
-	for (;;) {
-		r = s->host.ops->rpcit(s->host.priv, fh, iova, len);
-		if (r.cc != ZPCI_CC_BUSY || tries++ == ZPCI_SHADOW_HOST_BUSY_RETRIES)
-			break;
-		s->stats.host_busy_retries++;
-	}
 	if (r.cc != ZPCI_CC_OK)
 		s->stats.host_failures++;
 	return r;
@@ -371,8 +370,6 @@ const struct zpci_counter zpci_shadow_counters[] = {
 	ZPCI_COUNTER(struct zpci_shadow_stats, host_rpcits, "host_rpcits", "RPCITs",
 		     "RPCITs the hypervisor issued to the real function",
 		     ZPCI_SHOW_SUMMARY | ZPCI_SHOW_COMPARE | ZPCI_SHOW_SWEEP),
-	ZPCI_COUNTER(struct zpci_shadow_stats, host_busy_retries, "host_busy_retries", "RPCITs",
-		     "host RPCITs answered busy and issued again", 0),
 	ZPCI_COUNTER(struct zpci_shadow_stats, host_failures, "host_rpcit_failures", "RPCITs",
 		     "host RPCITs that failed, their outcome passed to the guest", 0),
 	ZPCI_COUNTER(struct zpci_shadow_stats, entries_read, "walk_entries_read", "entries",

@@ -25,6 +25,10 @@
 
 namespace zpcisim {
 
+// The most requests in flight: each is a slot allocated up front; PCIe's
+// 10-bit tags allow 768 reads.
+constexpr uint32_t kOutstandingMax = 1u << 16;
+
 struct ZpciFunctionParams {
 	uint32_t outstanding = 8;	// a small device queue
 };
@@ -32,7 +36,7 @@ struct ZpciFunctionParams {
 template <>
 inline constexpr ParamDecl param_keys<ZpciFunctionParams>[] = {
 	number<&ZpciFunctionParams::outstanding>(
-		"outstanding", "requests",
+		"outstanding", "requests", 0, kOutstandingMax,
 		"device DMA requests in flight, cycle mode; 0: unlimited; assumption: 8, a small "
 		"device queue (PCIe allows 32 reads, 256 with extended tags)"),
 };

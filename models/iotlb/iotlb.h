@@ -32,6 +32,10 @@ bool parse_replacement(const std::string &name, Replacement *r);
 // The same names, by value.
 const std::vector<std::string> &replacement_names();
 
+// The most entries a cache may have: its lines are allocated up front,
+// 32 MiB at this bound, 512 times gem5's SMMUv3 main TLB.
+constexpr uint32_t kCacheEntriesMax = 1u << 20;
+
 // Parameters of one cache (the IOTLB or the walk cache); the defaults are
 // the IOTLB's.
 struct CacheParams {
@@ -45,7 +49,7 @@ struct CacheParams {
 template <>
 inline constexpr ParamDecl param_keys<CacheParams>[] = {
 	// What a cache's entries hold, and how many, its holder says.
-	number<&CacheParams::entries>("entries", "entries", 1, UINT32_MAX, nullptr),
+	number<&CacheParams::entries>("entries", "entries", 1, kCacheEntriesMax, nullptr),
 	number<&CacheParams::assoc>(
 		"assoc", "ways",
 		"ways per set; 0: fully associative; source: gem5's SMMUv3 TLB and walk cache, 4"),

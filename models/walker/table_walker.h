@@ -35,6 +35,9 @@ public:
 				sc_core::sc_time &delay) = 0;
 };
 
+// The most walks in flight: each is a slot allocated up front.
+constexpr uint32_t kConcurrentWalksMax = 1u << 16;
+
 struct TableWalkerParams {
 	uint32_t concurrent_walks = 16;
 	// Small: gem5's walk caches are, one per level.
@@ -44,7 +47,7 @@ struct TableWalkerParams {
 template <>
 inline constexpr ParamDecl param_keys<TableWalkerParams>[] = {
 	number<&TableWalkerParams::concurrent_walks>(
-		"concurrent_walks", "walks",
+		"concurrent_walks", "walks", 0, kConcurrentWalksMax,
 		"table walks in flight, cycle mode; 0: unlimited; source: gem5's SMMUv3 "
 		"ptw_slots, 16"),
 	block<&TableWalkerParams::walk_cache>(

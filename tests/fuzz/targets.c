@@ -143,7 +143,7 @@ int zpcisim_fuzz_image(const uint8_t *data, size_t size)
 	if (ztrace_image_read(f, ZPCISIM_FUZZ_INPUT, &img, &diag)) {
 		check_diag(&diag);
 	} else {
-		struct zpci_mem mem = zpci_sparse_mem_view(img.mem);
+		struct zpci_mem mem = ztrace_image_mem_view(&img);
 
 		for (i = 0; i < img.nr_probes; i++) {
 			struct zpci_xlate x;

@@ -2,8 +2,12 @@
 // The zpcisim command line, run in-process.
 #include <gtest/gtest.h>
 
+#include <fstream>
 #include <sstream>
 #include <string>
+#include <sys/stat.h>
+#include <utility>
+#include <vector>
 
 #include "cli.h"
 #include "support/cli_run.h"
@@ -59,11 +63,21 @@ TEST(CliWalk, BadArgumentsAreOneLineUsageErrors)
 	EXPECT_NE(r.err.find("unrecognised option '--bogus'"), std::string::npos);
 }
 
-TEST(CliWalk, MissingImageFailsWithItsName)
+// A missing or malformed image is bad input, as a missing or malformed trace
+// is to replay: exit 2, the place and what is wrong on one line.
+TEST(CliWalk, MissingOrMalformedImageIsBadInput)
 {
 	CliRun r = run({ "walk", "/nonexistent.zimg" });
-	EXPECT_EQ(r.rc, 1);
+	EXPECT_EQ(r.rc, 2);
 	EXPECT_EQ(r.err, "zpcisim walk: /nonexistent.zimg: cannot open: No such file or directory\n");
+	EXPECT_EQ(r.out, "");
+
+	TempDir d;
+	std::string bad = d.file("bad.zimg");
+	std::ofstream(bad) << "zpci-image 1\nmemory 0x10000\nentry 0x3 0x0\n";
+	r = run({ "walk", bad });
+	EXPECT_EQ(r.rc, 2);
+	EXPECT_EQ(r.err, "zpcisim walk: " + bad + ":3: entry address 0x3 is not 8-byte aligned\n");
 	EXPECT_EQ(r.out, "");
 }
 
@@ -127,6 +141,36 @@ TEST(Cli, FailedStdoutIsAnError)
 	out.setstate(std::ios::badbit);
 	EXPECT_EQ(run_cli({ "walk", kDemo }, out, err), 1);
 	EXPECT_NE(err.str().find("cannot write standard output"), std::string::npos);
+}
+
+// A sign on a whole-number option is refused where every command parses its
+// options, before anything runs: Boost alone reads -1 as 2^64 - 1.
+TEST(Cli, NegativeCountsAreUsageErrorsInEveryCommand)
+{
+	TempDir d;
+	const std::string trace = ZPCISIM_SOURCE_DIR "/traces/samples/net-small.ztr";
+	const std::vector<std::pair<Args, std::string>> cases = {
+		{ { "trace", "gen", "net", d.file("g.ztb"), "--records=10", "--seed=-1" }, "--seed" },
+		{ { "trace", "head", trace, "-n", "-3" }, "--lines" },
+		{ { "replay", trace, "--timeline-limit=-1" }, "--timeline-limit" },
+		{ { "replay", trace, "--telemetry-interval-ms", "-100" }, "--telemetry-interval-ms" },
+		{ { "serve", "--idle-timeout=-5", "--sessions=0" }, "--idle-timeout" },
+	};
+
+	for (const auto &[args, option] : cases) {
+		CliRun r = run(args);
+		EXPECT_EQ(r.rc, 2) << args[0] << ' ' << option;
+		EXPECT_NE(r.err.find("for option '" + option + "' is not a whole number from 0 to "),
+			  std::string::npos) << r.err;
+		EXPECT_EQ(r.out, "") << option;
+	}
+	struct stat st;
+	EXPECT_NE(stat(d.file("g.ztb").c_str(), &st), 0) << "no output for a refused command line";
+	CliRun r = run({ "trace", "head", trace, "-n", "99999999999999999999" });
+	EXPECT_EQ(r.rc, 2);
+	EXPECT_EQ(r.err, "zpcisim trace head: the argument ('99999999999999999999') for option "
+			 "'--lines' is not a whole number from 0 to 18446744073709551615 (see "
+			 "'zpcisim trace head --help')\n");
 }
 
 }  // namespace

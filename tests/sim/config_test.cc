@@ -5,6 +5,7 @@
 
 #include <cstring>
 #include <fstream>
+#include <algorithm>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <regex>
@@ -15,8 +16,10 @@
 #include <zpci/prng.h>
 
 #include "config.h"
+#include "replay.h"
 #include "format.h"
 #include "support/cli_run.h"
+#include "support/heap.h"
 #include "support/temp_dir.h"
 
 namespace zpcisim {
@@ -270,7 +273,7 @@ const BadFile kBadFiles[] = {
 	{ "OutOfRange", "[hypervisor]\n\npin_fail_permille = 1001\n",
 	  "3: hypervisor.pin_fail_permille: '1001' is not a whole number in 0..1000" },
 	{ "ZeroEntries", "[iotlb]\nentries = 0\n",
-	  "2: iotlb.entries: '0' is not a whole number in 1..4294967295" },
+	  "2: iotlb.entries: '0' is not a whole number in 1..1048576" },
 	{ "NegativeCost", "[cost]\nsie_exit_ns = -1.0\n",
 	  "2: cost.sie_exit_ns: '-1.0' is not a number in 0.0..1e+12" },
 	{ "WordForNumber", "[memory]\nlatency_cycles = \"many\"\n",
@@ -300,6 +303,91 @@ TEST_P(ConfigBadFile, IsOneLineNamingFileAndLine)
 
 INSTANTIATE_TEST_SUITE_P(Cases, ConfigBadFile, testing::ValuesIn(kBadFiles),
 			 [](const testing::TestParamInfo<BadFile> &i) { return i.param.name; });
+
+// A configuration is a small regular file: a device or an endless stream is
+// refused before it is read, a large file after at most its bound.
+TEST(Config, OnlyRegularFilesOfBoundedSizeAreRead)
+{
+	TempDir d;
+	Config c;
+	std::string err;
+
+	for (const char *dev : { "/dev/zero", "/dev/urandom", "/dev/null" }) {
+		EXPECT_FALSE(c.load(dev, &err)) << dev;
+		EXPECT_EQ(err, std::string(dev) + ": not a regular file; a configuration is a TOML file");
+	}
+	std::string big = write(d, "big.toml", std::string(kConfigFileMax + 1, '#'));
+	EXPECT_FALSE(c.load(big, &err));
+	EXPECT_EQ(err, big + ": larger than 1 MiB; a configuration has a few hundred keys");
+	std::string fits = write(d, "fits.toml",
+				 "[iotlb]\nentries = 64\n" + std::string(kConfigFileMax - 30, '#'));
+	EXPECT_TRUE(c.load(fits, &err)) << err;
+	EXPECT_EQ(c.get("iotlb.entries"), "64");
+	CliRun r = run({ "replay", kSamples + "net-small.ztr", "--config", "/dev/zero" });
+	EXPECT_EQ(r.rc, 2);
+	EXPECT_EQ(r.err, "zpcisim replay: /dev/zero: not a regular file; a configuration is a TOML "
+			 "file\n");
+}
+
+// What building a cycle-mode replay with flush queues and attaching its
+// function holds, with @key at @value: every allocation a key can size.
+size_t built_bytes(const std::string &key, const std::string &value)
+{
+	ztrace_header h{};
+	h.version = 1;
+	h.guest_mem = 1ULL << 30;
+	h.cpus = 2;
+	h.nr_fns = 1;
+	h.fn[0] = { 0x10, 0x100, 1, 0x100000000, 0x1ffffffffffffff, false, 0 };
+	Config c;
+	std::string err;
+	EXPECT_TRUE(c.set("replay.mode", "cycle", &err) && c.set("replay.policy", "flush-queue", &err));
+	if (!c.set(key, value, &err) || !c.check(&err))
+		return 0;	// a value that needs another key's: not this key's cost
+	size_t before = test::heap_in_use();
+	try {
+		Replay r(h, c.opts);
+		ztrace_rec attach{};
+		attach.kind = ZTRACE_ATTACH;
+		EXPECT_TRUE(r.step(attach, nullptr, &err)) << key << "=" << value << ": " << err;
+		size_t after = test::heap_in_use();
+		return after > before ? after - before : 0;
+	} catch (const std::bad_alloc &) {
+		ADD_FAILURE() << key << "=" << value << " could not be built";
+	} catch (const std::exception &) {
+		// Refused by the block it configures: allocates nothing.
+	}
+	return 0;
+}
+
+// Every number key's maximum fits in memory.  Each key is built at two
+// probe values; what it allocates per unit, at its maximum, stays under a
+// bound.  Differences under the noise of the allocator count as none.
+TEST(Config, EveryKeyAtItsMaximumFitsInMemory)
+{
+	const double kProbe[2] = { 1 << 14, 1 << 17 };
+	const size_t kNoise = 256 << 10, kBound = 64 << 20;
+	int allocating = 0;
+
+	if (!test::kHeapCounted)
+		GTEST_SKIP() << "the sanitizer's allocator is not counted";
+	built_bytes("iotlb.entries", "2048");	// the first build's one-time allocations
+	for (const std::string &key : config_number_keys()) {
+		auto [min, max] = config_key_range(key);
+		double a = std::clamp(kProbe[0], min, max), b = std::clamp(kProbe[1], min, max);
+		if (a == b)
+			continue;
+		size_t at_a = built_bytes(key, number_text(a)), at_b = built_bytes(key, number_text(b));
+		if (at_b < at_a + kNoise)
+			continue;
+		double per_unit = double(at_b - at_a) / (b - a);
+		allocating++;
+		EXPECT_LE(per_unit * max, double(kBound))
+			<< key << ": " << per_unit << " bytes each, up to " << number_text(max);
+	}
+	// The IOTLB, the walk cache, walks and requests in flight, flush queues.
+	EXPECT_GE(allocating, 4);
+}
 
 // A cross-key refusal names both keys and where the one that broke it was set.
 TEST(Config, CrossKeyCheckNamesBothKeysAndWhereOneWasSet)

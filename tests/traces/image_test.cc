@@ -3,9 +3,13 @@
 
 #include <cstdio>
 #include <string>
+#include <sys/stat.h>
 
 #include <zpci/prng.h>
 #include <ztrace/image.h>
+
+#include "support/heap.h"
+#include "support/temp_dir.h"
 
 namespace {
 
@@ -55,7 +59,7 @@ TEST_F(ImageRead, EntriesAndTablesLandInMemory)
 			       "large-frames on\n"),
 		  0)
 		<< diag_.msg;
-	zpci_mem m = zpci_sparse_mem_view(img_.mem);
+	zpci_mem m = ztrace_image_mem_view(&img_);
 	uint64_t v;
 	ASSERT_EQ(zpci_mem_read64(&m, 0x4010, &v), 0);
 	EXPECT_EQ(v, 0x20007ULL);
@@ -66,6 +70,68 @@ TEST_F(ImageRead, EntriesAndTablesLandInMemory)
 	ASSERT_EQ(zpci_mem_read64(&m, 0x9000, &v), 0);
 	EXPECT_EQ(v, 0u);
 	EXPECT_TRUE(img_.space.large_frames);
+}
+
+// Later statements overwrite earlier ones, whatever their kinds: a table
+// over entries, a page table inside a segment table at the same address.
+TEST_F(ImageRead, LaterStatementsOverwriteEarlierOnes)
+{
+	ASSERT_EQ(read(kHead + "table 0x4000 sx\nentry 0x4008 0x5\nentry 0x4808 0x6\n"
+			       "table 0x4000 px\nentry 0x4010 0x0102030405060708\n"),
+		  0)
+		<< diag_.msg;
+	zpci_mem m = ztrace_image_mem_view(&img_);
+	uint64_t v;
+	ASSERT_EQ(zpci_mem_read64(&m, 0x4008, &v), 0);
+	EXPECT_EQ(v, ZPCI_PTE_INVALID) << "the page table came after the entry";
+	ASSERT_EQ(zpci_mem_read64(&m, 0x4808, &v), 0);
+	EXPECT_EQ(v, 0x6u) << "past the page table: the entry stays";
+	ASSERT_EQ(zpci_mem_read64(&m, 0x4800 + 0x3000, &v), 0);
+	EXPECT_EQ(v, ZPCI_TABLE_INVALID) << "past the page table: the segment table's";
+	ASSERT_EQ(zpci_mem_read64(&m, 0x4010, &v), 0);
+	EXPECT_EQ(v, 0x0102030405060708u);
+	uint8_t bytes[6];
+	ASSERT_EQ(zpci_mem_read(&m, 0x4013, bytes, sizeof(bytes)), 0);
+	EXPECT_EQ(std::string(bytes, bytes + 6), std::string("\x04\x05\x06\x07\x08\x00", 6))
+		<< "big-endian, across two entries";
+	EXPECT_EQ(zpci_mem_read64(&m, 1 << 20, &v), -EFAULT);
+	ztrace_image_free(&img_);
+	ASSERT_EQ(read(kHead + "table 0x4000 px\ntable 0x4000 sx\n"), 0) << diag_.msg;
+	m = ztrace_image_mem_view(&img_);
+	ASSERT_EQ(zpci_mem_read64(&m, 0x4008, &v), 0);
+	EXPECT_EQ(v, ZPCI_TABLE_INVALID) << "the segment table came after the page table";
+}
+
+// An image holds what its statements say, not the pages they touch: a
+// file of tables and entries scattered over 64 GiB is held in a few times
+// its size (a page each took 220 to 800 times).
+TEST_F(ImageRead, HeldInProportionToTheFile)
+{
+	if (!zpcisim::test::kHeapCounted)
+		GTEST_SKIP() << "the sanitizer's allocator is not counted";
+	zpcisim::test::TempDir d;
+	std::string path = d.file("big.zimg");
+	FILE *f = fopen(path.c_str(), "w");
+	ASSERT_NE(f, nullptr);
+	fprintf(f, "zpci-image 1\nmemory 64G\niota 0x10804\naperture 0x1000 0xfffffffff\n");
+	zpci_prng r;
+	zpci_prng_seed(&r, 5);
+	for (int i = 0; i < 2000; i++)
+		fprintf(f, "table %#llx %s\n", (unsigned long long)(zpci_prng_below(&r, 1 << 20) << 14),
+			i % 2 ? "sx" : "px");
+	for (int i = 0; i < 20000; i++)
+		fprintf(f, "entry %#llx %#llx\n",
+			(unsigned long long)(zpci_prng_below(&r, 1ULL << 33) << 3),
+			(unsigned long long)(zpci_prng_below(&r, 1ULL << 24) << 12));
+	fclose(f);
+	struct stat st;
+	ASSERT_EQ(stat(path.c_str(), &st), 0);
+
+	size_t before = zpcisim::test::heap_in_use();
+	ASSERT_EQ(ztrace_image_load(path.c_str(), &img_, &diag_), 0) << diag_.msg;
+	size_t held = zpcisim::test::heap_in_use() - before;
+	EXPECT_LE(held, 4 * size_t(st.st_size)) << held << " bytes for a file of " << st.st_size;
+	EXPECT_EQ(img_.nr_entries, 20000u);
 }
 
 // Every malformed line gets "file:line: what is wrong", and nothing leaks.

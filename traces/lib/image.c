@@ -5,7 +5,170 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <zpci/u64map.h>
 #include <ztrace/image.h>
+
+/*
+ * An image's memory: what its statements wrote, not the pages they touch.
+ * A page-granular memory costs a 4 KiB page for an 'entry' line of twenty
+ * bytes and four for a 'table' line (800 times the file); here an entry
+ * costs a map slot and a table one slot, so memory follows the file.
+ *
+ * Entries are keyed by their index (address / 8); a table by its address,
+ * plus 1 for a page table (a page table and a region or segment table may
+ * start at the same address).  A table's value says when it was written
+ * and its invalid bit: an entry not written since reads as the latest
+ * table's invalid bit over it, as if the table had been filled.
+ */
+struct ztrace_image_mem {
+	u64 size;
+	u64 generation;		/* writes, plus one */
+	u64 tables_written;
+	struct zpci_u64map entries;	/* entry index -> value */
+	struct zpci_u64map tables;	/* address (+1: page table) -> order << 8 | invalid bit's */
+};
+
+#define TABLE_PT_KEY	1	/* added to a page table's address */
+
+static struct ztrace_image_mem *image_mem_create(u64 size)
+{
+	struct ztrace_image_mem *im = calloc(1, sizeof(*im));
+
+	if (!im)
+		return NULL;
+	im->size = size;
+	im->generation = 1;
+	if (zpci_u64map_init(&im->entries) || zpci_u64map_init(&im->tables)) {
+		zpci_u64map_destroy(&im->entries);
+		free(im);
+		return NULL;
+	}
+	return im;
+}
+
+static void image_mem_destroy(struct ztrace_image_mem *im)
+{
+	if (!im)
+		return;
+	zpci_u64map_destroy(&im->entries);
+	zpci_u64map_destroy(&im->tables);
+	free(im);
+}
+
+/* The latest table over @addr: its order and invalid bit, or false. */
+static bool table_over(const struct ztrace_image_mem *im, u64 addr, u64 *val)
+{
+	const u64 *region = zpci_u64map_find(&im->tables, zpci_align_down(addr, ZPCI_TABLE_SIZE));
+	const u64 *pt = zpci_u64map_find(&im->tables,
+					 zpci_align_down(addr, ZPCI_PT_SIZE) + TABLE_PT_KEY);
+
+	if (!region && !pt)
+		return false;
+	*val = !pt || (region && *region > *pt) ? *region : *pt;
+	return true;
+}
+
+static int image_read64(void *priv, phys_addr_t addr, u64 *val)
+{
+	const struct ztrace_image_mem *im = priv;
+	const u64 *entry;
+	u64 table;
+
+	if (!zpci_range_inside(addr, 8, im->size))
+		return -EFAULT;
+	entry = zpci_u64map_find(&im->entries, addr >> 3);
+	if (entry)
+		*val = *entry;
+	else if (table_over(im, addr, &table))
+		*val = 1ULL << (table & 0xff);
+	else
+		*val = 0;
+	return 0;
+}
+
+static int image_write64(void *priv, phys_addr_t addr, u64 val)
+{
+	struct ztrace_image_mem *im = priv;
+
+	if (!zpci_range_inside(addr, 8, im->size))
+		return -EFAULT;
+	if (zpci_u64map_put(&im->entries, addr >> 3, val))
+		return -ENOMEM;
+	im->generation++;
+	return 0;
+}
+
+/* Bytes, one 8-byte entry at a time (entries are big-endian). */
+static int image_read(void *priv, phys_addr_t addr, void *buf, size_t len)
+{
+	const struct ztrace_image_mem *im = priv;
+	u8 *out = buf;
+	size_t i;
+	u64 word;
+
+	if (!zpci_range_inside(addr, len, im->size))
+		return -EFAULT;
+	for (i = 0; i < len; i++) {
+		u64 a = addr + i;
+
+		if (i == 0 || !(a & 7))
+			image_read64(priv, zpci_align_down(a, 8), &word);
+		out[i] = word >> (56 - 8 * (a & 7));
+	}
+	return 0;
+}
+
+/* Only whole entries: what statements and translators write. */
+static int image_write(void *priv, phys_addr_t addr, const void *buf, size_t len)
+{
+	const u8 *in = buf;
+	size_t i;
+	int rc = 0;
+
+	if (!zpci_is_aligned(addr, 8) || len % 8)
+		return -EINVAL;
+	for (i = 0; i < len && !rc; i += 8) {
+		u64 v;
+
+		memcpy(&v, in + i, 8);
+		rc = image_write64(priv, addr + i, be64_to_cpu(v));
+	}
+	return rc;
+}
+
+static const struct zpci_mem_ops image_mem_ops = {
+	.read = image_read,
+	.write = image_write,
+	.read64 = image_read64,
+	.write64 = image_write64,
+};
+
+/* A table of @d's kind at @addr, every entry invalid: what came before it goes. */
+static int image_mem_table(struct ztrace_image_mem *im, u64 addr, const struct zpci_level_desc *d)
+{
+	u64 entries = 1ULL << d->index_bits;
+	u64 key = addr + (d->leaf ? TABLE_PT_KEY : 0);
+
+	zpci_u64map_remove_range(&im->entries, addr >> 3, (addr >> 3) + entries - 1);
+	if (zpci_u64map_put(&im->tables, key,
+			    ++im->tables_written << 8 | __builtin_ctzll(d->invalid_bit)))
+		return -ENOMEM;
+	im->generation++;
+	return 0;
+}
+
+struct zpci_mem ztrace_image_mem_view(struct ztrace_image *img)
+{
+	struct zpci_mem m = { .ops = &image_mem_ops, .priv = img->mem,
+			      .generation = &img->mem->generation };
+
+	return m;
+}
+
+u64 ztrace_image_mem_size(const struct ztrace_image *img)
+{
+	return img->mem->size;
+}
 
 struct image_reader {
 	struct ztrace_image *img;
@@ -71,9 +234,11 @@ static int stmt_memory(struct image_reader *r, int argc, char **argv)
 	if (!size || !zpci_is_aligned(size, ZPCI_PAGE_SIZE))
 		return ztrace_error(r->diag, &r->pos,
 				    "memory size %s is not a non-zero multiple of 4K", argv[1]);
-	r->img->mem = zpci_sparse_mem_create(size);
-	if (!r->img->mem)
+	if (size > ZTRACE_IMAGE_MEMORY_MAX)
 		return ztrace_error(r->diag, &r->pos, "memory size %s is too large", argv[1]);
+	r->img->mem = image_mem_create(size);
+	if (!r->img->mem)
+		return ztrace_error(r->diag, &r->pos, "out of memory");
 	return 0;
 }
 
@@ -137,7 +302,7 @@ static int stmt_entry(struct image_reader *r, int argc, char **argv)
 	if (!zpci_is_aligned(addr, ZPCI_ENTRY_SIZE))
 		return ztrace_error(r->diag, &r->pos,
 				    "entry address %s is not 8-byte aligned", argv[1]);
-	mem = zpci_sparse_mem_view(r->img->mem);
+	mem = ztrace_image_mem_view(r->img);
 	rc = zpci_mem_write64(&mem, addr, value);
 	if (rc == -EFAULT)
 		return ztrace_error(r->diag, &r->pos, "entry address %s is outside memory",
@@ -160,7 +325,6 @@ static const struct {
 static int stmt_table(struct image_reader *r, int argc, char **argv)
 {
 	const struct zpci_level_desc *d = NULL;
-	struct zpci_mem mem;
 	u64 addr, size, i;
 	int rc;
 
@@ -182,13 +346,11 @@ static int stmt_table(struct image_reader *r, int argc, char **argv)
 		return ztrace_error(r->diag, &r->pos,
 				    "%s table at %s is not %llu-byte aligned", d->table,
 				    argv[1], (unsigned long long)size);
-	mem = zpci_sparse_mem_view(r->img->mem);
-	if (!zpci_range_inside(addr, size, zpci_sparse_mem_size(r->img->mem)))
+	if (!zpci_range_inside(addr, size, r->img->mem->size))
 		return ztrace_error(r->diag, &r->pos, "%s table at %s ends outside memory",
 				    d->table, argv[1]);
-	for (i = 0; i < size; i += ZPCI_ENTRY_SIZE)
-		if (zpci_mem_write64(&mem, addr + i, d->invalid_bit))
-			return ztrace_error(r->diag, &r->pos, "out of memory storing table");
+	if (image_mem_table(r->img->mem, addr, d))
+		return ztrace_error(r->diag, &r->pos, "out of memory storing table");
 	return 0;
 }
 
@@ -340,7 +502,7 @@ int ztrace_image_load(const char *path, struct ztrace_image *img,
 
 void ztrace_image_free(struct ztrace_image *img)
 {
-	zpci_sparse_mem_destroy(img->mem);
+	image_mem_destroy(img->mem);
 	free(img->probes);
 	memset(img, 0, sizeof(*img));
 }

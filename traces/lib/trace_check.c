@@ -204,6 +204,8 @@ static int check_new_id(struct check *k, enum live_kind kind)
 		return check_fail(k, "ID %" PRIu64 " is already live", rec->id);
 	if (kind == LIVE_SG) {
 		for (i = 0, len = 0; i < rec->nr_sg; i++) {
+			if (!rec->sg[i].len)
+				return check_fail(k, "element %u is zero-length", i);
 			if (!in_guest(k->c, rec->sg[i].pa, rec->sg[i].len))
 				return check_fail(k, "element %u [%#" PRIx64 ", +%" PRIu64
 						  ") is not inside guest memory", i,
@@ -212,6 +214,8 @@ static int check_new_id(struct check *k, enum live_kind kind)
 				return check_fail(k, "length too large");
 			len += rec->sg[i].len;
 		}
+	} else if (!rec->len) {
+		return check_fail(k, "zero-length %s", live_names[kind]);
 	} else if (!in_guest(k->c, rec->pa, rec->len)) {
 		return check_fail(k, "[%#" PRIx64 ", +%" PRIu64 ") is not inside guest memory",
 				  rec->pa, rec->len);

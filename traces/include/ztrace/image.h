@@ -27,8 +27,14 @@ struct ztrace_probe {
 	char label[ZTRACE_LABEL_MAX];
 };
 
+/* The largest 'memory' an image may declare: 4 PiB, as a host's. */
+#define ZTRACE_IMAGE_MEMORY_MAX	(1ULL << 52)
+
+/* The memory the statements wrote (image.c); NULL before 'memory'. */
+struct ztrace_image_mem;
+
 struct ztrace_image {
-	struct zpci_sparse_mem *mem;
+	struct ztrace_image_mem *mem;
 	struct zpci_dma_space space;
 	struct ztrace_probe *probes;
 	size_t nr_probes;
@@ -42,6 +48,13 @@ int ztrace_image_read(FILE *f, const char *name, struct ztrace_image *img,
 int ztrace_image_load(const char *path, struct ztrace_image *img,
 		      struct ztrace_diag *diag);
 void ztrace_image_free(struct ztrace_image *img);
+/*
+ * A loaded image's memory, for the translator: its size is the 'memory'
+ * statement's, and it takes memory in proportion to the statements, not
+ * to the pages they touch.
+ */
+struct zpci_mem ztrace_image_mem_view(struct ztrace_image *img);
+u64 ztrace_image_mem_size(const struct ztrace_image *img);
 
 #ifdef __cplusplus
 }

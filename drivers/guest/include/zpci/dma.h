@@ -172,6 +172,7 @@ struct zpci_dma_dev {
 	u64 next_tick_ns;	/* from the time: when jiffies next moves on */
 	bool ticks;		/* ticks drive jiffies (zpci_dma_tick()) */
 	u32 cpu;
+	char why[160];		/* why attach refused the function's values, or "" */
 };
 
 /* A scatter-gather element: what the driver passes and what map_sg fills. */
@@ -184,7 +185,8 @@ struct zpci_sg {
 
 /*
  * Query, enable, build the table, size the aperture, register the IOAT.
- * Tables come from @pool, in guest memory @mem.
+ * Tables come from @pool, in guest memory @mem.  -EINVAL for values the
+ * guest cannot use, dev->why naming the value.
  */
 int zpci_dma_attach(struct zpci_dma_dev *dev, struct zpci_hw hw, struct zpci_mem mem,
 		    struct zpci_frame_pool *pool, const struct zpci_dma_cfg *cfg);

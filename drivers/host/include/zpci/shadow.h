@@ -39,8 +39,6 @@ extern "C" {
 
 /* VFIO's default dma_entry_limit. */
 #define ZPCI_SHADOW_MAPPING_LIMIT_DEFAULT	65535
-/* The host retries a busy RPCIT of its own this often before giving up. */
-#define ZPCI_SHADOW_HOST_BUSY_RETRIES		1000
 
 /*
  * The work of the software walk, counted as QEMU's RPCIT intercept does it
@@ -60,8 +58,7 @@ struct zpci_shadow_stats {
 	u64 unmaps;		/* shadow entries removed */
 	u64 unmap_calls;	/* unmap calls: aligned pieces of invalid runs, replaced pages */
 	u64 host_rpcits;
-	u64 host_busy_retries;	/* the host's own RPCIT answered busy, retried */
-	u64 host_failures;	/* ... failed: its outcome went to the guest */
+	u64 host_failures;	/* ... failed or busy: its outcome went to the guest */
 	u64 insufficient;	/* answered cc 1 status 16 */
 	u64 walk_failures;	/* answered cc 1 status 8 */
 	u64 peak_mappings;
