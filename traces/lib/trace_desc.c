@@ -90,6 +90,8 @@ static int parse_keys(int n, char **tok, int first, const struct header_key *key
 			;
 		if (k == nr_keys)
 			return ztrace_error(diag, pos, "unknown key '%s' for '%s'", key, tok[0]);
+		if (seen[k])
+			return ztrace_error(diag, pos, "%s= given twice for '%s'", key, tok[0]);
 		if (keys[k].version > version) {
 			snprintf(what, sizeof(what), "%s=", key);
 			return too_new(what, keys[k].version, version, pos, diag);
@@ -320,6 +322,9 @@ static int parse_key(const struct ztrace_header *h, const struct ztrace_kind_des
 		;
 	if (k == (int)NR_KEYS || !(d->keys & (1 << k)))
 		return ztrace_error(diag, pos, "%s: unknown key '%s'", d->name, key);
+	/* Not the last one winning: which one the writer meant is unknown. */
+	if (rec->flags & (1 << k))
+		return ztrace_error(diag, pos, "%s: %s= given twice", d->name, key);
 	if (rec_keys[k].version > h->version) {
 		snprintf(what, sizeof(what), "%s: %s=", d->name, key);
 		return too_new(what, rec_keys[k].version, h->version, pos, diag);
