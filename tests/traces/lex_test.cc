@@ -122,6 +122,23 @@ TEST(Lines, TooManyTokensAndNulBytesAreErrors)
 	EXPECT_EQ(in.error(), "f:2: NUL byte in line");
 }
 
+// A message quotes input: a terminal's escape codes in it (ESC, BEL, DEL,
+// bytes past ASCII) come out as \xNN, and an escape that would not fit is
+// left out whole.
+TEST(Diag, NonPrintableBytesInQuotedInputAreEscaped)
+{
+	ztrace_diag diag;
+	ztrace_pos pos{ "f\x1b", 3 };
+
+	EXPECT_EQ(ztrace_error(&diag, &pos, "record '%s'", "a\x1b[2Jb\x07\x7f\xff"), -EINVAL);
+	EXPECT_STREQ(diag.msg, "f\\x1b:3: record 'a\\x1b[2Jb\\x07\\x7f\\xff'");
+
+	std::string full(sizeof(diag.msg) - 6, 'x');
+	ztrace_pos none{ "f", 0 };
+	ztrace_error(&diag, &none, "%s\x1b", full.c_str());
+	EXPECT_EQ(std::string(diag.msg), "f: " + full);	// "\x1b" would not fit
+}
+
 // Lines that straddle the reader's internal refills come out whole.
 TEST(Lines, LinesAcrossBufferRefillsStayWhole)
 {

@@ -422,6 +422,8 @@ TEST(TraceFormat, BadHeadersAndTimeTravelAreErrors)
 		{ "zpci-trace 1\nguest cpus=2\n", ":2: 'guest' needs memory=" },
 		{ "zpci-trace 1\nguest memory=1G colour=red\n", ":2: unknown key 'colour' for 'guest'" },
 		{ "zpci-trace 1\nguest memory=1G memory=2G\n", ":2: memory= given twice for 'guest'" },
+		{ "zpci-trace 1\nguest memory=1G \x1b]0;owned\x07=1\n",
+		  ":2: unknown key '\\x1b]0;owned\\x07' for 'guest'" },
 		{ "zpci-trace 1\nguest memory=1G\nfunction 1 fid=1 fh=1 sdma=0 edma=1\n",
 		  ":3: function 1 out of order, expected 0" },
 		{ "zpci-trace 1\nguest memory=1G\nfunction 0 fid=1 fh=1 sdma=5 edma=1\n",

@@ -5,21 +5,52 @@
 
 #include <ztrace/lex.h>
 
+/*
+ * Messages quote input, and input may hold a terminal's escape codes: every
+ * byte outside printable ASCII is shown as \xNN, never echoed raw.  An
+ * escape that does not fit is left out whole.
+ */
+static void copy_printable(char *dst, size_t cap, const char *src)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t n = 0;
+
+	for (; *src; src++) {
+		unsigned char c = *src;
+
+		if (c >= 0x20 && c < 0x7f) {
+			if (n + 1 >= cap)
+				break;
+			dst[n++] = c;
+			continue;
+		}
+		if (n + 4 >= cap)
+			break;
+		dst[n++] = '\\';
+		dst[n++] = 'x';
+		dst[n++] = hex[c >> 4];
+		dst[n++] = hex[c & 0xf];
+	}
+	dst[n] = '\0';
+}
+
 int ztrace_error(struct ztrace_diag *diag, const struct ztrace_pos *pos,
 		 const char *fmt, ...)
 {
+	char raw[sizeof(diag->msg)];
 	va_list ap;
 	int n;
 
 	if (pos->line)
-		n = snprintf(diag->msg, sizeof(diag->msg), "%s:%lu: ", pos->file, pos->line);
+		n = snprintf(raw, sizeof(raw), "%s:%lu: ", pos->file, pos->line);
 	else
-		n = snprintf(diag->msg, sizeof(diag->msg), "%s: ", pos->file);
-	if (n < 0 || (size_t)n >= sizeof(diag->msg))
+		n = snprintf(raw, sizeof(raw), "%s: ", pos->file);
+	if (n < 0 || (size_t)n >= sizeof(raw))
 		n = 0;
 	va_start(ap, fmt);
-	vsnprintf(diag->msg + n, sizeof(diag->msg) - n, fmt, ap);
+	vsnprintf(raw + n, sizeof(raw) - n, fmt, ap);
 	va_end(ap);
+	copy_printable(diag->msg, sizeof(diag->msg), raw);
 	return -EINVAL;
 }
 
