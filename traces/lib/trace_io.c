@@ -653,18 +653,21 @@ int ztrace_write(struct ztrace_writer *w, const struct ztrace_rec *rec, struct z
 static int writer_end(struct ztrace_writer *w)
 {
 	u8 *p;
+	int rc;
 
 	if (w->h.version < 3)
 		return 0;
-	if (writer_flush(w))
-		return -EIO;
+	rc = writer_flush(w);
+	if (rc)
+		return rc;
 	if (w->enc == ZTRACE_TEXT) {
 		w->used = ztrace_format_end(w->records, (char *)w->buf, OUT_BUF);
 		return 0;
 	}
 	w->used = ztrace_bin_encode_end(w->records, w->buf);
-	if (writer_flush(w))
-		return -EIO;
+	rc = writer_flush(w);
+	if (rc)
+		return rc;
 	p = w->buf;
 	p[0] = w->crc & 0xff;
 	p[1] = (w->crc >> 8) & 0xff;
