@@ -13,6 +13,7 @@ packages=(
 	libzmq3-dev cppzmq-dev
 	nlohmann-json3-dev
 	libtomlplusplus-dev
+	zlib1g-dev
 	valgrind
 	gnuplot-nox
 	clang

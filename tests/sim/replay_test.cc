@@ -500,7 +500,7 @@ TEST(TraceCli, GenValidateStatsConvertHead)
 	EXPECT_EQ(allocs - 4, frees - 4);
 	ASSERT_EQ(run({ "trace", "convert", d.file("c.ztb"), d.file("c.ztr") }).rc, 0);
 	CliRun h = run({ "trace", "head", d.file("c.ztr"), "-n", "6" });
-	EXPECT_EQ(h.out.substr(0, 13), "zpci-trace 2\n");
+	EXPECT_EQ(h.out.substr(0, 13), "zpci-trace 3\n");
 	EXPECT_NE(h.out.find(" queue-depth=4\n"), std::string::npos) << h.out;
 	EXPECT_NE(h.out.find(" req=1\n"), std::string::npos) << h.out;
 	// A version-1 trace says nothing of requests.
@@ -510,6 +510,36 @@ TEST(TraceCli, GenValidateStatsConvertHead)
 	EXPECT_EQ(run({ "trace", "gen", "nope", d.file("x.ztr") }).rc, 2);
 	EXPECT_EQ(run({ "trace", "frobnicate" }).rc, 2);
 	EXPECT_EQ(run({ "help", "trace" }).out, run({ "trace", "--help" }).out);
+}
+
+// A trace zpcisim wrote, cut at a record boundary, is no shorter trace:
+// validate and replay stop with exit 2 and say it was cut short; a copy by
+// convert ends with the end marker too.
+TEST(TraceCli, CutShortTraceIsExitTwo)
+{
+	TempDir d;
+	ASSERT_EQ(run({ "trace", "gen", "storage", d.file("s.ztb"), "--records", "300" }).rc, 0);
+	ASSERT_EQ(run({ "trace", "convert", d.file("s.ztb"), d.file("s.ztr") }).rc, 0);
+	ASSERT_EQ(run({ "trace", "convert", kSamples + "storage-small.ztb", d.file("v1.ztb") }).rc, 0);
+	for (const char *name : { "s.ztb", "s.ztr", "v1.ztb" }) {
+		std::string whole = slurp(d.file(name));
+		CliRun v = run({ "trace", "validate", d.file(name) });
+		ASSERT_EQ(v.rc, 0) << name << ": " << v.err;
+		uint64_t records = std::stoull(line_of("\n" + v.out, "records"));
+		// The end marker: binary 0x0f, the count (2 bytes for 128 to 16383), CRC-32.
+		std::string ext = std::string(name).substr(std::string(name).size() - 3);
+		size_t boundary = ext == "ztb" ? whole.size() - (1 + 2 + 4)
+					       : whole.size() - ("end records=" + std::to_string(records) +
+								 "\n").size();
+		ASSERT_GT(records, 127u);
+		std::ofstream(d.file("cut." + ext), std::ios::binary) << whole.substr(0, boundary);
+		for (const char *cmd : { "validate", "replay" }) {
+			CliRun r = cmd == std::string("replay") ? run({ "replay", d.file("cut." + ext) })
+							       : run({ "trace", "validate", d.file("cut." + ext) });
+			EXPECT_EQ(r.rc, 2) << name << " " << cmd;
+			EXPECT_NE(r.err.find("records): cut short?"), std::string::npos) << r.err;
+		}
+	}
 }
 
 // Every malformed record class: exit 2 and one line naming file:line, from

@@ -50,11 +50,16 @@ Imported import(const TempDir &d, const std::string &capture)
 	return r;
 }
 
-// The records after the header lines.
+// The records after the header lines, before the end line that counts them.
 std::string records(const std::string &text)
 {
-	size_t at = text.find("\n0 0 attach\n");
-	return at == std::string::npos ? "" : text.substr(at + 1);
+	size_t at = text.find("\n0 0 attach\n"), end = text.rfind("end records=");
+	if (at == std::string::npos || end == std::string::npos || end < at)
+		return "";
+	std::string recs = text.substr(at + 1, end - at - 1);
+	EXPECT_EQ(text.substr(end),
+		  "end records=" + std::to_string(std::count(recs.begin(), recs.end(), '\n')) + "\n");
+	return recs;
 }
 
 TEST(Import, CallsWithTheKernelsHandlesAndTheirRpcitsAfterThem)
@@ -195,7 +200,7 @@ TEST(Import, VirtioRequestsFromTheRingsCallSequence)
 	c += map_call(".....", 10, 0x20, 1, 0x6b6ec40, 0x100009c40);
 	Imported r = import(d, c);
 	ASSERT_EQ(r.rc, 0) << r.err;
-	EXPECT_EQ(r.text.substr(0, 13), "zpci-trace 2\n");
+	EXPECT_EQ(r.text.substr(0, 13), "zpci-trace 3\n");
 	EXPECT_EQ(records(r.text), "0 0 attach\n"
 				   "0 0 map 1 0x6bd0000 1536 from-device iova=0x100005000\n"
 				   "2000 0 rpcit 0x100005000 4096\n"
@@ -260,6 +265,61 @@ TEST(Import, TooLongARunIsNoRequest)
 	EXPECT_NE(rec.find("map 2101 0x4000000 832 to-device iova=0x200000000\n"), std::string::npos);
 }
 
+// A capture whose probes have other names: every event unknown is an
+// error, no trace; some unknown among known ones are counted by name.
+TEST(Import, UnknownEventsAreCountedAndNoneKnownIsAnError)
+{
+	TempDir d;
+	std::string other = std::string(kHeader) + ev(".....", "1.0", "dma_map", "size=1 dir=0") +
+			    ev(".....", "1.1", "dma_map", "size=1 dir=0") +
+			    ev(".....", "1.2", "dma_unmap", "iova=0x1000");
+	Imported r = import(d, other);
+	EXPECT_NE(r.rc, 0);
+	EXPECT_EQ(r.err, d.file("c.ftrace") + ": none of its 3 events is one the importer knows "
+					     "(the first: 'dma_map'); traces/capture/guest-init.sh "
+					     "names the probes");
+	EXPECT_EQ(r.text, "");
+
+	r = import(d, other + ev(".....", "2.0", "tick", "jiffies=5"));
+	ASSERT_EQ(r.rc, 0) << r.err;
+	EXPECT_EQ(r.st.unknown_events, 3u);
+	ASSERT_EQ(r.st.nr_unknown, 2u);
+	EXPECT_STREQ(r.st.unknown[0].name, "dma_map");
+	EXPECT_EQ(r.st.unknown[0].count, 2u);
+	EXPECT_STREQ(r.st.unknown[1].name, "dma_unmap");
+	EXPECT_EQ(r.st.unknown[1].count, 1u);
+}
+
+// A compressed capture (or trace) is named as such, not read as text.
+TEST(Import, CompressedCaptureIsNamed)
+{
+	const struct {
+		std::string magic;
+		const char *name;
+	} cases[] = {
+		{ "\x1f\x8b\x08\x00", "gzip" },
+		{ std::string("\xfd" "7zXZ\0\0\x04", 8), "xz" },
+		{ "\x28\xb5\x2f\xfd\x24", "zstd" },
+		{ "BZh91AY&SY", "bzip2" },
+	};
+	for (const auto &c : cases) {
+		TempDir d;
+		Imported r = import(d, c.magic + std::string("\0\0junk\n", 7));
+		EXPECT_EQ(r.err, d.file("c.ftrace") + ": " + c.name + "-compressed: decompress it first");
+		EXPECT_EQ(r.text, "");
+		ztrace_reader *tr;
+		ztrace_diag diag;
+		EXPECT_EQ(ztrace_open(d.file("c.ftrace").c_str(), &tr, &diag), -EINVAL);
+		EXPECT_EQ(diag.msg, d.file("c.ftrace") + ": " + c.name + "-compressed: decompress it first");
+	}
+}
+
+// @text with its first @from replaced by @to.
+std::string with(std::string text, const std::string &from, const std::string &to)
+{
+	return text.replace(text.find(from), from.size(), to);
+}
+
 TEST(Import, BadCapturesAreOneLineWithTheirPlaceAndLeaveNoTrace)
 {
 	struct {
@@ -278,6 +338,17 @@ TEST(Import, BadCapturesAreOneLineWithTheirPlaceAndLeaveNoTrace)
 		{ std::string(kHeader) + ev(".....", "1.0", "tick", "jiffies=x"),
 		  ":5: event without jiffies=" },
 		{ kHeader, "no events" },
+		// What the trace's reader would refuse is refused here, at the
+		// capture's line, never written, never cut to fit.
+		{ with(kHeader, "cpus=1", "cpus=0") + ev(".....", "1.0", "tick", "jiffies=1"),
+		  ":1: guest cpus must be at least 1" },
+		{ with(kHeader, "memory=256M", "memory=4097") + ev(".....", "1.0", "tick", "jiffies=1"),
+		  ":1: guest memory 4097 is not a multiple of 4K" },
+		{ with(kHeader, "edma=0x1ffffffffffffff", "edma=0xffff") +
+			  ev(".....", "1.0", "tick", "jiffies=1"),
+		  ":2: function 0: edma below sdma" },
+		{ with(kHeader, "pfgid=0xff", "pfgid=300"), ":3: pfgid=300 is more than 255" },
+		{ with(kHeader, "cpus=1", "cpus=0x100000001"), ":1: cpus=0x100000001 is more than 4294967295" },
 	};
 	for (const auto &c : cases) {
 		TempDir d;

@@ -5,6 +5,7 @@
 
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <algorithm>
 #include <fstream>
 #include <map>
@@ -198,12 +199,13 @@ TEST(TraceFormat, Version1SampleRewritesToTheSameBytes)
 	EXPECT_EQ(slurp(d.file("s.ztr")).substr(0, 13), "zpci-trace 1\n");
 }
 
-// The version a writer writes: the header's, or the lowest that holds it;
-// what that version cannot hold is refused, in one line.
+// The version a writer writes: the header's, or the newest; what that
+// version cannot hold is refused, in one line.
 TEST(TraceWriter, VersionFollowsTheHeader)
 {
 	TempDir d;
 	ztrace_header h{};
+	h.version = 1;
 	h.guest_mem = 1 << 30;
 	h.cpus = 1;
 	h.nr_fns = 1;
@@ -222,8 +224,9 @@ TEST(TraceWriter, VersionFollowsTheHeader)
 	ASSERT_EQ(ztrace_commit(w, &diag), 0);
 	EXPECT_EQ(slurp(d.file("v1.ztr")).substr(0, 13), "zpci-trace 1\n");
 
-	h.fn[0].queue_depth = 8;	// version 0: the lowest that holds it
-	ASSERT_EQ(ztrace_create(d.file("v2.ztb").c_str(), ZTRACE_BINARY, &h, nullptr, &w, &diag), 0);
+	h.version = 0;		// the newest
+	h.fn[0].queue_depth = 8;
+	ASSERT_EQ(ztrace_create(d.file("v3.ztb").c_str(), ZTRACE_BINARY, &h, nullptr, &w, &diag), 0);
 	rec.req = ZTRACE_REQ_MAX + 1;
 	EXPECT_EQ(ztrace_write(w, &rec, &diag), -EINVAL);
 	EXPECT_STREQ(diag.msg, "record: dma-iova: req 18446744073709551615 is reserved");
@@ -231,16 +234,17 @@ TEST(TraceWriter, VersionFollowsTheHeader)
 	ASSERT_EQ(ztrace_write(w, &rec, &diag), 0);
 	ASSERT_EQ(ztrace_commit(w, &diag), 0);
 	std::string err;
-	EXPECT_EQ(read_all(d.file("v2.ztb"), &err),
+	EXPECT_EQ(read_all(d.file("v3.ztb"), &err),
 		  std::vector<std::string>{ "0 0 dma-iova 0 1 read req=7" });
 	EXPECT_EQ(err, "");
+	EXPECT_EQ(slurp(d.file("v3.ztb")).substr(12, 13), "zpci-trace 3\n");
 
 	h.version = 1;
 	EXPECT_EQ(ztrace_create(d.file("x.ztr").c_str(), ZTRACE_TEXT, &h, nullptr, &w, &diag), -EINVAL);
 	EXPECT_EQ(diag.msg, d.file("x.ztr") + ": function 0: a queue depth needs version 2");
-	h.version = 3;
+	h.version = 4;
 	EXPECT_EQ(ztrace_create(d.file("x.ztr").c_str(), ZTRACE_TEXT, &h, nullptr, &w, &diag), -EINVAL);
-	EXPECT_EQ(diag.msg, d.file("x.ztr") + ": trace version 3, this writer knows 1 to 2");
+	EXPECT_EQ(diag.msg, d.file("x.ztr") + ": trace version 4, this writer knows 1 to 3");
 	h.version = 2;
 	h.fn[0].queue_depth = ZTRACE_MAX_QUEUE_DEPTH + 1;
 	EXPECT_EQ(ztrace_create(d.file("x.ztr").c_str(), ZTRACE_TEXT, &h, nullptr, &w, &diag), -EINVAL);
@@ -405,9 +409,9 @@ TEST(TraceFormat, BadHeadersAndTimeTravelAreErrors)
 	const struct {
 		std::string text, want;
 	} cases[] = {
-		{ "", ": empty file, expected 'zpci-trace 2'" },
-		{ "zpci-trace 3\n", ":1: trace version 3, this reader knows 1 to 2" },
-		{ "zpci-trace 0\n", ":1: trace version 0, this reader knows 1 to 2" },
+		{ "", ": empty file, expected 'zpci-trace 3'" },
+		{ "zpci-trace 4\n", ":1: trace version 4, this reader knows 1 to 3" },
+		{ "zpci-trace 0\n", ":1: trace version 0, this reader knows 1 to 3" },
 		{ "zpci-trace 2\n", ":1: header has no 'guest' line" },
 		{ "zpci-trace 1\nguest memory=1G\nfunction 0 fid=1 fh=1 sdma=0 edma=1 queue-depth=8\n",
 		  ":3: queue-depth= needs 'zpci-trace 2', this trace is version 1" },
@@ -468,6 +472,156 @@ TEST(TraceFormat, DamagedBinaryNamesRecordAndOffset)
 	spit(d.file("v.ztb"), bad);
 	read_all(d.file("v.ztb"), &err);
 	EXPECT_NE(err.find("number does not fit in 64 bits"), std::string::npos) << err;
+}
+
+// @text (a version-1 trace) written again as version 3 in @enc: the bytes.
+std::string version3(const TempDir &d, const std::string &text, const std::string &ext)
+{
+	ztrace_reader *r;
+	ztrace_writer *w;
+	ztrace_diag diag;
+	ztrace_rec rec;
+
+	spit(d.file("in.ztr"), text);
+	EXPECT_EQ(ztrace_open(d.file("in.ztr").c_str(), &r, &diag), 0) << diag.msg;
+	ztrace_header h = *ztrace_reader_header(r);
+	h.version = 3;
+	std::string out = d.file("v3." + ext);
+	EXPECT_EQ(ztrace_create(out.c_str(), ztrace_encoding_for(out.c_str()), &h, nullptr, &w, &diag), 0);
+	while (ztrace_next(r, &rec, &diag) == 1)
+		EXPECT_EQ(ztrace_write(w, &rec, &diag), 0) << diag.msg;
+	ztrace_close(r);
+	EXPECT_EQ(ztrace_commit(w, &diag), 0) << diag.msg;
+	return slurp(out);
+}
+
+// Version 3 ends with its record count (and, binary, a CRC-32): a trace cut
+// anywhere after its header, at a record boundary too, is an error, never a
+// shorter trace that reads cleanly.
+TEST(TraceFormat, Version3CutAnywhereIsAnError)
+{
+	TempDir d;
+	const size_t kRecords = 12;	// kEveryKind
+	for (const std::string ext : { "ztb", "ztr" }) {
+		SCOPED_TRACE(ext);
+		std::string whole = version3(d, kHeader + kEveryKind, ext), err;
+		std::string path = d.file("cut." + ext);
+		spit(path, whole);
+		EXPECT_EQ(read_all(path, &err).size(), kRecords);
+		EXPECT_EQ(err, "");
+		size_t header = ext == "ztb" ? 12 + (whole[8] & 0xff) : whole.find("0 0 attach");
+		// (A text trace without its last newline is whole.)
+		size_t end = ext == "ztb" ? whole.size() : whole.size() - 1;
+		int cut_short = 0;
+		for (size_t len = header; len < end; len++) {
+			spit(path, whole.substr(0, len));
+			err.clear();
+			read_all(path, &err);
+			EXPECT_NE(err, "") << "cut at " << len;
+			cut_short += err.find("cut short?") != std::string::npos;
+		}
+		// At each record boundary, at least: the cut itself is named.
+		EXPECT_GE(cut_short, int(kRecords)) << ext;
+	}
+	// Where it is said: after the last record read.
+	spit(d.file("t.ztr"), "zpci-trace 3\nguest memory=1G\n"
+	     "function 0 fid=1 fh=1 sdma=0 edma=1\n0 0 attach\n1 0 detach\n");
+	std::string err;
+	read_all(d.file("t.ztr"), &err);
+	EXPECT_EQ(err, d.file("t.ztr") + ":5: the trace ends without its 'end records=N' line "
+				       "(after 2 records): cut short?");
+}
+
+// Every single-bit flip in a version-3 binary trace is an error: the ones
+// that still decode are caught by the checksum.
+TEST(TraceFormat, Version3BinaryDamageIsAnError)
+{
+	TempDir d;
+	std::string whole = version3(d, kHeader + kEveryKind, "ztb"), err;
+	size_t records_at = 12 + (whole[8] & 0xff);
+	int by_checksum = 0;
+	for (size_t at = 8; at < whole.size(); at++) {
+		for (int bit = 0; bit < 8; bit++) {
+			std::string bad = whole;
+			bad[at] ^= char(1 << bit);
+			spit(d.file("d.ztb"), bad);
+			err.clear();
+			read_all(d.file("d.ztb"), &err);
+			EXPECT_NE(err, "") << "byte " << at << " bit " << bit;
+			by_checksum += err.find(": damaged") != std::string::npos;
+		}
+	}
+	EXPECT_GT(by_checksum, int(whole.size() - records_at));	// most record bytes decode
+	// The message: where the end record is, what it says and what the bytes sum to.
+	std::string bad = whole;
+	bad[records_at + 4] ^= 1;
+	spit(d.file("d.ztb"), bad);
+	read_all(d.file("d.ztb"), &err);
+	EXPECT_NE(err.find(": record 13 (byte offset " + std::to_string(whole.size() - 6) +
+			   "): checksum 0x"),
+		  std::string::npos) << err;
+}
+
+// The text end line: its count must be right, nothing may follow it, and
+// older versions have none.
+TEST(TraceFormat, Version3TextEndLine)
+{
+	const std::string v3 = "zpci-trace 3\nguest memory=1G\nfunction 0 fid=1 fh=1 sdma=0 edma=1\n";
+	const struct {
+		std::string text, want;
+	} cases[] = {
+		{ v3 + "end records=0\n# a comment\n\n", "" },
+		{ v3 + "0 0 attach\nend records=1\n", "" },
+		{ v3 + "0 0 attach\nend records=2\n", ":5: 'end' says records=2, the trace has 1" },
+		{ v3 + "end records=0\n0 0 attach\n", ":5: '0' after the 'end' line" },
+		{ v3 + "0 0 attach\nend records=1\nend records=1\n", ":6: 'end' after the 'end' line" },
+		{ v3 + "end\n", ":4: 'end' needs records=" },
+		{ v3 + "end records=0 records=0\n", ":4: records= given twice for 'end'" },
+		{ kHeader + "0 0 attach\nend records=1\n",
+		  ":5: 'end' needs 'zpci-trace 3', this trace is version 1" },
+	};
+	TempDir d;
+	for (const auto &c : cases) {
+		spit(d.file("e.ztr"), c.text);
+		std::string err;
+		read_all(d.file("e.ztr"), &err);
+		EXPECT_EQ(err, c.want.empty() ? "" : d.file("e.ztr") + c.want) << c.text;
+	}
+}
+
+// A writer refuses a header the reader would refuse (by the same rules),
+// so nothing writes a trace that cannot be read back.
+TEST(TraceWriter, RefusesAHeaderTheReaderWould)
+{
+	const struct {
+		void (*spoil)(ztrace_header &);
+		const char *says;
+	} cases[] = {
+		{ [](ztrace_header &h) { h.cpus = 0; }, "guest cpus must be at least 1" },
+		{ [](ztrace_header &h) { h.cpus = 4097; }, "guest cpus 4097 is more than 4096" },
+		{ [](ztrace_header &h) { h.guest_mem = 4097; }, "guest memory 4097 is not a multiple of 4K" },
+		{ [](ztrace_header &h) { h.guest_mem = 0; }, "guest memory 0 is not a multiple of 4K" },
+		{ [](ztrace_header &h) { h.guest_mem = 1ULL << 53; },
+		  "guest memory 0x20000000000000 is more than 0x10000000000000" },
+		{ [](ztrace_header &h) { h.fn[0].sdma = 2; h.fn[0].edma = 1; },
+		  "function 0: edma below sdma" },
+		{ [](ztrace_header &h) { h.nr_fns = 0; }, "header needs 1-16 functions" },
+	};
+	TempDir d;
+	for (const auto &c : cases) {
+		ztrace_header h{};
+		h.guest_mem = 1 << 30;
+		h.cpus = 1;
+		h.nr_fns = 1;
+		h.fn[0].edma = 0xffff;
+		c.spoil(h);
+		ztrace_writer *w;
+		ztrace_diag diag;
+		EXPECT_EQ(ztrace_create(d.file("h.ztb").c_str(), ZTRACE_BINARY, &h, nullptr, &w, &diag), -EINVAL)
+			<< c.says;
+		EXPECT_EQ(diag.msg, d.file("h.ztb") + ": " + c.says);
+	}
+	EXPECT_TRUE(std::filesystem::is_empty(d.file("."))) << "no file, no temporary";
 }
 
 TEST(TraceWriter, FailedWriteLeavesNoFile)

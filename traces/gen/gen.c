@@ -6,8 +6,9 @@
  * guest memory below the top 128 MiB, which the replayed guest layer keeps
  * for its own tables.
  *
- * The traces are version 2: every I/O a workload does is a request
- * (req=, FORMAT.md "Requests"), numbered 1, 2, ... in the order requests
+ * The traces are version 3 (version 2's requests, and an end marker):
+ * every I/O a workload does is a request (req=, FORMAT.md "Requests"),
+ * numbered 1, 2, ... in the order requests
  * start, over all functions; each function's header line says its
  * workload's queue depth.  What one request is, per workload, is said
  * above the workload's code; set-up and tear-down (posting the first RX
@@ -554,7 +555,7 @@ static void fill_header(const struct plan *p, const struct ztrace_gen_cfg *cfg,
 	u32 i;
 
 	memset(h, 0, sizeof(*h));
-	h->version = 2;
+	h->version = ZTRACE_VERSION;
 	h->guest_mem = cfg->guest_mem;
 	h->cpus = 2;
 	h->nr_fns = nr_fns;

@@ -20,6 +20,7 @@
  * back until it is known whether the run is a request.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
@@ -77,6 +78,7 @@ struct importer {
 	struct held *held;		/* in order, HOLD_MAX at most */
 	u32 nr_held;
 	u64 next_id, next_req, t0, last_time;
+	unsigned long guest_line, fn_line;	/* the last line setting what each check reads */
 	bool started;
 	struct ztrace_import_stats *st;
 };
@@ -100,11 +102,46 @@ static int need(struct importer *im, char **tok, int n, const char *key, u64 *va
 	return ztrace_error(im->diag, &im->pos, "event without %s=", key);
 }
 
+/* The metadata keys a trace's header takes, and the most each field holds. */
+enum meta_key { META_MEMORY, META_CPUS, META_FID, META_FH, META_PFGID, META_SDMA, META_EDMA,
+		META_REFRESH, NR_META };
+
+static const struct {
+	const char *name;
+	u64 max;
+	size_t line;		/* where struct importer keeps the line that set it, or 0 */
+} meta_keys[NR_META] = {
+	[META_MEMORY]	= { "memory", UINT64_MAX, offsetof(struct importer, guest_line) },
+	[META_CPUS]	= { "cpus", UINT32_MAX, offsetof(struct importer, guest_line) },
+	[META_FID]	= { "fid", UINT32_MAX, 0 },
+	[META_FH]	= { "fh", UINT32_MAX, 0 },
+	[META_PFGID]	= { "pfgid", UINT8_MAX, 0 },
+	[META_SDMA]	= { "sdma", UINT64_MAX, offsetof(struct importer, fn_line) },
+	[META_EDMA]	= { "edma", UINT64_MAX, offsetof(struct importer, fn_line) },
+	[META_REFRESH]	= { "refresh", 1, 0 },
+};
+
+static void meta_set(struct ztrace_header *h, enum meta_key k, u64 val)
+{
+	struct ztrace_fn *fn = &h->fn[0];
+
+	switch (k) {
+	case META_MEMORY: h->guest_mem = val; break;
+	case META_CPUS: h->cpus = val; break;
+	case META_FID: fn->fid = val; break;
+	case META_FH: fn->fh = val & ~FH_ENABLED; break;
+	case META_PFGID: fn->pfgid = val; break;
+	case META_SDMA: fn->sdma = val; break;
+	case META_EDMA: fn->edma = val; break;
+	default: fn->refresh = val; break;
+	}
+}
+
 /* "# zpcisim capture: k=v ...": the function and the guest. */
 static int metadata(struct importer *im, char *line)
 {
 	char *tok[ZTRACE_TOKENS_MAX], *k, *v;
-	int i, n;
+	int i, n, m;
 	u64 val;
 
 	line += strlen("# zpcisim capture:");
@@ -114,24 +151,33 @@ static int metadata(struct importer *im, char *line)
 	for (i = 0; i < n; i++) {
 		if (!ztrace_split_kv(tok[i], &k, &v) || ztrace_parse_u64(v, &val))
 			continue;	/* words (workload=block, kernel=...) are for people */
-		if (!strcmp(k, "memory"))
-			im->h.guest_mem = val;
-		else if (!strcmp(k, "cpus"))
-			im->h.cpus = val;
-		else if (!strcmp(k, "fid"))
-			im->h.fn[0].fid = val;
-		else if (!strcmp(k, "fh"))
-			im->h.fn[0].fh = val & ~FH_ENABLED;
-		else if (!strcmp(k, "pfgid"))
-			im->h.fn[0].pfgid = val;
-		else if (!strcmp(k, "sdma"))
-			im->h.fn[0].sdma = val;
-		else if (!strcmp(k, "edma"))
-			im->h.fn[0].edma = val;
-		else if (!strcmp(k, "refresh"))
-			im->h.fn[0].refresh = val;
+		for (m = 0; m < NR_META && strcmp(k, meta_keys[m].name); m++)
+			;
+		if (m == NR_META)
+			continue;
+		/* Not cut to the field's width: pfgid=300 is no pfgid 44. */
+		if (val > meta_keys[m].max)
+			return ztrace_error(im->diag, &im->pos, "%s=%s is more than %" PRIu64, k, v,
+					    meta_keys[m].max);
+		meta_set(&im->h, m, val);
+		if (meta_keys[m].line)
+			*(unsigned long *)((char *)im + meta_keys[m].line) = im->pos.line;
 	}
 	return 0;
+}
+
+/*
+ * The header the capture describes, by the rules a trace's reader applies,
+ * named at the capture's line that last set the values refused.
+ */
+static int check_header(struct importer *im)
+{
+	struct ztrace_pos pos = { im->pos.file, im->guest_line };
+
+	if (ztrace_guest_check(im->h.guest_mem, im->h.cpus, &pos, im->diag))
+		return -EINVAL;
+	pos.line = im->fn_line;
+	return ztrace_fn_check(&im->h, 0, &pos, im->diag);
 }
 
 /* Write the held records up to the first map of a run still open. */
@@ -265,6 +311,8 @@ static int start(struct importer *im, const char *out, u64 now)
 	if (!im->h.guest_mem || !im->h.fn[0].edma)
 		return ztrace_error(im->diag, &im->pos,
 				    "no '# zpcisim capture:' lines with memory= and edma= before the events");
+	if (check_header(im))
+		return -EINVAL;
 	if (ztrace_create(out, ztrace_encoding_for(out), &im->h, inputs, &im->w, im->diag))
 		return -EINVAL;
 	im->started = true;
@@ -396,6 +444,31 @@ static int unmap(struct importer *im, int run, enum ztrace_kind kind, u64 time, 
 	return emit(im, &rec);
 }
 
+/* An event of a name the importer does not know (@name ends with ':'). */
+static void count_unknown(struct ztrace_import_stats *st, const char *name)
+{
+	char shown[sizeof(st->unknown[0].name)];
+	size_t len;
+	u32 i;
+
+	/* Names are input: shown escaped, as in any message. */
+	ztrace_escape(shown, sizeof(shown), name);
+	name = shown;
+	len = strlen(name) - (name[strlen(name) - 1] == ':');
+
+	st->unknown_events++;
+	for (i = 0; i < st->nr_unknown; i++)
+		if (strlen(st->unknown[i].name) == len && !strncmp(st->unknown[i].name, name, len))
+			break;
+	if (i == st->nr_unknown) {
+		if (i == ZTRACE_IMPORT_UNKNOWN_NAMES)
+			return;
+		snprintf(st->unknown[i].name, sizeof(st->unknown[i].name), "%.*s", (int)len, name);
+		st->nr_unknown++;
+	}
+	st->unknown[i].count++;
+}
+
 static int event(struct importer *im, const char *out, char **tok, int n)
 {
 	int i, ev = -1;
@@ -496,7 +569,32 @@ static int event(struct importer *im, const char *out, char **tok, int n)
 				    "%s scatter-gather lists are not imported: the capture has no elements",
 				    name);
 	}
-	return 0;	/* rpcit_ret, unmap_sg and others: nothing to write */
+	if (strcmp(name, "rpcit_ret:"))
+		count_unknown(im->st, name);
+	return 0;	/* rpcit_ret: nothing to write */
+}
+
+/* Every event unknown: a capture by other probes, nothing of it is a trace. */
+static int none_known(struct importer *im)
+{
+	struct ztrace_pos pos = { im->pos.file, 0 };
+
+	return ztrace_error(im->diag, &pos, "none of its %" PRIu64 " events is one the importer "
+			    "knows (the first: '%s'); traces/capture/guest-init.sh names the probes",
+			    im->st->events, im->st->unknown[0].name);
+}
+
+/* A compressed capture, told by its first bytes: named, not read as text. */
+static int compressed(FILE *f, const struct ztrace_pos *pos, struct ztrace_diag *diag)
+{
+	unsigned char magic[8];
+	size_t n = fread(magic, 1, sizeof(magic), f);
+	const char *what = ztrace_compression(magic, n);
+
+	rewind(f);
+	if (what)
+		return ztrace_error(diag, pos, "%s-compressed: decompress it first", what);
+	return 0;
 }
 
 int ztrace_import_ftrace(const char *in, const char *out, struct ztrace_import_stats *st,
@@ -513,7 +611,11 @@ int ztrace_import_ftrace(const char *in, const char *out, struct ztrace_import_s
 	memset(st, 0, sizeof(*st));
 	if (!f)
 		return ztrace_error(diag, &im.pos, "cannot open: %s", strerror(errno));
-	im.h.version = 2;	/* its requests, what it infers of them */
+	if (compressed(f, &im.pos, diag)) {
+		fclose(f);
+		return -EINVAL;
+	}
+	im.h.version = ZTRACE_VERSION;	/* its requests (2), its end marker (3) */
 	im.h.cpus = 1;
 	im.h.rpcit_log = true;
 	im.h.nr_fns = 1;
@@ -537,6 +639,8 @@ int ztrace_import_ftrace(const char *in, const char *out, struct ztrace_import_s
 	}
 	if (!rc && !im.started)
 		rc = ztrace_error(diag, &im.pos, "no events");
+	if (!rc && st->unknown_events == st->events)
+		rc = none_known(&im);
 	/* The capture ends: a run still open is no request. */
 	if (!rc)
 		rc = end_all_runs(&im, false);

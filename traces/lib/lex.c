@@ -10,7 +10,7 @@
  * byte outside printable ASCII is shown as \xNN, never echoed raw.  An
  * escape that does not fit is left out whole.
  */
-static void copy_printable(char *dst, size_t cap, const char *src)
+void ztrace_escape(char *dst, size_t cap, const char *src)
 {
 	static const char hex[] = "0123456789abcdef";
 	size_t n = 0;
@@ -50,7 +50,7 @@ int ztrace_error(struct ztrace_diag *diag, const struct ztrace_pos *pos,
 	va_start(ap, fmt);
 	vsnprintf(raw + n, sizeof(raw) - n, fmt, ap);
 	va_end(ap);
-	copy_printable(diag->msg, sizeof(diag->msg), raw);
+	ztrace_escape(diag->msg, sizeof(diag->msg), raw);
 	return -EINVAL;
 }
 
@@ -94,6 +94,26 @@ bool ztrace_split_kv(char *tok, char **key, char **value)
 	*key = tok;
 	*value = eq + 1;
 	return true;
+}
+
+const char *ztrace_compression(const void *bytes, size_t n)
+{
+	static const struct {
+		const char *name;
+		const char *magic;
+		size_t len;
+	} magics[] = {
+		{ "gzip", "\x1f\x8b", 2 },
+		{ "xz", "\xfd" "7zXZ\0", 6 },
+		{ "zstd", "\x28\xb5\x2f\xfd", 4 },
+		{ "bzip2", "BZh", 3 },
+	};
+	size_t i;
+
+	for (i = 0; i < ZPCI_ARRAY_SIZE(magics); i++)
+		if (n >= magics[i].len && !memcmp(bytes, magics[i].magic, magics[i].len))
+			return magics[i].name;
+	return NULL;
 }
 
 int ztrace_inbuf_init(struct ztrace_inbuf *b, FILE *f, size_t cap)

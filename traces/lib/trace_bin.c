@@ -56,6 +56,12 @@ size_t ztrace_bin_encode(const struct ztrace_rec *rec, u64 prev_time, u8 *buf)
 	return p - buf;
 }
 
+size_t ztrace_bin_encode_end(u64 records, u8 *buf)
+{
+	buf[0] = ZTRACE_BIN_END;
+	return put_varint(buf + 1, records) - buf;
+}
+
 /* The careful decoder: any bytes, any place in the buffer. */
 struct decoder {
 	const u8 *p, *end;
@@ -146,6 +152,18 @@ static void decode_args(struct decoder *dc, struct ztrace_rec *rec, struct ztrac
 		rec->cpu = get_varint(dc, UINT32_MAX);
 	if (rec->flags & ZTRACE_HAS_REQ)
 		rec->req = get_varint(dc, ZTRACE_REQ_MAX);
+}
+
+long ztrace_bin_decode_end(const u8 *buf, const u8 *end, u64 *records, const char **what)
+{
+	struct decoder dc = { .p = buf + 1, .end = end };
+
+	*records = get_varint(&dc, UINT64_MAX);
+	if (dc.what) {
+		*what = dc.p == end ? "end record cut short" : dc.what;
+		return -EINVAL;
+	}
+	return dc.p - buf;
 }
 
 static long decode(const struct ztrace_header *h, const u8 *buf, const u8 *end, u64 prev_time,

@@ -107,12 +107,46 @@ static int parse_keys(int n, char **tok, int first, const struct header_key *key
 	return 0;
 }
 
+#define MAX_GUEST_MEM	(1ULL << 52)
+#define MAX_CPUS	4096
+
+int ztrace_guest_check(u64 memory, u64 cpus, const struct ztrace_pos *pos,
+		       struct ztrace_diag *diag)
+{
+	if (!memory || memory % ZPCI_PAGE_SIZE)
+		return ztrace_error(diag, pos, "guest memory %" PRIu64 " is not a multiple of 4K",
+				    memory);
+	if (memory > MAX_GUEST_MEM)
+		return ztrace_error(diag, pos, "guest memory %#" PRIx64 " is more than %#llx", memory,
+				    MAX_GUEST_MEM);
+	if (!cpus)
+		return ztrace_error(diag, pos, "guest cpus must be at least 1");
+	if (cpus > MAX_CPUS)
+		return ztrace_error(diag, pos, "guest cpus %" PRIu64 " is more than %d", cpus, MAX_CPUS);
+	return 0;
+}
+
+int ztrace_fn_check(const struct ztrace_header *h, u32 i, const struct ztrace_pos *pos,
+		    struct ztrace_diag *diag)
+{
+	const struct ztrace_fn *fn = &h->fn[i];
+
+	if (fn->edma < fn->sdma)
+		return ztrace_error(diag, pos, "function %u: edma below sdma", i);
+	if (fn->queue_depth > ZTRACE_MAX_QUEUE_DEPTH)
+		return ztrace_error(diag, pos, "function %u: queue depth %u is more than %d", i,
+				    fn->queue_depth, ZTRACE_MAX_QUEUE_DEPTH);
+	if (fn->queue_depth && ztrace_header_version(h) < 2)
+		return ztrace_error(diag, pos, "function %u: a queue depth needs version 2", i);
+	return 0;
+}
+
 static int header_guest(struct ztrace_header *h, int n, char **tok,
 			const struct ztrace_pos *pos, struct ztrace_diag *diag)
 {
 	static const struct header_key keys[] = {
-		{ "memory", 1ULL << 52, true, 1 },
-		{ "cpus", 4096, false, 1 },
+		{ "memory", MAX_GUEST_MEM, true, 1 },
+		{ "cpus", MAX_CPUS, false, 1 },
 		{ "rpcit-log", 1, false, 1 },
 	};
 	u64 v[3] = { 0, 1, 0 };
@@ -120,10 +154,9 @@ static int header_guest(struct ztrace_header *h, int n, char **tok,
 
 	if (rc)
 		return rc;
-	if (!v[0] || v[0] % ZPCI_PAGE_SIZE)
-		return ztrace_error(diag, pos, "guest memory %" PRIu64 " is not a multiple of 4K", v[0]);
-	if (!v[1])
-		return ztrace_error(diag, pos, "guest cpus must be at least 1");
+	rc = ztrace_guest_check(v[0], v[1], pos, diag);
+	if (rc)
+		return rc;
 	h->guest_mem = v[0];
 	h->cpus = v[1];
 	h->rpcit_log = v[2];
@@ -156,9 +189,7 @@ static int header_function(struct ztrace_header *h, int n, char **tok,
 	rc = parse_keys(n, tok, 2, keys, 7, v, h->version, pos, diag);
 	if (rc)
 		return rc;
-	if (v[4] < v[3])
-		return ztrace_error(diag, pos, "function %s: edma below sdma", tok[1]);
-	fn = &h->fn[h->nr_fns++];
+	fn = &h->fn[h->nr_fns];
 	fn->fid = v[0];
 	fn->fh = v[1];
 	fn->pfgid = v[2];
@@ -166,7 +197,10 @@ static int header_function(struct ztrace_header *h, int n, char **tok,
 	fn->edma = v[4];
 	fn->refresh = v[5];
 	fn->queue_depth = v[6];
-	return 0;
+	rc = ztrace_fn_check(h, h->nr_fns, pos, diag);
+	if (!rc)
+		h->nr_fns++;
+	return rc;
 }
 
 int ztrace_header_line(struct ztrace_header *h, bool *seen_guest, int n, char **tok,
@@ -199,14 +233,28 @@ int ztrace_header_finish(const struct ztrace_header *h, bool seen_guest,
 
 u32 ztrace_header_version(const struct ztrace_header *h)
 {
-	u32 i;
+	return h->version ? h->version : ZTRACE_VERSION;
+}
 
-	if (h->version)
-		return h->version;
-	for (i = 0; i < h->nr_fns && i < ZTRACE_MAX_FNS; i++)
-		if (h->fn[i].queue_depth)
-			return 2;
+int ztrace_text_end(const struct ztrace_header *h, int n, char **tok, u64 *records,
+		    const struct ztrace_pos *pos, struct ztrace_diag *diag)
+{
+	static const struct header_key keys[] = { { "records", UINT64_MAX, true, 3 } };
+
+	if (strcmp(tok[0], "end"))
+		return 0;
+	if (h->version < 3)
+		return too_new("'end'", 3, h->version, pos, diag);
+	if (parse_keys(n, tok, 1, keys, 1, records, h->version, pos, diag))
+		return -EINVAL;
 	return 1;
+}
+
+int ztrace_format_end(u64 records, char *buf, size_t len)
+{
+	size_t used = 0;
+
+	return append(buf, len, &used, "end records=%" PRIu64 "\n", records) ? (int)used : -ENOSPC;
 }
 
 int ztrace_format_header(const struct ztrace_header *h, char *buf, size_t len)

@@ -95,6 +95,15 @@ int ztrace_text_parse(const struct ztrace_header *h, int n, char **tok, struct z
 		      struct ztrace_sg *sg, const struct ztrace_pos *pos,
 		      struct ztrace_diag *diag);
 
+/*
+ * The end line of a version-3 text trace, "end records=N": 1 with *records
+ * set, 0 when @tok is not one, -EINVAL (bad, or in an older version).
+ */
+int ztrace_text_end(const struct ztrace_header *h, int n, char **tok, u64 *records,
+		    const struct ztrace_pos *pos, struct ztrace_diag *diag);
+/* ... and its text, newline-terminated; its length or -ENOSPC. */
+int ztrace_format_end(u64 records, char *buf, size_t len);
+
 /* Checks both encodings apply to a record before writing it. */
 int ztrace_rec_valid(const struct ztrace_header *h, const struct ztrace_rec *rec,
 		     struct ztrace_diag *diag);
@@ -106,6 +115,21 @@ size_t ztrace_bin_encode(const struct ztrace_rec *rec, u64 prev_time, u8 *buf);
 long ztrace_bin_decode(const struct ztrace_header *h, const u8 *buf, const u8 *end,
 		       u64 prev_time, struct ztrace_rec *rec, struct ztrace_sg *sg,
 		       const char **what);
+/*
+ * A version-3 binary trace's end marker: this byte (a kind no record has),
+ * the record count as a varint, then the CRC-32 (zlib's) of every byte of
+ * the file before the CRC, u32 LE.
+ */
+#define ZTRACE_BIN_END		0x0f
+#define ZTRACE_BIN_END_MAX	(1 + 10 + 4)
+/* Kind byte and count into @buf (at least ZTRACE_BIN_END_MAX bytes); their length. */
+size_t ztrace_bin_encode_end(u64 records, u8 *buf);
+/*
+ * Decode the kind byte and count from [buf, end): their length (the CRC
+ * follows), or -EINVAL with @what set (cut short, or not a count).
+ */
+long ztrace_bin_decode_end(const u8 *buf, const u8 *end, u64 *records, const char **what);
+
 /*
  * The fast path, for all but a trace's last few records: with at least
  * ZTRACE_BIN_REC_MAX bytes at @buf, no read can run off the end, and none

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #include <ztrace/out_file.h>
 
@@ -25,6 +26,7 @@ struct ztrace_reader {
 	u64 last_time;
 	u64 bytes;
 	struct ztrace_sg *sg;
+	bool ended;			/* version 3: the end marker read, and right */
 	/* The first bytes, read to tell the encodings apart; no seek back, so pipes work. */
 	u8 peek[8];
 	size_t peeked;
@@ -36,6 +38,8 @@ struct ztrace_reader {
 	struct ztrace_inbuf bin;
 	u64 offset;			/* file offset of bin.buf[bin.head] */
 	u64 record_offset;		/* ... of the last record read */
+	u32 crc;			/* version 3: of bin.buf[0, crc_from) and all before */
+	size_t crc_from;
 };
 
 const struct ztrace_header *ztrace_reader_header(const struct ztrace_reader *r)
@@ -84,6 +88,20 @@ static int bin_error(struct ztrace_reader *r, u64 offset, struct ztrace_diag *di
 	return ztrace_error(diag, &pos, "%s", what);
 }
 
+/* Version 3 ends at its end marker: without one, the trace was cut short. */
+static int check_ended(struct ztrace_reader *r, struct ztrace_diag *diag)
+{
+	static const char what[] = "the trace ends without its %s (after %" PRIu64 " records): cut short?";
+	char msg[160];
+
+	if (r->ended || r->h.version < 3)
+		return 0;
+	if (r->enc == ZTRACE_TEXT)
+		return ztrace_error(diag, &r->pos, what, "'end records=N' line", r->records);
+	snprintf(msg, sizeof(msg), what, "end record", r->records);
+	return bin_error(r, r->offset, diag, msg);
+}
+
 /* The version in "zpci-trace N": one this reader knows. */
 static int version_line(struct ztrace_reader *r, const char *tok, const struct ztrace_pos *pos,
 			struct ztrace_diag *diag)
@@ -100,6 +118,30 @@ static int version_line(struct ztrace_reader *r, const char *tok, const struct z
 }
 
 /* Text */
+
+/*
+ * A line after the header: 1 a record in *rec, 0 the end line (version 3),
+ * which must count the records before it and be the last.
+ */
+static int text_record(struct ztrace_reader *r, int n, char **tok, struct ztrace_rec *rec,
+		       struct ztrace_diag *diag)
+{
+	u64 records;
+	int rc;
+
+	if (r->ended)
+		return ztrace_error(diag, &r->pos, "'%s' after the 'end' line", tok[0]);
+	rc = ztrace_text_end(&r->h, n, tok, &records, &r->pos, diag);
+	if (rc < 0)
+		return rc;
+	if (!rc)
+		return ztrace_text_parse(&r->h, n, tok, rec, r->sg, &r->pos, diag) ? -EINVAL : 1;
+	if (records != r->records)
+		return ztrace_error(diag, &r->pos, "'end' says records=%" PRIu64 ", the trace has %" PRIu64,
+				    records, r->records);
+	r->ended = true;
+	return 0;
+}
 
 /* Parse lines until the first record, which is kept as pending. */
 static int text_open(struct ztrace_reader *r, struct ztrace_diag *diag)
@@ -137,9 +179,9 @@ static int text_open(struct ztrace_reader *r, struct ztrace_diag *diag)
 			continue;
 		rc = ztrace_header_finish(&r->h, seen_guest, &r->pos, diag);
 		if (!rc)
-			rc = ztrace_text_parse(&r->h, n, tok, &r->pending, r->sg, &r->pos, diag);
-		r->has_pending = !rc;
-		return rc;
+			rc = text_record(r, n, tok, &r->pending, diag);
+		r->has_pending = rc == 1;
+		return rc < 0 ? rc : 0;
 	}
 	if (rc < 0)
 		return rc;
@@ -167,9 +209,11 @@ static int text_next(struct ztrace_reader *r, struct ztrace_rec *rec, struct ztr
 			return n;
 		if (n == 0)
 			continue;
-		rc = ztrace_text_parse(&r->h, n, tok, rec, r->sg, &r->pos, diag);
-		if (rc)
+		rc = text_record(r, n, tok, rec, diag);
+		if (rc < 0)
 			return rc;
+		if (!rc)
+			continue;	/* the end line: only blank lines may follow */
 		/* (A binary record's time is a step forward: it cannot go back.) */
 		if (rec->time < r->last_time)
 			return ztrace_error(diag, &r->pos,
@@ -177,7 +221,7 @@ static int text_next(struct ztrace_reader *r, struct ztrace_rec *rec, struct ztr
 					    rec->time, r->last_time);
 		return 1;
 	}
-	return rc;
+	return rc ? rc : check_ended(r, diag);
 }
 
 /* Binary */
@@ -196,6 +240,14 @@ static inline bool bin_roomy(const struct ztrace_inbuf *b)
 	return b->tail - b->head >= ZTRACE_BIN_REC_MAX;
 }
 
+/* Version 3: the checksum takes in the buffered bytes up to @upto. */
+static void bin_sum(struct ztrace_reader *r, size_t upto)
+{
+	if (r->h.version >= 3)
+		r->crc = crc32(r->crc, (const Bytef *)r->bin.buf + r->crc_from, upto - r->crc_from);
+	r->crc_from = upto;
+}
+
 /* Keep at least one whole record's worth of bytes buffered, or all that is left. */
 static inline int bin_fill(struct ztrace_reader *r)
 {
@@ -203,6 +255,9 @@ static inline int bin_fill(struct ztrace_reader *r)
 
 	if (b->eof || bin_roomy(b))
 		return 0;
+	/* The refill moves the read bytes out: sum them first, in bulk. */
+	bin_sum(r, b->head);
+	r->crc_from = 0;
 	return bin_refill(b);
 }
 
@@ -276,6 +331,45 @@ static inline void bin_advance(struct ztrace_reader *r, long n)
 	r->offset += n;
 }
 
+static inline u32 load_le32(const u8 *p)
+{
+	return p[0] | p[1] << 8 | p[2] << 16 | (u32)p[3] << 24;
+}
+
+/* The end marker (bin.buf[bin.head] is its kind byte): count, checksum, nothing after. */
+static int bin_end(struct ztrace_reader *r, struct ztrace_diag *diag)
+{
+	struct ztrace_inbuf *b = &r->bin;
+	const u8 *buf = (const u8 *)b->buf + b->head;
+	const char *what = NULL;
+	char msg[128];
+	u64 records;
+	long n = ztrace_bin_decode_end(buf, (const u8 *)b->buf + b->tail, &records, &what);
+
+	if (n >= 0 && b->tail - b->head < (size_t)n + 4)
+		what = "end record cut short";
+	if (what)
+		return bin_error(r, r->offset, diag, what);
+	bin_sum(r, b->head + n);
+	/* The checksum first: damage explains a wrong count, not the reverse. */
+	if (load_le32(buf + n) != r->crc) {
+		snprintf(msg, sizeof(msg), "checksum %#010x, the trace sums to %#010x: damaged",
+			 load_le32(buf + n), r->crc);
+		return bin_error(r, r->offset, diag, msg);
+	}
+	if (records != r->records) {
+		snprintf(msg, sizeof(msg), "end record says %" PRIu64 " records, the trace has %" PRIu64,
+			 records, r->records);
+		return bin_error(r, r->offset, diag, msg);
+	}
+	bin_advance(r, n + 4);
+	/* A whole record's worth is buffered unless at the end: what is left is all there is. */
+	if (b->head != b->tail)
+		return bin_error(r, r->offset, diag, "bytes after the end record");
+	r->ended = true;
+	return 0;
+}
+
 /* The buffer's end, a refill, or a record the fast path leaves. */
 static int bin_next(struct ztrace_reader *r, struct ztrace_rec *rec, struct ztrace_diag *diag)
 {
@@ -283,15 +377,21 @@ static int bin_next(struct ztrace_reader *r, struct ztrace_rec *rec, struct ztra
 	const u8 *buf;
 	long n;
 
+	if (r->ended)
+		return 0;
 	if (bin_fill(r))
 		return bin_error(r, r->offset, diag, "read error");
 	buf = (const u8 *)r->bin.buf;
+	if (r->bin.head == r->bin.tail)
+		return check_ended(r, diag);
+	if (buf[r->bin.head] == ZTRACE_BIN_END && r->h.version >= 3)
+		return bin_end(r, diag);
 	n = ztrace_bin_decode(&r->h, buf + r->bin.head, buf + r->bin.tail, r->last_time, rec,
 			      r->sg, &what);
 	if (n < 0)
 		return bin_error(r, r->offset, diag, what);
 	bin_advance(r, n);
-	return n ? 1 : 0;
+	return 1;
 }
 
 /* Open and close */
@@ -305,6 +405,9 @@ static int reader_open(struct ztrace_reader *r, struct ztrace_diag *diag)
 	r->peeked = fread(r->peek, 1, sizeof(r->peek), r->f);
 	if (ferror(r->f))
 		return ztrace_error(diag, &r->pos, "read error: %s", strerror(errno));
+	if (ztrace_compression(r->peek, r->peeked))
+		return ztrace_error(diag, &r->pos, "%s-compressed: decompress it first",
+				    ztrace_compression(r->peek, r->peeked));
 	r->enc = r->peeked == sizeof(r->peek) && !memcmp(r->peek, ZTRACE_BIN_MAGIC, 8) ?
 		 ZTRACE_BINARY : ZTRACE_TEXT;
 	return r->enc == ZTRACE_BINARY ? bin_open(r, diag) : text_open(r, diag);
@@ -412,6 +515,8 @@ struct ztrace_writer {
 	char *path;
 	struct ztrace_header h;
 	u64 last_time;
+	u64 records;
+	u32 crc;		/* binary version 3: of every byte written */
 	u8 *buf;
 	size_t used;
 };
@@ -425,8 +530,11 @@ enum ztrace_encoding ztrace_encoding_for(const char *path)
 
 static int writer_flush(struct ztrace_writer *w)
 {
-	int rc = ztrace_out_write(w->out, w->buf, w->used);
+	int rc;
 
+	if (w->enc == ZTRACE_BINARY && w->h.version >= 3)
+		w->crc = crc32(w->crc, w->buf, w->used);
+	rc = ztrace_out_write(w->out, w->buf, w->used);
 	w->used = 0;
 	return rc;
 }
@@ -458,23 +566,26 @@ static int writer_header(struct ztrace_writer *w)
 	return 0;
 }
 
-/* What the version @h asks for cannot hold: a writer refuses it, as a reader would. */
+/*
+ * A header a reader would refuse, or that the version it asks for cannot
+ * hold: a writer refuses it, by the reader's rules, so that nothing writes
+ * a trace that cannot be read.
+ */
 static int header_invalid(const struct ztrace_header *h, const struct ztrace_pos *pos,
 			  struct ztrace_diag *diag)
 {
 	u32 version = ztrace_header_version(h), i;
+	int rc;
 
 	if (version > ZTRACE_VERSION)
 		return ztrace_error(diag, pos, "trace version %u, this writer knows 1 to %d",
 				    version, ZTRACE_VERSION);
-	for (i = 0; i < h->nr_fns; i++) {
-		if (h->fn[i].queue_depth > ZTRACE_MAX_QUEUE_DEPTH)
-			return ztrace_error(diag, pos, "function %u: queue depth %u is more than %d",
-					    i, h->fn[i].queue_depth, ZTRACE_MAX_QUEUE_DEPTH);
-		if (h->fn[i].queue_depth && version < 2)
-			return ztrace_error(diag, pos, "function %u: a queue depth needs version 2", i);
-	}
-	return 0;
+	if (!h->nr_fns || h->nr_fns > ZTRACE_MAX_FNS)
+		return ztrace_error(diag, pos, "header needs 1-%d functions", ZTRACE_MAX_FNS);
+	rc = ztrace_guest_check(h->guest_mem, h->cpus, pos, diag);
+	for (i = 0; !rc && i < h->nr_fns; i++)
+		rc = ztrace_fn_check(h, i, pos, diag);
+	return rc;
 }
 
 int ztrace_create(const char *path, enum ztrace_encoding enc, const struct ztrace_header *h,
@@ -489,11 +600,6 @@ int ztrace_create(const char *path, enum ztrace_encoding enc, const struct ztrac
 		if (w)
 			writer_free(w);
 		return ztrace_error(diag, &pos, "out of memory");
-	}
-	if (!h->nr_fns || h->nr_fns > ZTRACE_MAX_FNS || !h->guest_mem) {
-		writer_free(w);
-		return ztrace_error(diag, &pos, "header needs guest memory and 1-%d functions",
-				    ZTRACE_MAX_FNS);
 	}
 	if (header_invalid(h, &pos, diag)) {
 		writer_free(w);
@@ -539,12 +645,44 @@ int ztrace_write(struct ztrace_writer *w, const struct ztrace_rec *rec, struct z
 		w->buf[w->used++] = '\n';
 	}
 	w->last_time = rec->time;
+	w->records++;
+	return 0;
+}
+
+/* Version 3's end marker: the record count, and in binary the checksum of all before it. */
+static int writer_end(struct ztrace_writer *w)
+{
+	u8 *p;
+	int rc;
+
+	if (w->h.version < 3)
+		return 0;
+	rc = writer_flush(w);
+	if (rc)
+		return rc;
+	if (w->enc == ZTRACE_TEXT) {
+		w->used = ztrace_format_end(w->records, (char *)w->buf, OUT_BUF);
+		return 0;
+	}
+	w->used = ztrace_bin_encode_end(w->records, w->buf);
+	rc = writer_flush(w);
+	if (rc)
+		return rc;
+	p = w->buf;
+	p[0] = w->crc & 0xff;
+	p[1] = (w->crc >> 8) & 0xff;
+	p[2] = (w->crc >> 16) & 0xff;
+	p[3] = (w->crc >> 24) & 0xff;
+	w->used = 4;
 	return 0;
 }
 
 int ztrace_commit(struct ztrace_writer *w, struct ztrace_diag *diag)
 {
-	int rc = writer_flush(w);
+	int rc = writer_end(w);
+
+	if (!rc)
+		rc = writer_flush(w);
 
 	if (rc) {
 		struct ztrace_pos pos = { w->path, 0 };

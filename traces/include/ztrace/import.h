@@ -8,7 +8,7 @@
  * unmap and free, and every RPCIT the kernel issued (rpcit-log=1), so that
  * a replay checks its guest layer's IOVAs and RPCITs against the kernel's.
  *
- * The trace is version 2: requests are inferred where the virtio ring's
+ * The trace is version 3: requests are inferred where the virtio ring's
  * call sequence shows them (a run of maps closed by its indirect
  * descriptor table, and their unmaps; traces/FORMAT.md "Requests in
  * captures"); everything else carries no req.
@@ -27,12 +27,26 @@
 extern "C" {
 #endif
 
+#define ZTRACE_IMPORT_UNKNOWN_NAMES	8
+
+/*
+ * An import fails (-EINVAL) when no event of the capture is one it knows
+ * (a capture whose probes have other names), and names a compressed file's
+ * compressor.  Unknown events among known ones are counted, not refused.
+ */
 struct ztrace_import_stats {
 	u64 events;		/* kprobe event lines read */
 	u64 maps, allocs, unmaps, frees, rpcits, ticks;
 	u64 failed_maps;	/* the kernel returned DMA_MAPPING_ERROR: not replayable */
 	u64 unknown_unmaps;	/* of a handle mapped before the capture began */
 	u64 requests;		/* inferred from the virtio ring's calls */
+	u64 unknown_events;	/* of names the importer does not know: not imported */
+	/* The first names of those (without the ':'), with their counts. */
+	struct {
+		char name[32];
+		u64 count;
+	} unknown[ZTRACE_IMPORT_UNKNOWN_NAMES];
+	u32 nr_unknown;
 };
 
 /* Read the capture @in, write the trace @out (encoding by extension). */

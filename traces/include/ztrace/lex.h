@@ -28,6 +28,9 @@ struct ztrace_diag {
 	char msg[512];
 };
 
+/* @src into @dst (@cap bytes): bytes outside printable ASCII as \\xNN (ztrace_error's). */
+void ztrace_escape(char *dst, size_t cap, const char *src);
+
 /* Format "file:line: " ("file: " before the first line) followed by the message into @diag.  Returns -EINVAL. */
 int ztrace_error(struct ztrace_diag *diag, const struct ztrace_pos *pos,
 		 const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -50,6 +53,13 @@ void ztrace_inbuf_destroy(struct ztrace_inbuf *b);
 void ztrace_inbuf_unread(struct ztrace_inbuf *b, const void *bytes, size_t n);
 /* Move the unread bytes to the front and read once more, up to @room in all.  -EIO. */
 int ztrace_inbuf_refill(struct ztrace_inbuf *b, size_t room);
+
+/*
+ * The compressor whose magic @bytes (@n of a file's first bytes) start
+ * with: "gzip", "xz", "zstd", "bzip2", or NULL.  Readers of text name it
+ * instead of failing on the first binary byte.
+ */
+const char *ztrace_compression(const void *bytes, size_t n);
 
 /*
  * A buffered line reader: lines of up to @max_line bytes, returned in

@@ -18,8 +18,12 @@
 extern "C" {
 #endif
 
-/* The newest version this library reads and writes; it reads every older one too. */
-#define ZTRACE_VERSION		2
+/*
+ * The newest version this library reads and writes; it reads every older one
+ * too.  Version 3 files end with an end marker (record count; binary: a
+ * checksum), so that a trace cut short or damaged is an error.
+ */
+#define ZTRACE_VERSION		3
 #define ZTRACE_MAX_FNS		16
 #define ZTRACE_MAX_SG		1024	/* elements in one map-sg: fits a text line */
 #define ZTRACE_TEXT_LINE_MAX	(64 * 1024)
@@ -45,8 +49,9 @@ struct ztrace_fn {
 struct ztrace_header {
 	/*
 	 * The format version: a reader sets the file's.  Given to a writer, 0
-	 * asks for the lowest that holds the header (2 with a queue depth, else
-	 * 1); a writer of version 1 refuses req keys.
+	 * asks for the newest, ZTRACE_VERSION; 1 and 2 are written as they
+	 * always were, without an end marker; a writer of version 1 refuses
+	 * req keys.
 	 */
 	u32 version;
 	u64 guest_mem;
@@ -118,7 +123,11 @@ int ztrace_open_stream(FILE *f, const char *name, struct ztrace_reader **r,
 		       struct ztrace_diag *diag);
 const struct ztrace_header *ztrace_reader_header(const struct ztrace_reader *r);
 enum ztrace_encoding ztrace_reader_encoding(const struct ztrace_reader *r);
-/* 1 and *rec filled (valid until the next call), 0 at the end, -EINVAL. */
+/*
+ * 1 and *rec filled (valid until the next call), 0 at the end, -EINVAL.  In
+ * version 3 the end is the end marker, checked: a trace without one, or
+ * whose count or checksum disagrees, is an error, never a clean end.
+ */
 int ztrace_next(struct ztrace_reader *r, struct ztrace_rec *rec, struct ztrace_diag *diag);
 /* Records read so far, and a "file:line" / "file: record N" position. */
 u64 ztrace_reader_records(const struct ztrace_reader *r);
@@ -149,10 +158,20 @@ enum ztrace_encoding ztrace_encoding_for(const char *path);
 
 /* Text form of one record, NUL-terminated; returns its length, or -ENOSPC. */
 int ztrace_format(const struct ztrace_rec *rec, char *buf, size_t len);
-/* The version @h is written in: its own, or the lowest that holds it. */
+/* The version @h is written in: its own, or the newest. */
 u32 ztrace_header_version(const struct ztrace_header *h);
 /* Text form of the header (every line, newline-terminated). */
 int ztrace_format_header(const struct ztrace_header *h, char *buf, size_t len);
+
+/*
+ * The rules of a header's values, for readers, writers and whoever fills a header
+ * (an importer): the
+ * guest's, and function @i's.  0, or -EINVAL with @diag at @pos.
+ */
+int ztrace_guest_check(u64 memory, u64 cpus, const struct ztrace_pos *pos,
+		       struct ztrace_diag *diag);
+int ztrace_fn_check(const struct ztrace_header *h, u32 i, const struct ztrace_pos *pos,
+		    struct ztrace_diag *diag);
 
 /* Meaning: IDs, offsets, addresses, functions (see FORMAT.md "Errors") */
 
