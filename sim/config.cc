@@ -44,6 +44,25 @@ inline constexpr ParamDecl param_keys<FaultInjection>[] = {
 };
 
 template <>
+inline constexpr ParamDecl param_keys<AdversaryParams>[] = {
+	number<&AdversaryParams::every>("every", "unmaps",
+		"a device that DMAs again into every Nth buffer the guest unmapped; 0: none"),
+	number<&AdversaryParams::delay_ns>("delay_ns", "ns", 0, 1e15,
+		"how long after the unmap it does, in trace time"),
+	number<&AdversaryParams::bytes>("bytes", "bytes",
+		"bytes it accesses from the start of the buffer (of each element of a list); "
+		"0: all of it"),
+	flag<&AdversaryParams::touch>("touch",
+		"it also accesses the buffer just before the unmap, as the device that used it "
+		"did (a capture without device records caches no translation otherwise)"),
+	flag<&AdversaryParams::recover>("recover",
+		"a re-access that faults puts the function in the error state (the "
+		"architecture); true: it is reset at once (MPCIFC reset error, reset blocked, "
+		"as a recovering guest issues them), so that every unmap is probed; false: the "
+		"rest of the run finds the function blocked"),
+};
+
+template <>
 inline constexpr ParamDecl param_keys<DeviceParams>[] = {
 	number<&DeviceParams::queue_depth>(
 		"queue_depth", "requests",
@@ -109,6 +128,7 @@ const ParamDecl kOptions[] = {
 		"dma_entry_limit, U16_MAX"),
 	block<&ReplayOptions::pin>("hypervisor"),
 	block<&ReplayOptions::inject>("inject"),
+	block<&ReplayOptions::adversary>("adversary"),
 	block<&ReplayOptions::device>("device"),
 	block<&ReplayOptions::system>("system"),	// only blocks, each its own section
 	block<&ReplayOptions::cost>("cost"),

@@ -446,6 +446,8 @@ void Replay::unmap(Function &f, const ztrace_rec &rec)
 {
 	Mapping &m = mapping();
 
+	if (!m.failed && opts_.adversary.every && ++unmaps_ % opts_.adversary.every == 0)
+		plan_reaccess(f, m);
 	if (!m.failed && m.kind == ZTRACE_MAP_SG) {
 		note_elements(f, m, true);
 	} else if (!m.failed) {
@@ -460,6 +462,72 @@ void Replay::unmap(Function &f, const ztrace_rec &rec)
 	else
 		zpci_dma_unmap_page(&f.dev, m.handle, m.len, m.dir);
 	m = Mapping{};
+}
+
+// The adversarial device's accesses to @m, which the guest is about to
+// unmap: each element at the IOVA the replayed guest gave it, now (touch)
+// and after the delay.
+void Replay::plan_reaccess(Function &f, const Mapping &m)
+{
+	const AdversaryParams &a = opts_.adversary;
+	uint64_t due = now_ + static_cast<uint64_t>(a.delay_ns);
+	zpci_dma_dir dir = m.dir == DMA_TO_DEVICE ? ZPCI_DMA_READ : ZPCI_DMA_WRITE;
+	auto plan = [&](uint64_t iova, uint64_t len) {
+		if (a.bytes)
+			len = std::min<uint64_t>(len, a.bytes);
+		if (a.touch) {
+			stats_.dma_accesses++;
+			stats_.adversary.touches++;
+			device(f, iova, len, dir, now_);
+		}
+		reaccess_.push({ due, stats_.adversary.scheduled++, f.index, iova, len, dir });
+	};
+
+	if (m.kind != ZTRACE_MAP_SG) {
+		plan(m.handle, m.len);
+		return;
+	}
+	for (size_t e = 0; e < m.elem_iova.size(); e++)
+		plan(m.elem_iova[e], m.sg[e].length);
+}
+
+// Make the adversarial accesses due by @time (ns), the next record's.
+void Replay::reaccess_due(uint64_t time)
+{
+	while (!reaccess_.empty() && reaccess_.top().due <= time) {
+		reaccess(reaccess_.top());
+		reaccess_.pop();
+	}
+}
+
+void Replay::reaccess(const Reaccess &r)
+{
+	Function &f = *fns_[r.fn];
+	zpci_monitor &mon = machine_->mon;
+	AdversaryStats &a = stats_.adversary;
+	uint64_t stale = mon.stale_uses;
+	bool was_blocked = f.func().blocked;
+
+	now_ = r.due;
+	zpci_monitor_set_time(&mon, now_);
+	stats_.dma_accesses++;
+	a.accesses++;
+	bool ok = device(f, r.iova, r.len, r.dir, r.due);
+	if (mon.stale_uses != stale)
+		a.stale++;
+	else if (ok)
+		a.reused++;
+	else if (was_blocked)
+		a.blocked++;
+	else
+		a.faulted++;
+	if (!was_blocked && f.func().blocked && opts_.adversary.recover) {
+		zpci_hw hw = zpci_func_hw(&f.func());
+		zpci_fib none{};
+
+		hw.ops->mpcifc(hw.priv, f.func().fh, ZPCI_MOD_FC_RESET_ERROR, &none);
+		hw.ops->mpcifc(hw.priv, f.func().fh, ZPCI_MOD_FC_RESET_BLOCK, &none);
+	}
 }
 
 // @time (ns) as kernel time.  Records come in time order, mostly a few
@@ -497,16 +565,15 @@ bool Replay::device_access(Function &f, uint64_t iova, uint64_t len, zpci_dma_di
 
 // Small, so that it inlines into its callers: the timeline's work, out of
 // line, would give every access its stack frame.
-void Replay::device(Function &f, uint64_t iova, uint64_t len, zpci_dma_dir dir, uint64_t time)
+bool Replay::device(Function &f, uint64_t iova, uint64_t len, zpci_dma_dir dir, uint64_t time)
 {
 	if (timeline_)
-		device_on_timeline(f, iova, len, dir, time);
-	else
-		device_access(f, iova, len, dir, time);
+		return device_on_timeline(f, iova, len, dir, time);
+	return device_access(f, iova, len, dir, time);
 }
 
 // device(), with the access and the walks it took on the timeline.
-void Replay::device_on_timeline(Function &f, uint64_t iova, uint64_t len, zpci_dma_dir dir,
+bool Replay::device_on_timeline(Function &f, uint64_t iova, uint64_t len, zpci_dma_dir dir,
 				uint64_t time)
 {
 	WalkerStats before = system_ ? system_->dtu().walker_stats() : WalkerStats{};
@@ -521,6 +588,7 @@ void Replay::device_on_timeline(Function &f, uint64_t iova, uint64_t len, zpci_d
 	}
 	timeline_->span(f.index, "device", dir == ZPCI_DMA_WRITE ? "dma write" : "dma read", time,
 			latency, std::move(args));
+	return ok;
 }
 
 void Replay::access(Function &f, const ztrace_rec &rec)
@@ -641,6 +709,8 @@ bool Replay::step(const ztrace_rec &rec, const ztrace_reader *pos, std::string *
 	ztrace_diag diag;
 
 	pos_ = pos;
+	if (__builtin_expect(!reaccess_.empty(), 0))
+		reaccess_due(rec.time);
 	now_ = rec.time;
 	sample_pinned(now_, false);
 	zpci_monitor_set_time(&machine_->mon, now_);
@@ -742,6 +812,8 @@ void Replay::timeline_record(Function &f, const ztrace_rec &rec)
 void Replay::finish()
 {
 	sample_pinned(now_, true);
+	stats_.adversary.beyond_end = reaccess_.size();
+	reaccess_ = {};
 	for (auto &f : fns_) {
 		collect_rpcits(*f);
 		if (stats_.rpcit.recorded)

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <queue>
 #include <stdexcept>
 #include <string>
 #include <unordered_map>
@@ -58,6 +59,19 @@ struct CheckResult {
 	std::string not_comparable;	// why what the trace recorded cannot be checked here
 };
 
+// What the adversarial device (ReplayOptions::adversary) did, an access
+// per buffer, or per element of a list.
+struct AdversaryStats {
+	uint64_t touches = 0;	// accesses just before the unmap (AdversaryParams::touch)
+	uint64_t scheduled = 0;	// re-accesses the unmaps called for
+	uint64_t accesses = 0;	// made: due before the trace's last record
+	uint64_t stale = 0;	// reached memory through a translation the guest had unmapped
+	uint64_t reused = 0;	// translated, the IOVA the guest's again (mapped anew)
+	uint64_t faulted = 0;	// refused by the function: no valid translation
+	uint64_t blocked = 0;	// refused: the function was in the error state already
+	uint64_t beyond_end = 0;	// due after the trace's last record: not made
+};
+
 struct ReplayStats {
 	uint64_t records = 0;
 	uint64_t by_kind[ZTRACE_NR_KINDS] = {};
@@ -76,6 +90,7 @@ struct ReplayStats {
 	// Pinned memory over trace time: (ns, bytes), evenly spaced, at most
 	// kPinnedSamples points whatever the trace's length.
 	std::vector<std::pair<uint64_t, uint64_t>> pinned_series;
+	AdversaryStats adversary;
 };
 
 constexpr size_t kPinnedSamples = 1024;
@@ -162,6 +177,18 @@ public:
 private:
 	struct Function;
 	struct Mapping;
+	// One access the adversarial device will make, ordered by when.
+	struct Reaccess {
+		uint64_t due;		// ns
+		uint64_t seq;		// ties: in the order the unmaps called for them
+		uint32_t fn;
+		uint64_t iova, len;
+		zpci_dma_dir dir;
+		bool operator>(const Reaccess &o) const
+		{
+			return due != o.due ? due > o.due : seq > o.seq;
+		}
+	};
 
 	void build_design(Function &f);
 	bool attach(Function &f, std::string *err);
@@ -172,11 +199,14 @@ private:
 	void map_sg(Function &f, const ztrace_rec &rec);
 	void unmap(Function &f, const ztrace_rec &rec);
 	void note_pages(Function &f, uint64_t iova, uint64_t len, bool unmapped);
+	void plan_reaccess(Function &f, const Mapping &m);
+	void reaccess_due(uint64_t time);
+	void reaccess(const Reaccess &r);
 	void note_violation();
 	void note_elements(Function &f, const Mapping &m, bool unmapped);
 	void access(Function &f, const ztrace_rec &rec);
-	void device(Function &f, uint64_t iova, uint64_t len, zpci_dma_dir dir, uint64_t time);
-	void device_on_timeline(Function &f, uint64_t iova, uint64_t len, zpci_dma_dir dir,
+	bool device(Function &f, uint64_t iova, uint64_t len, zpci_dma_dir dir, uint64_t time);
+	bool device_on_timeline(Function &f, uint64_t iova, uint64_t len, zpci_dma_dir dir,
 				uint64_t time);
 	bool device_access(Function &f, uint64_t iova, uint64_t len, zpci_dma_dir dir,
 			   uint64_t time);
@@ -213,6 +243,8 @@ private:
 	Timeline *timeline_ = nullptr;
 	uint64_t seen_pins_ = 0, seen_unpins_ = 0;	// already on the timeline
 	bool finished_ = false;
+	std::priority_queue<Reaccess, std::vector<Reaccess>, std::greater<Reaccess>> reaccess_;
+	uint64_t unmaps_ = 0;			// seen, for AdversaryParams::every
 };
 
 }  // namespace zpcisim

@@ -110,6 +110,19 @@ nlohmann::ordered_json check_json(const CheckResult &c)
 		 { "not_comparable", c.not_comparable } };
 }
 
+nlohmann::ordered_json adversary_json(const AdversaryParams &p, const AdversaryStats &a)
+{
+	if (!p.every)
+		return nullptr;
+	return { { "every", p.every },	     { "delay_ns", p.delay_ns },
+		 { "bytes", p.bytes },	     { "touch", p.touch },
+		 { "touches", a.touches },   { "scheduled", a.scheduled },
+		 { "accesses", a.accesses }, { "stale", a.stale },
+		 { "recover", p.recover },   { "reused", a.reused },
+		 { "faulted", a.faulted },   { "blocked", a.blocked },
+		 { "beyond_end", a.beyond_end } };
+}
+
 }  // namespace
 
 nlohmann::ordered_json replay_json(const ReplayRun &run, const Replay &r)
@@ -153,6 +166,7 @@ nlohmann::ordered_json replay_json(const ReplayRun &run, const Replay &r)
 		{ "isolation_violations", mon.violations },
 		{ "first_violation", s.first_violation },
 		{ "injected_faults", r.injected_faults() },
+		{ "adversary", adversary_json(run.opts.adversary, s.adversary) },
 		{ "design_report", design_json(r.design_report(), &described) },
 		{ "rpcit_check", check_json(s.rpcit) },
 		{ "iova_check", check_json(s.iova) },
@@ -221,6 +235,24 @@ std::string check_line(const CheckResult &c)
 		 100.0 * c.matched / (c.matched + c.mismatched));
 	return "FAILED, " + std::to_string(c.mismatched) + " mismatched, " +
 	       std::to_string(c.matched) + " matched" + agreement + "; first: " + c.first;
+}
+
+// "adversary: 287 accesses 10000 ns after every unmap: 280 stale, ..."
+void print_adversary(std::ostream &out, const AdversaryParams &p, const AdversaryStats &a)
+{
+	out << "adversary: " << a.accesses << " accesses " << static_cast<uint64_t>(p.delay_ns)
+	    << " ns after ";
+	if (p.every > 1)
+		out << "one unmap in " << p.every;
+	else
+		out << "every unmap";
+	out << ": " << a.stale << " stale, " << a.reused << " to a buffer mapped again, "
+	    << a.faulted << " faulted";
+	if (a.blocked)
+		out << ", " << a.blocked << " blocked (function in the error state)";
+	if (a.beyond_end)
+		out << "; " << a.beyond_end << " due after the trace's end, not made";
+	out << '\n';
 }
 
 // A block's summary lines: its counters that the summary shows.
@@ -293,6 +325,8 @@ void print_replay_summary(std::ostream &out, const ReplayRun &run, const Replay 
 		out << "cpu_pin_setup_ns: " << d.cpu_pin_setup_ns << '\n'
 		    << "pins_balanced: " << (d.pins_balanced ? "yes" : "NO") << '\n';
 	}
+	if (run.opts.adversary.every)
+		print_adversary(out, run.opts.adversary, s.adversary);
 	out << "stale_uses: " << r.monitor().stale_uses << '\n'
 	    << "stale_window_max_ns: " << r.monitor().stale_windows.max << '\n'
 	    << "isolation_violations: " << r.monitor().violations << '\n';

@@ -55,6 +55,27 @@ struct FaultInjection {
 	uint32_t table_nomem_every = 0;	// every Nth table frame the guest allocates: none
 };
 
+// A device that DMAs again after the guest unmapped its buffer: what a
+// malicious or buggy device, or one the hypervisor cannot stop in time,
+// does inside the exposure window.  Every Nth unmap, unmap-sg or free, it
+// accesses the buffer again delay_ns later at the IOVA the replayed guest
+// had given it (writing, unless the buffer was to-device), so a trace's
+// own mapping pattern measures how many such accesses still translate.
+struct AdversaryParams {
+	uint32_t every = 0;		// every Nth unmap; 0: no adversary
+	double delay_ns = 0;		// after the unmap, in trace time
+	uint32_t bytes = 0;		// per buffer (each element of a list); 0: all of it
+	// It also accesses the buffer just before the unmap, as the device that
+	// used it did: a capture without device records would otherwise leave
+	// no translation cached to be stale, whatever the policy.
+	bool touch = true;
+	// A re-access that faults puts the function in the error state, as the
+	// architecture has it; recover: reset it at once, as a recovering
+	// guest would, so that every unmap is probed, not only those before
+	// the first fault.
+	bool recover = true;
+};
+
 // The guest's flush queues (Linux 6.7+'s lazy mode, policy flush-queue):
 // their shape, as the kernel picks it from the refresh bit unless set, and
 // custom sizes.  apply_guest_fq() puts them in the guest's DMA config.
@@ -109,6 +130,7 @@ struct ReplayOptions {
 	SystemParams system;
 	CpuCostParams cost;
 	FaultInjection inject;
+	AdversaryParams adversary;
 };
 
 // The designs of the table (zpci/design.h), registered ones included: name
