@@ -16,9 +16,9 @@ ZpciFunction::ZpciFunction(sc_core::sc_module_name name, zpci_func *f, const Zpc
 
 // One page-sized request through `dma`, arriving at @arrival (@now is the
 // kernel's time), after the window's wait; returns when it completes.
-uint64_t ZpciFunction::request(uint64_t iova, uint8_t *data, uint32_t len, zpci_dma_dir dir,
-			       const sc_core::sc_time &now, const sc_core::sc_time &arrival,
-			       bool *ok)
+inline uint64_t ZpciFunction::request(uint64_t iova, uint8_t *data, uint32_t len, zpci_dma_dir dir,
+				      const sc_core::sc_time &now, const sc_core::sc_time &arrival,
+				      bool *ok)
 {
 	tlm::tlm_generic_payload &t = trans_;
 	sc_core::sc_time start = arrival;

@@ -45,20 +45,6 @@ TaggedCache::TaggedCache(const CacheParams &p) : p_(p)
 	zpci_prng_seed(&prng_, p.seed);
 }
 
-std::optional<uint64_t> TaggedCache::lookup(uint32_t fh, uint64_t key)
-{
-	if (!p_.enabled)
-		return std::nullopt;
-	Entry e = probe(fh, key);
-	if (!e) {
-		stats_.lookups++;
-		stats_.misses++;
-		return std::nullopt;
-	}
-	use(e);
-	return e.value();
-}
-
 // Where (@fh, @key) goes in its set: its own line if cached, else an
 // invalid way, else the one the policy picks.  One pass over the ways.
 TaggedCache::Line &TaggedCache::line_for(uint32_t fh, uint64_t key)

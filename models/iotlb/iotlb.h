@@ -80,7 +80,20 @@ class TaggedCache {
 public:
 	TaggedCache(const CacheParams &p);
 
-	std::optional<uint64_t> lookup(uint32_t fh, uint64_t key);
+	// Inline: every request to the DTU looks up.
+	std::optional<uint64_t> lookup(uint32_t fh, uint64_t key)
+	{
+		if (!p_.enabled)
+			return std::nullopt;
+		Entry e = probe(fh, key);
+		if (!e) {
+			stats_.lookups++;
+			stats_.misses++;
+			return std::nullopt;
+		}
+		use(e);
+		return e.value();
+	}
 	// lookup() in two steps, for a caller that serves hits itself and
 	// hands anything else to a path that calls lookup(): probe() finds the
 	// entry and counts nothing; use() counts it as lookup()'s hit, before
