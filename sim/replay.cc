@@ -551,8 +551,7 @@ bool Replay::device_access(Function &f, uint64_t iova, uint64_t len, zpci_dma_di
 		system_->advance_to(at);
 		ok = system_->function(f.index).access(iova, len, dir, at);
 		device_done_ns_ = std::max<uint64_t>(device_done_ns_,
-					   time + system_->function(f.index).last_latency().value() /
-							  ns_->ticks());
+					   time + system_->function(f.index).last_latency_ns());
 	} else {
 		ok = zpci_monitor_dma(f.watch, iova, nullptr, len, dir) == 0;
 	}
@@ -582,7 +581,7 @@ bool Replay::device_on_timeline(Function &f, uint64_t iova, uint64_t len, zpci_d
 	uint64_t latency = 0;
 	if (system_) {
 		const WalkerStats &after = system_->dtu().walker_stats();
-		latency = system_->function(f.index).last_latency().value() / ns_->ticks();
+		latency = system_->function(f.index).last_latency_ns();
 		args["walks"] = after.walks - before.walks;
 		args["memory_refs"] = after.memory_refs - before.memory_refs;
 	}
@@ -857,7 +856,7 @@ ModelReport Replay::model_report() const
 	for (size_t i = 0; i < system_->functions(); i++) {
 		const ZpciFunction &fn = system_->function(i);
 		latency.merge(fn.latency_ns());
-		r.simulated_ns = std::max<uint64_t>(r.simulated_ns, fn.busy_until().value() /
+		r.simulated_ns = std::max<uint64_t>(r.simulated_ns, fn.busy_until_ticks() /
 								     sc_core::sc_time(1, sc_core::SC_NS).value());
 	}
 	r.simulated_cycles = r.simulated_ns / dtu.clock_ns();

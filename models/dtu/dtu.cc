@@ -5,12 +5,6 @@
 
 namespace zpcisim {
 
-namespace {
-
-constexpr uint64_t kReadonly = 1;	// IOTLB value: frame | read-only
-
-}  // namespace
-
 Dtu::Port::Port(Dtu &dtu, unsigned int index, zpci_func *f)
 	: socket(sc_core::sc_gen_unique_name("port")), index(index), f(f), dtu_(dtu)
 {
@@ -73,12 +67,11 @@ bool Dtu::translate(Port &p, uint64_t iova, zpci_dma_dir dir, const sc_core::sc_
 	auto hit = iotlb_.lookup(p.f->fh, page);
 
 	latency += iotlb_latency_;
-	if (hit && !((*hit & kReadonly) && dir == ZPCI_DMA_WRITE)) {
+	if (hit && permits(*hit, dir)) {
 		if (wave_.w)
 			wave_.w->strobe(wave_.hit, now(*this) + delay + latency, clock_);
-		*addr = (*hit & ZPCI_PAGE_MASK) | (iova & ~ZPCI_PAGE_MASK);
-		if (p_.check_stale && zpci_func_hit_is_stale(p.f, iova, dir, *addr))
-			stats_.stale_hits++;
+		*addr = hit_address(*hit, iova);
+		stats_.stale_hits += is_stale(p.f, iova, dir, *addr);
 		return true;
 	}
 	WalkResult r = walker_.walk(p.f->fh, p.f->space, p.f->nested_host, iova, dir, *this,

@@ -24,6 +24,7 @@
 #include <zpci/func.h>
 
 #include "iotlb/iotlb.h"
+#include "memory/memory.h"
 #include "sockets/lt_target.h"
 #include "stats/stats.h"
 #include "walker/table_walker.h"
@@ -81,6 +82,41 @@ public:
 	// The socket function @i's requests arrive on.
 	tlm::tlm_target_socket<> &port(size_t i) { return ports_.at(i)->socket; }
 
+	// Serve IOTLB hits without TLM from now on (serve_hit()), going to
+	// @memory, the one `mem` is bound to, which has no contention.
+	void serve_hits_from(Memory &memory) { direct_ = &memory; }
+	// A request of function @f (one of the constructor's), @len bytes at
+	// @iova within a page, that arrives now and hits the IOTLB with a
+	// translation it may use: served as its port serves it, the same
+	// counters and checks, without a payload, at a delay that is a fixed
+	// function of @len (the lookup, then memory's).  Anything else (no
+	// entry, a write through a read-only one, the function disabled or in
+	// error, memory refusing) gives false and changes nothing: the port
+	// serves that request.  Inline: fast mode's common case, for which its
+	// callers avoid TLM.
+	bool serve_hit(zpci_func *f, uint64_t iova, uint32_t len, zpci_dma_dir dir, uint8_t *data,
+		       uint64_t *ticks)
+	{
+		uint64_t addr;
+
+		if (!direct_ || !f->enabled || f->blocked)
+			return false;
+		TaggedCache::Entry hit = iotlb_.probe(f->fh, iova >> ZPCI_PAGE_SHIFT);
+		if (!hit || !permits(hit.value(), dir))
+			return false;
+		addr = hit_address(hit.value(), iova);
+		bool stale = is_stale(f, iova, dir, addr);	// before the data moves
+		if (!direct_->access_fixed(command(dir), addr, data, len, ticks))
+			return false;
+		*ticks += iotlb_latency_.value();
+		stats_.requests++;
+		iotlb_.use(hit);
+		stats_.stale_hits += stale;
+		stats_.translations++;
+		zpci_func_used(f, iova, addr, dir == ZPCI_DMA_WRITE);
+		return true;
+	}
+
 	const DtuStats &stats() const { return stats_; }
 	double clock_ns() const { return p_.clock_ns; }
 	const CacheStats &iotlb_stats() const { return iotlb_.stats(); }
@@ -115,6 +151,27 @@ private:
 	bool translate(Port &p, uint64_t iova, zpci_dma_dir dir, const sc_core::sc_time &delay,
 		       uint64_t *addr, sc_core::sc_time &latency);
 	static void flush_hook(void *ctx, u32 fh, dma_addr_t iova, u64 len);
+	// An IOTLB entry: the frame | kReadonly.
+	static constexpr uint64_t kReadonly = 1;
+	static bool permits(uint64_t entry, zpci_dma_dir dir)
+	{
+		return !((entry & kReadonly) && dir == ZPCI_DMA_WRITE);
+	}
+	static uint64_t hit_address(uint64_t entry, uint64_t iova)
+	{
+		return (entry & ZPCI_PAGE_MASK) | (iova & ~ZPCI_PAGE_MASK);
+	}
+	bool is_stale(const zpci_func *f, uint64_t iova, zpci_dma_dir dir, uint64_t addr) const
+	{
+		return p_.check_stale && zpci_func_hit_is_stale(f, iova, dir, addr);
+	}
+	// What a request of @dir does at memory: without data, only its timing.
+	tlm::tlm_command command(zpci_dma_dir dir) const
+	{
+		if (!p_.move_data)
+			return tlm::TLM_IGNORE_COMMAND;
+		return dir == ZPCI_DMA_WRITE ? tlm::TLM_WRITE_COMMAND : tlm::TLM_READ_COMMAND;
+	}
 	void show_walk(const WalkResult &r, const sc_core::sc_time &missed);
 
 	DtuParams p_;
@@ -125,6 +182,7 @@ private:
 	std::vector<std::unique_ptr<Port>> ports_;
 	DtuStats stats_;
 	tlm::tlm_generic_payload fetch_;	// reused for entry fetches
+	Memory *direct_ = nullptr;		// serve_hit()'s memory; none: it serves none
 	struct Signals {
 		Waveform *w = nullptr;	// none: nothing to show
 		Waveform::Signal hit, miss, fault, walking, waiting;

@@ -14,14 +14,19 @@ ZpciFunction::ZpciFunction(sc_core::sc_module_name name, zpci_func *f, const Zpc
 {
 }
 
-// One page-sized request at @start (@now is the kernel's time); returns
-// when it completes.
-sc_core::sc_time ZpciFunction::issue(uint64_t iova, uint8_t *data, uint32_t len, zpci_dma_dir dir,
-				     const sc_core::sc_time &now, sc_core::sc_time start, bool *ok)
+// One page-sized request through `dma`, arriving at @arrival (@now is the
+// kernel's time), after the window's wait; returns when it completes.
+inline uint64_t ZpciFunction::request(uint64_t iova, uint8_t *data, uint32_t len, zpci_dma_dir dir,
+				      const sc_core::sc_time &now, const sc_core::sc_time &arrival,
+				      bool *ok)
 {
 	tlm::tlm_generic_payload &t = trans_;
-	sc_core::sc_time d = start - now;
+	sc_core::sc_time start = arrival;
 
+	// With a window, a request waits for the one `outstanding` before it.
+	if (!window_.empty())
+		start = std::max(start, window_[next_]);
+	sc_core::sc_time d = start - now;
 	t.set_command(dir == ZPCI_DMA_WRITE ? tlm::TLM_WRITE_COMMAND : tlm::TLM_READ_COMMAND);
 	t.set_address(iova);
 	t.set_data_ptr(data ? data : scratch_.data());
@@ -29,35 +34,38 @@ sc_core::sc_time ZpciFunction::issue(uint64_t iova, uint8_t *data, uint32_t len,
 	t.set_streaming_width(len);
 	t.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
 	dma->b_transport(t, d);
-	stats_.requests++;
 	*ok = t.is_response_ok();
-	return now + d;
+	sc_core::sc_time end = now + d;
+	if (wave_.w)
+		show_request(arrival, start, end);
+	if (!window_.empty()) {
+		window_[next_] = end;
+		if (++next_ == window_.size())
+			next_ = 0;
+	}
+	return end.value();
 }
 
 bool ZpciFunction::access(uint64_t iova, uint64_t len, zpci_dma_dir dir,
 			  const sc_core::sc_time &arrival, uint8_t *data)
 {
 	const sc_core::sc_time kernel = now(*this);
-	sc_core::sc_time done = arrival;
+	const uint64_t at = arrival.value();
+	uint64_t done = at;
 	bool all_ok = true;
 
 	stats_.accesses++;
 	while (len) {
 		uint32_t chunk = std::min<uint64_t>(len, ZPCI_PAGE_SIZE - (iova & ~ZPCI_PAGE_MASK));
-		sc_core::sc_time start = arrival;
-		bool ok;
+		uint64_t end, ticks;
+		bool ok = true;
 
-		// With a window, a request waits for the one `outstanding` before it.
-		if (!window_.empty())
-			start = std::max(start, window_[next_]);
-		sc_core::sc_time end = issue(iova, data, chunk, dir, kernel, start, &ok);
-		if (wave_.w)
-			show_request(arrival, start, end);
-		if (!window_.empty()) {
-			window_[next_] = end;
-			if (++next_ == window_.size())
-				next_ = 0;
-		}
+		if (hits_ && hits_->serve_hit(f_, iova, chunk, dir, data ? data : scratch_.data(),
+					      &ticks))
+			end = at + ticks;
+		else
+			end = request(iova, data, chunk, dir, kernel, arrival, &ok);
+		stats_.requests++;
 		done = std::max(done, end);
 		if (!ok) {
 			all_ok = false;
@@ -73,8 +81,8 @@ bool ZpciFunction::access(uint64_t iova, uint64_t len, zpci_dma_dir dir,
 	}
 	stats_.failed += !all_ok;
 	busy_until_ = std::max(busy_until_, done);
-	last_latency_ = done - arrival;
-	latency_ns_.add(to_ns(last_latency_.value()));
+	last_latency_ = done - at;
+	latency_ns_.add(to_ns(last_latency_));
 	return all_ok;
 }
 

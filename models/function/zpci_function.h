@@ -11,6 +11,8 @@
 #pragma once
 
 #include <cstdint>
+#include <stdexcept>
+#include <string>
 #include <systemc>
 #include <tlm>
 #include <tlm_utils/simple_initiator_socket.h>
@@ -18,6 +20,7 @@
 
 #include <zpci/func.h>
 
+#include "dtu/dtu.h"
 #include "params/param.h"
 #include "stats/histogram.h"
 #include "stats/stats.h"
@@ -61,13 +64,28 @@ public:
 	bool access(uint64_t iova, uint64_t len, zpci_dma_dir dir, const sc_core::sc_time &arrival,
 		    uint8_t *data = nullptr);
 
+	// Have @dtu, the one `dma` is bound to, serve the requests that hit
+	// its IOTLB without TLM (Dtu::serve_hit()); the rest still go through
+	// `dma`.  Only without a window of outstanding requests: a hit's
+	// timing is then a fixed function.
+	void serve_hits_through(Dtu &dtu)
+	{
+		if (!window_.empty())
+			throw std::logic_error(std::string(name()) +
+					       ": hits served directly need outstanding = 0");
+		hits_ = &dtu;
+	}
+
 	zpci_func *function() { return f_; }
 	const FunctionModelStats &stats() const { return stats_; }
 	const Histogram &latency_ns() const { return latency_ns_; }
-	// The latency of the last access, exactly.
-	sc_core::sc_time last_latency() const { return last_latency_; }
-	// When the last request completed.
-	sc_core::sc_time busy_until() const { return busy_until_; }
+	// The latency of the last access in kernel time units, exactly; in ns,
+	// rounded down.  Time is kept in units, not sc_time, so that a request
+	// the DTU serves directly builds no sc_time (a call into SystemC).
+	uint64_t last_latency_ticks() const { return last_latency_; }
+	uint64_t last_latency_ns() const { return to_ns(last_latency_); }
+	// When the last request completed, in kernel time units.
+	uint64_t busy_until_ticks() const { return busy_until_; }
 	void register_stats(StatsRegistry &reg);
 	// Show the device's request interface in @w, strobes a cycle of
 	// @clock long: valid while a request waits to be issued or is being
@@ -76,8 +94,8 @@ public:
 	void show_signals(Waveform &w, const sc_core::sc_time &clock);
 
 private:
-	sc_core::sc_time issue(uint64_t iova, uint8_t *data, uint32_t len, zpci_dma_dir dir,
-			       const sc_core::sc_time &now, sc_core::sc_time start, bool *ok);
+	uint64_t request(uint64_t iova, uint8_t *data, uint32_t len, zpci_dma_dir dir,
+			 const sc_core::sc_time &now, const sc_core::sc_time &arrival, bool *ok);
 	void show_request(const sc_core::sc_time &arrival, const sc_core::sc_time &start,
 			  const sc_core::sc_time &end);
 
@@ -89,7 +107,8 @@ private:
 	tlm::tlm_generic_payload trans_;	// reused: building one allocates
 	FunctionModelStats stats_;
 	Histogram latency_ns_;
-	sc_core::sc_time last_latency_, busy_until_;
+	uint64_t last_latency_ = 0, busy_until_ = 0;	// kernel time units
+	Dtu *hits_ = nullptr;	// serves hits directly; none: every request goes through `dma`
 	sc_core::sc_time ns_;	// built once: sc_time(value, unit) is costly
 	struct Signals {
 		Waveform *w = nullptr;	// none: nothing to show

@@ -45,38 +45,6 @@ TaggedCache::TaggedCache(const CacheParams &p) : p_(p)
 	zpci_prng_seed(&prng_, p.seed);
 }
 
-// A power-of-two number of sets (the usual case) takes a mask, not a division.
-uint32_t TaggedCache::set_of(uint64_t key) const
-{
-	return pow2_sets_ ? key & set_mask_ : key % sets_;
-}
-
-inline TaggedCache::Line *TaggedCache::find(uint32_t fh, uint64_t key)
-{
-	Line *set = &lines_[set_of(key) * ways_];
-
-	for (uint32_t w = 0; w < ways_; w++)
-		if (set[w].holds(fh, key))
-			return &set[w];
-	return nullptr;
-}
-
-std::optional<uint64_t> TaggedCache::lookup(uint32_t fh, uint64_t key)
-{
-	if (!p_.enabled)
-		return std::nullopt;
-	stats_.lookups++;
-	Line *l = key != kNoKey ? find(fh, key) : nullptr;
-	if (!l) {
-		stats_.misses++;
-		return std::nullopt;
-	}
-	stats_.hits++;
-	if (p_.policy == Replacement::Lru)
-		l->stamp = ++clock_;
-	return l->value;
-}
-
 // Where (@fh, @key) goes in its set: its own line if cached, else an
 // invalid way, else the one the policy picks.  One pass over the ways.
 TaggedCache::Line &TaggedCache::line_for(uint32_t fh, uint64_t key)

@@ -75,10 +75,50 @@ struct CacheStats {
 // A set-associative cache from (fh, key) to a u64 value.  The IOTLB keys
 // by IOVA page, the walk cache by IOVA segment; both use this one class.
 class TaggedCache {
+	struct Line;
+
 public:
 	TaggedCache(const CacheParams &p);
 
-	std::optional<uint64_t> lookup(uint32_t fh, uint64_t key);
+	// Inline: every request to the DTU looks up.
+	std::optional<uint64_t> lookup(uint32_t fh, uint64_t key)
+	{
+		if (!p_.enabled)
+			return std::nullopt;
+		Entry e = probe(fh, key);
+		if (!e) {
+			stats_.lookups++;
+			stats_.misses++;
+			return std::nullopt;
+		}
+		use(e);
+		return e.value();
+	}
+	// lookup() in two steps, for a caller that serves hits itself and
+	// hands anything else to a path that calls lookup(): probe() finds the
+	// entry and counts nothing; use() counts it as lookup()'s hit, before
+	// the cache next changes.  Inline: every fast-mode hit comes here.
+	class Entry {
+	public:
+		explicit operator bool() const { return l_ != nullptr; }
+		uint64_t value() const { return l_->value; }
+
+	private:
+		friend class TaggedCache;
+		explicit Entry(Line *l) : l_(l) {}
+		Line *l_;
+	};
+	Entry probe(uint32_t fh, uint64_t key)
+	{
+		return Entry(p_.enabled && key != kNoKey ? find(fh, key) : nullptr);
+	}
+	void use(Entry e)
+	{
+		stats_.lookups++;
+		stats_.hits++;
+		if (p_.policy == Replacement::Lru)
+			e.l_->stamp = ++clock_;
+	}
 	// @key: anything but UINT64_MAX.
 	void insert(uint32_t fh, uint64_t key, uint64_t value);
 	// Drop @fh's entries with key in [first, last].
@@ -103,8 +143,18 @@ private:
 		bool holds(uint32_t f, uint64_t k) const { return key == k && fh == f; }
 	};
 
-	uint32_t set_of(uint64_t key) const;
-	Line *find(uint32_t fh, uint64_t key);
+	// A power-of-two number of sets (the usual case) takes a mask, not a
+	// division.
+	uint32_t set_of(uint64_t key) const { return pow2_sets_ ? key & set_mask_ : key % sets_; }
+	Line *find(uint32_t fh, uint64_t key)
+	{
+		Line *set = &lines_[set_of(key) * ways_];
+
+		for (uint32_t w = 0; w < ways_; w++)
+			if (set[w].holds(fh, key))
+				return &set[w];
+		return nullptr;
+	}
 	Line &line_for(uint32_t fh, uint64_t key);
 
 	CacheParams p_;

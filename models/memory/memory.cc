@@ -32,21 +32,11 @@ Memory::Memory(sc_core::sc_module_name name, zpci_mem backing, uint64_t size,
 // Requests this far behind the latest one are not expected any more.
 static const sc_core::sc_time kHorizon(1, sc_core::SC_MS);
 
-uint64_t Memory::cycles(uint64_t len) const
-{
-	// A divide costs tens of cycles on every access; widths are powers of two.
-	uint64_t bytes = len + params_.bytes_per_cycle - 1;
-
-	return per_cycle_shift_ >= 0 ? bytes >> per_cycle_shift_ : bytes / params_.bytes_per_cycle;
-}
-
 // Inline: in fast mode it is all of the port's work.
-inline sc_core::sc_time Memory::schedule(const sc_core::sc_time &delay, unsigned int len)
+inline sc_core::sc_time Memory::schedule(const sc_core::sc_time &delay, tlm::tlm_command cmd,
+					  unsigned int len)
 {
-	uint64_t transfer = cycles(len);
-
-	stats_.busy_cycles += transfer;
-	const sc_core::sc_time length = transfer_(transfer);
+	const sc_core::sc_time length = transfer_(account(cmd, len));
 	if (!params_.contention)
 		return latency_ + length;
 	return queue(delay, length);
@@ -116,30 +106,6 @@ void Memory::occupy(Busy::iterator next, const sc_core::sc_time &start,
 	}
 }
 
-int Memory::range_check(uint64_t addr, uint64_t len) const
-{
-	return zpci_range_inside(addr, len, size_) ? 0 : -EFAULT;
-}
-
-// The data of @trans moved (TLM_IGNORE_COMMAND: its range checked only):
-// 0, -EFAULT outside memory, -EOPNOTSUPP for a command memory does not do.
-inline int Memory::move(tlm::tlm_generic_payload &trans)
-{
-	const uint64_t addr = trans.get_address();
-	const unsigned int len = trans.get_data_length();
-
-	switch (trans.get_command()) {
-	case tlm::TLM_READ_COMMAND:
-		return zpci_mem_read(&backing_, addr, trans.get_data_ptr(), len);
-	case tlm::TLM_WRITE_COMMAND:
-		return zpci_mem_write(&backing_, addr, trans.get_data_ptr(), len);
-	case tlm::TLM_IGNORE_COMMAND:
-		return range_check(addr, len);
-	default:
-		return -EOPNOTSUPP;
-	}
-}
-
 static tlm::tlm_response_status response_for(int rc)
 {
 	switch (rc) {
@@ -163,22 +129,22 @@ void Memory::b_transport(tlm::tlm_generic_payload &trans, sc_core::sc_time &dela
 		trans.set_response_status(tlm::TLM_BYTE_ENABLE_ERROR_RESPONSE);
 		return;
 	}
-	int rc = move(trans);
+	const tlm::tlm_command cmd = trans.get_command();
+	int rc = move(cmd, trans.get_address(), trans.get_data_ptr(), len);
 	if (rc) {
 		stats_.errors++;
 		trans.set_response_status(response_for(rc));
 		return;
 	}
-	stats_.accesses[trans.get_command()]++;	// move() took only the three
-	stats_.bytes[trans.get_command()] += len;
-	delay += schedule(delay, len);
+	delay += schedule(delay, cmd, len);
 	trans.set_response_status(tlm::TLM_OK_RESPONSE);
 }
 
 unsigned int Memory::transport_dbg(tlm::tlm_generic_payload &trans)
 {
 	if (trans.get_byte_enable_ptr() || trans.get_command() == tlm::TLM_IGNORE_COMMAND ||
-	    move(trans))
+	    move(trans.get_command(), trans.get_address(), trans.get_data_ptr(),
+		 trans.get_data_length()))
 		return 0;
 	return trans.get_data_length();
 }

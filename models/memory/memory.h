@@ -12,6 +12,7 @@
 // TLM_IGNORE_COMMAND is a timed access that moves no data.
 #pragma once
 
+#include <cerrno>
 #include <cstdint>
 #include <deque>
 #include <string>
@@ -75,6 +76,20 @@ public:
 	void register_stats(StatsRegistry &reg);
 
 	void b_transport(tlm::tlm_generic_payload &trans, sc_core::sc_time &delay) override;
+	// b_transport() for a memory without contention (fast mode), without
+	// the payload: @len bytes of @cmd at @addr (@data: what they come from
+	// or go to).  The delay in kernel time units; false, having changed
+	// nothing but what a failed move may, when b_transport() would refuse
+	// the access.  Inline: every IOTLB hit that fast mode serves itself
+	// comes here.
+	bool access_fixed(tlm::tlm_command cmd, uint64_t addr, unsigned char *data, unsigned int len,
+			  uint64_t *ticks)
+	{
+		if (move(cmd, addr, data, len))
+			return false;
+		*ticks = latency_.value() + account(cmd, len) * transfer_.ticks();
+		return true;
+	}
 	// Debug accesses move data, untimed and uncounted.
 	unsigned int transport_dbg(tlm::tlm_generic_payload &trans) override;
 
@@ -85,15 +100,48 @@ private:
 	// nothing.
 	using Busy = std::deque<std::pair<sc_core::sc_time, sc_core::sc_time>>;
 
-	// Delay for a @len-byte access arriving @delay from now: queueing +
-	// latency + transfer.
-	sc_core::sc_time schedule(const sc_core::sc_time &delay, unsigned int len);
+	// Delay for a @len-byte access of @cmd arriving @delay from now,
+	// counted: queueing + latency + transfer.
+	sc_core::sc_time schedule(const sc_core::sc_time &delay, tlm::tlm_command cmd,
+				  unsigned int len);
+	// Count an access that memory took; the cycles its data takes.
+	uint64_t account(tlm::tlm_command cmd, unsigned int len)
+	{
+		uint64_t transfer = cycles(len);
+
+		stats_.accesses[cmd]++;	// move() took only the three
+		stats_.bytes[cmd] += len;
+		stats_.busy_cycles += transfer;
+		return transfer;
+	}
 	sc_core::sc_time queue(const sc_core::sc_time &delay, const sc_core::sc_time &length);
-	uint64_t cycles(uint64_t len) const;	// to transfer @len bytes
+	// To transfer @len bytes.  A divide costs tens of cycles on every
+	// access; widths are powers of two.
+	uint64_t cycles(uint64_t len) const
+	{
+		uint64_t bytes = len + params_.bytes_per_cycle - 1;
+
+		return per_cycle_shift_ >= 0 ? bytes >> per_cycle_shift_
+					     : bytes / params_.bytes_per_cycle;
+	}
 	Busy::iterator first_after(const sc_core::sc_time &t);
 	void occupy(Busy::iterator next, const sc_core::sc_time &start, const sc_core::sc_time &end);
-	int range_check(uint64_t addr, uint64_t len) const;
-	int move(tlm::tlm_generic_payload &trans);
+	// The data of an access moved (TLM_IGNORE_COMMAND: its range checked
+	// only): 0, -EFAULT outside memory, -EOPNOTSUPP for a command memory
+	// does not do.
+	int move(tlm::tlm_command cmd, uint64_t addr, unsigned char *data, unsigned int len)
+	{
+		switch (cmd) {
+		case tlm::TLM_READ_COMMAND:
+			return zpci_mem_read(&backing_, addr, data, len);
+		case tlm::TLM_WRITE_COMMAND:
+			return zpci_mem_write(&backing_, addr, data, len);
+		case tlm::TLM_IGNORE_COMMAND:
+			return zpci_range_inside(addr, len, size_) ? 0 : -EFAULT;
+		default:
+			return -EOPNOTSUPP;
+		}
+	}
 
 	zpci_mem backing_;
 	uint64_t size_;

@@ -38,11 +38,21 @@ ZpciSystem::ZpciSystem(zpci_mem memory, uint64_t memory_size, const std::vector<
 	  memory_(std::make_unique<Memory>("memory", memory, memory_size, p.memory)),
 	  dtu_(std::make_unique<Dtu>("dtu", funcs, p.dtu))
 {
+	// Without contention or a window (fast mode), an IOTLB hit's timing
+	// is a fixed function of its length, so the DTU serves hits itself,
+	// without TLM; a VCD shows each request's signals, which only the TLM
+	// path draws.
+	const bool direct = !p.memory.contention && !p.function.outstanding && !wave_;
+
 	dtu_->mem.bind(memory_->socket);
+	if (direct)
+		dtu_->serve_hits_from(*memory_);
 	for (size_t i = 0; i < funcs.size(); i++) {
 		std::string name = "function" + std::to_string(i);
 		functions_.push_back(std::make_unique<ZpciFunction>(name.c_str(), funcs[i], p.function));
 		functions_.back()->dma.bind(dtu_->port(i));
+		if (direct)
+			functions_.back()->serve_hits_through(*dtu_);
 		functions_.back()->register_stats(stats_);
 	}
 	dtu_->register_stats(stats_);

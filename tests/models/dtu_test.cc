@@ -47,7 +47,8 @@ protected:
 	{
 		ZpciFunction &fn = sys_->function(0);
 		EXPECT_TRUE(fn.access(iova, len, dir, sc_core::sc_time(t_us, sc_core::SC_US)));
-		return static_cast<uint64_t>(fn.last_latency().to_seconds() * 1e9 + 0.5);
+		const uint64_t ns = sc_core::sc_time(1, sc_core::SC_NS).value();
+		return (fn.last_latency_ticks() + ns / 2) / ns;
 	}
 
 	SparseMem mem_;
@@ -136,45 +137,151 @@ TEST_F(DmaPath, FaultsRaiseTheReferenceErrorEvent)
 
 // An RPCIT through the function's hw ops drops the model's IOTLB entry; a
 // remap without one leaves the stale translation in use, and counted.
+// Fast mode serves hits without TLM, cycle mode through it: both.
 TEST_F(DmaPath, RpcitReachesTheModelsCachesAndStaleUseIsCounted)
 {
+	for (TimingMode mode : { TimingMode::Cycle, TimingMode::Fast }) {
+		tb_.map_4k(kSdma, 0x200000, false);
+		build(mode);
+		ZpciFunction &fn = sys_->function(0);
+		fn.access(kSdma, 64, ZPCI_DMA_READ, sc_core::sc_time(1, sc_core::SC_US));
+		tb_.map_4k(kSdma, 0x400000, false);	// remapped, no RPCIT yet
+		fn.access(kSdma, 64, ZPCI_DMA_READ, sc_core::sc_time(2, sc_core::SC_US));
+		EXPECT_EQ(sys_->dtu().stats().stale_hits, 1u);
+		zpci_hw hw = zpci_func_hw(&f_);
+		EXPECT_EQ(hw.ops->rpcit(hw.priv, fh_, kSdma, 4096).cc, 0);
+		fn.access(kSdma, 64, ZPCI_DMA_READ, sc_core::sc_time(3, sc_core::SC_US));
+		EXPECT_EQ(sys_->dtu().stats().stale_hits, 1u);
+		EXPECT_EQ(sys_->dtu().iotlb_stats().hits, 1u);
+		EXPECT_EQ(sys_->dtu().iotlb_stats().invalidations, 1u);
+	}
+}
+
+// Fast mode's hits, served without TLM, against the formula and a count of
+// every block's counters: lengths that are not multiples of the width,
+// reads and writes, a write through a read-only entry (a protection
+// fault, not a hit), then requests refused in the error state.
+TEST_F(DmaPath, FastHitsFollowTheFormulaAndCountAsTheTlmPathDoes)
+{
 	tb_.map_4k(kSdma, 0x200000, false);
-	build(TimingMode::Cycle);
-	ZpciFunction &fn = sys_->function(0);
-	fn.access(kSdma, 64, ZPCI_DMA_READ, sc_core::sc_time(1, sc_core::SC_US));
-	tb_.map_4k(kSdma, 0x400000, false);	// remapped, no RPCIT yet
-	fn.access(kSdma, 64, ZPCI_DMA_READ, sc_core::sc_time(2, sc_core::SC_US));
-	EXPECT_EQ(sys_->dtu().stats().stale_hits, 1u);
-	zpci_hw hw = zpci_func_hw(&f_);
-	EXPECT_EQ(hw.ops->rpcit(hw.priv, fh_, kSdma, 4096).cc, 0);
-	fn.access(kSdma, 64, ZPCI_DMA_READ, sc_core::sc_time(3, sc_core::SC_US));
-	EXPECT_EQ(sys_->dtu().stats().stale_hits, 1u);
-	EXPECT_EQ(sys_->dtu().iotlb_stats().hits, 1u);
-	EXPECT_EQ(sys_->dtu().iotlb_stats().invalidations, 1u);
+	tb_.map_4k(kSdma + 4096, 0x300000, true);	// read-only
+	SystemParams p;
+	p.memory.latency_cycles = 7;
+	p.memory.bytes_per_cycle = 3;
+	p.dtu.iotlb_cycles = 5;
+	build(TimingMode::Fast, p);
+	const Memory &m = sys_->memory();
+	// Fill both pages' entries: two walks.
+	access_ns(kSdma, 1, ZPCI_DMA_READ, 1);
+	access_ns(kSdma + 4096, 1, ZPCI_DMA_READ, 2);
+	const MemoryStats before = m.stats();
+	const uint64_t lens[] = { 1, 3, 4, 100, 4096 - 8, 4096 };
+	uint64_t bytes[2] = {}, cycles = 0, hits = 0;
+	double t = 3;
+	for (uint64_t len : lens)
+		for (zpci_dma_dir dir : { ZPCI_DMA_READ, ZPCI_DMA_WRITE }) {
+			const uint64_t transfer = (len + 2) / 3;
+			EXPECT_EQ(access_ns(kSdma, len, dir, t++), 5 + 7 + transfer) << len;
+			bytes[dir] += len;
+			cycles += transfer;
+			hits++;
+			if (len == 4096)
+				continue;
+			// The read-only page reads alike.
+			EXPECT_EQ(access_ns(kSdma + 4096 + 8, len, ZPCI_DMA_READ, t++), 5 + 7 + transfer);
+			bytes[ZPCI_DMA_READ] += len;
+			cycles += transfer;
+			hits++;
+		}
+	EXPECT_EQ(sys_->dtu().iotlb_stats().hits, hits);
+	EXPECT_EQ(sys_->dtu().iotlb_stats().lookups, hits + 2);
+	EXPECT_EQ(sys_->dtu().stats().requests, hits + 2);
+	EXPECT_EQ(sys_->dtu().stats().translations, hits + 2);
+	EXPECT_EQ(m.stats().accesses[tlm::TLM_READ_COMMAND] - before.accesses[tlm::TLM_READ_COMMAND],
+		  hits - std::size(lens));
+	EXPECT_EQ(m.stats().accesses[tlm::TLM_WRITE_COMMAND], std::size(lens));
+	EXPECT_EQ(m.stats().bytes[tlm::TLM_READ_COMMAND] - before.bytes[tlm::TLM_READ_COMMAND],
+		  bytes[ZPCI_DMA_READ]);
+	EXPECT_EQ(m.stats().bytes[tlm::TLM_WRITE_COMMAND], bytes[ZPCI_DMA_WRITE]);
+	EXPECT_EQ(m.stats().busy_cycles - before.busy_cycles, cycles);
+	EXPECT_EQ(sys_->function(0).latency_ns().count(), hits + 2);
+	EXPECT_EQ(f_.nr_events, 0u);
+
+	// A write through the read-only entry: a lookup that hits, then a
+	// walk that faults.
+	const uint64_t walks = sys_->dtu().walker_stats().walks;
+	EXPECT_FALSE(sys_->function(0).access(kSdma + 4096, 8, ZPCI_DMA_WRITE,
+					      sc_core::sc_time(t++, sc_core::SC_US)));
+	EXPECT_EQ(sys_->dtu().iotlb_stats().hits, hits + 1);
+	EXPECT_EQ(sys_->dtu().walker_stats().walks, walks + 1);
+	EXPECT_EQ(sys_->dtu().stats().faults, 1u);
+	ASSERT_EQ(f_.nr_events, 1u);
+	EXPECT_EQ(f_.events[0].pec, ZPCI_PEC_TRANSLATION_PROT);
+	// In the error state a cached page is refused too, and not looked up.
+	EXPECT_FALSE(sys_->function(0).access(kSdma, 8, ZPCI_DMA_READ,
+					      sc_core::sc_time(t++, sc_core::SC_US)));
+	EXPECT_EQ(sys_->dtu().stats().blocked, 1u);
+	EXPECT_EQ(sys_->dtu().iotlb_stats().lookups, hits + 3);
+	EXPECT_EQ(sys_->dtu().stats().requests, hits + 4);
+	EXPECT_EQ(sys_->function(0).stats().failed, 2u);
+}
+
+// A cached frame whose access runs past the end of memory reaches
+// nothing: a system error, in either mode.
+TEST_F(DmaPath, CachedFrameRunningPastMemoryRaisesSystemError)
+{
+	tb_.map_4k(kSdma, 0x200000, false);
+	for (TimingMode mode : { TimingMode::Cycle, TimingMode::Fast }) {
+		SystemParams p;
+		p.dtu.move_data = false;	// the memory's size bounds the access
+		sys_.reset();
+		sys_ = std::make_unique<ZpciSystem>(mem_.view(), 0x200008,
+						    std::vector<zpci_func *>{ &f_ },
+						    apply_mode(p, mode));
+		const size_t events = f_.nr_events;
+		ASSERT_TRUE(sys_->function(0).access(kSdma, 8, ZPCI_DMA_READ, sc_core::SC_ZERO_TIME));
+		EXPECT_FALSE(sys_->function(0).access(kSdma + 8, 8, ZPCI_DMA_READ,
+						      sc_core::sc_time(1, sc_core::SC_US)));
+		EXPECT_EQ(sys_->dtu().iotlb_stats().hits, 1u);
+		EXPECT_EQ(sys_->dtu().stats().translations, 2u);
+		EXPECT_EQ(sys_->memory().stats().errors, 1u);
+		EXPECT_EQ(sys_->memory().stats().accesses[tlm::TLM_IGNORE_COMMAND], 1u);
+		ASSERT_EQ(f_.nr_events, events + 1);
+		EXPECT_EQ(f_.events[events].pec, ZPCI_PEC_SYSTEM_ERROR);
+		zpci_hw hw = zpci_func_hw(&f_);
+		zpci_fib none{};
+		hw.ops->mpcifc(hw.priv, fh_, ZPCI_MOD_FC_RESET_ERROR, &none);
+		hw.ops->mpcifc(hw.priv, fh_, ZPCI_MOD_FC_RESET_BLOCK, &none);
+	}
 }
 
 // With the device's data moved, what it writes lands in the translated
-// frames and what it reads comes from them, across a page boundary.
+// frames and what it reads comes from them (IOTLB hits, so in fast mode
+// without TLM), across a page boundary.
 TEST_F(DmaPath, DataReachesTheTranslatedFrames)
 {
 	tb_.map_4k(kSdma, 0x200000, false);
 	tb_.map_4k(kSdma + 4096, 0x700000, false);
-	build(TimingMode::Cycle);
-	std::vector<uint8_t> out(200), in(200), back(200);
-	for (size_t i = 0; i < out.size(); i++)
-		out[i] = static_cast<uint8_t>(i * 5 + 1);
-	ASSERT_TRUE(sys_->function(0).access(kSdma + 4000, 200, ZPCI_DMA_WRITE,
-					     sc_core::SC_ZERO_TIME, out.data()));
-	zpci_mem m = mem_.view();
-	ASSERT_EQ(zpci_mem_read(&m, 0x200000 + 4000, back.data(), 96), 0);
-	ASSERT_EQ(zpci_mem_read(&m, 0x700000, back.data() + 96, 104), 0);
-	EXPECT_EQ(back, out);
-	ASSERT_TRUE(sys_->function(0).access(kSdma + 4000, 200, ZPCI_DMA_READ,
-					     sc_core::sc_time(1, sc_core::SC_US), in.data()));
-	EXPECT_EQ(in, out);
-	EXPECT_EQ(sys_->function(0).stats().dma_bytes[ZPCI_DMA_WRITE], 200u);
-	EXPECT_EQ(sys_->function(0).stats().dma_bytes[ZPCI_DMA_READ], 200u);
-	EXPECT_EQ(sys_->function(0).stats().requests, 4u);
+	// Each mode writes its own pattern: the second must not find the first's.
+	for (TimingMode mode : { TimingMode::Cycle, TimingMode::Fast }) {
+		build(mode);
+		std::vector<uint8_t> out(200), in(200), back(200);
+		for (size_t i = 0; i < out.size(); i++)
+			out[i] = static_cast<uint8_t>(i * 5 + 1 + 7 * int(mode));
+		ASSERT_TRUE(sys_->function(0).access(kSdma + 4000, 200, ZPCI_DMA_WRITE,
+						     sc_core::SC_ZERO_TIME, out.data()));
+		zpci_mem m = mem_.view();
+		ASSERT_EQ(zpci_mem_read(&m, 0x200000 + 4000, back.data(), 96), 0);
+		ASSERT_EQ(zpci_mem_read(&m, 0x700000, back.data() + 96, 104), 0);
+		EXPECT_EQ(back, out);
+		ASSERT_TRUE(sys_->function(0).access(kSdma + 4000, 200, ZPCI_DMA_READ,
+						     sc_core::sc_time(1, sc_core::SC_US), in.data()));
+		EXPECT_EQ(in, out);
+		EXPECT_EQ(sys_->function(0).stats().dma_bytes[ZPCI_DMA_WRITE], 200u);
+		EXPECT_EQ(sys_->function(0).stats().dma_bytes[ZPCI_DMA_READ], 200u);
+		EXPECT_EQ(sys_->function(0).stats().requests, 4u);
+		EXPECT_EQ(sys_->dtu().iotlb_stats().hits, 2u);	// the read's pages
+	}
 }
 
 }  // namespace
