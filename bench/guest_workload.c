@@ -72,7 +72,7 @@ static int one_op(struct zpci_dma_dev *dev, struct zpci_prng *r, struct live *li
 
 static int run(const struct run_spec *spec, bool refresh, u64 ops, u64 seed)
 {
-	struct zpci_func_cfg fcfg = { FID, 0x100, 1, 0x100000000ULL, (1ULL << 57) - 1, refresh };
+	struct zpci_func_cfg fcfg = { FID, 0x100, 1, 0x100000000ULL, (1ULL << 57) - 1, refresh, false };
 	struct zpci_dma_cfg cfg = zpci_dma_default_cfg(FID, spec->policy, GUEST_MEM);
 	struct zpci_sparse_mem *sm = zpci_sparse_mem_create(GUEST_MEM);
 	static struct live live[MAX_LIVE];

@@ -123,7 +123,7 @@ struct MappedGuest {
 		mc.design = design;
 		mc.guest_mem = kGuestMem;
 		mc.mapping_limit = 1 << 20;
-		zpci_func_cfg fc{ kFid, 0x100, 1, 0x100000000ULL, (1ULL << 57) - 1, true };
+		zpci_func_cfg fc{ kFid, 0x100, 1, 0x100000000ULL, (1ULL << 57) - 1, true, false };
 		zpci_dma_cfg cfg = zpci_dma_default_cfg(kFid, policy, kGuestMem);
 		if (zpci_machine_init(&m, &mc, &fc, 1) ||
 		    zpci_dma_attach(&dev, m.fns[0].guest_hw, zpci_machine_guest_mem(&m),

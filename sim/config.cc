@@ -126,6 +126,12 @@ const ParamDecl kOptions[] = {
 		"hypervisor.mapping_limit", "mappings", 1, UINT32_MAX,
 		"intercepting designs: shadow mappings at once; source: vfio_iommu_type1's "
 		"dma_entry_limit, U16_MAX"),
+	flag<&ReplayOptions::large_frames>(
+		"hypervisor.large_frames",
+		"the functions honour frame control (EDAT-1 1 MiB segment and EDAT-2 2 GiB "
+		"region-third frames) and the pinned designs map guest memory with them where "
+		"aligned; false: 4 KiB pages only, as Linux's s390-iommu maps (a host table of "
+		"2 KiB per MiB of guest)"),
 	block<&ReplayOptions::pin>("hypervisor"),
 	block<&ReplayOptions::inject>("inject"),
 	block<&ReplayOptions::adversary>("adversary"),

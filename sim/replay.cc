@@ -96,6 +96,7 @@ static zpci_machine_cfg machine_cfg(const ztrace_header &h, const ReplayOptions 
 	c.guest_mem = h.guest_mem;
 	c.mapping_limit = opts.mapping_limit;
 	c.pin = opts.pin;
+	c.large_frames = opts.large_frames;
 	// What reached the hardware: a capture's RPCITs are checked against it,
 	// and an injected outcome is the hardware's.
 	c.tap_at = ZPCI_TAP_FUNCTION;
@@ -108,7 +109,7 @@ static std::vector<zpci_func_cfg> function_cfgs(const ztrace_header &h)
 
 	for (uint32_t i = 0; i < h.nr_fns; i++) {
 		const ztrace_fn &t = h.fn[i];
-		v.push_back({ t.fid, t.fh, t.pfgid, t.sdma, t.edma, t.refresh });
+		v.push_back({ t.fid, t.fh, t.pfgid, t.sdma, t.edma, t.refresh, false });
 	}
 	return v;
 }

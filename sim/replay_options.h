@@ -125,6 +125,8 @@ struct ReplayOptions {
 	uint32_t mapping_limit = ZPCI_SHADOW_MAPPING_LIMIT_DEFAULT;
 	// Pinning: the limit and injected failures ("and if pinning fails?").
 	zpci_pin_cfg pin{ 0, 0, 0, 1 };
+	// The functions honour 1 MiB and 2 GiB frames; the pinned designs map with them.
+	bool large_frames = true;
 	// The timed modes' blocks, before the mode's own settings (apply_mode);
 	// system.vcd asks for a waveform.
 	SystemParams system;

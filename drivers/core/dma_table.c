@@ -57,6 +57,8 @@ static int next_table(struct zpci_dma_table *t, enum zpci_level level,
 	if (rc)
 		return rc;
 	if (!(entry & d->invalid_bit)) {
+		if (zpci_rste_frame(entry))
+			return -EINVAL;		/* a large frame, where a table was wanted */
 		*next = entry & d->origin_mask;
 		return 0;
 	}
@@ -165,28 +167,167 @@ static u64 mapped_entry(u64 i, const void *ctx)
 	return zpci_mk_pte(m->pa + (i << ZPCI_PAGE_SHIFT), m->readonly);
 }
 
+/* Whether one @frame-sized large frame maps @iova to @pa, within @left bytes. */
+static bool frame_fits(const struct zpci_dma_table *t, dma_addr_t iova, phys_addr_t pa, u64 left,
+		       u64 frame)
+{
+	return t->large_frames && left >= frame && zpci_is_aligned(iova | pa, frame);
+}
+
+/* Bytes from @iova to the end of its 1 MiB segment, at most @left. */
+static u64 to_segment_end(dma_addr_t iova, u64 left)
+{
+	u64 n = ZPCI_SEG_FRAME_SIZE - (iova & (ZPCI_SEG_FRAME_SIZE - 1));
+
+	return n < left ? n : left;
+}
+
+/* @entry, a large frame's, at @addr unless that entry is in use: then *@step stays 0. */
+static int try_frame(struct zpci_dma_table *t, phys_addr_t addr, u64 entry, u64 frame, u64 *step)
+{
+	u64 old;
+	int rc = zpci_mem_read64(&t->mem, addr, &old);
+
+	if (rc || !zpci_rste_invalid(old))
+		return rc;
+	rc = zpci_mem_write64(&t->mem, addr, entry);
+	if (rc)
+		return rc;
+	t->nr_large_frames++;
+	*step = frame;
+	return 0;
+}
+
+/*
+ * Map the start of [@iova, @iova + @left) to @pa: one large frame where it
+ * fits and its entry is free, else the pages to the end of the segment.
+ * *@step: the bytes mapped, also on an error (then fewer than asked).
+ */
+static int map_step(struct zpci_dma_table *t, dma_addr_t iova, phys_addr_t pa, u64 left,
+		    bool readonly, u64 *step)
+{
+	phys_addr_t rte_addr = t->rtto + zpci_rtx(iova) * ZPCI_ENTRY_SIZE, sto;
+	struct map_ctx ctx = { pa, readonly };
+	u64 pages;
+	int rc;
+
+	*step = 0;
+	if (frame_fits(t, iova, pa, left, ZPCI_RT_FRAME_SIZE)) {
+		rc = try_frame(t, rte_addr, zpci_mk_rte_frame(pa, readonly), ZPCI_RT_FRAME_SIZE,
+			       step);
+		if (rc || *step)
+			return rc;
+	}
+	if (frame_fits(t, iova, pa, left, ZPCI_SEG_FRAME_SIZE)) {
+		rc = next_table(t, ZPCI_LEVEL_RTX, rte_addr, true, &sto);
+		if (rc)
+			return rc;
+		rc = try_frame(t, sto + zpci_sx(iova) * ZPCI_ENTRY_SIZE,
+			       zpci_mk_ste_frame(pa, readonly), ZPCI_SEG_FRAME_SIZE, step);
+		if (rc || *step)
+			return rc;
+	}
+	rc = write_ptes(t, iova, to_segment_end(iova, left) >> ZPCI_PAGE_SHIFT, true, mapped_entry,
+			&ctx, &pages);
+	*step = pages << ZPCI_PAGE_SHIFT;
+	return rc;
+}
+
+/*
+ * Invalidate the large frame at @addr, which must lie wholly in the @left
+ * bytes from @iova.
+ */
+static int unmap_frame(struct zpci_dma_table *t, phys_addr_t addr, dma_addr_t iova, u64 left,
+		       u64 frame, u64 *step)
+{
+	if (!zpci_is_aligned(iova, frame) || left < frame)
+		return -EINVAL;
+	t->nr_large_frames--;
+	*step = frame;
+	return zpci_mem_write64(&t->mem, addr, ZPCI_TABLE_INVALID);
+}
+
+/*
+ * Invalidate the start of [@iova, @iova + @left): a large frame, or pages
+ * to the segment end.  (@pa and @readonly: map_step's, unused.)
+ */
+static int unmap_step(struct zpci_dma_table *t, dma_addr_t iova, phys_addr_t pa, u64 left,
+		      bool readonly, u64 *step)
+{
+	phys_addr_t addr = t->rtto + zpci_rtx(iova) * ZPCI_ENTRY_SIZE;
+	enum zpci_level level;
+	u64 entry, pages;
+	int rc;
+
+	(void)pa;
+	(void)readonly;
+	*step = 0;
+	/* The region-third entry, then the segment entry: either may map a frame. */
+	for (level = ZPCI_LEVEL_RTX; level <= ZPCI_LEVEL_SX; level++) {
+		const struct zpci_level_desc *d = zpci_level_info(level);
+		const struct zpci_level_desc *below = zpci_level_info(level + 1);
+
+		rc = zpci_mem_read64(&t->mem, addr, &entry);
+		if (rc)
+			return rc;
+		if (entry & d->invalid_bit)
+			return -ENOENT;
+		if (zpci_rste_frame(entry))
+			return unmap_frame(t, addr, iova, left, d->frame_size, step);
+		addr = (entry & d->origin_mask) +
+		       ((iova >> below->shift) & ((1ULL << below->index_bits) - 1)) * ZPCI_ENTRY_SIZE;
+	}
+	rc = write_ptes(t, iova, to_segment_end(iova, left) >> ZPCI_PAGE_SHIFT, false, invalid_entry,
+			NULL, &pages);
+	*step = pages << ZPCI_PAGE_SHIFT;
+	return rc;
+}
+
+typedef int (*step_fn)(struct zpci_dma_table *t, dma_addr_t iova, phys_addr_t pa, u64 left,
+		       bool readonly, u64 *step);
+
+/*
+ * @fn over [@iova, @iova + @npages pages) a step at a time, @pa moving
+ * along; *@done: the bytes covered, a failing step's part included.
+ */
+static int for_each_step(struct zpci_dma_table *t, dma_addr_t iova, phys_addr_t pa, u64 npages,
+			 bool readonly, step_fn fn, u64 *done)
+{
+	u64 step;
+	int rc;
+
+	for (*done = 0; *done < npages << ZPCI_PAGE_SHIFT; *done += step) {
+		rc = fn(t, iova + *done, pa + *done, (npages << ZPCI_PAGE_SHIFT) - *done, readonly,
+			&step);
+		if (rc) {
+			*done += step;
+			return rc;
+		}
+	}
+	return 0;
+}
+
 int zpci_dma_table_unmap(struct zpci_dma_table *t, dma_addr_t iova, u64 npages)
 {
 	u64 done;
 
 	if (!range_in_table(iova, npages))
 		return -EINVAL;
-	return write_ptes(t, iova, npages, false, invalid_entry, NULL, &done);
+	return for_each_step(t, iova, 0, npages, false, unmap_step, &done);
 }
 
 int zpci_dma_table_map(struct zpci_dma_table *t, dma_addr_t iova, phys_addr_t pa,
 		       u64 npages, bool readonly)
 {
-	struct map_ctx ctx = { pa, readonly };
 	u64 done;
 	int rc;
 
 	if (!range_in_table(iova, npages) || !zpci_is_aligned(pa, ZPCI_PAGE_SIZE))
 		return -EINVAL;
-	rc = write_ptes(t, iova, npages, true, mapped_entry, &ctx, &done);
-	/* Pages [0, done) are mapped; take them back. */
+	rc = for_each_step(t, iova, pa, npages, readonly, map_step, &done);
+	/* What this call mapped so far goes back. */
 	if (rc && done)
-		zpci_dma_table_unmap(t, iova, done);
+		zpci_dma_table_unmap(t, iova, done >> ZPCI_PAGE_SHIFT);
 	return rc;
 }
 
@@ -198,7 +339,7 @@ static void free_table(struct zpci_dma_table *t, enum zpci_level level, phys_add
 
 	for (i = 0; !d->leaf && i < (1ULL << d->index_bits); i++) {
 		if (zpci_mem_read64(&t->mem, table + i * ZPCI_ENTRY_SIZE, &entry) ||
-		    (entry & d->invalid_bit))
+		    (entry & d->invalid_bit) || zpci_rste_frame(entry))
 			continue;
 		free_table(t, level + 1, entry & d->origin_mask);
 	}

@@ -191,6 +191,7 @@ static struct zpci_insn_result func_mpcifc(void *priv, u32 fh, u8 oc, const stru
 		f->space.iota = fib->iota;
 		f->space.pba = fib->pba;
 		f->space.pal = fib->pal;
+		f->space.large_frames = f->cfg.large_frames;
 		return insn_ok;
 	case ZPCI_MOD_FC_DEREG_IOAT:
 		if (!registered)

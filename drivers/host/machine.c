@@ -61,9 +61,12 @@ static u64 div_round_up(u64 n, u64 d)
 	return n / d + (n % d != 0);
 }
 
-u64 zpci_machine_pinned_table_bytes(u64 guest_mem)
+/* Chunks are whole segments, so large frames leave no page table behind. */
+zpci_static_assert(ZPCI_MACHINE_CHUNK % ZPCI_SEG_FRAME_SIZE == 0, "chunks map as 1 MiB frames");
+
+u64 zpci_machine_pinned_table_bytes(u64 guest_mem, bool large_frames)
 {
-	u64 page_tables = div_round_up(guest_mem, ZPCI_SEG_FRAME_SIZE);
+	u64 page_tables = large_frames ? 0 : div_round_up(guest_mem, ZPCI_SEG_FRAME_SIZE);
 	u64 segment_tables = div_round_up(guest_mem, ZPCI_TABLE_SIZE_ST);
 
 	/* Under the one region-third table every DMA table starts from. */
@@ -77,8 +80,9 @@ u64 zpci_machine_state_bytes(const struct zpci_machine_cfg *cfg)
 
 	if (d && d->hosted)
 		bytes += cfg->guest_mem / ZPCI_MACHINE_CHUNK * 2 * sizeof(struct zpci_extent);
+	/* Pins are a run per host range: the host table is what grows. */
 	if (d && d->pins_all)
-		bytes += (cfg->guest_mem >> ZPCI_PAGE_SHIFT) * ZPCI_MACHINE_PINNED_PAGE_BYTES;
+		bytes += zpci_machine_pinned_table_bytes(cfg->guest_mem, cfg->large_frames);
 	return bytes;
 }
 
@@ -126,7 +130,9 @@ static int check_cfg(struct zpci_machine *m, u32 nr_fns)
 			 MiB(ZPCI_MACHINE_STATE_MAX));
 		return -E2BIG;
 	}
-	tables = m->design->pins_all ? zpci_machine_pinned_table_bytes(guest_mem) * nr_fns : 0;
+	tables = m->design->pins_all
+			 ? zpci_machine_pinned_table_bytes(guest_mem, m->cfg.large_frames) * nr_fns
+			 : 0;
 	pool = ZPCI_MACHINE_HYPERVISOR_TOP - ZPCI_MACHINE_HOST_POOL_BASE;
 	if (tables > pool) {
 		char need[32];
@@ -167,6 +173,7 @@ static int add_function(struct zpci_machine *m, const struct zpci_func_cfg *cfg)
 	int rc;
 
 	fc.refresh = !hosted(m) && cfg->refresh;
+	fc.large_frames = m->cfg.large_frames;
 	if (zpci_func_init(&mf->func, &fc, zpci_machine_host_mem(m), zpci_machine_host_size(m))) {
 		snprintf(m->error, sizeof(m->error), "function %u: bad values", i);
 		return -EINVAL;

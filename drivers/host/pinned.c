@@ -8,29 +8,44 @@
 
 static const struct zpci_insn_result insn_refused = { ZPCI_CC_STATUS, 0 };
 
-/* Unpin the first @pages pages of guest memory (by guest-physical order). */
-static void unpin_guest(struct zpci_pinned *p, u64 pages)
+/*
+ * The guest's memory from host extent @i on, as one host range: the
+ * extents that follow back to back.  Returns the index after them.
+ */
+static size_t host_range(const struct zpci_layout *l, size_t i, phys_addr_t *hpa, u64 *len)
 {
-	u64 i;
-	phys_addr_t hpa;
-
-	for (i = 0; i < pages; i++)
-		if (!zpci_layout_gpa_to_hpa(p->layout, i << ZPCI_PAGE_SHIFT, &hpa))
-			zpci_unpin(p->pins, hpa);
+	*hpa = l->by_hpa[i].hpa;
+	*len = 0;
+	do
+		*len += l->by_hpa[i++].len;
+	while (i < l->nr_extents && l->by_hpa[i].hpa == *hpa + *len);
+	return i;
 }
 
-/* Pin every guest page and map each extent of it in the host table. */
+/* Drop the pins of the host ranges that start below extent @end (by host address). */
+static void unpin_guest(struct zpci_pinned *p, size_t end)
+{
+	phys_addr_t hpa;
+	size_t i = 0;
+	u64 len;
+
+	while (i < end) {
+		i = host_range(p->layout, i, &hpa, &len);
+		zpci_unpin_range(p->pins, hpa, len);
+	}
+}
+
+/* Pin guest memory a host range at a time and map each extent of it in the host table. */
 static int pin_and_map_guest(struct zpci_pinned *p)
 {
-	u64 pages = p->layout->guest_size >> ZPCI_PAGE_SHIFT, i;
-	size_t e;
+	phys_addr_t hpa;
+	size_t i, e;
+	u64 len;
 	int rc;
 
-	for (i = 0; i < pages; i++) {
-		phys_addr_t hpa;
-
-		zpci_layout_gpa_to_hpa(p->layout, i << ZPCI_PAGE_SHIFT, &hpa);
-		rc = zpci_pin(p->pins, hpa);
+	for (i = 0; i < p->layout->nr_extents; i = e) {
+		e = host_range(p->layout, i, &hpa, &len);
+		rc = zpci_pin_range(p->pins, hpa, len);
 		if (rc) {
 			unpin_guest(p, i);
 			return rc;
@@ -41,7 +56,7 @@ static int pin_and_map_guest(struct zpci_pinned *p)
 
 		rc = zpci_dma_table_map(&p->table, x->gpa, x->hpa, x->len >> ZPCI_PAGE_SHIFT, false);
 		if (rc) {
-			unpin_guest(p, pages);
+			unpin_guest(p, p->layout->nr_extents);
 			return rc;
 		}
 	}
@@ -63,13 +78,15 @@ int zpci_pinned_init(struct zpci_pinned *p, enum zpci_pinned_mode mode, struct z
 	rc = zpci_dma_table_init(&p->table, host_mem, host_pool);
 	if (rc)
 		return rc;
+	p->table.large_frames = zpci_func_large_frames(func);
 	rc = pin_and_map_guest(p);
 	if (rc) {
 		zpci_dma_table_destroy(&p->table);
 		return rc;
 	}
 	p->space = (struct zpci_dma_space){ .iota = zpci_dma_table_iota(&p->table), .pba = 0,
-					    .pal = layout->guest_size - 1 };
+					    .pal = layout->guest_size - 1,
+					    .large_frames = p->table.large_frames };
 	if (mode == ZPCI_PINNED_NESTED)
 		zpci_func_set_nested(func, &p->space);
 	return 0;
@@ -79,8 +96,7 @@ void zpci_pinned_destroy(struct zpci_pinned *p)
 {
 	if (p->mode == ZPCI_PINNED_NESTED)
 		zpci_func_set_nested(p->func, NULL);
-	/* Guest memory is one range of host memory (see layout.h). */
-	zpci_unpin_range(p->pins, p->layout->by_hpa[0].hpa, p->layout->guest_size);
+	unpin_guest(p, p->layout->nr_extents);
 	zpci_dma_table_destroy(&p->table);
 	memset(p, 0, sizeof(*p));
 }

@@ -6,10 +6,12 @@
 #include <string>
 
 #include <zpci/machine.h>
+#include <zpci/pinned.h>
+#include <zpci/prng.h>
 
 namespace {
 
-const zpci_func_cfg kFunction = { 0x10, 0x100, 1, 0x100000000ULL, (1ULL << 57) - 1, false };
+const zpci_func_cfg kFunction = { 0x10, 0x100, 1, 0x100000000ULL, (1ULL << 57) - 1, false, false };
 
 zpci_machine_cfg machine_cfg(zpci_design design, uint64_t guest_mem)
 {
@@ -29,12 +31,56 @@ TEST(MachineBounds, PinnedTableBytesAreWhatThePinnedDesignsBuild)
 			zpci_machine m;
 			zpci_machine_cfg cfg = machine_cfg(d, mem);
 			ASSERT_EQ(zpci_machine_init(&m, &cfg, &kFunction, 1), 0) << m.error;
-			EXPECT_EQ(m.host_pool.bytes_in_use, zpci_machine_pinned_table_bytes(mem)) << mem;
+			EXPECT_EQ(m.host_pool.bytes_in_use, zpci_machine_pinned_table_bytes(mem, false)) << mem;
 			zpci_machine_destroy(&m);
 		}
 	}
 	// 1 GiB: 1024 page tables of 2 KiB, a segment table and the region-third.
-	EXPECT_EQ(zpci_machine_pinned_table_bytes(1ULL << 30), (1024 * 2 + 2 * 16) << 10);
+	EXPECT_EQ(zpci_machine_pinned_table_bytes(1ULL << 30, false), (1024 * 2 + 2 * 16) << 10);
+}
+
+// With large frames a pinned 1 TiB guest is 1 MiB frames under 512 segment
+// tables and one run of pins: each probed guest page reaches the host page
+// the layout's extent gives, through a 1 MiB frame, and is pinned.  Beyond
+// the table pool's reach it is still refused up front.
+TEST(MachineBounds, PinnedTebibyteGuestMapsWithLargeFrames)
+{
+	const uint64_t mem = 1ULL << 40;
+	for (zpci_design d : { ZPCI_DESIGN_IDENTITY_PINNED, ZPCI_DESIGN_NESTED_PINNED }) {
+		zpci_machine m;
+		zpci_machine_cfg cfg = machine_cfg(d, mem);
+		cfg.large_frames = true;
+		ASSERT_EQ(zpci_machine_init(&m, &cfg, &kFunction, 1), 0) << m.error;
+		EXPECT_EQ(m.host_pool.bytes_in_use, zpci_machine_pinned_table_bytes(mem, true));
+		EXPECT_EQ(zpci_machine_pinned_table_bytes(mem, true), (512 + 1) * ZPCI_TABLE_SIZE);
+		EXPECT_EQ(m.pins.stats.pinned_pages, mem >> ZPCI_PAGE_SHIFT);
+		EXPECT_EQ(m.pins.ranges.nr, 1u);
+		const auto *p = static_cast<const zpci_pinned *>(m.fns[0].design);
+		zpci_mem host = zpci_machine_host_mem(&m);
+		zpci_prng r;
+		zpci_prng_seed(&r, 3);
+		for (int i = 0; i < 2000; i++) {
+			uint64_t gpa = zpci_prng_below(&r, mem);
+			const zpci_extent &e = m.layout.by_gpa[gpa / m.layout.chunk];
+			ASSERT_EQ(e.gpa, gpa & ~(m.layout.chunk - 1));
+			zpci_xlate x;
+			ASSERT_EQ(zpci_translate(&host, &p->space, gpa, ZPCI_DMA_WRITE, &x),
+				  ZPCI_FAULT_NONE) << std::hex << gpa;
+			EXPECT_EQ(x.addr, e.hpa + (gpa - e.gpa)) << std::hex << gpa;
+			EXPECT_EQ(x.frame_size, ZPCI_SEG_FRAME_SIZE);
+			EXPECT_TRUE(zpci_is_pinned(&m.pins, x.addr));
+		}
+		EXPECT_FALSE(zpci_is_pinned(&m.pins, ZPCI_MACHINE_HYPERVISOR_TOP - 1));
+		EXPECT_FALSE(zpci_is_pinned(&m.pins, ZPCI_MACHINE_HYPERVISOR_TOP + mem));
+		zpci_machine_destroy(&m);
+	}
+	zpci_machine m;
+	zpci_machine_cfg cfg = machine_cfg(ZPCI_DESIGN_IDENTITY_PINNED, 32ULL << 40);
+	cfg.large_frames = true;
+	EXPECT_EQ(zpci_machine_init(&m, &cfg, &kFunction, 1), -E2BIG);
+	EXPECT_EQ(std::string(m.error),
+		  "guest memory of 32 TiB: identity-pinned maps all of it up front in 262160 KiB of "
+		  "host tables for 1 function(s), more than the hypervisor's 192 MiB table pool");
 }
 
 struct Refusal {
@@ -56,7 +102,7 @@ TEST(MachineBounds, WhatCannotBeSimulatedIsRefusedUpFront)
 		  "guest memory of 1048580 KiB: must be more than the 64 MiB its DMA tables come "
 		  "from, in whole 2 MiB chunks, and below 4 PiB" },
 		{ ZPCI_DESIGN_IDENTITY_PINNED, 1ULL << 40, 1, -E2BIG,
-		  "guest memory of 1 TiB: identity-pinned would keep 18456 MiB of simulator state "
+		  "guest memory of 1 TiB: identity-pinned would keep 2080 MiB of simulator state "
 		  "for it, more than the 2048 MiB a machine may" },
 		{ ZPCI_DESIGN_INTERCEPT_KVM, 1ULL << 50, 1, -E2BIG,
 		  "guest memory of 1 PiB: intercept-kvm would keep 24576 MiB of simulator state "

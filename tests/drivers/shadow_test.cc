@@ -35,7 +35,7 @@ public:
 	{
 		ASSERT_EQ(zpci_layout_init_scattered(&layout_, kGuestMem, 2ULL << 20, kGuestBase, 5), 0);
 		gview_ = { &layout_, host_.view() };
-		zpci_func_cfg fc{ 0x10, 0x100, 1, kSdma, (1ULL << 57) - 1, false };
+		zpci_func_cfg fc{ 0x10, 0x100, 1, kSdma, (1ULL << 57) - 1, false, false };
 		ASSERT_EQ(zpci_func_init(&func_, &fc, host_.view(), kHostMem), 0);
 		ASSERT_EQ(zpci_frame_pool_init(&host_pool_, kShadowPool, 64ULL << 20), 0);
 		ASSERT_EQ(zpci_frame_pool_init(&guest_pool_, kGuestPool, 64ULL << 20), 0);

@@ -19,7 +19,7 @@ class DmaPath : public ::testing::Test {
 protected:
 	DmaPath() : mem_(kMem), tb_(mem_.view(), 0x10000)
 	{
-		zpci_func_cfg fc{ 0x10, 0x100, 1, kSdma, kSdma + (1ULL << 30) - 1, false };
+		zpci_func_cfg fc{ 0x10, 0x100, 1, kSdma, kSdma + (1ULL << 30) - 1, false, false };
 		EXPECT_EQ(zpci_func_init(&f_, &fc, mem_.view(), kMem), 0);
 		zpci_hw hw = zpci_func_hw(&f_);
 		EXPECT_EQ(hw.ops->clp_set_fn(hw.priv, 0x100, true, &fh_), 0);

@@ -848,9 +848,9 @@ TEST(Replay, GuestMemoryTheMachineCannotHoldIsBadInput)
 	} cases[] = {
 		{ "64M", "bare", "guest memory of 64 MiB: must be more than the 64 MiB its DMA tables "
 				 "come from, in whole 2 MiB chunks, and below 4 PiB" },
-		{ "1T", "identity-pinned", "guest memory of 1 TiB: identity-pinned would keep 18456 "
-					   "MiB of simulator state for it, more than the 2048 MiB a "
-					   "machine may" },
+		{ "32T", "identity-pinned", "guest memory of 32 TiB: identity-pinned maps all of it "
+					    "up front in 262160 KiB of host tables for 1 function(s), "
+					    "more than the hypervisor's 192 MiB table pool" },
 		{ "1024T", "intercept-kvm", "guest memory of 1 PiB: intercept-kvm would keep 24576 "
 					    "MiB of simulator state for it, more than the 2048 MiB "
 					    "a machine may" },

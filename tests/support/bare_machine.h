@@ -28,7 +28,7 @@ public:
 
 	explicit BareMachine(const BareMachineCfg &c = {}) : mem_(c.guest_mem)
 	{
-		zpci_func_cfg fc{ kFid, kFh, 1, c.sdma, c.edma, c.refresh };
+		zpci_func_cfg fc{ kFid, kFh, 1, c.sdma, c.edma, c.refresh, false };
 		zpci_pin_cfg pc{};
 		if (zpci_func_init(&func_, &fc, mem_.view(), c.guest_mem) ||
 		    zpci_frame_pool_init(&pool_, kPoolBase, kPoolSize) ||

@@ -20,7 +20,7 @@ public:
 protected:
 	FunctionBench() : mem_(kMem), tb_(mem_.view(), 0x10000)
 	{
-		zpci_func_cfg cfg{ 0x10, 0x100, 1, kSdma, kSdma + (1ULL << 30) - 1, false };
+		zpci_func_cfg cfg{ 0x10, 0x100, 1, kSdma, kSdma + (1ULL << 30) - 1, false, false };
 		EXPECT_EQ(zpci_func_init(&f_, &cfg, mem_.view(), kMem), 0);
 		hw_ = zpci_func_hw(&f_);
 	}

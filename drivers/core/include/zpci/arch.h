@@ -219,6 +219,22 @@ static inline u64 zpci_mk_pte(phys_addr_t frame, bool protect)
 	return (frame & ZPCI_PTE_ADDR_MASK) | (protect ? ZPCI_PTE_PROTECTED : 0);
 }
 
+/*
+ * A region-third or segment entry that maps a large frame itself (frame
+ * control: EDAT-2's 2 GiB, EDAT-1's 1 MiB), aligned to its size.
+ */
+static inline u64 zpci_mk_rte_frame(phys_addr_t frame, bool protect)
+{
+	return zpci_align_down(frame, ZPCI_RT_FRAME_SIZE) | ZPCI_TABLE_TYPE_RTX | ZPCI_TABLE_FC |
+	       (protect ? ZPCI_TABLE_PROTECTED : 0);
+}
+
+static inline u64 zpci_mk_ste_frame(phys_addr_t frame, bool protect)
+{
+	return zpci_align_down(frame, ZPCI_SEG_FRAME_SIZE) | ZPCI_TABLE_TYPE_SX | ZPCI_TABLE_FC |
+	       (protect ? ZPCI_TABLE_PROTECTED : 0);
+}
+
 static inline u64 zpci_mk_iota(phys_addr_t origin, u64 dt)
 {
 	return (origin & ZPCI_IOTA_ORIGIN_MASK) | ZPCI_IOTA_IOT_ENABLED |
@@ -229,6 +245,12 @@ static inline u64 zpci_mk_iota(phys_addr_t origin, u64 dt)
 static inline bool zpci_rste_invalid(u64 entry)
 {
 	return entry & ZPCI_TABLE_INVALID;
+}
+
+/* A region or segment entry that maps a frame, not a table. */
+static inline bool zpci_rste_frame(u64 entry)
+{
+	return entry & ZPCI_TABLE_FC;
 }
 
 static inline bool zpci_pte_invalid(u64 entry)

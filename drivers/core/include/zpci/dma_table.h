@@ -10,6 +10,13 @@
  * Entries change one at a time, as on the real machine: a concurrent reader
  * sees each page go valid or invalid individually.  Tables are freed only
  * when the whole table is destroyed (on detach), as Linux does.
+ *
+ * Linux maps 4 KiB pages only.  A table whose owner sets large_frames (a
+ * hypervisor's, over a function that honours frame control) maps each
+ * 2 GiB or 1 MiB of a range whose IOVA and frame are both aligned to it
+ * with one region-third or segment entry, and only the rest page by page:
+ * a pinned 1 TiB guest then needs 8 MiB of segment tables, not 2 GiB of
+ * page tables.
  */
 #ifndef ZPCI_DMA_TABLE_H
 #define ZPCI_DMA_TABLE_H
@@ -25,8 +32,10 @@ struct zpci_dma_table {
 	struct zpci_mem mem;		/* guest-physical memory */
 	struct zpci_frame_pool *pool;
 	phys_addr_t rtto;
+	bool large_frames;		/* map with 2 GiB and 1 MiB frames where aligned */
 	u64 nr_seg_tables;
 	u64 nr_page_tables;
+	u64 nr_large_frames;		/* entries that map a frame above the page table */
 };
 
 int zpci_dma_table_init(struct zpci_dma_table *t, struct zpci_mem mem,
@@ -47,7 +56,8 @@ int zpci_dma_table_map(struct zpci_dma_table *t, dma_addr_t iova, phys_addr_t pa
 		       u64 npages, bool readonly);
 /*
  * Invalidate @npages pages at @iova.  -ENOENT when a page has no page table
- * (it was never mapped: a caller bug); the pages before it stay invalidated.
+ * (it was never mapped: a caller bug), -EINVAL when the range covers part
+ * of a large frame; the pages before it stay invalidated.
  */
 int zpci_dma_table_unmap(struct zpci_dma_table *t, dma_addr_t iova, u64 npages);
 

@@ -52,4 +52,25 @@ static inline bool zpci_fault_window_hit(struct zpci_fault_window *w)
 	return fire;
 }
 
+/*
+ * How many events from now the next one to fail is (1: the very next);
+ * 0 when none will.  For callers that count many events at once.
+ */
+static inline u64 zpci_fault_window_next(const struct zpci_fault_window *w)
+{
+	u64 n = w->every ? w->every - w->seen % w->every : 0;
+
+	if (w->fail && (!n || w->pass + 1 < n))
+		n = w->pass + 1;
+	return n;
+}
+
+/* Count @n events, fewer than zpci_fault_window_next() says: none fails. */
+static inline void zpci_fault_window_skip(struct zpci_fault_window *w, u64 n)
+{
+	w->seen += n;
+	if (w->fail)
+		w->pass -= n;
+}
+
 #endif /* ZPCI_FAULT_WINDOW_H */

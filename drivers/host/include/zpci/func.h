@@ -32,6 +32,12 @@ struct zpci_func_cfg {
 	u8 pfgid;
 	dma_addr_t sdma, edma;	/* DMA address range CLP reports */
 	bool refresh;		/* the group's refresh bit */
+	/*
+	 * Frame control honoured in region-third and segment entries (the
+	 * machine's EDAT-2 and EDAT-1 facilities: 2 GiB and 1 MiB frames);
+	 * without it such an entry is a format error.
+	 */
+	bool large_frames;
 };
 
 struct zpci_rpcit_rec {
@@ -120,6 +126,12 @@ struct zpci_func {
 	size_t nr_events, cap_events;
 	struct zpci_ref_memo *memo;	/* ZPCI_REF_MEMO_SIZE entries */
 };
+
+/* Whether @f's translation honours large frames (zpci_func_cfg). */
+static inline bool zpci_func_large_frames(const struct zpci_func *f)
+{
+	return f->cfg.large_frames;
+}
 
 int zpci_func_init(struct zpci_func *f, const struct zpci_func_cfg *cfg, struct zpci_mem mem,
 		   u64 mem_size);

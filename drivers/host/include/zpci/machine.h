@@ -41,18 +41,16 @@ extern "C" {
  * past it a run would swap or be killed long before its first record.
  */
 #define ZPCI_MACHINE_STATE_MAX		(2ULL << 30)
-/*
- * What a design that pins all guest memory keeps per 4 KiB guest page: the
- * pin count's slot (16 bytes, at most a quarter full after the map doubles:
- * 64) and the host page-table entry (8).  Measured: 48 on average (a 32 GiB
- * guest under identity-pinned peaks at 396 MiB).
- */
-#define ZPCI_MACHINE_PINNED_PAGE_BYTES	72
 
 struct zpci_machine_cfg {
 	enum zpci_design design;
 	u64 guest_mem;		/* bytes, more than ZPCI_MACHINE_TABLE_POOL */
 	u32 mapping_limit;	/* intercepting designs: shadow mappings at once */
+	/*
+	 * The functions honour large frames (zpci_func_cfg), and so the pinned
+	 * designs map guest memory with them in their host tables.
+	 */
+	bool large_frames;
 	struct zpci_pin_cfg pin;
 	enum zpci_tap_at tap_at;	/* where the instruments watch the instructions */
 };
@@ -83,13 +81,18 @@ struct zpci_machine {
 /*
  * The simulator memory @cfg's design keeps in proportion to guest memory,
  * before any record: the layout's extents and, for the designs that pin
- * all guest memory, its pins and host table.  The one place that says what
+ * all guest memory, its host table (its pins are a run per host range).
+ * The one place that says what
  * guest memory a design can simulate: zpci_machine_init() refuses beyond
  * ZPCI_MACHINE_STATE_MAX.
  */
 u64 zpci_machine_state_bytes(const struct zpci_machine_cfg *cfg);
-/* The host table a pinned design builds to map @guest_mem bytes page by page. */
-u64 zpci_machine_pinned_table_bytes(u64 guest_mem);
+/*
+ * The host table a pinned design builds to map @guest_mem bytes: page by
+ * page, or with @large_frames in 1 MiB frames (chunks are never 2 GiB
+ * contiguous).
+ */
+u64 zpci_machine_pinned_table_bytes(u64 guest_mem, bool large_frames);
 
 /*
  * Build the machine with one function per @fns entry.  The refresh bit of
