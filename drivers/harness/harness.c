@@ -137,6 +137,12 @@ int zpci_harness_alloc(struct zpci_harness *h, u64 size, phys_addr_t *gpa)
 int zpci_harness_dma(struct zpci_harness *h, u32 fn, dma_addr_t iova, void *buf, u64 len,
 		     enum zpci_dma_dir dir)
 {
+	return zpci_harness_dma_writes(h, fn, iova, buf, len, dir, NULL);
+}
+
+int zpci_harness_dma_writes(struct zpci_harness *h, u32 fn, dma_addr_t iova, void *buf, u64 len,
+			    enum zpci_dma_dir dir, struct zpci_monitor_writes *writes)
+{
 	if (!fn_ok(h, fn))
 		return -EINVAL;
 	if (len > ZPCI_HARNESS_MAX_DMA || (dir != ZPCI_DMA_READ && dir != ZPCI_DMA_WRITE)) {
@@ -144,7 +150,7 @@ int zpci_harness_dma(struct zpci_harness *h, u32 fn, dma_addr_t iova, void *buf,
 				  (unsigned long long)len, (unsigned long long)ZPCI_HARNESS_MAX_DMA);
 		return -EINVAL;
 	}
-	return h->be->dma(h, fn, iova, buf, len, dir);
+	return h->be->dma(h, fn, iova, buf, len, dir, writes);
 }
 
 int zpci_harness_inject(struct zpci_harness *h, u32 fn, enum zpci_harness_fault fault, u64 pass,

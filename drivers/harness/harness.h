@@ -7,11 +7,12 @@
 #define ZPCI_HARNESS_PRIV_H
 
 #include <zpci/harness.h>
+#include <zpci/monitor.h>
 
 struct zpci_harness_backend {
 	const struct zpci_mem_ops *mem_ops;	/* priv: the harness */
 	int (*dma)(struct zpci_harness *h, u32 fn, dma_addr_t iova, void *buf, u64 len,
-		   enum zpci_dma_dir dir);
+		   enum zpci_dma_dir dir, struct zpci_monitor_writes *writes);
 	int (*inject)(struct zpci_harness *h, u32 fn, enum zpci_harness_fault fault, u64 pass,
 		      u64 fail);
 	int (*counters)(struct zpci_harness *h, u32 fn, struct zpci_harness_counters *c);
@@ -51,6 +52,19 @@ void zpci_harness_destroy_common(struct zpci_harness *h);
 /* Record what went wrong (printf-style), for zpci_harness_error(). */
 void zpci_harness_fail(struct zpci_harness *h, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+
+/*
+ * zpci_harness_dma(), and for a write, where each IOVA page of it landed, in
+ * @writes (NULL: not asked): what a copy of guest memory needs to follow.
+ */
+int zpci_harness_dma_writes(struct zpci_harness *h, u32 fn, dma_addr_t iova, void *buf, u64 len,
+			    enum zpci_dma_dir dir, struct zpci_monitor_writes *writes);
+
+/*
+ * Requests a remote harness sent so far, of op @op (enum zpci_wire_op), or
+ * of every op for 0; 0 for an in-process harness.  What round trips cost.
+ */
+u64 zpci_harness_remote_requests(struct zpci_harness *h, u16 op);
 
 /* The machine's function configurations for @cfg. */
 void zpci_harness_fn_cfgs(const struct zpci_harness_cfg *cfg, struct zpci_func_cfg *out);

@@ -44,10 +44,14 @@ static const struct zpci_mem_ops local_mem_ops = {
 };
 
 static int local_dma(struct zpci_harness *h, u32 fn, dma_addr_t iova, void *buf, u64 len,
-		     enum zpci_dma_dir dir)
+		     enum zpci_dma_dir dir, struct zpci_monitor_writes *writes)
 {
 	struct zpci_monitor_fn *mf = watched(h, fn);
-	int rc = zpci_monitor_dma(mf, iova, buf, len, dir);
+	int rc;
+
+	mf->writes = writes;
+	rc = zpci_monitor_dma(mf, iova, buf, len, dir);
+	mf->writes = NULL;
 
 	if (rc)
 		zpci_harness_fail(h, "device DMA at IOVA %#llx: %s", (unsigned long long)iova,

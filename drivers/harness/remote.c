@@ -9,9 +9,11 @@
  *    (at most ZPCI_WIRE_MAX_IN_FLIGHT at once); the server answers in
  *    order, so the replies are read, and checked, before the next one that
  *    is waited for;
- *  - guest memory read is kept, a page at a time, and read again only after
- *    the device wrote to memory: nothing but the device's DMA changes guest
- *    memory behind the driver's back.
+ *  - guest memory read is kept, a page at a time: nothing but the device's
+ *    DMA changes guest memory behind the driver's back, and the reply to a
+ *    device write says which guest page each of its IOVA pages landed in,
+ *    so the kept pages take the same bytes (a failed write, whose reply
+ *    cannot say, forgets them all).
  *
  * A reply that comes after its request timed out is recognised by its
  * sequence number and dropped; a reply missing from the sequence (the
@@ -36,12 +38,19 @@ struct remote_fn {
 	u32 index;
 };
 
-/* Guest memory as last read or written, a page per slot. */
-#define CACHE_PAGES	256
+/*
+ * Guest memory as last read or written, a page per slot, in sets of a few
+ * ways: a driver's buffers and its tables sit a power of two apart, and
+ * one slot per page number would have them evict each other on every use.
+ */
+#define CACHE_WAYS	4
+#define CACHE_SET_BITS	6
+#define CACHE_PAGES	(CACHE_WAYS << CACHE_SET_BITS)
 
 struct cached_page {
 	phys_addr_t pa;
 	u64 generation;		/* valid while it is the cache's */
+	u64 used;		/* when last looked up: the least recent goes first */
 	u8 data[ZPCI_PAGE_SIZE];
 };
 
@@ -52,12 +61,17 @@ struct remote {
 	int timeout_ms;
 	u32 session, seq;
 	u32 unanswered;		/* requests sent whose reply is not read yet */
+	enum zpci_wire_op op;		/* of the request being built */
+	u64 sent[ZPCI_WIRE_NR_OPS];	/* requests sent, by op */
 	bool broken;
 	struct cached_page *cache;
 	u8 *cache_fetch;	/* pages on their way into the cache */
 	u64 cache_generation;	/* from 1; bumping it forgets every page */
+	u64 cache_clock;	/* lookups so far */
 	struct remote_fn fns[ZPCI_HARNESS_MAX_FNS];
 	struct zpci_wire_out req;
+	struct zpci_wire_out writes;	/* one mem-write request, gathering; unsent */
+	u32 nr_writes;			/* its records */
 	zmq_msg_t reply;
 	bool have_reply;
 };
@@ -75,14 +89,25 @@ static u64 now_ms(void)
 	return (u64)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* Start a request: the header; the caller adds the arguments. */
+/*
+ * Start a request in @o: the header, its seq 0 until it is sent (gathered
+ * writes go out first, and replies are matched by seq in sending order).
+ */
+static struct zpci_wire_out *begin_in(struct remote *r, struct zpci_wire_out *o,
+				      enum zpci_wire_op op)
+{
+	struct zpci_wire_hdr h = { ZPCI_WIRE_MAGIC, ZPCI_WIRE_VERSION, op, r->session, 0 };
+
+	zpci_wire_out_reset(o);
+	zpci_wire_put_hdr(o, &h);
+	return o;
+}
+
+/* Start a request in r->req; the caller adds the arguments. */
 static struct zpci_wire_out *begin(struct remote *r, enum zpci_wire_op op)
 {
-	struct zpci_wire_hdr h = { ZPCI_WIRE_MAGIC, ZPCI_WIRE_VERSION, op, r->session, ++r->seq };
-
-	zpci_wire_out_reset(&r->req);
-	zpci_wire_put_hdr(&r->req, &h);
-	return &r->req;
+	r->op = op;
+	return begin_in(r, &r->req, op);
 }
 
 static int broken(struct remote *r, const char *why)
@@ -92,17 +117,43 @@ static int broken(struct remote *r, const char *why)
 	return -EIO;
 }
 
-/* Send the request built in r->req; its reply is read later. */
-static int send_request(struct remote *r)
+/* Send the request built in @o, numbered now; its reply is read later. */
+static int send_frame(struct remote *r, struct zpci_wire_out *o, enum zpci_wire_op op)
 {
 	if (r->broken)
 		return -EIO;
-	if (r->req.failed)
+	if (o->failed)
 		return broken(r, "out of memory for a request");
-	if (zmq_send(r->sock, r->req.buf, r->req.len, 0) < 0)
+	zpci_wire_patch_u32(o, ZPCI_WIRE_SEQ_OFF, ++r->seq);
+	if (zmq_send(r->sock, o->buf, o->len, 0) < 0)
 		return broken(r, zmq_strerror(zmq_errno()));
 	r->unanswered++;
+	r->sent[op]++;
 	return 0;
+}
+
+static int settle(struct remote *r, u32 keep);
+
+/* The writes gathered, sent ahead as one request. */
+static int send_writes(struct remote *r)
+{
+	int rc;
+
+	if (!r->nr_writes)
+		return 0;
+	zpci_wire_patch_u32(&r->writes, ZPCI_WIRE_HDR_LEN, r->nr_writes);
+	r->nr_writes = 0;
+	/* Room for the request that may follow at once. */
+	rc = settle(r, ZPCI_WIRE_MAX_IN_FLIGHT - 2);
+	return rc ? rc : send_frame(r, &r->writes, ZPCI_WIRE_MEM_WRITE);
+}
+
+/* Send the request built in r->req, after the writes before it; its reply is read later. */
+static int send_request(struct remote *r)
+{
+	int rc = send_writes(r);
+
+	return rc ? rc : send_frame(r, &r->req, r->op);
 }
 
 /*
@@ -186,14 +237,6 @@ static int settle(struct remote *r, u32 keep)
 			return broken(r, r->h.error[0] ? r->h.error : "a malformed reply");
 	}
 	return 0;
-}
-
-/* Send the request built in r->req without waiting for its (empty) reply. */
-static int send_ahead(struct remote *r)
-{
-	int rc = settle(r, ZPCI_WIRE_MAX_IN_FLIGHT - 1);
-
-	return rc ? rc : send_request(r);
 }
 
 /*
@@ -340,16 +383,47 @@ static const struct zpci_hw_ops remote_hw_ops = {
 	.rpcit = remote_rpcit,
 };
 
-static struct cached_page *cache_slot(struct remote *r, phys_addr_t page)
+/* The ways @page may sit in, chosen by a multiplicative hash of its number. */
+static struct cached_page *cache_set(struct remote *r, phys_addr_t page)
 {
-	return &r->cache[(page / ZPCI_PAGE_SIZE) % CACHE_PAGES];
+	u64 h = (page >> ZPCI_PAGE_SHIFT) * 0x9e3779b97f4a7c15ULL;
+
+	return &r->cache[(h >> (64 - CACHE_SET_BITS)) * CACHE_WAYS];
+}
+
+static bool cache_holds(const struct remote *r, const struct cached_page *c, phys_addr_t page)
+{
+	return c->generation == r->cache_generation && c->pa == page;
 }
 
 static struct cached_page *cache_lookup(struct remote *r, phys_addr_t page)
 {
-	struct cached_page *c = cache_slot(r, page);
+	struct cached_page *set = cache_set(r, page);
+	u32 i;
 
-	return c->generation == r->cache_generation && c->pa == page ? c : NULL;
+	for (i = 0; i < CACHE_WAYS; i++)
+		if (cache_holds(r, &set[i], page)) {
+			set[i].used = ++r->cache_clock;
+			return &set[i];
+		}
+	return NULL;
+}
+
+/* Where @page goes: its own slot if it has one (never two copies), else the least recent. */
+static struct cached_page *cache_place(struct remote *r, phys_addr_t page)
+{
+	struct cached_page *set = cache_set(r, page), *victim = set;
+	u32 i;
+
+	for (i = 0; i < CACHE_WAYS; i++) {
+		if (cache_holds(r, &set[i], page))
+			return &set[i];
+		if (set[i].generation != r->cache_generation)
+			victim = &set[i];
+		else if (victim->generation == r->cache_generation && set[i].used < victim->used)
+			victim = &set[i];
+	}
+	return victim;
 }
 
 /* The device wrote guest memory somewhere: forget every page. */
@@ -427,10 +501,11 @@ static int remote_mem_read(void *priv, phys_addr_t addr, void *buf, size_t len)
 	if (rc)
 		return rc;
 	for (page = first; page < first + span; page += ZPCI_PAGE_SIZE) {
-		struct cached_page *c = cache_slot(r, page);
+		struct cached_page *c = cache_place(r, page);
 
 		c->pa = page;
 		c->generation = r->cache_generation;
+		c->used = ++r->cache_clock;
 		memcpy(c->data, pages + (page - first), ZPCI_PAGE_SIZE);
 	}
 	memcpy(buf, pages + (addr - first), len);
@@ -438,8 +513,9 @@ static int remote_mem_read(void *priv, phys_addr_t addr, void *buf, size_t len)
 }
 
 /*
- * Written through the cache and sent ahead.  What the server would refuse
- * is refused here, where the caller still waits for the answer.
+ * Written through the cache and gathered, to go ahead of the next request
+ * (or when a request holds no more).  What the server would refuse is
+ * refused here, where the caller still waits for the answer.
  */
 static int remote_mem_write(void *priv, phys_addr_t addr, const void *buf, size_t len)
 {
@@ -452,14 +528,24 @@ static int remote_mem_write(void *priv, phys_addr_t addr, const void *buf, size_
 	}
 	cache_copy(r, addr, (void *)buf, len, false);
 	while (len) {
-		u32 n = len < ZPCI_WIRE_MAX_DATA ? len : ZPCI_WIRE_MAX_DATA;
-		struct zpci_wire_out *o = begin(r, ZPCI_WIRE_MEM_WRITE);
+		size_t held = r->nr_writes ? r->writes.len - ZPCI_WIRE_WRITES_HDR_LEN : 0;
+		size_t room = ZPCI_WIRE_MAX_DATA - held;
+		u32 n;
 
-		zpci_wire_put_u64(o, addr);
-		zpci_wire_put_u32(o, n);
-		zpci_wire_put_bytes(o, buf, n);
-		if (send_ahead(r))
-			return -EIO;
+		if (room <= ZPCI_WIRE_WRITE_REC_LEN) {
+			if (send_writes(r))
+				return -EIO;
+			continue;
+		}
+		n = len < room - ZPCI_WIRE_WRITE_REC_LEN ? len : room - ZPCI_WIRE_WRITE_REC_LEN;
+		if (!r->nr_writes) {
+			/* The count goes first: filled in when sent. */
+			zpci_wire_put_u32(begin_in(r, &r->writes, ZPCI_WIRE_MEM_WRITE), 0);
+		}
+		zpci_wire_put_u64(&r->writes, addr);
+		zpci_wire_put_u32(&r->writes, n);
+		zpci_wire_put_bytes(&r->writes, buf, n);
+		r->nr_writes++;
 		buf = (const char *)buf + n;
 		addr += n;
 		len -= n;
@@ -472,11 +558,43 @@ static const struct zpci_mem_ops remote_mem_ops = {
 	.write = remote_mem_write,
 };
 
+/*
+ * The device's write landed where the reply says, a page per IOVA page it
+ * spans: the cached pages among those take the same bytes.
+ */
+static int follow_device_write(struct remote *r, struct zpci_wire_in *in, dma_addr_t iova,
+			       const u8 *data, u64 len, struct zpci_monitor_writes *writes)
+{
+	u32 n = zpci_wire_get_u32(in), i;
+	u64 done = 0;
+
+	if (n != zpci_wire_dma_pages(iova, len))
+		return broken(r, "a dma reply that does not say where each page landed");
+	for (i = 0; i < n; i++) {
+		phys_addr_t page = zpci_wire_get_u64(in);
+		u64 off = (iova + done) & ~ZPCI_PAGE_MASK;
+		u64 chunk = ZPCI_PAGE_SIZE - off < len - done ? ZPCI_PAGE_SIZE - off : len - done;
+
+		if (page != ZPCI_MONITOR_NOT_GUEST &&
+		    (page & ~ZPCI_PAGE_MASK || page >= r->h.cfg.guest_mem))
+			return broken(r, "a dma reply naming a page outside guest memory");
+		if (page != ZPCI_MONITOR_NOT_GUEST)
+			cache_copy(r, page + off, (void *)(data + done), chunk, false);
+		if (writes && i < writes->max)
+			writes->pages[i] = page;
+		done += chunk;
+	}
+	if (writes)
+		writes->nr = n;
+	return finish(r, in);
+}
+
 static int remote_dma(struct zpci_harness *h, u32 fn, dma_addr_t iova, void *buf, u64 len,
-		      enum zpci_dma_dir dir)
+		      enum zpci_dma_dir dir, struct zpci_monitor_writes *writes)
 {
 	struct remote *r = to_remote(h);
 	struct zpci_wire_out *o = begin(r, ZPCI_WIRE_DMA);
+	bool carries = buf && dir == ZPCI_DMA_WRITE;
 	struct zpci_wire_in in;
 	const void *data = NULL;
 	int rc;
@@ -486,14 +604,18 @@ static int remote_dma(struct zpci_harness *h, u32 fn, dma_addr_t iova, void *buf
 	zpci_wire_put_u8(o, buf != NULL);
 	zpci_wire_put_u64(o, iova);
 	zpci_wire_put_u32(o, len);
-	if (buf && dir == ZPCI_DMA_WRITE)
+	if (carries)
 		zpci_wire_put_bytes(o, buf, len);
-	if (dir == ZPCI_DMA_WRITE)
-		cache_forget(r);
 	rc = call(r, &in);
-	if (rc)
+	if (rc) {
+		/* The pages before a fault moved, and the reply does not say which. */
+		if (carries)
+			cache_forget(r);
 		return rc;
-	if (buf && dir == ZPCI_DMA_READ)
+	}
+	if (carries)
+		return follow_device_write(r, &in, iova, buf, len, writes);
+	if (buf)
 		data = zpci_wire_get_bytes(&in, len);
 	if (finish(r, &in))
 		return -EIO;
@@ -606,6 +728,7 @@ static void remote_destroy(struct zpci_harness *h)
 	if (r->ctx)
 		zmq_ctx_term(r->ctx);
 	zpci_wire_out_free(&r->req);
+	zpci_wire_out_free(&r->writes);
 	free(r->cache);
 	free(r->cache_fetch);
 	zpci_harness_destroy_common(h);
@@ -621,6 +744,19 @@ static const struct zpci_harness_backend remote_backend = {
 	.violations = remote_violations,
 	.destroy = remote_destroy,
 };
+
+u64 zpci_harness_remote_requests(struct zpci_harness *h, u16 op)
+{
+	struct remote *r = to_remote(h);
+	u64 n = 0;
+	u16 i;
+
+	if (h->be != &remote_backend || op >= ZPCI_WIRE_NR_OPS)
+		return 0;
+	for (i = op ? op : 1; i < (op ? op + 1 : ZPCI_WIRE_NR_OPS); i++)
+		n += r->sent[i];
+	return n;
+}
 
 static int open_socket(struct remote *r)
 {

@@ -297,19 +297,36 @@ static int op_mem_read(struct request *r)
 	return 0;
 }
 
+/* Every record is read and checked before any is written: all or nothing. */
 static int op_mem_write(struct request *r)
 {
-	u64 addr = zpci_wire_get_u64(r->in);
-	u32 len = zpci_wire_get_u32(r->in);
-	const void *data = zpci_wire_get_bytes(r->in, len);
 	struct zpci_mem mem = zpci_harness_guest_mem(r->s->h);
+	u64 size = r->s->h->cfg.guest_mem;
+	size_t records = r->in->off;
+	u32 n = zpci_wire_get_u32(r->in), i;
+	bool outside = false;
 	int rc;
 
-	rc = args_and_len(r, len);
+	for (i = 0; i < n && !r->in->bad; i++) {
+		u64 addr = zpci_wire_get_u64(r->in);
+		u32 len = zpci_wire_get_u32(r->in);
+
+		zpci_wire_get_bytes(r->in, len);
+		outside |= addr > size || len > size - addr;
+	}
+	rc = args_done(r);
 	if (rc)
 		return rc;
-	if (zpci_mem_write(&mem, addr, data, len))
+	if (outside)
 		return refuse(r, -EFAULT, "guest memory write outside guest memory");
+	r->in->off = records + 4;
+	for (i = 0; i < n; i++) {
+		u64 addr = zpci_wire_get_u64(r->in);
+		u32 len = zpci_wire_get_u32(r->in);
+
+		if (zpci_mem_write(&mem, addr, zpci_wire_get_bytes(r->in, len), len))
+			return refuse(r, -EFAULT, "guest memory write outside guest memory");
+	}
 	return 0;
 }
 
@@ -322,6 +339,9 @@ static int op_dma(struct request *r)
 	bool carries = with_data && dir == ZPCI_DMA_WRITE;
 	const void *in_data = carries ? zpci_wire_get_bytes(r->in, len) : NULL;
 	void *buf = with_data ? r->srv->data : NULL;
+	phys_addr_t landed[ZPCI_WIRE_MAX_DMA_PAGES];
+	struct zpci_monitor_writes writes = { landed, 0, ZPCI_WIRE_MAX_DMA_PAGES };
+	u32 i;
 	int rc;
 
 	rc = args_and_len(r, len);
@@ -331,11 +351,19 @@ static int op_dma(struct request *r)
 		return refuse(r, -EINVAL, "dma direction must be read or write");
 	if (carries)
 		memcpy(buf, in_data, len);
-	rc = zpci_harness_dma(r->s->h, fn, iova, buf, len, dir);
+	rc = zpci_harness_dma_writes(r->s->h, fn, iova, buf, len, dir, carries ? &writes : NULL);
 	if (rc)
 		return harness_failed(r, rc);
 	if (with_data && dir == ZPCI_DMA_READ)
 		zpci_wire_put_bytes(r->out, buf, len);
+	if (!carries)
+		return 0;
+	/* The client's copy of guest memory follows this list: it must be whole. */
+	if (writes.nr != zpci_wire_dma_pages(iova, len))
+		return refuse(r, -EIO, "server lost track of where the device wrote");
+	zpci_wire_put_u32(r->out, writes.nr);
+	for (i = 0; i < writes.nr; i++)
+		zpci_wire_put_u64(r->out, landed[i]);
 	return 0;
 }
 

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The remote harness protocol, version 3: one ZeroMQ frame per message,
+ * The remote harness protocol, version 4: one ZeroMQ frame per message,
  * little-endian, described in PROTOCOL.md.  Both ends encode and decode
  * through these helpers only; a decoder never reads past the frame and
  * says "bad" instead.
@@ -14,11 +14,17 @@
 #include <zpci/harness_server.h>
 
 #define ZPCI_WIRE_MAGIC		0x4943507aU	/* "zPCI" */
-#define ZPCI_WIRE_VERSION	3
+#define ZPCI_WIRE_VERSION	4
 #define ZPCI_WIRE_REPLY		0x8000	/* in op: this answers a request */
 #define ZPCI_WIRE_HDR_LEN	16
+#define ZPCI_WIRE_SEQ_OFF	12	/* of seq in the header */
 #define ZPCI_WIRE_MAX_DATA	ZPCI_HARNESS_MAX_DMA	/* memory and DMA payloads */
 #define ZPCI_WIRE_MAX_RPCITS	4096	/* RPCIT log records per reply */
+/* A mem-write request: the header and a count, then records of an address, a length and bytes. */
+#define ZPCI_WIRE_WRITES_HDR_LEN	(ZPCI_WIRE_HDR_LEN + 4)
+#define ZPCI_WIRE_WRITE_REC_LEN		12
+/* The most pages one DMA spans: where a write landed is one record each. */
+#define ZPCI_WIRE_MAX_DMA_PAGES	(ZPCI_WIRE_MAX_DATA / ZPCI_PAGE_SIZE + 1)
 #define ZPCI_WIRE_MAX_MSG	ZPCI_HARNESS_SERVER_MAX_MSG
 /* Requests a client may have sent and not yet read the reply of: well
  * inside the replies the server keeps for it. */
@@ -105,5 +111,11 @@ void zpci_wire_put_rpcit(struct zpci_wire_out *o, const struct zpci_rpcit_rec *r
 void zpci_wire_get_rpcit(struct zpci_wire_in *in, struct zpci_rpcit_rec *r);
 
 const char *zpci_wire_op_name(u16 op);
+
+/* The IOVA pages a DMA of @len bytes at @iova spans. */
+static inline u32 zpci_wire_dma_pages(u64 iova, u64 len)
+{
+	return len ? ((iova + len - 1) >> ZPCI_PAGE_SHIFT) - (iova >> ZPCI_PAGE_SHIFT) + 1 : 0;
+}
 
 #endif /* ZPCI_WIRE_H */

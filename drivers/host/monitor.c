@@ -297,7 +297,15 @@ void zpci_monitor_seen(struct zpci_monitor_fn *mf, dma_addr_t iova, phys_addr_t 
 	enum zpci_isolation verdict = zpci_monitor_check(m, addr, &gpa);
 	u64 unmapped_at;
 
-	(void)write;
+	if (write && mf->writes) {
+		struct zpci_monitor_writes *w = mf->writes;
+
+		if (w->nr < w->max)
+			w->pages[w->nr] = verdict == ZPCI_ISOLATION_NOT_GUEST
+						  ? ZPCI_MONITOR_NOT_GUEST
+						  : zpci_align_down(gpa, ZPCI_PAGE_SIZE);
+		w->nr++;
+	}
 	if (verdict != ZPCI_ISOLATION_OK && !m->violations++)
 		m->first = (struct zpci_violation){ mf->index, iova, addr, verdict };
 	if (zpci_pagemap_get(&mf->unmapped_at, iova >> ZPCI_PAGE_SHIFT, &unmapped_at)) {

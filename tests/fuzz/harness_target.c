@@ -160,6 +160,7 @@ static void put_entry_write(struct zpci_wire_out *o, struct zpci_wire_out *args,
 	u64 be = cpu_to_be64(entry);
 
 	zpci_wire_out_reset(args);
+	zpci_wire_put_u32(args, 1);	/* records */
 	zpci_wire_put_u64(args, gpa);
 	zpci_wire_put_u32(args, sizeof(be));
 	zpci_wire_put_bytes(args, &be, sizeof(be));

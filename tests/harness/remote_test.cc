@@ -18,6 +18,7 @@
 #include <zpci/harness.h>
 
 extern "C" {
+#include "harness/harness.h"
 #include "harness/wire.h"
 }
 #include "support/serve_process.h"
@@ -127,6 +128,107 @@ INSTANTIATE_TEST_SUITE_P(Designs, RemoteTest,
 						 c = '_';
 				 return s;
 			 });
+
+// A remote harness whose driver has one mapping of three pages at @iova
+// over guest buffer @buf.
+struct Mapped {
+	ServeProcess srv;
+	zpci_harness *h = nullptr;
+	zpci_dma_dev dev{};
+	phys_addr_t buf = 0;
+	dma_addr_t iova = 0;
+	bool attached = false;
+	~Mapped()
+	{
+		if (attached)
+			zpci_dma_detach(&dev);
+		zpci_harness_destroy(h);
+	}
+};
+
+void connect_and_map(zpci_design design, Mapped *m)
+{
+	zpci_dma_cfg cfg = zpci_dma_default_cfg(ZPCI_HARNESS_FID, ZPCI_FLUSH_STRICT, 256ULL << 20);
+	zpci_harness *h = m->h = connect(m->srv, design);
+
+	ASSERT_NE(h, nullptr);
+	cfg.identity = design == ZPCI_DESIGN_IDENTITY_PINNED;
+	ASSERT_EQ(zpci_harness_alloc(h, 4 * ZPCI_PAGE_SIZE, &m->buf), 0);
+	ASSERT_EQ(zpci_dma_attach(&m->dev, zpci_harness_hw(h, 0), zpci_harness_guest_mem(h),
+				  zpci_harness_table_pool(h), &cfg),
+		  0)
+		<< zpci_harness_error(h);
+	m->attached = true;
+	ASSERT_EQ(zpci_dma_map_page(&m->dev, m->buf, 3 * ZPCI_PAGE_SIZE, DMA_BIDIRECTIONAL,
+				    &m->iova),
+		  0)
+		<< zpci_harness_error(h);
+}
+
+std::vector<uint8_t> device_bytes(size_t n, uint8_t seed)
+{
+	std::vector<uint8_t> v(n);
+	for (size_t i = 0; i < n; i++)
+		v[i] = uint8_t(seed + i * 7 + (i >> 8));
+	return v;
+}
+
+// The client keeps the guest pages it read.  The device writing over them,
+// across a page boundary, must leave the driver reading the device's bytes,
+// and so must a write that faults halfway (the pages before the fault moved).
+TEST_P(RemoteTest, DeviceWritesOverCachedPagesAreSeen)
+{
+	Mapped m;
+	ASSERT_NO_FATAL_FAILURE(connect_and_map(GetParam(), &m));
+	zpci_mem mem = zpci_harness_guest_mem(m.h);
+	std::vector<uint8_t> want(4 * ZPCI_PAGE_SIZE, 0x5a), got(want.size());
+	ASSERT_EQ(zpci_mem_write(&mem, m.buf, want.data(), want.size()), 0);
+	ASSERT_EQ(zpci_mem_read(&mem, m.buf, got.data(), got.size()), 0);
+
+	std::vector<uint8_t> dev = device_bytes(ZPCI_PAGE_SIZE + 200, 1);
+	ASSERT_EQ(zpci_harness_dma(m.h, 0, m.iova + ZPCI_PAGE_SIZE - 100, dev.data(), dev.size(),
+				   ZPCI_DMA_WRITE),
+		  0)
+		<< zpci_harness_error(m.h);
+	std::copy(dev.begin(), dev.end(), want.begin() + ZPCI_PAGE_SIZE - 100);
+	ASSERT_EQ(zpci_mem_read(&mem, m.buf, got.data(), got.size()), 0);
+	EXPECT_EQ(got, want);
+
+	if (GetParam() == ZPCI_DESIGN_IDENTITY_PINNED)
+		return;	// nothing unmapped to fault on
+	// The last 100 bytes of the mapping land, the page after it faults.
+	dev = device_bytes(200, 99);
+	EXPECT_EQ(zpci_harness_dma(m.h, 0, m.iova + 3 * ZPCI_PAGE_SIZE - 100, dev.data(), dev.size(),
+				   ZPCI_DMA_WRITE),
+		  -EIO);
+	std::copy(dev.begin(), dev.begin() + 100, want.begin() + 3 * ZPCI_PAGE_SIZE - 100);
+	ASSERT_EQ(zpci_mem_read(&mem, m.buf, got.data(), got.size()), 0);
+	EXPECT_EQ(got, want);
+}
+
+// A device write tells the client which pages it changed: the others, and
+// the changed ones (their new bytes known), are read again without a request.
+TEST_P(RemoteTest, CachedPagesOutliveADeviceWriteWithoutRequests)
+{
+	Mapped m;
+	ASSERT_NO_FATAL_FAILURE(connect_and_map(GetParam(), &m));
+	zpci_mem mem = zpci_harness_guest_mem(m.h);
+	std::vector<uint8_t> want(3 * ZPCI_PAGE_SIZE), got(want.size());
+	ASSERT_EQ(zpci_mem_read(&mem, m.buf, want.data(), want.size()), 0);
+
+	u64 before = zpci_harness_remote_requests(m.h, 0);
+	u64 reads = zpci_harness_remote_requests(m.h, ZPCI_WIRE_MEM_READ);
+	std::vector<uint8_t> dev = device_bytes(64, 3);
+	ASSERT_EQ(zpci_harness_dma(m.h, 0, m.iova + ZPCI_PAGE_SIZE + 8, dev.data(), dev.size(),
+				   ZPCI_DMA_WRITE),
+		  0)
+		<< zpci_harness_error(m.h);
+	std::copy(dev.begin(), dev.end(), want.begin() + ZPCI_PAGE_SIZE + 8);
+	ASSERT_EQ(zpci_mem_read(&mem, m.buf, got.data(), got.size()), 0);
+	EXPECT_EQ(got, want);
+	EXPECT_EQ(zpci_harness_remote_requests(m.h, 0), before + 1) << "only the DMA";
+	EXPECT_EQ(zpci_harness_remote_requests(m.h, ZPCI_WIRE_MEM_READ), reads);
+}
 
 TEST(Remote, ServerGoneIsAClearErrorWithinTheTimeout)
 {

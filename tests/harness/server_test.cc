@@ -118,14 +118,19 @@ TEST_F(ServerTest, UnknownSessionIsRefusedWithAReason)
 	EXPECT_NE(r.text.find("no such session"), std::string::npos) << r.text;
 }
 
+// Version 3's dma reply said nothing of where a write landed: its clients
+// would keep stale pages, so they are refused like any other version.
 TEST_F(ServerTest, OtherVersionIsRefusedNamingBoth)
 {
-	zpci_wire_hdr h{ ZPCI_WIRE_MAGIC, 7, ZPCI_WIRE_PING, 0, 1 };
-	zpci_wire_out_reset(&req_);
-	zpci_wire_put_hdr(&req_, &h);
-	Reply r = send();
-	EXPECT_EQ(r.status, -EPROTONOSUPPORT);
-	EXPECT_EQ(r.text, "protocol version 7 not supported: this server speaks 3");
+	for (uint16_t v : { 3, 7 }) {
+		zpci_wire_hdr h{ ZPCI_WIRE_MAGIC, v, ZPCI_WIRE_PING, 0, 1 };
+		zpci_wire_out_reset(&req_);
+		zpci_wire_put_hdr(&req_, &h);
+		Reply r = send();
+		EXPECT_EQ(r.status, -EPROTONOSUPPORT);
+		EXPECT_EQ(r.text, "protocol version " + std::to_string(v) +
+					  " not supported: this server speaks 4");
+	}
 }
 
 TEST_F(ServerTest, BadConfigIsRefusedWithTheHarnessReason)
@@ -243,6 +248,43 @@ TEST_F(ServerTest, MemoryOutsideTheGuestIsRefused)
 	zpci_wire_put_u64(o, 0);
 	zpci_wire_put_u32(o, ZPCI_WIRE_MAX_DATA + 1);
 	EXPECT_EQ(send().status, -EINVAL);
+}
+
+// One mem-write carries several records; one outside guest memory, or one
+// cut short, and none is written.
+TEST_F(ServerTest, MemWriteRecordsAreWrittenAllOrNone)
+{
+	uint32_t s = hello();
+	auto write = [&](std::vector<std::pair<uint64_t, uint8_t>> recs, size_t cut) {
+		zpci_wire_out *o = begin(ZPCI_WIRE_MEM_WRITE, s);
+		zpci_wire_put_u32(o, recs.size());
+		for (auto [addr, byte] : recs) {
+			std::vector<uint8_t> b(8, byte);
+			zpci_wire_put_u64(o, addr);
+			zpci_wire_put_u32(o, b.size());
+			zpci_wire_put_bytes(o, b.data(), b.size());
+		}
+		req_.len -= cut;
+		return send();
+	};
+	auto byte_at = [&](uint64_t addr) {
+		zpci_wire_out *o = begin(ZPCI_WIRE_MEM_READ, s);
+		zpci_wire_put_u64(o, addr);
+		zpci_wire_put_u32(o, 1);
+		Reply r = send();
+		EXPECT_EQ(r.status, 0) << r.text;
+		return r.payload.empty() ? -1 : r.payload[0];
+	};
+
+	EXPECT_EQ(write({ { 0x1000, 1 }, { 0x5000, 2 } }, 0).status, 0);
+	EXPECT_EQ(byte_at(0x1000), 1);
+	EXPECT_EQ(byte_at(0x5000), 2);
+	Reply r = write({ { 0x1000, 3 }, { (256ULL << 20) - 4, 4 } }, 0);
+	EXPECT_EQ(r.status, -EFAULT);
+	EXPECT_EQ(r.text, "guest memory write outside guest memory");
+	EXPECT_EQ(write({ { 0x1000, 5 }, { 0x5000, 6 } }, 1).status, -EPROTO);
+	EXPECT_EQ(byte_at(0x1000), 1);
+	EXPECT_EQ(byte_at(0x5000), 2);
 }
 
 // Random frames and mutations of valid ones: always one well-formed reply.

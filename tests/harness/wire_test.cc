@@ -29,7 +29,7 @@ TEST(Wire, HeaderIsLittleEndianAsDocumented)
 	zpci_wire_hdr h{ ZPCI_WIRE_MAGIC, ZPCI_WIRE_VERSION, ZPCI_WIRE_RPCIT, 0x01020304, 0xa0b0c0d0 };
 
 	zpci_wire_put_hdr(&o, &h);
-	const std::vector<uint8_t> want = { 'z', 'P', 'C', 'I', 3, 0, 9, 0,
+	const std::vector<uint8_t> want = { 'z', 'P', 'C', 'I', 4, 0, 9, 0,
 					    4,   3,   2,   1,   0xd0, 0xc0, 0xb0, 0xa0 };
 	EXPECT_EQ(bytes(o), want);
 	EXPECT_EQ(o.len, size_t(ZPCI_WIRE_HDR_LEN));

@@ -79,6 +79,19 @@ struct zpci_monitor_fn_stats {
 /* The counters of struct zpci_monitor_fn_stats the replay's stats show. */
 extern const struct zpci_counter zpci_monitor_fn_counters[];
 
+/*
+ * Where a device write landed, a record per IOVA page it wrote, in order:
+ * the guest-physical page, or ZPCI_MONITOR_NOT_GUEST.  For whoever keeps a
+ * copy of guest memory (the remote harness's client).  @nr counts every
+ * record, those past @max too: then some went unrecorded.
+ */
+#define ZPCI_MONITOR_NOT_GUEST	(~(phys_addr_t)0)
+
+struct zpci_monitor_writes {
+	phys_addr_t *pages;
+	u32 nr, max;
+};
+
 /* One function, watched. */
 struct zpci_monitor_fn {
 	struct zpci_monitor *mon;
@@ -92,6 +105,7 @@ struct zpci_monitor_fn {
 	struct zpci_monitor_fn_stats stats;
 	bool error_injected;		/* by the machine-wide time */
 	struct zpci_pagemap unmapped_at;	/* IOVA page -> when the guest unmapped it */
+	struct zpci_monitor_writes *writes;	/* NULL: nobody asked */
 };
 
 /* The first isolation violation, as it happened. */
