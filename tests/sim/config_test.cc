@@ -172,7 +172,7 @@ TEST(Config, ModelKeysAreAsTheirBlocksDeclareThem)
 // run's own sections are exempt: what to run, not what it costs.
 TEST(Config, EveryCostAndTimingDefaultSaysWhereItComesFrom)
 {
-	const std::set<std::string> run_sections = { "replay", "hypervisor", "inject" };
+	const std::set<std::string> run_sections = { "replay", "hypervisor", "inject", "adversary" };
 	const std::regex marker("(^|; )(source|derived|assumption): [^ ]");
 	std::map<std::string, std::string> comments = dump_comments(Config().dump());
 	std::set<std::string> sections;
