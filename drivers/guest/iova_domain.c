@@ -237,8 +237,12 @@ static void purge_caches(struct zpci_iova_domain *d)
 		}
 }
 
-/* One run of @k's trim timer, due at k->trim_at. */
-static void trim_once(struct zpci_iova_domain *d, struct zpci_iova_cache *k)
+/*
+ * One run of @k's trim work, due at k->trim_at, run at jiffies @now: the
+ * work re-arms itself as it ends (schedule_delayed_work() in the work
+ * function), so from when it ran, not from when it was due.
+ */
+static void trim_once(struct zpci_iova_domain *d, struct zpci_iova_cache *k, u64 now)
 {
 	struct zpci_iova_mag *m;
 
@@ -250,7 +254,7 @@ static void trim_once(struct zpci_iova_domain *d, struct zpci_iova_cache *k)
 	free(m);
 	d->stats.trims++;
 	k->trim_pending = true;
-	k->trim_at = zpci_timer_expiry(k->trim_at, d->trim_delay);
+	k->trim_at = zpci_timer_expiry(now, d->trim_delay);
 }
 
 void zpci_iova_domain_advance(struct zpci_iova_domain *d, u64 now)
@@ -268,7 +272,7 @@ void zpci_iova_domain_advance(struct zpci_iova_domain *d, u64 now)
 		}
 		if (!next)
 			return;
-		trim_once(d, next);
+		trim_once(d, next, now);
 	}
 }
 

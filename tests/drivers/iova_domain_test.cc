@@ -124,6 +124,27 @@ TEST_F(IovaDomain, TheDepotIsTrimmedDownToOneMagazinePerCpu)
 	EXPECT_EQ(alloc(1, 1, 10000), p[381]);
 }
 
+// The trim work re-arms itself when it has run (the kernel's work function
+// ends in schedule_delayed_work()), so a run that came late moves the next
+// one: due at 29, run at 40, the next is 40 + 26, not 29 + 26.
+TEST_F(IovaDomain, ALateTrimReArmsFromWhenItRan)
+{
+	init(0x4000);
+	std::vector<uint64_t> p(637);
+	for (int i = 1; i <= 636; i++)
+		p[i] = alloc(1);
+	for (int i = 1; i <= 636; i++)
+		release(p[i], 1, 0, 3);	// pushes after frees 255, 382, 509, 636
+	EXPECT_EQ(d_.cache[0].depot_size, 4u);
+	zpci_iova_domain_advance(&d_, 40);
+	EXPECT_EQ(d_.stats.trims, 1u);
+	zpci_iova_domain_advance(&d_, 65);
+	EXPECT_EQ(d_.stats.trims, 1u);
+	zpci_iova_domain_advance(&d_, 66);
+	EXPECT_EQ(d_.stats.trims, 2u);
+	EXPECT_EQ(d_.cache[0].depot_size, 2u);
+}
+
 TEST_F(IovaDomain, AFullTreeTakesBackEveryCacheAndSearchesAgain)
 {
 	init(64);
@@ -340,7 +361,7 @@ private:
 			for (uint64_t p : depot_[next].back())
 				tree_free(p);
 			depot_[next].pop_back();
-			trim_at_[next] += kTrimRuns;
+			trim_at_[next] = now + kTrimRuns;	// from when it ran
 		}
 	}
 
