@@ -62,6 +62,27 @@ TaggedCache::TaggedCache(const CacheParams &p) : p_(p)
 	zpci_prng_seed(&prng_, p.seed);
 }
 
+uint64_t TaggedCache::index_xor(uint32_t fh) const
+{
+	uint64_t f = fh;
+
+	switch (index_) {
+	case CacheIndex::Page:
+		return 0;
+	case CacheIndex::XorFh:
+		return fh;
+	case CacheIndex::XorFhReversed:
+		break;
+	}
+	for (uint32_t s = index_bits_; s < 32; s *= 2)	// fold_n: field i ^= fields above
+		f ^= f >> s;
+	f &= index_mask_;
+	uint64_t r = 0;
+	for (uint32_t b = 0; b < index_bits_; b++)	// rev_n
+		r |= (f >> b & 1) << (index_bits_ - 1 - b);
+	return r;
+}
+
 // Where (@fh, @key) goes in its set: its own line if cached, else an
 // invalid way, else the one the policy picks.  One pass over the ways.
 TaggedCache::Line &TaggedCache::line_for(uint32_t fh, uint64_t key)

@@ -102,8 +102,9 @@ struct CacheStats {
 	uint64_t invalidations = 0;	// entries dropped by invalidate_*
 };
 
-// A set-associative cache from (fh, key) to a u64 value.  The IOTLB keys
-// by IOVA page, the walk cache by IOVA segment; both use this one class.
+// A set-associative cache from (fh, key) to a u64 value, the set by
+// CacheParams::index (the formulas above CacheIndex).  The IOTLB keys by
+// IOVA page, the walk cache by IOVA segment; both use this one class.
 class TaggedCache {
 	struct Line;
 
@@ -173,29 +174,19 @@ private:
 		bool holds(uint32_t f, uint64_t k) const { return key == k && fh == f; }
 	};
 
-	// Inline, on every look-up: a few shifts and masks, no loop.
-	uint64_t reversed(uint32_t fh) const
-	{
-		uint64_t f = fh;
-
-		for (uint32_t s = index_bits_; s < 32; s *= 2)	// fold_n
-			f ^= f >> s;
-		f &= index_mask_;
-		f = (f & 0x55555555) << 1 | (f >> 1 & 0x55555555);	// rev_32, then >>
-		f = (f & 0x33333333) << 2 | (f >> 2 & 0x33333333);
-		f = (f & 0x0f0f0f0f) << 4 | (f >> 4 & 0x0f0f0f0f);
-		f = (f & 0x00ff00ff) << 8 | (f >> 8 & 0x00ff00ff);
-		f = (f & 0x0000ffff) << 16 | (f >> 16 & 0x0000ffff);
-		return f >> (32 - index_bits_);
-	}
-	// A power-of-two number of sets (the usual case) takes a mask, not a
+	// What set_of() XORs into the key for @fh, by the index's formula.
+	uint64_t index_xor(uint32_t fh) const;
+	// Requests come in runs from one function, so the last handle's XOR
+	// is kept: a compare on the look-up path instead of the formula.  A
+	// power-of-two number of sets (the usual case) takes a mask, not a
 	// division.
-	uint32_t set_of(uint32_t fh, uint64_t key) const
+	uint32_t set_of(uint32_t fh, uint64_t key)
 	{
-		if (index_ == CacheIndex::XorFh)
-			key ^= fh;
-		else if (index_ == CacheIndex::XorFhReversed)
-			key ^= reversed(fh);
+		if (fh != last_fh_) {
+			last_fh_ = fh;
+			last_xor_ = index_xor(fh);
+		}
+		key ^= last_xor_;
 		return pow2_sets_ ? key & set_mask_ : key % sets_;
 	}
 	Line *find(uint32_t fh, uint64_t key)
@@ -216,6 +207,8 @@ private:
 	CacheIndex index_;
 	uint32_t index_bits_;	// n
 	uint64_t index_mask_;	// 2^n - 1
+	uint32_t last_fh_ = 0;	// every index XORs 0 for handle 0
+	uint64_t last_xor_ = 0;
 	std::vector<Line> lines_;
 	uint64_t clock_ = 0;
 	zpci_prng prng_;
