@@ -41,7 +41,7 @@ constexpr uint32_t kConcurrentWalksMax = 1u << 16;
 struct TableWalkerParams {
 	uint32_t concurrent_walks = 16;
 	// Small: gem5's walk caches are, one per level.
-	CacheParams walk_cache{ 64, 4, Replacement::Lru, 1, true };
+	CacheParams walk_cache{ 64, 4, Replacement::Lru, 1, true, CacheIndex::XorFhReversed };
 };
 
 template <>

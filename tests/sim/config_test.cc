@@ -214,6 +214,8 @@ TEST(Config, ChoicesAreTheirEnumsNameTables)
 		{ "replay.mode", mode_names() },
 		{ "iotlb.replacement", replacement_names() },
 		{ "walk_cache.replacement", replacement_names() },
+		{ "iotlb.index", cache_index_names() },
+		{ "walk_cache.index", cache_index_names() },
 	};
 	std::string err;
 
