@@ -659,8 +659,9 @@ TEST(Replay, OutOfMemoryNamesWhatWasBuiltAndItsKeys)
 					   16 << 20);
 	EXPECT_EQ(rc, 2);
 	EXPECT_EQ(err, "zpcisim replay: " + kSamples + "net-small.ztr: out of memory building a "
-		       "guest of 1024 MiB under bare, iotlb.entries=1048576, walk_cache.entries=64, "
-		       "walker.concurrent_walks=16, function.outstanding=8, guest.fq_entries=0\n");
+		       "guest of 1024 MiB under bare, iotlb.entries=1048576, guest_walk_cache.sx=64, "
+		       "host_walk_cache.sx=92, stage2_cache.entries=128, walker.concurrent_walks=16, "
+		       "function.outstanding=8, guest.fq_entries=0\n");
 }
 
 }  // namespace
