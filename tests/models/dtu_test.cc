@@ -4,6 +4,8 @@
 // of the parameters; faults against the reference translator's classes.
 #include <gtest/gtest.h>
 
+#include <cstring>
+
 #include <zpci/func.h>
 
 #include "support/table_builder.h"
@@ -85,7 +87,9 @@ TEST_F(DmaPath, TwoDimensionalMissCostsFifteenFetches)
 	zpci_dma_space host{ host_tb.iota(), 0, kMem - 1, false };
 	tb_.map_4k(kSdma, 0x200000, false);
 	SystemParams p;
-	p.dtu.walker.walk_cache.enabled = false;
+	p.dtu.walker.guest_walk_cache.enabled = false;
+	p.dtu.walker.host_walk_cache.enabled = false;
+	p.dtu.walker.stage2_cache.enabled = false;
 	sys_.reset();
 	zpci_func_set_nested(&f_, &host);
 	sys_ = std::make_unique<ZpciSystem>(mem_.view(), kMem, std::vector<zpci_func *>{ &f_ },
@@ -98,6 +102,46 @@ TEST_F(DmaPath, TwoDimensionalMissCostsFifteenFetches)
 	zpci_func_peek(&f_, kSdma + 8, ZPCI_DMA_WRITE, &t);
 	EXPECT_EQ(t.x.fault, ZPCI_FAULT_NONE);
 	EXPECT_EQ(t.x.addr, 0x200008u);
+}
+
+// The host dimension's caches and stage 2 hold the hypervisor's table: a
+// new host table (zpci_func_set_nested, an attach) must drop what the old
+// one gave, as an RPCIT of the guest's never does.
+TEST_F(DmaPath, ANewHostTableDropsWhatTheOldOneCached)
+{
+	TableBuilder old_tb(mem_.view(), 32ULL << 20), new_tb(mem_.view(), 40ULL << 20);
+	for (uint64_t g = 0; g < kMem; g += 4096) {
+		old_tb.map_4k(g, g, false);
+		new_tb.map_4k(g, g == 0x200000 ? 0x280000 : g, false);
+	}
+	zpci_dma_space old_host{ old_tb.iota(), 0, kMem - 1, false };
+	zpci_dma_space new_host{ new_tb.iota(), 0, kMem - 1, false };
+	tb_.map_4k(kSdma, 0x200000, false);
+	sys_.reset();
+	zpci_func_set_nested(&f_, &old_host);
+	build(TimingMode::Fast);
+	const uint8_t a[8] = { 'a', 'a', 'a', 'a', 'a', 'a', 'a', 'a' };
+	const uint8_t b[8] = { 'b', 'b', 'b', 'b', 'b', 'b', 'b', 'b' };
+	uint8_t buf[8];
+	ZpciFunction &fn = sys_->function(0);
+	std::memcpy(buf, a, 8);
+	ASSERT_TRUE(fn.access(kSdma, 8, ZPCI_DMA_WRITE, sc_core::sc_time(1, sc_core::SC_US), buf));
+	// Cold: the guest's tables (0x10000, 0x14000, 0x18000) share host
+	// segment 0, the frame is in segment 2: host 3 + 1 + 1 + 2, guest 3.
+	EXPECT_EQ(sys_->dtu().walker_stats().memory_refs, 10u);
+	zpci_func_set_nested(&f_, &new_host);
+	std::memcpy(buf, b, 8);
+	ASSERT_TRUE(fn.access(kSdma, 8, ZPCI_DMA_WRITE, sc_core::sc_time(2, sc_core::SC_US), buf));
+	EXPECT_EQ(sys_->dtu().walker_stats().walks, 2u);
+	EXPECT_EQ(sys_->dtu().walker_stats().memory_refs, 10u + 10);	// as cold again
+	zpci_xlate want;
+	ASSERT_EQ(zpci_func_reference(&f_, kSdma, ZPCI_DMA_WRITE, &want), ZPCI_FAULT_NONE);
+	EXPECT_EQ(want.addr, 0x280000u);
+	zpci_mem m = mem_.view();
+	ASSERT_EQ(zpci_mem_read(&m, 0x200000, buf, 8), 0);
+	EXPECT_EQ(std::memcmp(buf, a, 8), 0);
+	ASSERT_EQ(zpci_mem_read(&m, 0x280000, buf, 8), 0);
+	EXPECT_EQ(std::memcmp(buf, b, 8), 0);
 }
 
 // Every translation fault class: the error event the reference names.

@@ -302,7 +302,8 @@ Shared share(const CacheParams &p, uint32_t functions, uint64_t base, uint64_t k
 // over IOVA segments (1 MiB) from there, 4 per function.
 TEST(TaggedCacheIndex, FunctionsThatFitTogetherMissOnlyOnFirstUse)
 {
-	const CacheParams iotlb, walk_cache = TableWalkerParams{}.walk_cache;
+	const CacheParams iotlb,
+		walk_cache = TableWalkerParams{}.guest_walk_cache.level(ZPCI_LEVEL_SX);
 	ASSERT_EQ(iotlb.index, CacheIndex::XorFhReversed);
 	ASSERT_EQ(walk_cache.index, CacheIndex::XorFhReversed);
 	for (auto [p, base] : { std::pair{ iotlb, uint64_t(0x100000) }, { walk_cache, 0x1000 } }) {

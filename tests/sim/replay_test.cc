@@ -184,10 +184,13 @@ std::string shared_iotlb_trace(unsigned functions)
 		for (unsigned i = 0; i < 128; i++)
 			t << ++now << " " << f << " map " << i << " " << (f * 128 + i) * 4096
 			  << " 4096 bidirectional\n";
+	// A microsecond apart: no walk is still in flight when its page comes
+	// round again, so cycle mode's misses are first uses too, not misses
+	// that joined a walk under way (dtu.walk_merges).
 	for (unsigned round = 0; round < 8; round++)
 		for (unsigned i = 0; i < 128; i++)
 			for (unsigned f = 0; f < functions; f++)
-				t << ++now << " " << f << " dma " << (i * 37 + round * 11) % 128
+				t << (now += 1000) << " " << f << " dma " << (i * 37 + round * 11) % 128
 				  << " 0 64 read\n";
 	for (unsigned f = 0; f < functions; f++) {
 		for (unsigned i = 0; i < 128; i++)
@@ -715,8 +718,9 @@ TEST(Replay, OutOfMemoryNamesWhatWasBuiltAndItsKeys)
 					   16 << 20);
 	EXPECT_EQ(rc, 2);
 	EXPECT_EQ(err, "zpcisim replay: " + kSamples + "net-small.ztr: out of memory building a "
-		       "guest of 1024 MiB under bare, iotlb.entries=1048576, walk_cache.entries=64, "
-		       "walker.concurrent_walks=16, function.outstanding=8, guest.fq_entries=0\n");
+		       "guest of 1024 MiB under bare, iotlb.entries=1048576, guest_walk_cache.sx=64, "
+		       "host_walk_cache.sx=92, stage2_cache.entries=128, walker.concurrent_walks=16, "
+		       "function.outstanding=8, guest.fq_entries=0\n");
 }
 
 }  // namespace
