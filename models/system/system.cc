@@ -26,11 +26,16 @@ ZpciSystem::Kernel::Kernel() : context(new sc_core::sc_simcontext)
 
 ZpciSystem::Kernel::~Kernel()
 {
-	if (sc_core::sc_curr_simcontext == context) {
-		sc_core::sc_curr_simcontext = nullptr;
-		sc_core::sc_default_global_context = nullptr;
-	}
+	sc_core::sc_simcontext *was = sc_core::sc_curr_simcontext;
+
+	// Deleted as the current context: its processes ask for the current
+	// one as they go, and with none SystemC would make (and leak) another.
+	sc_core::sc_curr_simcontext = context;
+	sc_core::sc_default_global_context = context;
 	delete context;
+	was = was == context ? nullptr : was;
+	sc_core::sc_curr_simcontext = was;
+	sc_core::sc_default_global_context = was;
 }
 
 ZpciSystem::ZpciSystem(zpci_mem memory, uint64_t memory_size, const std::vector<zpci_func *> &funcs,
