@@ -23,6 +23,7 @@
 
 #include <zpci/func.h>
 
+#include "dtu/dtu_params.h"
 #include "iotlb/iotlb.h"
 #include "memory/memory.h"
 #include "sockets/lt_target.h"
@@ -31,36 +32,6 @@
 #include "waveform/waveform.h"
 
 namespace zpcisim {
-
-struct DtuParams {
-	double clock_ns = 1.0;	// the same as Memory's
-	unsigned int iotlb_cycles = 2;
-	CacheParams iotlb;
-	TableWalkerParams walker;
-	bool check_stale = true;
-	// Move the device's data.  Off, data accesses are timed but carry no
-	// bytes (TLM_IGNORE_COMMAND), so a replay does not fill memory.
-	bool move_data = true;
-};
-
-template <>
-inline constexpr ParamDecl param_keys<DtuParams>[] = {
-	clock_period<&DtuParams::clock_ns>(
-		"DMA translation unit clock period; assumption: 1 GHz, as the memory's"),
-	number<&DtuParams::iotlb_cycles>(
-		"iotlb_cycles", "cycles",
-		"IOTLB lookup, hit or miss; assumption: 2 (gem5's SMMUv3: micro-TLB 1, main TLB "
-		"3)"),
-	flag<&DtuParams::check_stale>(
-		"check_stale",
-		"check every IOTLB hit against the current tables (stale uses counted); "
-		"assumption: on, an instrument that takes no simulated time"),
-	block<&DtuParams::iotlb>(
-		"iotlb",
-		"IOTLB entries in total; source: gem5's SMMUv3 main TLB, 2048 (zPCI's is not "
-		"public)"),
-	block<&DtuParams::walker>("walker"),
-};
 
 struct DtuStats {
 	uint64_t requests = 0;

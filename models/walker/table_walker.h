@@ -21,6 +21,7 @@
 #include <zpci/xlate.h>
 
 #include "iotlb/iotlb.h"
+#include "walker/walker_params.h"
 #include "stats/stats.h"
 
 namespace zpcisim {
@@ -33,27 +34,6 @@ public:
 	// access time to @delay.  false when the address is not memory.
 	virtual bool read_entry(uint64_t addr, const sc_core::sc_time &when, uint64_t *entry,
 				sc_core::sc_time &delay) = 0;
-};
-
-// The most walks in flight: each is a slot allocated up front.
-constexpr uint32_t kConcurrentWalksMax = 1u << 16;
-
-struct TableWalkerParams {
-	uint32_t concurrent_walks = 16;
-	// Small: gem5's walk caches are, one per level.
-	CacheParams walk_cache{ 64, 4, Replacement::Lru, 1, true };
-};
-
-template <>
-inline constexpr ParamDecl param_keys<TableWalkerParams>[] = {
-	number<&TableWalkerParams::concurrent_walks>(
-		"concurrent_walks", "walks", 0, kConcurrentWalksMax,
-		"table walks in flight, cycle mode; 0: unlimited; source: gem5's SMMUv3 "
-		"ptw_slots, 16"),
-	block<&TableWalkerParams::walk_cache>(
-		"walk_cache",
-		"segment-table entries the walk cache holds; assumption: 64 (gem5's SMMUv3 "
-		"next-to-leaf walk cache: 348)"),
 };
 
 struct WalkerStats {
