@@ -6,11 +6,10 @@
 // ZeroMQ with its dependencies cost every command, `help` included, ~25 ms
 // of start-up (docs/performance.md, issue 28 item 3).
 //
-// A plugin is opened at $ORIGIN/../lib/zpcisim/ (the dynamic loader reads
-// $ORIGIN as the program's own directory; the build lays out its programs
-// and plugins alike), never searched for: a search path on the program
-// would cost every library it loads ~20 failed opens.  It is loaded once
-// and stays.
+// A plugin is opened at $ORIGIN/../lib/zpcisim/, $ORIGIN the program's own
+// directory (the build lays out its programs and plugins alike), never
+// searched for: a search path on the program would cost every library it
+// loads ~20 failed opens.  It is loaded once and stays.
 #pragma once
 
 #include <stdexcept>
