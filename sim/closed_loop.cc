@@ -65,6 +65,7 @@ public:
 		for (uint32_t i = ph.first; i < ph.first + ph.count; i++)
 			if (step(job, recs[i], now))
 				bytes += recs[i].rec.len;
+		replay_.settle_device();
 		Work w = replay_.work();
 		uint64_t dtu = w.device_done_ns > now ? w.device_done_ns - now : 0;
 		last_ = w;

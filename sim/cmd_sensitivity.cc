@@ -34,18 +34,19 @@ const CommandSpec kSpec = {
 	"\n"
 	"The parameters are every number of the cost table and the device (cost.*,\n"
 	"device.*) and, in the timed modes, of the model blocks (memory, dtu,\n"
-	"iotlb, walker, walk_cache, function), seeds and cache shapes (assoc)\n"
-	"aside; --keys names others.  A device.queue_depth of 0 (the trace's) is\n"
-	"scaled from the depth the run used.  A point whose scaled value is out of\n"
-	"range or inconsistent (check) is skipped and said so.\n"
+	"iotlb, walker, guest_walk_cache, host_walk_cache, stage2_cache, function),\n"
+	"seeds and cache shapes (assoc) aside; --keys names others.  A\n"
+	"device.queue_depth of 0 (the trace's) is scaled from the depth the run\n"
+	"used.  A point whose scaled value is out of range or inconsistent (check)\n"
+	"is skipped and said so.\n"
 	"\n"
 	"Exit status: 0 done; 2 bad input; 130 interrupted.",
 	designs_help,
 };
 
 const char *const kSections[] = { "cost.", "device." };
-const char *const kModelSections[] = { "memory.", "dtu.", "iotlb.", "walker.", "walk_cache.",
-				       "function." };
+const char *const kModelSections[] = { "memory.", "dtu.", "iotlb.", "walker.", "guest_walk_cache.",
+				       "host_walk_cache.", "stage2_cache.", "function." };
 
 bool starts_with(const std::string &s, const char *prefix)
 {

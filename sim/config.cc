@@ -500,17 +500,31 @@ bool Config::read(const std::string &text, const std::string &path, std::string 
 
 bool Config::check(std::string *err) const
 {
-	const CacheParams *caches[] = { &opts.system.dtu.iotlb, &opts.system.dtu.walker.walk_cache };
-	const char *names[] = { "iotlb", "walk_cache" };
+	const TableWalkerParams &w = opts.system.dtu.walker;
+	// Every cache's size (key, entries) and its ways (section.assoc).
+	const struct {
+		const char *section, *key;
+		uint32_t entries, assoc;
+	} caches[] = {
+		{ "iotlb", "entries", opts.system.dtu.iotlb.entries, opts.system.dtu.iotlb.assoc },
+		{ "stage2_cache", "entries", w.stage2_cache.entries, w.stage2_cache.assoc },
+		{ "guest_walk_cache", "rfx", w.guest_walk_cache.rfx, w.guest_walk_cache.assoc },
+		{ "guest_walk_cache", "rsx", w.guest_walk_cache.rsx, w.guest_walk_cache.assoc },
+		{ "guest_walk_cache", "rtx", w.guest_walk_cache.rtx, w.guest_walk_cache.assoc },
+		{ "guest_walk_cache", "sx", w.guest_walk_cache.sx, w.guest_walk_cache.assoc },
+		{ "host_walk_cache", "rfx", w.host_walk_cache.rfx, w.host_walk_cache.assoc },
+		{ "host_walk_cache", "rsx", w.host_walk_cache.rsx, w.host_walk_cache.assoc },
+		{ "host_walk_cache", "rtx", w.host_walk_cache.rtx, w.host_walk_cache.assoc },
+		{ "host_walk_cache", "sx", w.host_walk_cache.sx, w.host_walk_cache.assoc },
+	};
 
-	for (int i = 0; i < 2; i++)
-		if (caches[i]->assoc && caches[i]->entries % caches[i]->assoc) {
-			std::string entries = std::string(names[i]) + ".entries";
-			std::string assoc = std::string(names[i]) + ".assoc";
-			*err = where({ assoc.c_str(), entries.c_str() }) +
-			       std::string(names[i]) + ".entries (" + std::to_string(caches[i]->entries) +
-			       ") must be a multiple of " + names[i] + ".assoc (" +
-			       std::to_string(caches[i]->assoc) + ")";
+	for (const auto &c : caches)
+		if (c.assoc && c.entries % c.assoc) {
+			std::string entries = std::string(c.section) + "." + c.key;
+			std::string assoc = std::string(c.section) + ".assoc";
+			*err = where({ assoc.c_str(), entries.c_str() }) + entries + " (" +
+			       std::to_string(c.entries) + ") must be a multiple of " + assoc + " (" +
+			       std::to_string(c.assoc) + ")";
 			return false;
 		}
 	if (!zpci_guest_gen_has_policy(opts.guest, opts.policy)) {

@@ -18,7 +18,9 @@ class SystemModels final : public TimedModels {
 public:
 	SystemModels(zpci_mem memory, uint64_t size, const std::vector<zpci_func *> &funcs,
 		     const SystemParams &p)
-		: system_(memory, size, funcs, p), ns_(sc_core::sc_time(1, sc_core::SC_NS), kTabledNs)
+		: system_(memory, size, funcs, p),
+		  ns_(sc_core::sc_time(1, sc_core::SC_NS), kTabledNs),
+		  event_driven_(p.function.event_driven)
 	{
 	}
 
@@ -33,6 +35,23 @@ public:
 		*latency_ns = f.last_latency_ns();
 		return ok;
 	}
+
+	bool event_driven() const override { return event_driven_; }
+	void observe(AccessObserver *o) override
+	{
+		for (size_t i = 0; i < system_.functions(); i++)
+			system_.function(i).observe(o);
+	}
+	uint64_t ticks_per_ns() const override { return ns_.ticks(); }
+	void submit(uint32_t fn, uint64_t iova, uint64_t len, zpci_dma_dir dir, uint64_t time_ns,
+		    uint64_t tag) override
+	{
+		system_.run_until(kernel_time(time_ns));
+		system_.function(fn).submit(iova, len, dir, tag);
+	}
+	void run_until(uint64_t time_ns) override { system_.run_until(kernel_time(time_ns)); }
+	bool step() override { return system_.step(); }
+	void run_all() override { system_.run_all(); }
 
 	ModelWalks walks() override
 	{
@@ -57,6 +76,7 @@ private:
 
 	ZpciSystem system_;
 	Periods ns_;
+	bool event_driven_;
 	sc_core::sc_time kernel_at_;	// the last device access's time, as kernel time
 	uint64_t kernel_ns_ = 0;	// and in ns
 };

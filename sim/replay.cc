@@ -73,6 +73,7 @@ struct Replay::Mapping {
 	dma_data_direction dir = DMA_BIDIRECTIONAL;
 	std::vector<zpci_sg> sg;		// map-sg: what the guest layer filled
 	std::vector<uint64_t> elem_iova;	// map-sg: each element's IOVA
+	uint32_t in_flight = 0;			// cycle mode: device accesses not finished
 };
 
 struct Replay::Function {
@@ -149,6 +150,13 @@ Replay::Replay(const ztrace_header &h, const ReplayOptions &opts)
 					    opts.system, opts.mode);
 		// The cost table is a block too: its counters beside the others'.
 		cpu_.register_stats(models_->stats(), "cpu");
+		in_flight_ = models_->event_driven();
+		if (in_flight_) {
+			models_->observe(this);
+			models_->stats().add("replay", "unmap_waits", &unmap_waits_,
+					     "unmaps that waited for the device's accesses to "
+					     "finish (simulated time ran ahead of the trace's)");
+		}
 	}
 }
 
@@ -444,6 +452,8 @@ void Replay::unmap(Function &f, const ztrace_rec &rec)
 {
 	Mapping &m = mapping();
 
+	if (in_flight_)
+		wait_for_device(m);
 	if (!m.failed && opts_.adversary.every && ++unmaps_ % opts_.adversary.every == 0)
 		plan_reaccess(f, m);
 	if (!m.failed && m.kind == ZTRACE_MAP_SG) {
@@ -511,6 +521,11 @@ void Replay::reaccess(const Reaccess &r)
 	stats_.dma_accesses++;
 	a.accesses++;
 	bool ok = device(f, r.iova, r.len, r.dir, r.due);
+	// Its outcome decides what comes next: cycle mode waits for it.
+	if (in_flight_) {
+		settle_device();
+		ok = last_ok_;
+	}
 	if (mon.stale_uses != stale)
 		a.stale++;
 	else if (ok)
@@ -528,11 +543,33 @@ void Replay::reaccess(const Reaccess &r)
 	}
 }
 
+// Cycle mode: the access is submitted when the simulation reaches @time,
+// and counted when it finishes (access_done()): true until then.
 bool Replay::device_access(Function &f, uint64_t iova, uint64_t len, zpci_dma_dir dir,
-			   uint64_t time)
+			   uint64_t time, Mapping *m)
 {
 	bool ok;
 
+	stats_.dma_bytes += len;
+	if (in_flight_) {
+		uint32_t slot = m ? uint32_t(m - maps_.data()) : kNoSlot;
+		uint64_t tag = 0;
+		if (m || timeline_) {
+			InFlight a{ slot, iova, len, dir };
+			if (free_tags_.empty()) {
+				in_flight_at_.push_back(a);
+				tag = in_flight_at_.size();
+			} else {
+				tag = free_tags_.back() + 1;
+				free_tags_.pop_back();
+				in_flight_at_[tag - 1] = a;
+			}
+			if (m)
+				m->in_flight++;
+		}
+		models_->submit(f.index, iova, len, dir, time, tag);
+		return true;
+	}
 	if (models_) {
 		ok = models_->access(f.index, iova, len, dir, time, &latency_ns_);
 		device_done_ns_ = std::max<uint64_t>(device_done_ns_, time + latency_ns_);
@@ -540,19 +577,62 @@ bool Replay::device_access(Function &f, uint64_t iova, uint64_t len, zpci_dma_di
 		ok = zpci_monitor_dma(f.watch, iova, nullptr, len, dir) == 0;
 	}
 	stats_.dma_faults += !ok;
-	stats_.dma_bytes += len;
 	if (__builtin_expect(machine_->mon.violations && stats_.first_violation.empty(), 0))
 		note_violation();
 	return ok;
 }
 
+void Replay::access_done(size_t function, const AccessDone &a)
+{
+	const uint64_t ns = models_->ticks_per_ns();
+
+	last_ok_ = a.ok;
+	stats_.dma_faults += !a.ok;
+	device_done_ns_ = std::max(device_done_ns_, a.done / ns);
+	if (__builtin_expect(machine_->mon.violations && stats_.first_violation.empty(), 0))
+		note_violation();
+	if (!a.tag)
+		return;
+	const InFlight &t = in_flight_at_[a.tag - 1];
+	free_tags_.push_back(uint32_t(a.tag - 1));
+	if (t.slot != kNoSlot)
+		maps_[t.slot].in_flight--;
+	if (timeline_)
+		timeline_->span(function, "device",
+				t.dir == ZPCI_DMA_WRITE ? "dma write" : "dma read", a.arrival / ns,
+				(a.done - a.arrival) / ns,
+				{ { "iova", hex(t.iova) }, { "len", t.len }, { "ok", a.ok },
+				  { "walks", a.walks }, { "memory_refs", a.memory_refs } });
+}
+
+// The driver unmaps once the device has said it is done: a trace's unmap
+// follows the device's accesses to the mapping, and if the simulated
+// device takes longer than the real one did, the unmap waits for it
+// (simulated time runs ahead of the trace's).  An access not into a
+// mapping (dma-iova, the adversary's) is not waited for: it races.
+void Replay::wait_for_device(const Mapping &m)
+{
+	if (!m.in_flight)
+		return;
+	unmap_waits_++;
+	while (m.in_flight && models_->step())
+		;
+}
+
+void Replay::settle_device()
+{
+	if (in_flight_)
+		models_->run_all();
+}
+
 // Small, so that it inlines into its callers: the timeline's work, out of
 // line, would give every access its stack frame.
-bool Replay::device(Function &f, uint64_t iova, uint64_t len, zpci_dma_dir dir, uint64_t time)
+bool Replay::device(Function &f, uint64_t iova, uint64_t len, zpci_dma_dir dir, uint64_t time,
+		    Mapping *m)
 {
-	if (timeline_)
+	if (timeline_ && !in_flight_)
 		return device_on_timeline(f, iova, len, dir, time);
-	return device_access(f, iova, len, dir, time);
+	return device_access(f, iova, len, dir, time, m);
 }
 
 // device(), with the access and the walks it took on the timeline.
@@ -560,7 +640,7 @@ bool Replay::device_on_timeline(Function &f, uint64_t iova, uint64_t len, zpci_d
 				uint64_t time)
 {
 	ModelWalks before = models_ ? models_->walks() : ModelWalks{};
-	bool ok = device_access(f, iova, len, dir, time);
+	bool ok = device_access(f, iova, len, dir, time, nullptr);
 	nlohmann::ordered_json args = { { "iova", hex(iova) }, { "len", len }, { "ok", ok } };
 	uint64_t latency = 0;
 	if (models_) {
@@ -581,13 +661,13 @@ void Replay::access(Function &f, const ztrace_rec &rec)
 		device(f, rec.iova, rec.len, rec.access, rec.time);
 		return;
 	}
-	const Mapping &m = mapping();
+	Mapping &m = mapping();
 	if (m.failed) {
 		stats_.skipped++;
 		return;
 	}
 	if (m.kind != ZTRACE_MAP_SG) {
-		device(f, m.handle + rec.off, rec.len, rec.access, rec.time);
+		device(f, m.handle + rec.off, rec.len, rec.access, rec.time, &m);
 		return;
 	}
 	// Through the elements, each piece at its element's IOVA.
@@ -599,7 +679,7 @@ void Replay::access(Function &f, const ztrace_rec &rec)
 			continue;
 		}
 		uint64_t n = std::min(left, elen - off);
-		device(f, m.elem_iova[e] + off, n, rec.access, rec.time);
+		device(f, m.elem_iova[e] + off, n, rec.access, rec.time, &m);
 		left -= n;
 		off = 0;
 	}
@@ -694,6 +774,9 @@ bool Replay::step(const ztrace_rec &rec, const ztrace_reader *pos, std::string *
 	pos_ = pos;
 	if (__builtin_expect(!reaccess_.empty(), 0))
 		reaccess_due(rec.time);
+	// What the device does before this record, happens before it.
+	if (in_flight_)
+		models_->run_until(rec.time);
 	now_ = rec.time;
 	sample_pinned(now_, false);
 	zpci_monitor_set_time(&machine_->mon, now_);
@@ -794,6 +877,7 @@ void Replay::timeline_record(Function &f, const ztrace_rec &rec)
 
 void Replay::finish()
 {
+	settle_device();
 	sample_pinned(now_, true);
 	stats_.adversary.beyond_end = reaccess_.size();
 	reaccess_ = {};

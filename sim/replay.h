@@ -12,7 +12,6 @@
 #include <queue>
 #include <stdexcept>
 #include <string>
-#include <unordered_map>
 #include <vector>
 
 #include <zpci/dma.h>
@@ -95,7 +94,7 @@ struct Work {
 	uint64_t device_done_ns = 0;	// timed modes: when the last device access completed
 };
 
-class Replay {
+class Replay : private AccessObserver {
 public:
 	// The header or configuration asks for a machine that cannot be
 	// simulated: bad input, before any record.
@@ -120,6 +119,9 @@ public:
 	bool step(const ztrace_rec &rec, const ztrace_reader *pos, std::string *err);
 	// Detach what is still attached and close the checks.
 	void finish();
+	// Cycle mode: let every device access in flight finish (simulated time
+	// runs on); work() then has their times.  Nothing in the others.
+	void settle_device();
 	// Record events into @t (owned by the caller) from now on.
 	void set_timeline(Timeline *t) { timeline_ = t; }
 
@@ -181,11 +183,14 @@ private:
 	void note_violation();
 	void note_elements(Function &f, const Mapping &m, bool unmapped);
 	void access(Function &f, const ztrace_rec &rec);
-	bool device(Function &f, uint64_t iova, uint64_t len, zpci_dma_dir dir, uint64_t time);
+	// The device's access, into mapping @m if it is one's.
+	bool device(Function &f, uint64_t iova, uint64_t len, zpci_dma_dir dir, uint64_t time,
+		    Mapping *m = nullptr);
 	bool device_on_timeline(Function &f, uint64_t iova, uint64_t len, zpci_dma_dir dir,
 				uint64_t time);
 	bool device_access(Function &f, uint64_t iova, uint64_t len, zpci_dma_dir dir,
-			   uint64_t time);
+			   uint64_t time, Mapping *m);
+	void wait_for_device(const Mapping &m);
 	void collect_rpcits(Function &f);
 	void take_rpcit_log(Function &f);
 	void check_rpcit(Function &f, const ztrace_rec &rec);
@@ -196,6 +201,15 @@ private:
 	void sample_pinned(uint64_t now, bool last);
 	void add_pinned_sample(uint64_t now);
 	void timeline_record(Function &f, const ztrace_rec &rec);
+	void access_done(size_t function, const AccessDone &a) override;
+	// A device access in flight (cycle mode): the mapping it is into,
+	// what the timeline shows of it when it finishes.
+	struct InFlight {
+		uint32_t slot;	// in maps_, or kNoSlot
+		uint64_t iova, len;
+		zpci_dma_dir dir;
+	};
+	static constexpr uint32_t kNoSlot = UINT32_MAX;
 
 	ztrace_header header_;
 	ReplayOptions opts_;
@@ -207,7 +221,12 @@ private:
 	std::unique_ptr<TimedModels> models_;	// fast and cycle modes
 	CpuCost cpu_;
 	uint64_t device_done_ns_ = 0;		// Work::device_done_ns
-	uint64_t latency_ns_ = 0;		// the last device access's, timed modes
+	uint64_t latency_ns_ = 0;		// the last device access's, fast mode
+	bool in_flight_ = false;		// cycle mode: accesses finish later
+	bool last_ok_ = true;			// the last access to finish
+	std::vector<InFlight> in_flight_at_;	// by tag - 1
+	std::vector<uint32_t> free_tags_;
+	uint64_t unmap_waits_ = 0;
 	ReplayStats stats_;
 	const ztrace_reader *pos_ = nullptr;	// the record being applied
 	uint64_t now_ = 0;			// the record's time, ns

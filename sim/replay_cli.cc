@@ -471,9 +471,9 @@ int run_closed(const CommandSpec &spec, ReplayRun &run, CommandIo &io, ztrace_re
 namespace {
 
 // The keys that size what a replay builds before its first record.
-const char *const kSizingKeys[] = { "iotlb.entries", "walk_cache.entries",
-				    "walker.concurrent_walks", "function.outstanding",
-				    "guest.fq_entries" };
+const char *const kSizingKeys[] = { "iotlb.entries", "guest_walk_cache.sx", "host_walk_cache.sx",
+				    "stage2_cache.entries", "walker.concurrent_walks",
+				    "function.outstanding", "guest.fq_entries" };
 
 // What a replay builds up front, as an out-of-memory message names it.
 std::string what_is_built(const ReplayRun &run, const ztrace_header &h)

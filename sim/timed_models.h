@@ -16,6 +16,7 @@
 #include <zpci/func.h>
 #include <zpci/mem.h>
 
+#include "function/access_observer.h"
 #include "replay_options.h"
 
 namespace zpcisim {
@@ -61,11 +62,27 @@ class TimedModels {
 public:
 	virtual ~TimedModels() = default;
 
-	// Function @fn's device accesses @len bytes at @iova at @time_ns of
-	// trace time; false when the function refused it.  @latency_ns: from
-	// the access to its last completion.
+	// Fast mode: function @fn's device accesses @len bytes at @iova at
+	// @time_ns of trace time; false when the function refused it.
+	// @latency_ns: from the access to its last completion.
 	virtual bool access(uint32_t fn, uint64_t iova, uint64_t len, zpci_dma_dir dir,
 			    uint64_t time_ns, uint64_t *latency_ns) = 0;
+
+	// Cycle mode: accesses are submitted and finish later, in simulated
+	// time; the observer hears of each (AccessDone's times in kernel
+	// ticks, ticks_per_ns() to a ns).
+	virtual bool event_driven() const = 0;
+	virtual void observe(AccessObserver *o) = 0;	// every function's accesses
+	virtual uint64_t ticks_per_ns() const = 0;
+	// Run the simulation to @time_ns, then submit the access (@tag: the
+	// observer's, 0 for none).
+	virtual void submit(uint32_t fn, uint64_t iova, uint64_t len, zpci_dma_dir dir,
+			    uint64_t time_ns, uint64_t tag) = 0;
+	virtual void run_until(uint64_t time_ns) = 0;
+	// Run to the next event; false when there is none.
+	virtual bool step() = 0;
+	// Run until nothing is in flight.
+	virtual void run_all() = 0;
 	virtual ModelWalks walks() = 0;
 	virtual ModelTotals totals() = 0;
 	// All but ModelReport::function, which the caller maps from totals().

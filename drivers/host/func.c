@@ -55,6 +55,12 @@ void zpci_func_used(struct zpci_func *f, dma_addr_t iova, phys_addr_t addr, bool
 		zpci_monitor_seen(f->probe, iova, addr, write);
 }
 
+static void notify_flush(struct zpci_func *f, dma_addr_t iova, u64 len)
+{
+	if (f->hook.flush)
+		f->hook.flush(f->hook.ctx, f->fh, iova, len);
+}
+
 /* What the function translates through changed without a memory write. */
 static void forget_references(struct zpci_func *f)
 {
@@ -62,9 +68,15 @@ static void forget_references(struct zpci_func *f)
 		memset(f->memo, 0, ZPCI_REF_MEMO_SIZE * sizeof(*f->memo));
 }
 
+/*
+ * A new host table (attach) or none (detach): what caches the old one's
+ * entries or translations through it (the models' host walk and stage-2
+ * caches) drops them; an RPCIT never does, it is the guest's.
+ */
 void zpci_func_set_nested(struct zpci_func *f, const struct zpci_dma_space *host)
 {
 	forget_references(f);
+	notify_flush(f, 0, 0);
 	f->nested_host = host;
 	f->nested_view.mem = f->mem;
 	f->nested_view.space = host;
@@ -94,12 +106,6 @@ enum zpci_fault zpci_func_reference(const struct zpci_func *f, dma_addr_t iova,
 				    enum zpci_dma_dir dir, struct zpci_xlate *x)
 {
 	return reference_through(f, &f->mem, iova, dir, x);
-}
-
-static void notify_flush(struct zpci_func *f, dma_addr_t iova, u64 len)
-{
-	if (f->hook.flush)
-		f->hook.flush(f->hook.ctx, f->fh, iova, len);
 }
 
 void zpci_func_raise_error(struct zpci_func *f, enum zpci_pec pec, dma_addr_t faddr, bool write)

@@ -312,7 +312,7 @@ void zpci_monitor_seen(struct zpci_monitor_fn *mf, dma_addr_t iova, phys_addr_t 
 		m->stale_uses++;
 		zpci_hist_add(&m->stale_windows, m->now - unmapped_at);
 	}
-	m->digest = zpci_digest_fold(m->digest, verdict == ZPCI_ISOLATION_OK ? gpa : addr);
+	m->digest = zpci_digest_add(m->digest, verdict == ZPCI_ISOLATION_OK ? gpa : addr);
 }
 
 const struct zpci_counter zpci_monitor_fn_counters[] = {

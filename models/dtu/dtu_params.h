@@ -15,6 +15,10 @@ struct DtuParams {
 	CacheParams iotlb;
 	TableWalkerParams walker;
 	bool check_stale = true;
+	// Misses in flight, cycle mode: a miss on a page already being walked
+	// waits for that walk; one on another page takes a free register, or
+	// waits for one.  0: unlimited.
+	uint32_t mshrs = 16;
 	// Move the device's data.  Off, data accesses are timed but carry no
 	// bytes (TLM_IGNORE_COMMAND), so a replay does not fill memory.
 	bool move_data = true;
@@ -32,6 +36,10 @@ inline constexpr ParamDecl param_keys<DtuParams>[] = {
 		"check_stale",
 		"check every IOTLB hit against the current tables (stale uses counted); "
 		"assumption: on, an instrument that takes no simulated time"),
+	number<&DtuParams::mshrs>(
+		"mshrs", "misses", 0, kConcurrentWalksMax,
+		"miss-status holding registers, cycle mode: pages missed and being walked at "
+		"once; 0: unlimited; assumption: 16, one per walker"),
 	block<&DtuParams::iotlb>(
 		"iotlb",
 		"IOTLB entries in total; source: gem5's SMMUv3 main TLB, 2048 (zPCI's is not "

@@ -15,6 +15,9 @@ constexpr uint32_t kOutstandingMax = 1u << 16;
 
 struct ZpciFunctionParams {
 	uint32_t outstanding = 8;	// a small device queue
+	// Requests are AT transactions on SystemC's clock (cycle mode), not
+	// b_transport calls.  Not a key: the mode sets it.
+	bool event_driven = false;
 };
 
 template <>

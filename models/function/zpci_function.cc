@@ -7,26 +7,23 @@
 
 namespace zpcisim {
 
-ZpciFunction::ZpciFunction(sc_core::sc_module_name name, zpci_func *f, const ZpciFunctionParams &p)
-	: sc_module(name), dma("dma"), f_(f), p_(p),
-	  window_(p.outstanding, sc_core::SC_ZERO_TIME), scratch_(ZPCI_PAGE_SIZE),
+ZpciFunction::ZpciFunction(sc_core::sc_module_name name, size_t index, zpci_func *f,
+			   const ZpciFunctionParams &p)
+	: sc_module(name), dma("dma"), index_(index), f_(f), p_(p), scratch_(ZPCI_PAGE_SIZE),
 	  ns_(1, sc_core::SC_NS)
 {
+	if (p.event_driven)
+		dma.register_nb_transport_bw(this, &ZpciFunction::nb_transport_bw);
 }
 
-// One page-sized request through `dma`, arriving at @arrival (@now is the
-// kernel's time), after the window's wait; returns when it completes.
+// Fast mode: one page-sized request through `dma`, arriving at @arrival
+// (@now is the kernel's time); returns when it completes.
 inline uint64_t ZpciFunction::request(uint64_t iova, uint8_t *data, uint32_t len, zpci_dma_dir dir,
 				      const sc_core::sc_time &now, const sc_core::sc_time &arrival,
 				      bool *ok)
 {
 	tlm::tlm_generic_payload &t = trans_;
-	sc_core::sc_time start = arrival;
-
-	// With a window, a request waits for the one `outstanding` before it.
-	if (!window_.empty())
-		start = std::max(start, window_[next_]);
-	sc_core::sc_time d = start - now;
+	sc_core::sc_time d = arrival - now;
 	t.set_command(dir == ZPCI_DMA_WRITE ? tlm::TLM_WRITE_COMMAND : tlm::TLM_READ_COMMAND);
 	t.set_address(iova);
 	t.set_data_ptr(data ? data : scratch_.data());
@@ -37,18 +34,21 @@ inline uint64_t ZpciFunction::request(uint64_t iova, uint8_t *data, uint32_t len
 	*ok = t.is_response_ok();
 	sc_core::sc_time end = now + d;
 	if (wave_.w)
-		show_request(arrival, start, end);
-	if (!window_.empty()) {
-		window_[next_] = end;
-		if (++next_ == window_.size())
-			next_ = 0;
-	}
+		show_request(arrival, arrival, end);
 	return end.value();
 }
 
 bool ZpciFunction::access(uint64_t iova, uint64_t len, zpci_dma_dir dir,
 			  const sc_core::sc_time &arrival, uint8_t *data)
 {
+	if (p_.event_driven) {
+		const sc_core::sc_time t = now(*this);
+		if (arrival > t)
+			sc_core::sc_start(arrival - t);
+		submit(iova, len, dir, 0, data);
+		sc_core::sc_start();	// until nothing is left in flight
+		return last_ok_;
+	}
 	const sc_core::sc_time kernel = now(*this);
 	const uint64_t at = arrival.value();
 	uint64_t done = at;
@@ -80,10 +80,141 @@ bool ZpciFunction::access(uint64_t iova, uint64_t len, zpci_dma_dir dir,
 			data += chunk;
 	}
 	stats_.failed += !all_ok;
-	busy_until_ = std::max(busy_until_, done);
-	last_latency_ = done - at;
-	latency_ns_.add(to_ns(last_latency_));
+	finished(at, done);
 	return all_ok;
+}
+
+void ZpciFunction::finished(uint64_t arrival, uint64_t done)
+{
+	busy_until_ = std::max(busy_until_, done);
+	last_latency_ = done - arrival;
+	latency_ns_.add(to_ns(last_latency_));
+}
+
+// Cycle mode.  Accesses queue in arrival order; their requests are issued
+// in that order while the window has room, and answered in whatever order
+// the DTU finishes them.
+
+void ZpciFunction::submit(uint64_t iova, uint64_t len, zpci_dma_dir dir, uint64_t tag,
+			  uint8_t *data)
+{
+	Access a{ iova, len, tag, data, dir, 0, 0, 0, true, now(*this), now(*this) };
+	uint32_t id;
+
+	stats_.accesses++;
+	if (free_accesses_.empty()) {
+		id = uint32_t(accesses_.size());
+		accesses_.push_back(a);
+	} else {
+		id = free_accesses_.back();
+		free_accesses_.pop_back();
+		accesses_[id] = a;
+	}
+	if (!len) {
+		finish(id);	// nothing to move: done as it arrives
+		return;
+	}
+	issuing_.push_back(id);
+	pump();
+}
+
+void ZpciFunction::pump()
+{
+	if (pumping_)
+		return;	// an answer given at once, inside issue(): the loop goes on
+	pumping_ = true;
+	while (!issuing_.empty() && (!p_.outstanding || inflight_ < p_.outstanding))
+		issue(issuing_.front());
+	pumping_ = false;
+}
+
+// The next request of access @id.
+void ZpciFunction::issue(uint32_t id)
+{
+	Access &a = accesses_[id];
+	uint32_t chunk = std::min<uint64_t>(a.len, ZPCI_PAGE_SIZE - (a.iova & ~ZPCI_PAGE_MASK));
+	Request *q;
+
+	if (free_requests_.empty()) {
+		requests_.push_back(std::make_unique<Request>());
+		q = requests_.back().get();
+		q->set_extension(&q->trace);
+	} else {
+		q = free_requests_.back();
+		free_requests_.pop_back();
+	}
+	q->set_command(a.dir == ZPCI_DMA_WRITE ? tlm::TLM_WRITE_COMMAND : tlm::TLM_READ_COMMAND);
+	q->set_address(a.iova);
+	q->set_data_ptr(a.data ? a.data : scratch_.data());
+	q->set_data_length(chunk);
+	q->set_streaming_width(chunk);
+	q->set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
+	q->access = id;
+	q->issued = now(*this);
+	q->trace = DtuTrace{};
+	a.iova += chunk;
+	a.len -= chunk;
+	if (a.data)
+		a.data += chunk;
+	if (!a.len)
+		issuing_.pop_front();
+	a.inflight++;
+	inflight_++;
+	stats_.requests++;
+	tlm::tlm_phase phase = tlm::BEGIN_REQ;
+	sc_core::sc_time d = sc_core::SC_ZERO_TIME;
+	if (dma->nb_transport_fw(*q, phase, d) == tlm::TLM_COMPLETED)
+		answered(*q);	// refused at once
+}
+
+tlm::tlm_sync_enum ZpciFunction::nb_transport_bw(tlm::tlm_generic_payload &trans,
+						 tlm::tlm_phase &phase, sc_core::sc_time &)
+{
+	if (phase == tlm::BEGIN_RESP)
+		answered(static_cast<Request &>(trans));
+	return tlm::TLM_COMPLETED;
+}
+
+void ZpciFunction::answered(Request &q)
+{
+	uint32_t id = q.access;
+	Access &a = accesses_[id];
+	bool ok = q.is_response_ok();
+
+	a.inflight--;
+	inflight_--;
+	a.done = now(*this);
+	a.walks += q.trace.walks;
+	a.memory_refs += q.trace.memory_refs;
+	if (wave_.w)
+		show_request(a.arrival, q.issued, a.done);
+	free_requests_.push_back(&q);
+	if (ok) {
+		stats_.dma_bytes[a.dir] += q.get_data_length();
+	} else if (a.ok) {
+		// The rest of a refused access is not issued.
+		a.ok = false;
+		if (a.len) {
+			a.len = 0;
+			issuing_.erase(std::find(issuing_.begin(), issuing_.end(), id));
+		}
+	}
+	if (!a.inflight && !a.len)
+		finish(id);
+	pump();
+}
+
+void ZpciFunction::finish(uint32_t id)
+{
+	const Access a = accesses_[id];
+
+	free_accesses_.push_back(id);
+	stats_.failed += !a.ok;
+	last_ok_ = a.ok;
+	finished(a.arrival.value(), a.done.value());
+	if (observer_)
+		observer_->access_done(index_, AccessDone{ a.tag, a.ok, a.arrival.value(),
+							   a.done.value(), a.walks, a.memory_refs });
 }
 
 void ZpciFunction::show_signals(Waveform &w, const sc_core::sc_time &clock)

@@ -3,14 +3,19 @@
 //
 // Models: a device access (the trace's dma records) is split at page
 // boundaries into requests to the DTU; at most `outstanding` requests are
-// in flight, a further one starting when the oldest completes; the access's
+// in flight, a further one issued when one completes; the access's
 // latency (arrival to last completion) goes into a histogram; FMB-style
-// byte counters.  The architected state (enabled, error, blocked, error
+// byte counters.  Fast mode: each request is a b_transport, its delay
+// annotated.  Cycle mode: each is an AT transaction (BEGIN_REQ, then the
+// DTU's BEGIN_RESP), accesses are submitted and finish later, in
+// simulated time, and whoever submitted them hears of it.  The architected state (enabled, error, blocked, error
 // events) is the functional function's (zpci_func), which the DTU reads.
 // Does not model: device-internal queues, interrupts, MSI.
 #pragma once
 
 #include <cstdint>
+#include <deque>
+#include <memory>
 #include <stdexcept>
 #include <string>
 #include <systemc>
@@ -21,6 +26,7 @@
 #include <zpci/func.h>
 
 #include "dtu/dtu.h"
+#include "function/access_observer.h"
 #include "function/function_params.h"
 #include "params/param.h"
 #include "stats/histogram.h"
@@ -40,14 +46,24 @@ class ZpciFunction : public sc_core::sc_module {
 public:
 	tlm_utils::simple_initiator_socket<ZpciFunction> dma;
 
-	ZpciFunction(sc_core::sc_module_name name, zpci_func *f, const ZpciFunctionParams &p = {});
+	// @index: its place among the system's functions, as observers hear it.
+	ZpciFunction(sc_core::sc_module_name name, size_t index, zpci_func *f,
+		     const ZpciFunctionParams &p = {});
 
 	// The device reads or writes @len bytes at @iova, starting at @arrival,
 	// from or into @data (null: a scratch buffer, for accesses whose bytes
-	// do not matter).  false when a request was refused (the function's
-	// error state says why).
+	// do not matter), and waits for it: in cycle mode the simulation runs
+	// until it finishes (and whatever else is in flight).  false when a
+	// request was refused (the function's error state says why).
 	bool access(uint64_t iova, uint64_t len, zpci_dma_dir dir, const sc_core::sc_time &arrival,
 		    uint8_t *data = nullptr);
+	// Cycle mode: the same access, arriving now; the observer hears of it,
+	// by @tag, when it has finished.  @data must live until then.
+	void submit(uint64_t iova, uint64_t len, zpci_dma_dir dir, uint64_t tag,
+		    uint8_t *data = nullptr);
+	void observe(AccessObserver *o) { observer_ = o; }
+	// Accesses submitted and not finished.
+	size_t in_flight() const { return accesses_.size() - free_accesses_.size(); }
 
 	// Have @dtu, the one `dma` is bound to, serve the requests that hit
 	// its IOTLB without TLM (Dtu::serve_hit()); the rest still go through
@@ -55,9 +71,9 @@ public:
 	// timing is then a fixed function.
 	void serve_hits_through(Dtu &dtu)
 	{
-		if (!window_.empty())
+		if (p_.outstanding || p_.event_driven)
 			throw std::logic_error(std::string(name()) +
-					       ": hits served directly need outstanding = 0");
+					       ": hits served directly need fast mode");
 		hits_ = &dtu;
 	}
 
@@ -79,15 +95,48 @@ public:
 	void show_signals(Waveform &w, const sc_core::sc_time &clock);
 
 private:
+	// Cycle mode: a request is one of these, with the access it is for.
+	struct Request : tlm::tlm_generic_payload {
+		uint32_t access;
+		sc_core::sc_time issued;
+		DtuTrace trace;
+		// The payload frees its extensions: this one is a member.
+		~Request() override { clear_extension(&trace); }
+	};
+	struct Access {
+		uint64_t iova, len, tag;
+		uint8_t *data;
+		zpci_dma_dir dir;
+		uint32_t inflight;	// requests issued and not answered
+		uint32_t walks, memory_refs;
+		bool ok;
+		sc_core::sc_time arrival, done;
+	};
+	tlm::tlm_sync_enum nb_transport_bw(tlm::tlm_generic_payload &trans, tlm::tlm_phase &phase,
+					   sc_core::sc_time &delay);
+	void pump();
+	void issue(uint32_t id);
+	void answered(Request &q);
+	void finish(uint32_t id);
+	void finished(uint64_t arrival, uint64_t done);
+
 	uint64_t request(uint64_t iova, uint8_t *data, uint32_t len, zpci_dma_dir dir,
 			 const sc_core::sc_time &now, const sc_core::sc_time &arrival, bool *ok);
 	void show_request(const sc_core::sc_time &arrival, const sc_core::sc_time &start,
 			  const sc_core::sc_time &end);
 
+	const size_t index_;
 	zpci_func *f_;
 	ZpciFunctionParams p_;
-	std::vector<sc_core::sc_time> window_;	// completion times of the last requests
-	size_t next_ = 0;
+	// Cycle mode.
+	std::vector<Access> accesses_;
+	std::vector<uint32_t> free_accesses_;
+	std::deque<uint32_t> issuing_;	// accesses with requests to issue, oldest first
+	std::vector<std::unique_ptr<Request>> requests_;
+	std::vector<Request *> free_requests_;
+	uint32_t inflight_ = 0;
+	bool pumping_ = false, last_ok_ = true;
+	AccessObserver *observer_ = nullptr;
 	std::vector<uint8_t> scratch_;
 	tlm::tlm_generic_payload trans_;	// reused: building one allocates
 	FunctionModelStats stats_;

@@ -9,6 +9,13 @@ namespace zpcisim {
 
 namespace {
 const char *const kReplacementNames[] = { "lru", "fifo", "random" };
+const char *const kCacheIndexNames[] = { "page", "xor-fh", "xor-fh-reversed" };
+
+template <size_t N>
+std::vector<std::string> name_table(const char *const (&names)[N])
+{
+	return { std::begin(names), std::end(names) };
+}
 }
 
 const char *replacement_name(Replacement r)
@@ -28,8 +35,13 @@ bool parse_replacement(const std::string &name, Replacement *r)
 
 const std::vector<std::string> &replacement_names()
 {
-	static const std::vector<std::string> names(std::begin(kReplacementNames),
-						    std::end(kReplacementNames));
+	static const std::vector<std::string> names = name_table(kReplacementNames);
+	return names;
+}
+
+const std::vector<std::string> &cache_index_names()
+{
+	static const std::vector<std::string> names = name_table(kCacheIndexNames);
 	return names;
 }
 
@@ -41,15 +53,41 @@ TaggedCache::TaggedCache(const CacheParams &p) : p_(p)
 	sets_ = p.entries / ways_;
 	pow2_sets_ = (sets_ & (sets_ - 1)) == 0;
 	set_mask_ = sets_ - 1;
+	index_ = sets_ > 1 ? p.index : CacheIndex::Page;
+	index_bits_ = 0;
+	while ((uint64_t(1) << index_bits_) < sets_)
+		index_bits_++;
+	index_mask_ = (uint64_t(1) << index_bits_) - 1;
 	lines_.resize(p.entries);
 	zpci_prng_seed(&prng_, p.seed);
+}
+
+uint64_t TaggedCache::index_xor(uint32_t fh) const
+{
+	uint64_t f = fh;
+
+	switch (index_) {
+	case CacheIndex::Page:
+		return 0;
+	case CacheIndex::XorFh:
+		return fh;
+	case CacheIndex::XorFhReversed:
+		break;
+	}
+	for (uint32_t s = index_bits_; s < 32; s *= 2)	// fold_n: field i ^= fields above
+		f ^= f >> s;
+	f &= index_mask_;
+	uint64_t r = 0;
+	for (uint32_t b = 0; b < index_bits_; b++)	// rev_n
+		r |= (f >> b & 1) << (index_bits_ - 1 - b);
+	return r;
 }
 
 // Where (@fh, @key) goes in its set: its own line if cached, else an
 // invalid way, else the one the policy picks.  One pass over the ways.
 TaggedCache::Line &TaggedCache::line_for(uint32_t fh, uint64_t key)
 {
-	Line *s = &lines_[set_of(key) * ways_];
+	Line *s = &lines_[set_of(fh, key) * ways_];
 	Line *empty = nullptr, *oldest = &s[0];
 
 	for (uint32_t w = 0; w < ways_; w++) {

@@ -4,7 +4,8 @@
 // Models: a set-associative cache of 4 KiB translations tagged by function
 // handle and IOVA page, with LRU, FIFO or seeded random replacement;
 // invalidation by range, by function and globally (what RPCIT and IOAT
-// changes do); an optional walk cache of segment-table entries (the
+// changes do); a set index that hashes the function handle with the key
+// (`index`, below); an optional walk cache of segment-table entries (the
 // page-table origin for a 1 MiB region), so that a miss there costs one
 // memory reference instead of a full walk.
 // Does not model: large-frame entries (translations are cached per 4 KiB
@@ -32,6 +33,25 @@ bool parse_replacement(const std::string &name, Replacement *r);
 // The same names, by value.
 const std::vector<std::string> &replacement_names();
 
+// How a cache picks the set of (fh, key), of S sets, n = ceil(log2 S) bits
+// of set number (0 when S is 1):
+//   page:            key mod S
+//   xor-fh:          (key XOR fh) mod S
+//   xor-fh-reversed: (key XOR rev_n(fold_n(fh))) mod S, where fold_n(fh) is
+//                    the XOR of fh's n-bit fields (bits 0..n-1, n..2n-1, ...)
+//                    and rev_n reverses the order of n bits.
+// Every guest's allocator hands out IOVAs upward from the same start, so
+// functions' footprints are the same run of keys; handles differ in their
+// low bits (enabled handles 0x80000100, 0x80000101, ...).  `page` puts
+// every function's key k in one set; `xor-fh` (a real design's choice, see
+// the `index` key) only permutes keys within aligned blocks of 2^b when
+// the handles differ in their b low bits, so it does no better.  Reversing
+// the handle brings its low bits to the top of the set number: 2^m
+// functions with aligned runs of keys fill 2^m equal slices of the sets.
+enum class CacheIndex { Page, XorFh, XorFhReversed };
+// "page", "xor-fh", "xor-fh-reversed", by value.
+const std::vector<std::string> &cache_index_names();
+
 // The most entries a cache may have: its lines are allocated up front,
 // 32 MiB at this bound, 512 times gem5's SMMUv3 main TLB.
 constexpr uint32_t kCacheEntriesMax = 1u << 20;
@@ -44,6 +64,7 @@ struct CacheParams {
 	Replacement policy = Replacement::Lru;
 	uint64_t seed = 1;
 	bool enabled = true;
+	CacheIndex index = CacheIndex::XorFhReversed;
 };
 
 template <>
@@ -61,6 +82,15 @@ inline constexpr ParamDecl param_keys<CacheParams>[] = {
 		"seed of random replacement; assumption: any fixed seed, for repeatable runs"),
 	flag<&CacheParams::enabled>(
 		"enabled", "off: nothing is cached; assumption: on, as every IOMMU caches"),
+	choice<&CacheParams::index>(
+		"index", cache_index_names,
+		"set of (fh, key) among S = entries/assoc sets, n = ceil(log2 S): page: key mod "
+		"S; xor-fh: (key ^ fh) mod S, as the Renesas SH7709S TLB (VPN ^ ASID, manual "
+		"3.3.2) and gem5's SMMUv3 IPA cache and TLB ((va>>12) ^ vmid [^ asid]); "
+		"xor-fh-reversed: (key ^ rev_n(fold_n(fh))) mod S, fold_n: XOR of fh's n-bit "
+		"fields, rev_n: n bits reversed; assumption: xor-fh-reversed, so that functions "
+		"with dense handles and IOVAs from one base share the sets evenly (zPCI's index "
+		"is not public)"),
 };
 
 struct CacheStats {
@@ -72,8 +102,9 @@ struct CacheStats {
 	uint64_t invalidations = 0;	// entries dropped by invalidate_*
 };
 
-// A set-associative cache from (fh, key) to a u64 value.  The IOTLB keys
-// by IOVA page, the walk cache by IOVA segment; both use this one class.
+// A set-associative cache from (fh, key) to a u64 value, the set by
+// CacheParams::index (the formulas above CacheIndex).  The IOTLB keys by
+// IOVA page, the walk cache by IOVA segment; both use this one class.
 class TaggedCache {
 	struct Line;
 
@@ -143,12 +174,24 @@ private:
 		bool holds(uint32_t f, uint64_t k) const { return key == k && fh == f; }
 	};
 
-	// A power-of-two number of sets (the usual case) takes a mask, not a
+	// What set_of() XORs into the key for @fh, by the index's formula.
+	uint64_t index_xor(uint32_t fh) const;
+	// Requests come in runs from one function, so the last handle's XOR
+	// is kept: a compare on the look-up path instead of the formula.  A
+	// power-of-two number of sets (the usual case) takes a mask, not a
 	// division.
-	uint32_t set_of(uint64_t key) const { return pow2_sets_ ? key & set_mask_ : key % sets_; }
+	uint32_t set_of(uint32_t fh, uint64_t key)
+	{
+		if (fh != last_fh_) {
+			last_fh_ = fh;
+			last_xor_ = index_xor(fh);
+		}
+		key ^= last_xor_;
+		return pow2_sets_ ? key & set_mask_ : key % sets_;
+	}
 	Line *find(uint32_t fh, uint64_t key)
 	{
-		Line *set = &lines_[set_of(key) * ways_];
+		Line *set = &lines_[set_of(fh, key) * ways_];
 
 		for (uint32_t w = 0; w < ways_; w++)
 			if (set[w].holds(fh, key))
@@ -160,6 +203,12 @@ private:
 	CacheParams p_;
 	uint32_t sets_, ways_, set_mask_;
 	bool pow2_sets_;
+	// One set needs no index (and reversed() no n of 0): as `page`.
+	CacheIndex index_;
+	uint32_t index_bits_;	// n
+	uint64_t index_mask_;	// 2^n - 1
+	uint32_t last_fh_ = 0;	// every index XORs 0 for handle 0
+	uint64_t last_xor_ = 0;
 	std::vector<Line> lines_;
 	uint64_t clock_ = 0;
 	zpci_prng prng_;

@@ -12,6 +12,7 @@ SystemParams apply_mode(SystemParams p, TimingMode mode)
 		p.dtu.walker.concurrent_walks = 0;
 		p.function.outstanding = 0;
 	}
+	p.function.event_driven = mode == TimingMode::Cycle;
 	return p;
 }
 
@@ -36,20 +37,22 @@ ZpciSystem::ZpciSystem(zpci_mem memory, uint64_t memory_size, const std::vector<
 		       const SystemParams &p)
 	: funcs_(funcs), wave_(p.vcd.empty() ? nullptr : std::make_unique<Waveform>(p.vcd)),
 	  memory_(std::make_unique<Memory>("memory", memory, memory_size, p.memory)),
-	  dtu_(std::make_unique<Dtu>("dtu", funcs, p.dtu))
+	  dtu_(std::make_unique<Dtu>("dtu", funcs, p.dtu, p.function.event_driven))
 {
 	// Without contention or a window (fast mode), an IOTLB hit's timing
 	// is a fixed function of its length, so the DTU serves hits itself,
 	// without TLM; a VCD shows each request's signals, which only the TLM
 	// path draws.
-	const bool direct = !p.memory.contention && !p.function.outstanding && !wave_;
+	const bool direct = !p.function.event_driven && !p.memory.contention &&
+			    !p.function.outstanding && !wave_;
 
 	dtu_->mem.bind(memory_->socket);
 	if (direct)
 		dtu_->serve_hits_from(*memory_);
 	for (size_t i = 0; i < funcs.size(); i++) {
 		std::string name = "function" + std::to_string(i);
-		functions_.push_back(std::make_unique<ZpciFunction>(name.c_str(), funcs[i], p.function));
+		functions_.push_back(
+			std::make_unique<ZpciFunction>(name.c_str(), i, funcs[i], p.function));
 		functions_.back()->dma.bind(dtu_->port(i));
 		if (direct)
 			functions_.back()->serve_hits_through(*dtu_);
@@ -63,13 +66,37 @@ ZpciSystem::ZpciSystem(zpci_mem memory, uint64_t memory_size, const std::vector<
 			f->show_signals(*wave_, clock);
 		dtu_->show_signals(*wave_);
 	}
-	// Elaborate and start at
-	// time zero.  The blocks have no processes: requests are driven from
-	// outside with annotated delays, so the kernel never needs to run again,
-	// and "nothing happened" is no news worth a warning.
+	// Elaborate and start at time zero.  Fast mode's blocks have no
+	// processes (requests are driven from outside with annotated delays),
+	// so the kernel never runs again there, and "nothing happened" is no
+	// news worth a warning.
 	sc_core::sc_report_handler::set_actions(sc_core::SC_ID_NO_SC_START_ACTIVITY_,
 						sc_core::SC_DO_NOTHING);
 	sc_core::sc_start(sc_core::SC_ZERO_TIME);
+}
+
+void ZpciSystem::run_until(const sc_core::sc_time &t)
+{
+	const sc_core::sc_time &at = sc_core::sc_time_stamp();
+
+	if (t > at)
+		sc_core::sc_start(t - at);
+	if (sc_core::sc_pending_activity_at_current_time())
+		sc_core::sc_start(sc_core::SC_ZERO_TIME);
+}
+
+bool ZpciSystem::step()
+{
+	if (!sc_core::sc_pending_activity())
+		return false;
+	sc_core::sc_start(sc_core::sc_time_to_pending_activity());
+	sc_core::sc_start(sc_core::SC_ZERO_TIME);
+	return true;
+}
+
+void ZpciSystem::run_all()
+{
+	sc_core::sc_start();
 }
 
 // Modules go before the kernel context they were built in, and the

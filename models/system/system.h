@@ -5,10 +5,14 @@
 // exist one after another in one process.
 //
 // Timing modes (one functional behaviour, two ways of timing it):
-//   cycle  contention is modelled: the memory port's bandwidth, a limited
-//          number of table walkers, the function's outstanding requests;
-//   fast   fixed latencies, no contention: quicker, for long traces and
-//          sweeps.  Translations and counters are the same as in cycle.
+//   cycle  event-driven, on SystemC's clock: each request's lookup, walk
+//          and data transfer are events; contention is modelled (the
+//          memory port's bandwidth, walkers, miss registers, the
+//          function's outstanding requests), and invalidations act at the
+//          time the driver issues them, on what is then in flight;
+//   fast   loosely timed: fixed latencies, no contention, the kernel never
+//          runs; quicker, for long traces and sweeps.  Translations are the
+//          same as in cycle; docs/models.md says how far its times are.
 #pragma once
 
 #include <memory>
@@ -49,6 +53,13 @@ public:
 			wave_->settle(t);
 	}
 	bool tracing() const { return wave_ != nullptr; }
+	// Cycle mode: run the simulation up to and including what is due at
+	// @t (the device finishing at @t is what a driver acting at @t saw),
+	// or until nothing is in flight.
+	void run_until(const sc_core::sc_time &t);
+	void run_all();
+	// Run the events of the next time anything is due; false if nothing is.
+	bool step();
 	size_t functions() const { return functions_.size(); }
 	Dtu &dtu() { return *dtu_; }
 	Memory &memory() { return *memory_; }

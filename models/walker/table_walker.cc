@@ -2,6 +2,7 @@
 #include "walker/table_walker.h"
 
 #include <algorithm>
+#include <cctype>
 #include <stdexcept>
 
 namespace zpcisim {
@@ -10,20 +11,81 @@ namespace zpcisim {
 struct TableWalker::Fetch {
 	EntryReader &mem;
 	const zpci_dma_space *host;	// nested: guest addresses go through it
+	uint32_t fh;			// whose caches
 	sc_core::sc_time now;		// when the next fetch is issued
 	uint32_t refs = 0;
 	bool host_fault = false;
 	zpci_fault fault = ZPCI_FAULT_NONE;
 };
 
-TableWalker::TableWalker(const TableWalkerParams &p, const sc_core::sc_time &clock)
-	: p_(p), clock_(clock), walk_cache_(p.walk_cache),
-	  busy_until_(p.concurrent_walks, sc_core::SC_ZERO_TIME)
+namespace {
+
+const char *const kDimNames[kWalkDims] = { "guest", "host" };
+
+int dim_index(WalkDim dim)
 {
+	return static_cast<int>(dim);
 }
 
-// Read the entry at @gaddr: host-physical, or guest-physical in a nested walk.
-bool TableWalker::fetch(Fetch &f, uint64_t gaddr, uint64_t *entry)
+// The range of addresses one entry of @level covers: the walk caches' key.
+uint64_t level_key(zpci_level level, uint64_t iova)
+{
+	return iova >> zpci_level_info(level)->shift;
+}
+
+// "rtx": a level as counters name it.
+std::string level_name(zpci_level level)
+{
+	std::string name = zpci_level_info(level)->name;
+
+	std::transform(name.begin(), name.end(), name.begin(),
+		       [](unsigned char c) { return char(std::tolower(c)); });
+	return name;
+}
+
+// A stage-2 cache entry: the host frame | kReadonly.
+constexpr uint64_t kReadonly = 1;
+
+std::optional<TaggedCache> make_cache(const CacheParams &p)
+{
+	std::optional<TaggedCache> c;
+
+	if (p.enabled && p.entries)
+		c.emplace(p);
+	return c;
+}
+
+}  // namespace
+
+CacheParams WalkCacheParams::level(zpci_level level) const
+{
+	const uint32_t entries[kCachedLevels] = { rfx, rsx, rtx, sx };
+
+	return { enabled ? entries[level] : 0, assoc, policy, seed, enabled, index };
+}
+
+TableWalker::TableWalker(const TableWalkerParams &p, const sc_core::sc_time &clock)
+	: p_(p), clock_(clock), stage2_(make_cache(p.stage2_cache)),
+	  busy_until_(p.concurrent_walks, sc_core::SC_ZERO_TIME)
+{
+	const WalkCacheParams *dims[kWalkDims] = { &p.guest_walk_cache, &p.host_walk_cache };
+
+	for (int d = 0; d < kWalkDims; d++)
+		for (int l = 0; l < kCachedLevels; l++)
+			walk_caches_[d][l] = make_cache(dims[d]->level(zpci_level(l)));
+}
+
+const TaggedCache *TableWalker::walk_cache(WalkDim dim, zpci_level level) const
+{
+	if (level >= kCachedLevels)
+		return nullptr;
+	const std::optional<TaggedCache> &c = walk_caches_[dim_index(dim)][level];
+	return c ? &*c : nullptr;
+}
+
+// Read the entry of @level at @gaddr: host-physical, or guest-physical in
+// a nested walk.
+bool TableWalker::fetch(Fetch &f, WalkDim dim, zpci_level level, uint64_t gaddr, uint64_t *entry)
 {
 	uint64_t addr = gaddr;
 	sc_core::sc_time d = sc_core::SC_ZERO_TIME;
@@ -31,6 +93,7 @@ bool TableWalker::fetch(Fetch &f, uint64_t gaddr, uint64_t *entry)
 	if (f.host && !host_translate(f, gaddr, ZPCI_DMA_READ, &addr))
 		return false;
 	f.refs++;
+	stats_.refs[dim_index(dim)][level]++;
 	if (!f.mem.read_entry(addr, f.now, entry, d)) {
 		f.fault = ZPCI_FAULT_TABLE_ADDR;
 		return false;
@@ -39,15 +102,29 @@ bool TableWalker::fetch(Fetch &f, uint64_t gaddr, uint64_t *entry)
 	return true;
 }
 
-// The host's walk of a guest-physical address: every fetch is timed.
+// The host's translation of a guest-physical address: the stage-2 cache,
+// else a walk of the host's table, every fetch timed.
 bool TableWalker::host_translate(Fetch &f, uint64_t gpa, zpci_dma_dir dir, uint64_t *hpa)
 {
-	Fetch hf{ f.mem, nullptr, f.now };
+	uint64_t page = gpa >> ZPCI_PAGE_SHIFT;
+	std::optional<uint64_t> hit = stage2_ ? stage2_->lookup(f.fh, page) : std::nullopt;
 	WalkResult r;
 
-	one_d(hf, *f.host, gpa, dir, false, 0, r);
-	f.refs += hf.refs;
-	f.now = hf.now;
+	if (hit) {
+		// What the walk that filled it ends in, protection included.
+		r.addr = (*hit & ZPCI_PAGE_MASK) | (gpa & ~ZPCI_PAGE_MASK);
+		r.readonly = *hit & kReadonly;
+		if (dir == ZPCI_DMA_WRITE && r.readonly)
+			r.fault = ZPCI_FAULT_PROTECTION;
+	} else {
+		Fetch hf{ f.mem, nullptr, f.fh, f.now };
+
+		one_d(hf, WalkDim::Host, *f.host, gpa, dir, r);
+		f.refs += hf.refs;
+		f.now = hf.now;
+		if (stage2_ && r.fault == ZPCI_FAULT_NONE)
+			stage2_->insert(f.fh, page, (r.addr & ZPCI_PAGE_MASK) | (r.readonly ? kReadonly : 0));
+	}
 	if (r.fault != ZPCI_FAULT_NONE) {
 		f.fault = r.fault;
 		f.host_fault = true;
@@ -57,52 +134,78 @@ bool TableWalker::host_translate(Fetch &f, uint64_t gpa, zpci_dma_dir dir, uint6
 	return true;
 }
 
+// The deepest level of @dim's walk caches, at or below @w's top, that
+// holds @iova's entry: @w restarts at that level, *entry is the entry.
+bool TableWalker::cached_entry(WalkDim dim, uint32_t fh, uint64_t iova, zpci_walk &w,
+			       uint64_t *entry)
+{
+	LevelCaches &caches = walk_caches_[dim_index(dim)];
+
+	for (int l = kCachedLevels - 1; l >= int(w.level); l--) {
+		if (!caches[l])
+			continue;
+		if (auto hit = caches[l]->lookup(fh, level_key(zpci_level(l), iova))) {
+			w.level = zpci_level(l);
+			w.readonly = false;	// the entry carries the path's protection
+			*entry = *hit;
+			return true;
+		}
+	}
+	return false;
+}
+
+// Keep the @level entry a walk fetched, with the protection of the path
+// down to it folded into its protection bit: applied again by
+// zpci_walk_entry, it gives what the fetch gave.  Invalid entries and
+// those that fault are not kept.
+void TableWalker::remember(WalkDim dim, uint32_t fh, uint64_t iova, zpci_level level,
+			   uint64_t entry, bool readonly)
+{
+	if (level >= kCachedLevels)
+		return;
+	std::optional<TaggedCache> &c = walk_caches_[dim_index(dim)][level];
+	if (c)
+		c->insert(fh, level_key(level, iova), entry | (readonly ? ZPCI_TABLE_PROTECTED : 0));
+}
+
 // A walk of one table: host-physical, or (f.host set) guest-physical.
-void TableWalker::one_d(Fetch &f, const zpci_dma_space &space, uint64_t iova, zpci_dma_dir dir,
-			bool use_walk_cache, uint32_t fh, WalkResult &r)
+void TableWalker::one_d(Fetch &f, WalkDim dim, const zpci_dma_space &space, uint64_t iova,
+			zpci_dma_dir dir, WalkResult &r)
 {
 	zpci_walk w;
-	uint64_t seg = iova >> ZPCI_SX_SHIFT;
+	uint64_t entry = 0;
 
 	r.fault = zpci_walk_start(&space, iova, &w);
 	if (r.fault)
 		return;
-	// The walk cache keeps the page-table origin and the protection above it.
-	if (use_walk_cache) {
-		if (auto hit = walk_cache_.lookup(fh, seg)) {
-			w.level = ZPCI_LEVEL_PX;
-			w.table = *hit & ZPCI_STE_ADDR_MASK;
-			w.toff = 0;
-			w.tlen = ZPCI_TABLE_LEN_FULL;
-			w.readonly = *hit & 1;
-			r.walk_cache_hit = true;
-		}
-	}
+	bool cached = cached_entry(dim, f.fh, iova, w, &entry);
+	r.walk_cache_hit = cached;
 	for (;;) {
-		uint64_t addr, entry, frame_size = 0;
+		zpci_level level = w.level;
+		uint64_t addr, frame_size = 0;
 		zpci_fault fault;
 
-		r.fault = zpci_walk_entry_addr(&w, iova, &addr);
-		if (r.fault)
-			return;
-		if (!fetch(f, addr, &entry)) {
-			r.fault = f.fault;
-			r.host_fault = f.host_fault;
-			return;
+		if (!cached) {
+			r.fault = zpci_walk_entry_addr(&w, iova, &addr);
+			if (r.fault)
+				return;
+			if (!fetch(f, dim, level, addr, &entry)) {
+				r.fault = f.fault;
+				r.host_fault = f.host_fault;
+				return;
+			}
 		}
-		zpci_level level = w.level;
-		switch (zpci_walk_entry(&w, &space, iova, entry, &fault, &r.addr, &frame_size)) {
-		case ZPCI_WALK_FAULT:
+		zpci_walk_next next = zpci_walk_entry(&w, &space, iova, entry, &fault, &r.addr,
+						      &frame_size);
+		if (next == ZPCI_WALK_FAULT) {
 			r.fault = fault;
 			return;
-		case ZPCI_WALK_TABLE:
-			if (use_walk_cache && level == ZPCI_LEVEL_SX)
-				walk_cache_.insert(fh, seg, w.table | (w.readonly ? 1 : 0));
-			continue;
-		case ZPCI_WALK_FRAME:
-			break;
 		}
-		break;
+		if (!cached)
+			remember(dim, f.fh, iova, level, entry, w.readonly);
+		cached = false;
+		if (next == ZPCI_WALK_FRAME)
+			break;
 	}
 	r.readonly = w.readonly;
 	r.fault = zpci_walk_finish(&w, dir);
@@ -127,11 +230,10 @@ WalkResult TableWalker::walk(uint32_t fh, const zpci_dma_space &space, const zpc
 		stats_.queued++;
 		stats_.queue_cycles += static_cast<uint64_t>((start - when) / clock_);
 	}
-	Fetch f{ mem, host, start };
+	Fetch f{ mem, host, fh, start };
 	WalkResult r;
 
-	// The walk cache holds host-physical page-table origins: 1-D walks only.
-	one_d(f, space, iova, dir, host == nullptr, fh, r);
+	one_d(f, WalkDim::Guest, space, iova, dir, r);
 	*walker = f.now;
 	if (walker != &unlimited)
 		r.slot = int(walker - busy_until_.data());
@@ -146,17 +248,32 @@ WalkResult TableWalker::walk(uint32_t fh, const zpci_dma_space &space, const zpc
 	return r;
 }
 
+// Only the guest dimension: an RPCIT is the guest's word on its own table.
+// The host dimension and the stage-2 cache hold the hypervisor's table,
+// which the pinned designs build at attach and drop at detach, both
+// through zpci_func_set_nested(), which flushes the function; an IOAT
+// change flushes it too.  Both reach invalidate_function().
 void TableWalker::invalidate(uint32_t fh, uint64_t iova, uint64_t len)
 {
 	if (!len)
 		return;
 	uint64_t last = iova + len - 1 < iova ? UINT64_MAX : iova + len - 1;
-	walk_cache_.invalidate_range(fh, iova >> ZPCI_SX_SHIFT, last >> ZPCI_SX_SHIFT);
+	for (int l = 0; l < kCachedLevels; l++) {
+		std::optional<TaggedCache> &c = walk_caches_[dim_index(WalkDim::Guest)][l];
+		if (c)
+			c->invalidate_range(fh, level_key(zpci_level(l), iova),
+					    level_key(zpci_level(l), last));
+	}
 }
 
 void TableWalker::invalidate_function(uint32_t fh)
 {
-	walk_cache_.invalidate_function(fh);
+	for (LevelCaches &caches : walk_caches_)
+		for (std::optional<TaggedCache> &c : caches)
+			if (c)
+				c->invalidate_function(fh);
+	if (stage2_)
+		stage2_->invalidate_function(fh);
 }
 
 void TableWalker::register_stats(StatsRegistry &reg, const std::string &block)
@@ -165,14 +282,30 @@ void TableWalker::register_stats(StatsRegistry &reg, const std::string &block)
 	reg.add(block, "walks", &stats_.walks, "table walks started",
 		ZPCI_SHOW_SUMMARY | ZPCI_SHOW_SWEEP, "table_walks");
 	reg.add(block, "walk_cache_hits", &stats_.walk_cache_hits,
-		"walks that started at the page table", ZPCI_SHOW_SUMMARY);
+		"walks whose guest table walk started below its top, at a cached entry",
+		ZPCI_SHOW_SUMMARY);
 	reg.add(block, "nested_walks", &stats_.nested_walks, "2-D walks (guest table over host table)");
 	reg.add(block, "memory_refs", &stats_.memory_refs, "entries fetched, host walks included",
 		ZPCI_SHOW_SWEEP);
+	for (int d = 0; d < kWalkDims; d++)
+		for (int l = 0; l < ZPCI_NR_LEVELS; l++) {
+			reg.add(block + ".refs." + kDimNames[d], level_name(zpci_level(l)),
+				&stats_.refs[d][l],
+				std::string(zpci_level_info(zpci_level(l))->table) +
+					"-table entries fetched, " + kDimNames[d] + " dimension");
+		}
 	reg.add(block, "faults", &stats_.faults, "walks that ended in a translation fault");
 	reg.add(block, "queued", &stats_.queued, "walks that waited for a free walker");
 	reg.add(block, "queue_cycles", &stats_.queue_cycles, "cycles walks spent waiting");
-	walk_cache_.register_stats(reg, block + ".walk_cache");
+	for (int d = 0; d < kWalkDims; d++)
+		for (int l = 0; l < kCachedLevels; l++) {
+			std::optional<TaggedCache> &c = walk_caches_[d][l];
+			if (c)
+				c->register_stats(reg, block + ".walk_cache." + kDimNames[d] + "." +
+							       level_name(zpci_level(l)));
+		}
+	if (stage2_)
+		stage2_->register_stats(reg, block + ".stage2_cache");
 }
 
 }  // namespace zpcisim

@@ -4,6 +4,8 @@
 // of the parameters; faults against the reference translator's classes.
 #include <gtest/gtest.h>
 
+#include <cstring>
+
 #include <zpci/func.h>
 
 #include "support/table_builder.h"
@@ -85,7 +87,9 @@ TEST_F(DmaPath, TwoDimensionalMissCostsFifteenFetches)
 	zpci_dma_space host{ host_tb.iota(), 0, kMem - 1, false };
 	tb_.map_4k(kSdma, 0x200000, false);
 	SystemParams p;
-	p.dtu.walker.walk_cache.enabled = false;
+	p.dtu.walker.guest_walk_cache.enabled = false;
+	p.dtu.walker.host_walk_cache.enabled = false;
+	p.dtu.walker.stage2_cache.enabled = false;
 	sys_.reset();
 	zpci_func_set_nested(&f_, &host);
 	sys_ = std::make_unique<ZpciSystem>(mem_.view(), kMem, std::vector<zpci_func *>{ &f_ },
@@ -98,6 +102,46 @@ TEST_F(DmaPath, TwoDimensionalMissCostsFifteenFetches)
 	zpci_func_peek(&f_, kSdma + 8, ZPCI_DMA_WRITE, &t);
 	EXPECT_EQ(t.x.fault, ZPCI_FAULT_NONE);
 	EXPECT_EQ(t.x.addr, 0x200008u);
+}
+
+// The host dimension's caches and stage 2 hold the hypervisor's table: a
+// new host table (zpci_func_set_nested, an attach) must drop what the old
+// one gave, as an RPCIT of the guest's never does.
+TEST_F(DmaPath, ANewHostTableDropsWhatTheOldOneCached)
+{
+	TableBuilder old_tb(mem_.view(), 32ULL << 20), new_tb(mem_.view(), 40ULL << 20);
+	for (uint64_t g = 0; g < kMem; g += 4096) {
+		old_tb.map_4k(g, g, false);
+		new_tb.map_4k(g, g == 0x200000 ? 0x280000 : g, false);
+	}
+	zpci_dma_space old_host{ old_tb.iota(), 0, kMem - 1, false };
+	zpci_dma_space new_host{ new_tb.iota(), 0, kMem - 1, false };
+	tb_.map_4k(kSdma, 0x200000, false);
+	sys_.reset();
+	zpci_func_set_nested(&f_, &old_host);
+	build(TimingMode::Fast);
+	const uint8_t a[8] = { 'a', 'a', 'a', 'a', 'a', 'a', 'a', 'a' };
+	const uint8_t b[8] = { 'b', 'b', 'b', 'b', 'b', 'b', 'b', 'b' };
+	uint8_t buf[8];
+	ZpciFunction &fn = sys_->function(0);
+	std::memcpy(buf, a, 8);
+	ASSERT_TRUE(fn.access(kSdma, 8, ZPCI_DMA_WRITE, sc_core::sc_time(1, sc_core::SC_US), buf));
+	// Cold: the guest's tables (0x10000, 0x14000, 0x18000) share host
+	// segment 0, the frame is in segment 2: host 3 + 1 + 1 + 2, guest 3.
+	EXPECT_EQ(sys_->dtu().walker_stats().memory_refs, 10u);
+	zpci_func_set_nested(&f_, &new_host);
+	std::memcpy(buf, b, 8);
+	ASSERT_TRUE(fn.access(kSdma, 8, ZPCI_DMA_WRITE, sc_core::sc_time(2, sc_core::SC_US), buf));
+	EXPECT_EQ(sys_->dtu().walker_stats().walks, 2u);
+	EXPECT_EQ(sys_->dtu().walker_stats().memory_refs, 10u + 10);	// as cold again
+	zpci_xlate want;
+	ASSERT_EQ(zpci_func_reference(&f_, kSdma, ZPCI_DMA_WRITE, &want), ZPCI_FAULT_NONE);
+	EXPECT_EQ(want.addr, 0x280000u);
+	zpci_mem m = mem_.view();
+	ASSERT_EQ(zpci_mem_read(&m, 0x200000, buf, 8), 0);
+	EXPECT_EQ(std::memcmp(buf, a, 8), 0);
+	ASSERT_EQ(zpci_mem_read(&m, 0x280000, buf, 8), 0);
+	EXPECT_EQ(std::memcmp(buf, b, 8), 0);
 }
 
 // Every translation fault class: the error event the reference names.
@@ -285,4 +329,160 @@ TEST_F(DmaPath, DataReachesTheTranslatedFrames)
 }
 
 }  // namespace
+// Cycle mode's races, each timed by hand.  Defaults: 1 ns cycles, a 2-cycle
+// lookup pipeline taking one request a cycle, 101 ns an entry fetch, 104 ns
+// a 64-byte access of which 4 cycles hold the memory port.
+class Races : public DmaPath, public AccessObserver {
+protected:
+	void access_done(size_t, const AccessDone &a) override { done_.push_back(a); }
+	void build_cycle(SystemParams p = {})
+	{
+		build(TimingMode::Cycle, p);
+		sys_->function(0).observe(this);
+	}
+	// Submit at @ns (the simulation runs up to it first).
+	void submit_at(uint64_t ns, uint64_t iova, uint64_t tag, zpci_dma_dir dir = ZPCI_DMA_READ)
+	{
+		sys_->run_until(sc_core::sc_time(double(ns), sc_core::SC_NS));
+		sys_->function(0).submit(iova, 64, dir, tag);
+	}
+	static uint64_t ns(uint64_t ticks)
+	{
+		return ticks / sc_core::sc_time(1, sc_core::SC_NS).value();
+	}
+	const AccessDone &by_tag(uint64_t tag)
+	{
+		for (const AccessDone &a : done_)
+			if (a.tag == tag)
+				return a;
+		ADD_FAILURE() << "no access " << tag << " finished";
+		return done_.at(0);
+	}
+	std::vector<AccessDone> done_;
+};
+
+// The issue's first race: a request at 1010 ns, on a page whose walk began
+// at 1002 ns, used to hit an entry that was not there yet and finish before
+// the walk did.  Now it joins the walk and its data follows the first's.
+TEST_F(Races, AMissOnAPageBeingWalkedWaitsForThatWalk)
+{
+	tb_.map_4k(kSdma, 0x200000, false);
+	build_cycle();
+	submit_at(1000, kSdma, 1);
+	submit_at(1010, kSdma + 64, 2);
+	sys_->run_all();
+	ASSERT_EQ(done_.size(), 2u);
+	// 1000 + lookup 2 + walk 3 x 101 = 1305, + data 104.
+	EXPECT_EQ(ns(by_tag(1).done), 1409u);
+	// Its data waits for the walk, then for the port: 4 cycles later.
+	EXPECT_EQ(ns(by_tag(2).done), 1413u);
+	EXPECT_EQ(sys_->dtu().walker_stats().walks, 1u);
+	EXPECT_EQ(sys_->dtu().stats().walk_merges, 1u);
+	EXPECT_EQ(sys_->dtu().iotlb_stats().misses, 2u);
+	EXPECT_EQ(sys_->dtu().stats().translations, 2u);
+	// After the fill, a hit: 2000 + 2 + 104.
+	submit_at(2000, kSdma + 128, 3);
+	sys_->run_all();
+	EXPECT_EQ(ns(by_tag(3).done), 2106u);
+	EXPECT_EQ(sys_->dtu().iotlb_stats().hits, 1u);
+}
+
+// Misses to other pages each start a walk; with one register the second
+// waits for the first to end, then looks up again.
+TEST_F(Races, AMissWithoutAFreeRegisterWaitsForOne)
+{
+	tb_.map_4k(kSdma, 0x200000, false);
+	tb_.map_4k(kSdma + 4096, 0x300000, false);
+	SystemParams p;
+	p.dtu.mshrs = 1;
+	build_cycle(p);
+	submit_at(1000, kSdma, 1);
+	submit_at(1000, kSdma + 4096, 2);
+	sys_->run_all();
+	EXPECT_EQ(ns(by_tag(1).done), 1409u);
+	// Looks up again at 1305 when the register frees, misses (another
+	// page) and walks from the walk cache: its one fetch waits for the
+	// port, which the first's data holds 4 cycles, then 101; data 104.
+	EXPECT_EQ(ns(by_tag(2).done), 1305u + 4 + 101 + 104);
+	EXPECT_EQ(sys_->dtu().stats().mshr_waits, 1u);
+	EXPECT_EQ(sys_->dtu().walker_stats().walks, 2u);
+}
+
+// The issue's second race: an RPCIT lands while a translated request's data
+// is in flight.  The tables no longer give that translation: a stale use,
+// counted; a later request walks the new table.
+TEST_F(Races, AnRpcitDuringTheDataTransferCountsAStaleUse)
+{
+	tb_.map_4k(kSdma, 0x200000, false);
+	build_cycle();
+	submit_at(1000, kSdma, 1);	// fills the IOTLB at 1305
+	submit_at(2000, kSdma, 2);	// hits at 2002, data until 2106
+	sys_->run_until(sc_core::sc_time(2050, sc_core::SC_NS));
+	tb_.map_4k(kSdma, 0x400000, false);
+	zpci_hw hw = zpci_func_hw(&f_);
+	EXPECT_EQ(hw.ops->rpcit(hw.priv, fh_, kSdma, 4096).cc, 0);
+	sys_->run_all();
+	EXPECT_EQ(sys_->dtu().stats().inflight_stale, 1u);
+	EXPECT_EQ(sys_->dtu().stats().stale_hits, 0u);
+	EXPECT_EQ(ns(by_tag(2).done), 2106u);
+	// An RPCIT over a translation still given (a refresh) counts nothing.
+	submit_at(3000, kSdma, 3);	// walks: 0x400000
+	submit_at(4000, kSdma, 4);	// hits at 4002
+	sys_->run_until(sc_core::sc_time(4050, sc_core::SC_NS));
+	EXPECT_EQ(hw.ops->rpcit(hw.priv, fh_, kSdma, 4096).cc, 0);
+	sys_->run_all();
+	EXPECT_EQ(sys_->dtu().stats().inflight_stale, 1u);
+}
+
+// The third: an RPCIT lands while the walk is in flight.  The walk read
+// the old entry; it must not fill the IOTLB, and the requests waiting for
+// it used a translation the tables no longer give.
+TEST_F(Races, AWalkRacingAnInvalidationInstallsNothingStale)
+{
+	tb_.map_4k(kSdma, 0x200000, false);
+	build_cycle();
+	submit_at(1000, kSdma, 1);	// walks 1002 to 1305
+	submit_at(1010, kSdma + 64, 2);	// joins it
+	sys_->run_until(sc_core::sc_time(1100, sc_core::SC_NS));
+	tb_.map_4k(kSdma, 0x400000, false);
+	zpci_hw hw = zpci_func_hw(&f_);
+	EXPECT_EQ(hw.ops->rpcit(hw.priv, fh_, kSdma, 4096).cc, 0);
+	sys_->run_all();
+	EXPECT_EQ(sys_->dtu().stats().dropped_fills, 1u);
+	EXPECT_EQ(sys_->dtu().stats().inflight_stale, 2u);
+	// Nothing was installed: the next request misses and walks the new
+	// table; its translation is current, so it is no stale hit.
+	submit_at(2000, kSdma, 3);
+	sys_->run_all();
+	EXPECT_EQ(sys_->dtu().walker_stats().walks, 2u);
+	EXPECT_EQ(sys_->dtu().stats().stale_hits, 0u);
+	EXPECT_EQ(sys_->dtu().iotlb_stats().hits, 0u);
+	// And what it installed serves the next one.
+	submit_at(3000, kSdma, 4);
+	sys_->run_all();
+	EXPECT_EQ(sys_->dtu().iotlb_stats().hits, 1u);
+	EXPECT_EQ(sys_->dtu().stats().stale_hits, 0u);
+}
+
+// A window of outstanding requests: a 12-page access with 8 in flight
+// issues its 9th when its 1st answers.
+TEST_F(Races, TheWindowHoldsRequestsUntilOneAnswers)
+{
+	for (uint64_t i = 0; i < 12; i++)
+		tb_.map_4k(kSdma + i * 4096, 0x200000 + i * 4096, false);
+	build_cycle();
+	sys_->run_until(sc_core::sc_time(1000, sc_core::SC_NS));
+	sys_->function(0).submit(kSdma, 12 * 4096, ZPCI_DMA_WRITE, 1);
+	EXPECT_EQ(sys_->function(0).in_flight(), 1u);
+	sys_->run_all();
+	ASSERT_EQ(done_.size(), 1u);
+	EXPECT_TRUE(done_[0].ok);
+	EXPECT_EQ(sys_->dtu().stats().requests, 12u);
+	EXPECT_EQ(sys_->dtu().walker_stats().walks, 12u);
+	EXPECT_EQ(sys_->function(0).stats().dma_bytes[ZPCI_DMA_WRITE], 12u * 4096);
+	// Each page holds the port 256 cycles: the 12 transfers alone take
+	// 3072 ns, so the access takes longer than that.
+	EXPECT_GT(ns(done_[0].done - done_[0].arrival), 3072u);
+}
+
 }  // namespace zpcisim::test

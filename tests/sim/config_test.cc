@@ -162,7 +162,8 @@ TEST(Config, ModelKeysAreAsTheirBlocksDeclareThem)
 		if (seen.count(key.substr(0, key.find('.'))))
 			in_dump[key.substr(0, key.find('.'))]++;
 	EXPECT_EQ(in_dump, seen);
-	EXPECT_EQ(seen.size(), 7u);	// memory dtu iotlb walker walk_cache function cost
+	// memory dtu iotlb walker guest_walk_cache host_walk_cache stage2_cache function cost
+	EXPECT_EQ(seen.size(), 9u);
 }
 
 // Every default of the cost table, the device and the model blocks says,
@@ -186,8 +187,9 @@ TEST(Config, EveryCostAndTimingDefaultSaysWhereItComesFrom)
 		EXPECT_EQ(std::distance(found, std::sregex_iterator()), 1)
 			<< key << ": '" << comment << "'";
 	}
-	// memory dtu iotlb walker walk_cache function cost device guest
-	EXPECT_EQ(sections.size(), 9u);
+	// memory dtu iotlb walker guest_walk_cache host_walk_cache stage2_cache function cost
+	// device guest
+	EXPECT_EQ(sections.size(), 11u);
 	EXPECT_TRUE(sections.count("cost") && sections.count("device") && sections.count("guest"));
 }
 
@@ -213,7 +215,13 @@ TEST(Config, ChoicesAreTheirEnumsNameTables)
 		{ "replay.policy", policy_names() },
 		{ "replay.mode", mode_names() },
 		{ "iotlb.replacement", replacement_names() },
-		{ "walk_cache.replacement", replacement_names() },
+		{ "guest_walk_cache.replacement", replacement_names() },
+		{ "host_walk_cache.replacement", replacement_names() },
+		{ "stage2_cache.replacement", replacement_names() },
+		{ "iotlb.index", cache_index_names() },
+		{ "guest_walk_cache.index", cache_index_names() },
+		{ "host_walk_cache.index", cache_index_names() },
+		{ "stage2_cache.index", cache_index_names() },
 	};
 	std::string err;
 
@@ -395,12 +403,19 @@ TEST(Config, CrossKeyCheckNamesBothKeysAndWhereOneWasSet)
 	Config c;
 	std::string err;
 
-	ASSERT_TRUE(c.set("walk_cache.entries=62", &err));
+	ASSERT_TRUE(c.set("host_walk_cache.rtx=30", &err));
 	EXPECT_FALSE(c.check(&err));
-	EXPECT_EQ(err, "--set walk_cache.entries=62: walk_cache.entries (62) must be a multiple of "
-		       "walk_cache.assoc (4)");
-	ASSERT_TRUE(c.set("walk_cache.assoc=0", &err));
+	EXPECT_EQ(err, "--set host_walk_cache.rtx=30: host_walk_cache.rtx (30) must be a multiple "
+		       "of host_walk_cache.assoc (4)");
+	ASSERT_TRUE(c.set("host_walk_cache.assoc=0", &err));
 	EXPECT_TRUE(c.check(&err));
+	// No cache at a level: nothing to divide into ways.
+	ASSERT_TRUE(c.set("guest_walk_cache.sx=0", &err));
+	EXPECT_TRUE(c.check(&err));
+	ASSERT_TRUE(c.set("stage2_cache.entries=130", &err));
+	EXPECT_FALSE(c.check(&err));
+	EXPECT_EQ(err, "--set stage2_cache.entries=130: stage2_cache.entries (130) must be a "
+		       "multiple of stage2_cache.assoc (4)");
 
 	TempDir d;
 	std::string f = write(d, "c.toml", "[iotlb]\nentries = 64\n\n[replay]\nguest = \"linux-6.7\"\n");

@@ -179,14 +179,14 @@ TEST(Sweep, PointsWhoseValuesDoNotGoTogetherAreRowsWithTheReason)
 {
 	TempDir d;
 	CliRun r = run({ "sweep", kTrace, "--out", d.file("x.csv"), "--designs", "bare", "--set",
-			 "walk_cache.entries=60,62" });
+			 "guest_walk_cache.sx=60,62" });
 	ASSERT_EQ(r.rc, 0) << r.err;
 	EXPECT_NE(r.out.find("not_ok: 1\n"), std::string::npos) << r.out;
 	std::vector<std::string> rows = lines(slurp(d.file("x.csv")));
 	ASSERT_EQ(rows.size(), 3u);
 	EXPECT_TRUE(starts(rows[1], "0,bare,60,ok,"));
-	EXPECT_TRUE(starts(rows[2], "1,bare,62,invalid: walk_cache.entries (62) must be a multiple "
-				    "of walk_cache.assoc (4),,,"));
+	EXPECT_TRUE(starts(rows[2], "1,bare,62,invalid: guest_walk_cache.sx (62) must be a "
+				    "multiple of guest_walk_cache.assoc (4),,,"));
 
 	r = run({ "sweep", kTrace, "--out", d.file("g.csv"), "--designs", "bare", "--guest",
 		  "linux-6.7", "--set", "replay.policy=lazy,flush-queue" });

@@ -20,6 +20,20 @@ static inline u64 zpci_digest_fold(u64 digest, u64 v)
 }
 
 /*
+ * A digest of a multiset of values, order-insensitive: each value mixed
+ * (splitmix64's finaliser), then summed.  Equal digests mean the same
+ * values, each as often, in any order: what "the device reached the same
+ * pages" means once concurrent requests may finish in any order (cycle
+ * mode).  Start from ZPCI_DIGEST_INIT too.
+ */
+static inline u64 zpci_digest_add(u64 digest, u64 v)
+{
+	v = (v ^ (v >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	v = (v ^ (v >> 27)) * 0x94d049bb133111ebULL;
+	return digest + (v ^ (v >> 31));
+}
+
+/*
  * @n bytes, eight at a time as little-endian values (the same digest on
  * every host), then the length, so that trailing zeros count.
  */

@@ -73,7 +73,8 @@ extern const struct zpci_counter zpci_func_counters[];
 
 /*
  * Told when the function's translations must be dropped: an RPCIT (its
- * range), an IOAT change or a disable (len 0: everything of @fh).  Models
+ * range), an IOAT change, a disable or a new nested host table (len 0:
+ * everything of @fh).  Models
  * that cache translations themselves hang their invalidation here.
  */
 struct zpci_func_flush_hook {

@@ -128,7 +128,7 @@ struct zpci_monitor {
 	/* what the checkers found */
 	u64 violations;
 	struct zpci_violation first;
-	u64 digest;			/* zpci_digest_fold of each guest-physical address */
+	u64 digest;			/* zpci_digest_add of each guest-physical address */
 	u64 stale_uses;
 	struct zpci_hist stale_windows;	/* ns since the unmap, of each stale use */
 	struct zpci_hist exposure_windows;	/* ns from an unmap to its flush */
