@@ -24,13 +24,19 @@ ZpciSystem::Kernel::Kernel() : context(new sc_core::sc_simcontext)
 	sc_core::sc_default_global_context = context;
 }
 
+// Its processes are deleted through the current context, and with none
+// current SystemC makes one (leaked): it is current while it goes.
 ZpciSystem::Kernel::~Kernel()
 {
-	if (sc_core::sc_curr_simcontext == context) {
-		sc_core::sc_curr_simcontext = nullptr;
-		sc_core::sc_default_global_context = nullptr;
-	}
+	sc_core::sc_simcontext *was = sc_core::sc_curr_simcontext;
+
+	sc_core::sc_curr_simcontext = context;
+	sc_core::sc_default_global_context = context;
 	delete context;
+	if (was == context)
+		was = nullptr;
+	sc_core::sc_curr_simcontext = was;
+	sc_core::sc_default_global_context = was;
 }
 
 ZpciSystem::ZpciSystem(zpci_mem memory, uint64_t memory_size, const std::vector<zpci_func *> &funcs,
