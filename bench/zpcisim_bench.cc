@@ -391,8 +391,7 @@ bool take_flag(const char *arg, const char *name, std::string *val)
 
 }  // namespace
 
-// The SystemC library owns main() and calls this.
-int sc_main(int argc, char **argv)
+int main(int argc, char **argv)
 {
 	std::vector<char *> rest = { argv[0] };
 	for (int i = 1; i < argc; i++) {

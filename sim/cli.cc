@@ -6,6 +6,7 @@
 #include <ostream>
 
 #include "help_docs.h"
+#include "plugin.h"
 #include "version.h"
 
 namespace zpcisim {
@@ -116,6 +117,9 @@ int run_cli(const Args &args, std::ostream &out, std::ostream &err)
 	} catch (const std::bad_alloc &) {
 		// What an input asked for is refused where it is read (exit 2).
 		err << "zpcisim " << c->name << ": out of memory\n";
+		return kExitResource;
+	} catch (const PluginError &e) {
+		err << "zpcisim " << c->name << ": " << e.what() << '\n';
 		return kExitResource;
 	}
 	out.flush();

@@ -6,9 +6,9 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <ostream>
-#include <zmq.hpp>
 
 #include "interrupt.h"
+#include "net.h"
 #include "options.h"
 #include "progress.h"
 #include "telemetry.h"
@@ -126,13 +126,11 @@ int cmd_monitor(const Args &args, CommandIo &io)
 	if (auto rc = parse_options(kSpec, args, opts, pos, vm, io))
 		return *rc;
 
-	zmq::context_t ctx;
-	zmq::socket_t sub(ctx, zmq::socket_type::sub);
+	std::unique_ptr<Socket> sub;
 	try {
-		sub.set(zmq::sockopt::linger, 0);
-		sub.set(zmq::sockopt::subscribe, "");
-		sub.connect(endpoint);
-	} catch (const zmq::error_t &e) {
+		sub = open_socket(SocketRole::Subscribe);
+		sub->connect(endpoint);
+	} catch (const NetError &e) {
 		return command_error(kSpec, io, "cannot subscribe to " + endpoint + ": " + e.what(),
 				     kExitUsage);
 	}
@@ -143,22 +141,21 @@ int cmd_monitor(const Args &args, CommandIo &io)
 	Tally tally;
 	auto last = std::chrono::steady_clock::now();
 	while (!interrupted()) {
-		zmq::pollitem_t item = { sub.handle(), 0, ZMQ_POLLIN, 0 };
-		zmq::message_t m;
+		std::string m;
+		bool more;
 		try {
-			if (zmq::poll(&item, 1, std::chrono::milliseconds(200)) <= 0 ||
-			    !sub.recv(m, zmq::recv_flags::dontwait)) {
+			if (!sub->readable(200) || !sub->receive(m, more, true)) {
 				if (std::chrono::steady_clock::now() - last > std::chrono::seconds(timeout_s))
 					return command_error(kSpec, io, no_telemetry(endpoint, timeout_s, tally));
 				continue;
 			}
-		} catch (const zmq::error_t &e) {
-			if (e.num() == EINTR)
+		} catch (const NetError &e) {
+			if (e.num == EINTR)
 				continue;
 			return command_error(kSpec, io, std::string("socket: ") + e.what());
 		}
 		TelemetryMessage msg;
-		if (!parse_telemetry(m.to_string(), &msg, &tally.last_bad)) {
+		if (!parse_telemetry(m, &msg, &tally.last_bad)) {
 			tally.bad++;	// and the wait for a good one goes on
 			continue;
 		}

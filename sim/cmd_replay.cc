@@ -2,6 +2,7 @@
 // zpcisim replay: run a trace through a design and report what happened.
 #include "interrupt.h"
 #include "output.h"
+#include "plugin.h"
 #include "replay_cli.h"
 
 namespace zpcisim {
@@ -118,6 +119,8 @@ int cmd_replay(const Args &args, CommandIo &io)
 		try {
 			telemetry = std::make_unique<Telemetry>(
 				telemetry_at, "replay " + run.trace + " " + design_name(run.opts.design), tp);
+		} catch (const PluginError &e) {
+			return command_error(kSpec, io, e.what(), kExitResource);
 		} catch (const std::exception &e) {
 			return command_error(kSpec, io, e.what(), kExitUsage);
 		}

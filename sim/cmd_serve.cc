@@ -6,12 +6,11 @@
 #include <chrono>
 #include <memory>
 #include <ostream>
-#include <zmq.hpp>
-#include <zmq_addon.hpp>
 
 #include <zpci/harness_server.h>
 
 #include "interrupt.h"
+#include "net.h"
 #include "options.h"
 
 namespace zpcisim {
@@ -37,32 +36,31 @@ constexpr int kBurst = 64;
 
 // A request as a ROUTER receives it: [routing id][empty, from REQ][body]...
 struct Envelope {
-	zmq::message_t id;
+	std::string id;
 	bool delimited = false;	// a REQ client's empty frame: its reply needs one too
-	zmq::message_t body;
+	std::string body;
 	size_t body_frames = 0;	// more than one: not a request
 };
 
 // Every frame of one message, keeping the first body frame only, so that a
 // message of many frames costs no more memory than one.
-bool receive(zmq::socket_t &sock, Envelope &env)
+bool receive(Socket &sock, Envelope &env)
 {
-	zmq::message_t part;
+	std::string part;
+	bool more;
 
-	if (!sock.recv(env.id, zmq::recv_flags::dontwait))
+	if (!sock.receive(env.id, more, true))
 		return false;
-	while (env.id.more() || part.more()) {
+	while (more) {
 		bool first_after_id = !env.delimited && !env.body_frames;
 
-		(void)sock.recv(part);
-		if (first_after_id && part.size() == 0 && part.more()) {
+		sock.receive(part, more, false);
+		if (first_after_id && part.empty() && more) {
 			env.delimited = true;
 			continue;
 		}
 		if (!env.body_frames++)
-			env.body.copy(part);
-		if (!part.more())
-			break;
+			env.body = part;
 	}
 	return true;
 }
@@ -78,7 +76,7 @@ uint64_t now_ms()
 }
 
 // Serve one request if one is waiting: false if none was.
-bool serve_one(zmq::socket_t &sock, zpci_harness_server *srv, uint64_t *dropped)
+bool serve_one(Socket &sock, zpci_harness_server *srv, uint64_t *dropped)
 {
 	Envelope env;
 	const void *reply;
@@ -98,16 +96,16 @@ bool serve_one(zmq::socket_t &sock, zpci_harness_server *srv, uint64_t *dropped)
 	try {
 		// Mandatory routing: a full pipe to the client says so instead of
 		// dropping in silence, and is counted.
-		if (!sock.send(env.id, zmq::send_flags::sndmore | zmq::send_flags::dontwait)) {
+		if (!sock.send(env.id.data(), env.id.size(), true, true)) {
 			++*dropped;
 			return true;
 		}
 		if (env.delimited)
-			sock.send(zmq::message_t(), zmq::send_flags::sndmore);
-		sock.send(zmq::buffer(reply, len));
-	} catch (const zmq::error_t &e) {
+			sock.send(nullptr, 0, true, false);
+		sock.send(reply, len, false, false);
+	} catch (const NetError &e) {
 		// A client gone since it asked: nobody to answer; the server goes on.
-		if (e.num() != EHOSTUNREACH)
+		if (e.num != EHOSTUNREACH)
 			throw;
 	}
 	return true;
@@ -145,34 +143,32 @@ int cmd_serve(const Args &args, CommandIo &io)
 		zpci_harness_server_create(sessions, per_client, uint64_t(idle_s) * 1000));
 	if (!srv)
 		return command_error(kSpec, io, "out of memory");
-	zmq::context_t ctx;
-	zmq::socket_t sock(ctx, zmq::socket_type::router);
+	SocketOptions o;
+	// A longer frame than any request closes its connection unread.
+	o.max_message = ZPCI_HARNESS_SERVER_MAX_MSG;
+	// Bounded queues both ways: a client that sends faster than it
+	// reads waits (requests) or loses replies, counted (replies).
+	o.receive_hwm = ZPCI_HARNESS_SERVER_HWM;
+	o.send_hwm = ZPCI_HARNESS_SERVER_HWM;
+	o.mandatory = true;
+	std::unique_ptr<Socket> sock;
 	try {
-		sock.set(zmq::sockopt::linger, 0);
-		// A longer frame than any request closes its connection unread.
-		sock.set(zmq::sockopt::maxmsgsize, int64_t(ZPCI_HARNESS_SERVER_MAX_MSG));
-		// Bounded queues both ways: a client that sends faster than it
-		// reads waits (requests) or loses replies, counted (replies).
-		sock.set(zmq::sockopt::rcvhwm, ZPCI_HARNESS_SERVER_HWM);
-		sock.set(zmq::sockopt::sndhwm, ZPCI_HARNESS_SERVER_HWM);
-		sock.set(zmq::sockopt::router_mandatory, 1);
-		sock.bind(listen);
-	} catch (const zmq::error_t &e) {
+		sock = open_socket(SocketRole::Serve, o);
+		sock->bind(listen);
+	} catch (const NetError &e) {
 		return command_error(kSpec, io, "cannot listen on " + listen + ": " + e.what());
 	}
 	warn_if_reachable(kSpec, io, listen);
-	io.out << "listening: " << sock.get(zmq::sockopt::last_endpoint) << std::endl;
+	io.out << "listening: " << sock->endpoint() << std::endl;
 
 	InterruptScope scope;
 	while (!interrupted()) {
-		zmq::pollitem_t item = { sock.handle(), 0, ZMQ_POLLIN, 0 };
-
 		try {
-			if (zmq::poll(&item, 1, std::chrono::milliseconds(kPollMs)) > 0)
-				for (int i = 0; i < kBurst && serve_one(sock, srv.get(), &dropped); i++)
+			if (sock->readable(kPollMs))
+				for (int i = 0; i < kBurst && serve_one(*sock, srv.get(), &dropped); i++)
 					;
-		} catch (const zmq::error_t &e) {
-			if (e.num() != EINTR)
+		} catch (const NetError &e) {
+			if (e.num != EINTR)
 				return command_error(kSpec, io, std::string("socket: ") + e.what());
 		}
 		zpci_harness_server_reap(srv.get(), now_ms());

@@ -283,6 +283,7 @@ struct TraceStats {
 	uint64_t mapped_bytes = 0, live_bytes = 0, peak_live_bytes = 0;
 	uint64_t live = 0, peak_live = 0;
 	uint64_t iova_pages = 0;
+	uint64_t first_ns = UINT64_MAX, last_ns = 0;	// the records' times
 	ReuseHistogram reuse;
 	// Version 2: requests as the checker delimits them (FORMAT.md "Requests").
 	uint64_t requests = 0, request_records = 0;
@@ -367,6 +368,8 @@ void account(TraceStats &st, StatsState &ss, const ztrace_rec &rec, uint64_t n)
 	zpci_u64map *live = &ss.live_len[rec.fn];
 
 	st.kinds[rec.kind]++;
+	st.first_ns = std::min(st.first_ns, rec.time);
+	st.last_ns = std::max(st.last_ns, rec.time);
 	switch (rec.kind) {
 	case ZTRACE_MAP:
 	case ZTRACE_ALLOC:
@@ -407,10 +410,10 @@ void account(TraceStats &st, StatsState &ss, const ztrace_rec &rec, uint64_t n)
 
 const CommandSpec kStatsSpec = {
 	"trace stats", "trace stats TRACE",
-	"Count TRACE's records by kind and measure it: bytes mapped and moved, peak\n"
-	"live mappings, and, where the trace records IOVAs (map iova=, dma-iova), the\n"
-	"IOVA footprint in pages and the reuse interval of IOVA pages in records\n"
-	"(power-of-two buckets).  A version-2 trace: its requests, the records that\n"
+	"Count TRACE's records by kind and measure it: the guest time it spans (first\n"
+	"record to last), bytes mapped and moved, peak live mappings, and, where the\n"
+	"trace records IOVAs (map iova=, dma-iova), the IOVA footprint in pages and\n"
+	"the reuse interval of IOVA pages in records (power-of-two buckets).  A version-2 trace: its requests, the records that\n"
 	"carry req=, and each function's most requests open at once.",
 };
 
@@ -443,7 +446,9 @@ int trace_stats(const Args &args, CommandIo &io)
 	       << '\n'
 	       << "functions: " << h->nr_fns << '\n'
 	       << "guest_memory_bytes: " << h->guest_mem << '\n'
-	       << "records: " << ztrace_reader_records(r.get()) << '\n';
+	       << "records: " << ztrace_reader_records(r.get()) << '\n'
+	       << "time_span_ns: " << (st.last_ns >= st.first_ns ? st.last_ns - st.first_ns : 0)
+	       << '\n';
 	for (int k = 0; k < ZTRACE_NR_KINDS; k++)
 		io.out << "records_" << ztrace_kind_name(static_cast<ztrace_kind>(k)) << ": "
 		       << st.kinds[k] << '\n';

@@ -1,8 +1,7 @@
 // SPDX-License-Identifier: MIT
-// zpcisim's entry.  The SystemC library brings a main() that prints a
-// banner and calls sc_main(); ours comes first, silences the banner before
-// any SystemC kernel exists (scripts read our output), and runs the CLI.
-// sc_main() exists because the library refers to it; it runs the same CLI.
+// zpcisim's entry.  The program links no SystemC (the models are a plugin,
+// sim/plugin.h); SC_COPYRIGHT_MESSAGE silences the banner the library would
+// print when a timed run loads it (scripts read our output).
 #include <cstdlib>
 #include <iostream>
 
@@ -10,27 +9,11 @@
 
 #include "cli.h"
 
-namespace {
-
-int run(int argc, char **argv)
+int main(int argc, char **argv)
 {
 	setenv("SC_COPYRIGHT_MESSAGE", "DISABLE", 0);
 	// A signal that ends the process takes its half-written outputs with it.
 	ztrace_out_remove_on_signals();
 	std::ios::sync_with_stdio(false);
 	return zpcisim::run_cli(zpcisim::Args(argv + 1, argv + argc), std::cout, std::cerr);
-}
-
-}  // namespace
-
-extern "C" int sc_main(int argc, char **argv);	// as SystemC declares it
-
-int sc_main(int argc, char **argv)
-{
-	return run(argc, argv);
-}
-
-int main(int argc, char **argv)
-{
-	return run(argc, argv);
 }

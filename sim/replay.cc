@@ -24,24 +24,24 @@ std::string rpcit_text(uint64_t iova, uint64_t len)
 // says which model counter stands for which of the function's.
 struct ModelMeasure {
 	size_t offset;	// in struct zpci_func_stats
-	uint64_t (*value)(Dtu &dtu);
+	uint64_t ModelTotals::*value;
 };
 
 const ModelMeasure kModelMeasures[] = {
-	{ offsetof(zpci_func_stats, iotlb_hits), [](Dtu &d) { return d.iotlb_stats().hits; } },
-	{ offsetof(zpci_func_stats, iotlb_misses), [](Dtu &d) { return d.iotlb_stats().misses; } },
-	{ offsetof(zpci_func_stats, stale_hits), [](Dtu &d) { return d.stats().stale_hits; } },
+	{ offsetof(zpci_func_stats, iotlb_hits), &ModelTotals::iotlb_hits },
+	{ offsetof(zpci_func_stats, iotlb_misses), &ModelTotals::iotlb_misses },
+	{ offsetof(zpci_func_stats, stale_hits), &ModelTotals::stale_hits },
 };
 
 // Those counters, as the function's table has them, with the models' values.
-std::vector<std::pair<const zpci_counter *, uint64_t>> model_measured(Dtu &dtu)
+std::vector<std::pair<const zpci_counter *, uint64_t>> model_measured(const ModelTotals &t)
 {
 	std::vector<std::pair<const zpci_counter *, uint64_t>> v;
 
 	for (const zpci_counter *c = zpci_func_counters; c->name; c++)
 		for (const ModelMeasure &m : kModelMeasures)
 			if (m.offset == c->offset)
-				v.emplace_back(c, m.value(dtu) << c->shift);
+				v.emplace_back(c, t.*m.value << c->shift);
 	return v;
 }
 
@@ -142,22 +142,18 @@ Replay::Replay(const ztrace_header &h, const ReplayOptions &opts)
 	mon.func_error_at = opts.inject.function_error_at_ns;
 	if (opts.mode != ReplayMode::Functional) {
 		std::vector<zpci_func *> funcs;
-		SystemParams p = opts.system;
 
 		for (auto &f : fns_)
 			funcs.push_back(&f->func());
-		p.dtu.move_data = false;	// timing only: memory does not fill up
-		p = apply_mode(p, opts.mode == ReplayMode::Fast ? TimingMode::Fast : TimingMode::Cycle);
-		system_ = std::make_unique<ZpciSystem>(zpci_machine_host_mem(machine_.get()),
-						       zpci_machine_host_size(machine_.get()), funcs, p);
+		models_ = make_timed_models(zpci_machine_host_mem(machine_.get()),
+					    zpci_machine_host_size(machine_.get()), funcs,
+					    opts.system, opts.mode);
 		// The cost table is a block too: its counters beside the others'.
-		cpu_.register_stats(system_->stats(), "cpu");
-		ns_.emplace(sc_core::sc_time(1, sc_core::SC_NS), kTabledNs);
-		in_flight_ = p.function.event_driven;
+		cpu_.register_stats(models_->stats(), "cpu");
+		in_flight_ = models_->event_driven();
 		if (in_flight_) {
-			for (size_t i = 0; i < system_->functions(); i++)
-				system_->function(i).observe(this);
-			system_->stats().add("replay", "unmap_waits", &unmap_waits_,
+			models_->observe(this);
+			models_->stats().add("replay", "unmap_waits", &unmap_waits_,
 					     "unmaps that waited for the device's accesses to "
 					     "finish (simulated time ran ahead of the trace's)");
 		}
@@ -166,7 +162,7 @@ Replay::Replay(const ztrace_header &h, const ReplayOptions &opts)
 
 Replay::~Replay()
 {
-	system_.reset();	// before the functions it is attached to
+	models_.reset();	// before the functions they are attached to
 	for (auto &f : fns_)
 		if (f->attached)
 			zpci_dma_detach(&f->dev);
@@ -547,17 +543,6 @@ void Replay::reaccess(const Reaccess &r)
 	}
 }
 
-// @time (ns) as kernel time.  Records come in time order, mostly a few
-// microseconds apart: a step from the last record's time is a look-up.
-sc_core::sc_time Replay::kernel_time(uint64_t time)
-{
-	if (time < kernel_ns_)
-		return (*ns_)(time);
-	kernel_at_ += (*ns_)(time - kernel_ns_);
-	kernel_ns_ = time;
-	return kernel_at_;
-}
-
 // Cycle mode: the access is submitted when the simulation reaches @time,
 // and counted when it finishes (access_done()): true until then.
 bool Replay::device_access(Function &f, uint64_t iova, uint64_t len, zpci_dma_dir dir,
@@ -582,16 +567,12 @@ bool Replay::device_access(Function &f, uint64_t iova, uint64_t len, zpci_dma_di
 			if (m)
 				m->in_flight++;
 		}
-		system_->run_until(kernel_time(time));
-		system_->function(f.index).submit(iova, len, dir, tag);
+		models_->submit(f.index, iova, len, dir, time, tag);
 		return true;
 	}
-	if (system_) {
-		sc_core::sc_time at = kernel_time(time);
-		system_->advance_to(at);
-		ok = system_->function(f.index).access(iova, len, dir, at);
-		device_done_ns_ = std::max<uint64_t>(device_done_ns_,
-					   time + system_->function(f.index).last_latency_ns());
+	if (models_) {
+		ok = models_->access(f.index, iova, len, dir, time, &latency_ns_);
+		device_done_ns_ = std::max<uint64_t>(device_done_ns_, time + latency_ns_);
 	} else {
 		ok = zpci_monitor_dma(f.watch, iova, nullptr, len, dir) == 0;
 	}
@@ -603,7 +584,7 @@ bool Replay::device_access(Function &f, uint64_t iova, uint64_t len, zpci_dma_di
 
 void Replay::access_done(size_t function, const AccessDone &a)
 {
-	const uint64_t ns = ns_->ticks();
+	const uint64_t ns = models_->ticks_per_ns();
 
 	last_ok_ = a.ok;
 	stats_.dma_faults += !a.ok;
@@ -634,14 +615,14 @@ void Replay::wait_for_device(const Mapping &m)
 	if (!m.in_flight)
 		return;
 	unmap_waits_++;
-	while (m.in_flight && system_->step())
+	while (m.in_flight && models_->step())
 		;
 }
 
 void Replay::settle_device()
 {
 	if (in_flight_)
-		system_->run_all();
+		models_->run_all();
 }
 
 // Small, so that it inlines into its callers: the timeline's work, out of
@@ -658,13 +639,13 @@ bool Replay::device(Function &f, uint64_t iova, uint64_t len, zpci_dma_dir dir, 
 bool Replay::device_on_timeline(Function &f, uint64_t iova, uint64_t len, zpci_dma_dir dir,
 				uint64_t time)
 {
-	WalkerStats before = system_ ? system_->dtu().walker_stats() : WalkerStats{};
+	ModelWalks before = models_ ? models_->walks() : ModelWalks{};
 	bool ok = device_access(f, iova, len, dir, time, nullptr);
 	nlohmann::ordered_json args = { { "iova", hex(iova) }, { "len", len }, { "ok", ok } };
 	uint64_t latency = 0;
-	if (system_) {
-		const WalkerStats &after = system_->dtu().walker_stats();
-		latency = system_->function(f.index).last_latency_ns();
+	if (models_) {
+		ModelWalks after = models_->walks();
+		latency = latency_ns_;
 		args["walks"] = after.walks - before.walks;
 		args["memory_refs"] = after.memory_refs - before.memory_refs;
 	}
@@ -795,7 +776,7 @@ bool Replay::step(const ztrace_rec &rec, const ztrace_reader *pos, std::string *
 		reaccess_due(rec.time);
 	// What the device does before this record, happens before it.
 	if (in_flight_)
-		system_->run_until(kernel_time(rec.time));
+		models_->run_until(rec.time);
 	now_ = rec.time;
 	sample_pinned(now_, false);
 	zpci_monitor_set_time(&machine_->mon, now_);
@@ -926,38 +907,19 @@ FunctionStats Replay::totals() const
 		zpci_counters_add(zpci_monitor_fn_counters, &t.watch, &f.watch);
 		zpci_counters_add(zpci_func_counters, &t.func, &f.func);
 	}
-	if (system_)
-		for (const auto &[c, value] : model_measured(system_->dtu()))
+	if (models_)
+		for (const auto &[c, value] : model_measured(models_->totals()))
 			zpci_counter_set(c, &t.func, value);
 	return t;
 }
 
 ModelReport Replay::model_report() const
 {
-	ModelReport r;
-	Histogram latency;
-
-	if (!system_)
-		return r;
-	Dtu &dtu = system_->dtu();
-	for (size_t i = 0; i < system_->functions(); i++) {
-		const ZpciFunction &fn = system_->function(i);
-		latency.merge(fn.latency_ns());
-		r.simulated_ns = std::max<uint64_t>(r.simulated_ns, fn.busy_until_ticks() /
-								     sc_core::sc_time(1, sc_core::SC_NS).value());
-	}
-	r.simulated_cycles = r.simulated_ns / dtu.clock_ns();
-	r.requests = dtu.stats().requests;
-	r.function = model_measured(dtu);
-	r.latency_histogram_ns = latency.buckets();
-	r.latency_p50_ns = latency.percentile(0.50);
-	r.latency_p90_ns = latency.percentile(0.90);
-	r.latency_p99_ns = latency.percentile(0.99);
-	r.latency_max_ns = latency.max();
-	for (const StatsRegistry::Counter &c : system_->stats().all())
-		r.counters.push_back({ c.name, *c.value, c.description, c.show, c.shown_as });
+	if (!models_)
+		return {};
+	ModelReport r = models_->report();
+	r.function = model_measured(models_->totals());
 	return r;
 }
-
 
 }  // namespace zpcisim

@@ -20,34 +20,10 @@
 #include <ztrace/trace.h>
 
 #include "replay_options.h"
-#include "stats/histogram.h"
+#include "timed_models.h"
 #include "timeline.h"
-#include "system/system.h"
-#include "time/periods.h"
 
 namespace zpcisim {
-
-// What the models measured (fast and cycle modes).
-struct ModelReport {
-	uint64_t simulated_ns = 0;	// when the last device request completed
-	uint64_t simulated_cycles = 0;	// the same, in DTU clock cycles
-	uint64_t requests = 0;
-	// The function's counters the models count in its place: the device's
-	// translations (zpci_func_counters' entries, with the models' values).
-	std::vector<std::pair<const zpci_counter *, uint64_t>> function;
-	uint64_t latency_p50_ns = 0, latency_p90_ns = 0, latency_p99_ns = 0, latency_max_ns = 0;
-	std::vector<std::pair<uint64_t, uint64_t>> latency_histogram_ns;	// (upper, count)
-	// Every block's own counters, named "dtu.iotlb.hits", in registration
-	// order, with what their registration says of the views that show them.
-	struct Counter {
-		std::string name;
-		uint64_t value;
-		std::string description;
-		unsigned show;		// ZPCI_SHOW_*
-		std::string shown_as;	// the name those views give it
-	};
-	std::vector<Counter> counters;
-};
 
 // A check of replayed behaviour against what the trace recorded.
 struct CheckResult {
@@ -160,11 +136,11 @@ public:
 	// What the machine's checkers found: isolation violations, stale uses
 	// and their windows, exposure windows, the guest-physical digest.
 	const zpci_monitor &monitor() const;
-	bool has_models() const { return system_ != nullptr; }
+	bool has_models() const { return models_ != nullptr; }
 	ModelReport model_report() const;
 	// The models' counters, null in the functional mode: where a counter
 	// added beside the blocks' (a test's) reaches the views.
-	StatsRegistry *model_stats() { return system_ ? &system_->stats() : nullptr; }
+	StatsRegistry *model_stats() { return models_ ? &models_->stats() : nullptr; }
 	// Every function's counters summed, those their tables list; the
 	// device's translations from whichever simulated them: the models in
 	// the timed modes, the functional function otherwise.
@@ -225,7 +201,6 @@ private:
 	void sample_pinned(uint64_t now, bool last);
 	void add_pinned_sample(uint64_t now);
 	void timeline_record(Function &f, const ztrace_rec &rec);
-	sc_core::sc_time kernel_time(uint64_t time);
 	void access_done(size_t function, const AccessDone &a) override;
 	// A device access in flight (cycle mode): the mapping it is into,
 	// what the timeline shows of it when it finishes.
@@ -243,13 +218,10 @@ private:
 	std::unique_ptr<Machine> machine_;
 	std::vector<std::unique_ptr<Function>> fns_;
 	std::vector<Mapping> maps_;		// by the checker's live slot
-	std::unique_ptr<ZpciSystem> system_;	// fast and cycle modes
+	std::unique_ptr<TimedModels> models_;	// fast and cycle modes
 	CpuCost cpu_;
-	static constexpr uint64_t kTabledNs = 4096;
-	std::optional<Periods> ns_;		// with system_
-	sc_core::sc_time kernel_at_;		// the last device access's time, as kernel time
-	uint64_t kernel_ns_ = 0;		// and in ns
 	uint64_t device_done_ns_ = 0;		// Work::device_done_ns
+	uint64_t latency_ns_ = 0;		// the last device access's, fast mode
 	bool in_flight_ = false;		// cycle mode: accesses finish later
 	bool last_ok_ = true;			// the last access to finish
 	std::vector<InFlight> in_flight_at_;	// by tag - 1

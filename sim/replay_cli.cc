@@ -11,8 +11,10 @@
 #include "format.h"
 #include "interrupt.h"
 #include "output.h"
+#include "plugin.h"
 #include "progress.h"
 #include "requests.h"
+#include "stats/histogram.h"
 #include "trace_io.h"
 
 namespace zpcisim {
@@ -501,6 +503,8 @@ std::optional<int> build_replay(const CommandSpec &spec, const ReplayRun &run,
 		// The header and the configuration asked for it: bad input.
 		return command_error(spec, io, run.trace + ": out of memory building " +
 					       what_is_built(run, header), kExitUsage);
+	} catch (const PluginError &e) {
+		return command_error(spec, io, e.what(), kExitResource);
 	} catch (const std::exception &e) {
 		return command_error(spec, io, run.trace + ": " + e.what(), kExitFailure);
 	}

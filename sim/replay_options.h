@@ -14,7 +14,7 @@
 #include <zpci/machine.h>
 
 #include "cpu/cpu_cost.h"
-#include "system/system.h"
+#include "system/system_params.h"
 
 namespace zpcisim {
 

@@ -4,30 +4,26 @@
 #include <algorithm>
 #include <cmath>
 #include <stdexcept>
-#include <zmq.hpp>
+
+#include "net.h"
 
 namespace zpcisim {
 
-struct Telemetry::Socket {
-	zmq::context_t ctx{ 1 };
-	zmq::socket_t pub{ ctx, zmq::socket_type::pub };
-};
-
 Telemetry::Telemetry(const std::string &endpoint, const std::string &source,
 		     const TelemetryParams &p)
-	: socket_(std::make_unique<Socket>()), source_(source), p_(p),
-	  start_(std::chrono::steady_clock::now()), next_(start_)
+	: source_(source), p_(p), start_(std::chrono::steady_clock::now()), next_(start_)
 {
-	zmq::socket_t &s = socket_->pub;
+	SocketOptions o;
+
+	o.send_hwm = p.high_water_mark;
+	// A full queue says so (EAGAIN) instead of dropping in silence.
+	o.no_drop = true;
+	o.send_buffer = p.kernel_buffer;
 	try {
-		s.set(zmq::sockopt::linger, 0);
-		s.set(zmq::sockopt::sndhwm, p.high_water_mark);
-		// A full queue says so (EAGAIN) instead of dropping in silence.
-		s.set(zmq::sockopt::xpub_nodrop, 1);
-		s.set(zmq::sockopt::sndbuf, p.kernel_buffer);
-		s.bind(endpoint);
-		endpoint_ = s.get(zmq::sockopt::last_endpoint);
-	} catch (const zmq::error_t &e) {
+		socket_ = open_socket(SocketRole::Publish, o);
+		socket_->bind(endpoint);
+		endpoint_ = socket_->endpoint();
+	} catch (const NetError &e) {
 		throw std::runtime_error("telemetry: cannot publish on " + endpoint + ": " + e.what());
 	}
 }
@@ -51,11 +47,11 @@ void Telemetry::publish(const nlohmann::ordered_json &stats, double progress, bo
 
 	next_ = now + p_.interval;
 	try {
-		if (socket_->pub.send(zmq::buffer(text), zmq::send_flags::dontwait))
+		if (socket_->send(text.data(), text.size(), false, true))
 			sent_++;
 		else
 			dropped_++;
-	} catch (const zmq::error_t &) {
+	} catch (const NetError &) {
 		dropped_++;	// telemetry never stops the run
 	}
 }

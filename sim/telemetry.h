@@ -23,6 +23,8 @@
 
 namespace zpcisim {
 
+class Socket;
+
 constexpr const char *kTelemetrySchema = "zpcisim.telemetry.v2";
 
 struct TelemetryParams {
@@ -35,7 +37,8 @@ struct TelemetryParams {
 
 class Telemetry {
 public:
-	// Bind @endpoint; throws std::runtime_error with the reason.
+	// Bind @endpoint; throws std::runtime_error with the reason, PluginError
+	// when the sockets' plugin cannot be loaded (net.h).
 	Telemetry(const std::string &endpoint, const std::string &source,
 		  const TelemetryParams &p = {});
 	~Telemetry();
@@ -52,7 +55,6 @@ public:
 	uint64_t dropped() const { return dropped_; }
 
 private:
-	struct Socket;
 	std::unique_ptr<Socket> socket_;
 	std::string endpoint_, source_;
 	TelemetryParams p_;

@@ -35,6 +35,7 @@
 
 #include <zpci/func.h>
 
+#include "dtu/dtu_params.h"
 #include "iotlb/iotlb.h"
 #include "memory/memory.h"
 #include "sockets/lt_target.h"
@@ -45,44 +46,6 @@
 #include "waveform/waveform.h"
 
 namespace zpcisim {
-
-struct DtuParams {
-	double clock_ns = 1.0;	// the same as Memory's
-	unsigned int iotlb_cycles = 2;
-	CacheParams iotlb;
-	TableWalkerParams walker;
-	bool check_stale = true;
-	// Misses in flight, cycle mode: a miss on a page already being walked
-	// waits for that walk; one on another page takes a free register, or
-	// waits for one.  0: unlimited.
-	uint32_t mshrs = 16;
-	// Move the device's data.  Off, data accesses are timed but carry no
-	// bytes (TLM_IGNORE_COMMAND), so a replay does not fill memory.
-	bool move_data = true;
-};
-
-template <>
-inline constexpr ParamDecl param_keys<DtuParams>[] = {
-	clock_period<&DtuParams::clock_ns>(
-		"DMA translation unit clock period; assumption: 1 GHz, as the memory's"),
-	number<&DtuParams::iotlb_cycles>(
-		"iotlb_cycles", "cycles",
-		"IOTLB lookup, hit or miss; assumption: 2 (gem5's SMMUv3: micro-TLB 1, main TLB "
-		"3)"),
-	flag<&DtuParams::check_stale>(
-		"check_stale",
-		"check every IOTLB hit against the current tables (stale uses counted); "
-		"assumption: on, an instrument that takes no simulated time"),
-	number<&DtuParams::mshrs>(
-		"mshrs", "misses", 0, kConcurrentWalksMax,
-		"miss-status holding registers, cycle mode: pages missed and being walked at "
-		"once; 0: unlimited; assumption: 16, one per walker"),
-	block<&DtuParams::iotlb>(
-		"iotlb",
-		"IOTLB entries in total; source: gem5's SMMUv3 main TLB, 2048 (zPCI's is not "
-		"public)"),
-	block<&DtuParams::walker>("walker"),
-};
 
 // What the DTU did for a request, cycle mode: the walk it started (none if
 // it hit or joined another's).  An initiator that wants to know sets one

@@ -26,6 +26,8 @@
 #include <zpci/func.h>
 
 #include "dtu/dtu.h"
+#include "function/access_observer.h"
+#include "function/function_params.h"
 #include "params/param.h"
 #include "stats/histogram.h"
 #include "stats/stats.h"
@@ -33,45 +35,11 @@
 
 namespace zpcisim {
 
-// The most requests in flight: each is a slot allocated up front; PCIe's
-// 10-bit tags allow 768 reads.
-constexpr uint32_t kOutstandingMax = 1u << 16;
-
-struct ZpciFunctionParams {
-	uint32_t outstanding = 8;	// a small device queue
-	// Requests are AT transactions on SystemC's clock (cycle mode), not
-	// b_transport calls.  Not a key: the mode sets it.
-	bool event_driven = false;
-};
-
-template <>
-inline constexpr ParamDecl param_keys<ZpciFunctionParams>[] = {
-	number<&ZpciFunctionParams::outstanding>(
-		"outstanding", "requests", 0, kOutstandingMax,
-		"device DMA requests in flight, cycle mode; 0: unlimited; assumption: 8, a small "
-		"device queue (PCIe allows 32 reads, 256 with extended tags)"),
-};
-
 struct FunctionModelStats {
 	uint64_t accesses = 0;
 	uint64_t requests = 0;		// page-sized requests issued
 	uint64_t failed = 0;		// accesses with a refused request
 	uint64_t dma_bytes[2] = {};	// by zpci_dma_dir
-};
-
-// An access finished (cycle mode): @tag as submitted; times in kernel
-// time units.
-struct AccessDone {
-	uint64_t tag;
-	bool ok;
-	uint64_t arrival, done;
-	uint32_t walks, memory_refs;	// the walks its requests started
-};
-
-class AccessObserver {
-public:
-	virtual ~AccessObserver() = default;
-	virtual void access_done(size_t function, const AccessDone &a) = 0;
 };
 
 class ZpciFunction : public sc_core::sc_module {

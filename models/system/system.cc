@@ -24,6 +24,8 @@ ZpciSystem::Kernel::Kernel() : context(new sc_core::sc_simcontext)
 	sc_core::sc_default_global_context = context;
 }
 
+// Its processes are deleted through the current context, and with none
+// current SystemC makes one (leaked): it is current while it goes.
 ZpciSystem::Kernel::~Kernel()
 {
 	sc_core::sc_simcontext *was = sc_core::sc_curr_simcontext;

@@ -26,28 +26,12 @@
 #include "function/zpci_function.h"
 #include "memory/memory.h"
 #include "stats/stats.h"
+#include "system/system_params.h"
 #include "waveform/waveform.h"
 
 namespace zpcisim {
 
 enum class TimingMode { Cycle, Fast };
-
-// Every block's parameters, in one place.
-struct SystemParams {
-	MemoryParams memory;
-	DtuParams dtu;
-	ZpciFunctionParams function;
-	// Write the device's and the DTU's signals as a VCD waveform to this
-	// file ("": none).
-	std::string vcd;
-};
-
-template <>
-inline constexpr ParamDecl param_keys<SystemParams>[] = {
-	block<&SystemParams::memory>("memory"),
-	block<&SystemParams::dtu>("dtu"),
-	block<&SystemParams::function>("function"),
-};
 
 // The parameters @mode implies on top of @p.
 SystemParams apply_mode(SystemParams p, TimingMode mode);

@@ -8,9 +8,3 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	return ZPCISIM_FUZZ_ENTRY(data, size);
 }
 
-// libsystemc, linked for the program's library, wants its entry point;
-// libFuzzer's main() runs instead, so this never does.
-extern "C" int sc_main(int, char **)
-{
-	return 1;
-}

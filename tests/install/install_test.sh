@@ -45,6 +45,17 @@ for f in "$prefix/bin/zpcisim" "$prefix/include/zpcisim/zpci/harness.h" \
 	[[ -e $f ]] || fail "$f not installed"
 done
 
+# The installed program opens its plugins from beside it ($ORIGIN-relative),
+# not from the build tree: a timed replay loads the installed models.
+for p in libzpcisim-models.so libzpcisim-net.so; do
+	[[ -e $libdir/zpcisim/$p ]] || fail "$libdir/zpcisim/$p not installed"
+done
+trace=$(LD_DEBUG=libs "$prefix/bin/zpcisim" replay "$src/traces/samples/net-small.ztr" \
+	--mode fast 2>&1 >/dev/null) || fail "installed zpcisim replay --mode fast: exit $?"
+plugin=$(sed -n 's/.*calling init: \(.*libzpcisim-models\.so\)$/\1/p' <<<"$trace")
+[[ -n $plugin && $(realpath "$plugin") == $(realpath "$libdir/zpcisim/libzpcisim-models.so") ]] ||
+	fail "installed zpcisim loads the models from '$plugin', not $libdir/zpcisim"
+
 # Every installed header stands alone, in C11, for both compilers.
 for cc in "${compilers[@]}"; do
 	for h in "$prefix"/include/zpcisim/zpci/*.h; do
