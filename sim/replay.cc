@@ -556,14 +556,7 @@ bool Replay::device_access(Function &f, uint64_t iova, uint64_t len, zpci_dma_di
 		uint64_t tag = 0;
 		if (m || timeline_) {
 			InFlight a{ slot, iova, len, dir };
-			if (free_tags_.empty()) {
-				in_flight_at_.push_back(a);
-				tag = in_flight_at_.size();
-			} else {
-				tag = free_tags_.back() + 1;
-				free_tags_.pop_back();
-				in_flight_at_[tag - 1] = a;
-			}
+			tag = in_flight_at_.take(a) + 1;
 			if (m)
 				m->in_flight++;
 		}
@@ -594,7 +587,7 @@ void Replay::access_done(size_t function, const AccessDone &a)
 	if (!a.tag)
 		return;
 	const InFlight &t = in_flight_at_[a.tag - 1];
-	free_tags_.push_back(uint32_t(a.tag - 1));
+	in_flight_at_.put(uint32_t(a.tag - 1));
 	if (t.slot != kNoSlot)
 		maps_[t.slot].in_flight--;
 	if (timeline_)

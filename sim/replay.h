@@ -19,6 +19,7 @@
 #include <zpci/machine.h>
 #include <ztrace/trace.h>
 
+#include "pool/pool.h"
 #include "replay_options.h"
 #include "timed_models.h"
 #include "timeline.h"
@@ -224,8 +225,7 @@ private:
 	uint64_t latency_ns_ = 0;		// the last device access's, fast mode
 	bool in_flight_ = false;		// cycle mode: accesses finish later
 	bool last_ok_ = true;			// the last access to finish
-	std::vector<InFlight> in_flight_at_;	// by tag - 1
-	std::vector<uint32_t> free_tags_;
+	Pool<InFlight> in_flight_at_;	// by tag - 1
 	uint64_t unmap_waits_ = 0;
 	ReplayStats stats_;
 	const ztrace_reader *pos_ = nullptr;	// the record being applied

@@ -153,7 +153,7 @@ tlm::tlm_sync_enum Dtu::begin_request(Port &p, tlm::tlm_generic_payload &trans,
 		return tlm::TLM_COMPLETED;
 	}
 	zpci_dma_dir dir = trans.is_write() ? ZPCI_DMA_WRITE : ZPCI_DMA_READ;
-	uint32_t r = take(reqs_, free_reqs_, Request{ &p, &trans, iova, 0, dir, kNone, kNone, false });
+	uint32_t r = reqs_.take(Request{ &p, &trans, iova, 0, dir, kNone, kNone, false });
 	// The pipeline takes one request a cycle; its answer comes
 	// iotlb_cycles later.
 	uint64_t start = std::max(at, next_lookup_);
@@ -238,7 +238,7 @@ void Dtu::start_walk(uint32_t r)
 {
 	const Request &q = reqs_[r];
 	zpci_func *f = q.port->f;
-	uint32_t w = take(walks_, free_walks_,
+	uint32_t w = walks_.take(
 			  Walk{ f->fh, q.iova >> ZPCI_PAGE_SHIFT, q.dir, r, r, false, {} });
 	Walk &k = walks_[w];
 
@@ -260,7 +260,7 @@ void Dtu::walk_done(uint32_t w)
 	Walk k = walks_[w];
 
 	walking_.erase(std::find(walking_.begin(), walking_.end(), w));
-	free_walks_.push_back(w);
+	walks_.put(w);
 	if (k.r.fault == ZPCI_FAULT_NONE) {
 		if (k.dropped)
 			stats_.dropped_fills++;
@@ -350,7 +350,7 @@ void Dtu::respond(uint32_t r, tlm::tlm_response_status status)
 	tlm::tlm_phase phase = tlm::BEGIN_RESP;
 	sc_core::sc_time d = sc_core::SC_ZERO_TIME;
 
-	free_reqs_.push_back(r);
+	reqs_.put(r);
 	q.trans->set_response_status(status);
 	q.port->socket->nb_transport_bw(*q.trans, phase, d);	// takes it: TLM_COMPLETED
 }

@@ -38,6 +38,7 @@
 #include "dtu/dtu_params.h"
 #include "iotlb/iotlb.h"
 #include "memory/memory.h"
+#include "pool/pool.h"
 #include "sockets/lt_target.h"
 #include "stats/stats.h"
 #include "time/event_queue.h"
@@ -196,18 +197,6 @@ private:
 	void fault(uint32_t r, zpci_fault fault);
 	void drop_in_flight(uint32_t fh, uint64_t first, uint64_t last);
 	uint64_t ticks() const { return now(*this).value(); }
-	template <typename T>
-	static uint32_t take(std::vector<T> &pool, std::vector<uint32_t> &free, const T &t)
-	{
-		if (free.empty()) {
-			pool.push_back(t);
-			return uint32_t(pool.size() - 1);
-		}
-		uint32_t i = free.back();
-		free.pop_back();
-		pool[i] = t;
-		return i;
-	}
 	bool read_entry(uint64_t addr, const sc_core::sc_time &when, uint64_t *entry,
 			sc_core::sc_time &delay) override;
 	bool translate(Port &p, uint64_t iova, zpci_dma_dir dir, const sc_core::sc_time &delay,
@@ -248,10 +237,10 @@ private:
 	Memory *direct_ = nullptr;		// serve_hit()'s memory; none: it serves none
 	// Cycle mode.
 	EventQueue<Item> due_{ "due" };
-	std::vector<Request> reqs_;
-	std::vector<uint32_t> free_reqs_, inflight_;
-	std::vector<Walk> walks_;
-	std::vector<uint32_t> free_walks_, walking_;	// walks_ in flight
+	Pool<Request> reqs_;
+	std::vector<uint32_t> inflight_;
+	Pool<Walk> walks_;
+	std::vector<uint32_t> walking_;	// walks_ in flight
 	std::deque<uint32_t> mshr_wait_;		// requests waiting for a register
 	uint64_t next_lookup_ = 0;			// when the pipeline takes the next
 	struct Signals {

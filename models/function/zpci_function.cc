@@ -98,18 +98,10 @@ void ZpciFunction::finished(uint64_t arrival, uint64_t done)
 void ZpciFunction::submit(uint64_t iova, uint64_t len, zpci_dma_dir dir, uint64_t tag,
 			  uint8_t *data)
 {
-	Access a{ iova, len, tag, data, dir, 0, 0, 0, true, now(*this), now(*this) };
-	uint32_t id;
+	uint32_t id = accesses_.take(
+		Access{ iova, len, tag, data, dir, 0, 0, 0, true, now(*this), now(*this) });
 
 	stats_.accesses++;
-	if (free_accesses_.empty()) {
-		id = uint32_t(accesses_.size());
-		accesses_.push_back(a);
-	} else {
-		id = free_accesses_.back();
-		free_accesses_.pop_back();
-		accesses_[id] = a;
-	}
 	if (!len) {
 		finish(id);	// nothing to move: done as it arrives
 		return;
@@ -208,7 +200,7 @@ void ZpciFunction::finish(uint32_t id)
 {
 	const Access a = accesses_[id];
 
-	free_accesses_.push_back(id);
+	accesses_.put(id);
 	stats_.failed += !a.ok;
 	last_ok_ = a.ok;
 	finished(a.arrival.value(), a.done.value());

@@ -26,6 +26,7 @@
 #include <zpci/func.h>
 
 #include "dtu/dtu.h"
+#include "pool/pool.h"
 #include "function/access_observer.h"
 #include "function/function_params.h"
 #include "params/param.h"
@@ -63,7 +64,7 @@ public:
 		    uint8_t *data = nullptr);
 	void observe(AccessObserver *o) { observer_ = o; }
 	// Accesses submitted and not finished.
-	size_t in_flight() const { return accesses_.size() - free_accesses_.size(); }
+	size_t in_flight() const { return accesses_.live(); }
 
 	// Have @dtu, the one `dma` is bound to, serve the requests that hit
 	// its IOTLB without TLM (Dtu::serve_hit()); the rest still go through
@@ -129,8 +130,7 @@ private:
 	zpci_func *f_;
 	ZpciFunctionParams p_;
 	// Cycle mode.
-	std::vector<Access> accesses_;
-	std::vector<uint32_t> free_accesses_;
+	Pool<Access> accesses_;
 	std::deque<uint32_t> issuing_;	// accesses with requests to issue, oldest first
 	std::vector<std::unique_ptr<Request>> requests_;
 	std::vector<Request *> free_requests_;

@@ -30,8 +30,6 @@ ZpciSystem::Kernel::~Kernel()
 {
 	sc_core::sc_simcontext *was = sc_core::sc_curr_simcontext;
 
-	// Deleted as the current context: its processes ask for the current
-	// one as they go, and with none SystemC would make (and leak) another.
 	sc_core::sc_curr_simcontext = context;
 	sc_core::sc_default_global_context = context;
 	delete context;
